@@ -1,0 +1,51 @@
+package main
+
+import (
+	"io"
+	"os"
+
+	"golang.org/x/term"
+)
+
+// IOStreams are the streams a command uses. Commands never touch os.Stdin,
+// os.Stdout or os.Stderr directly, so tests can pass buffers and decide
+// whether they are terminals.
+type IOStreams struct {
+	In     io.Reader
+	Out    io.Writer
+	ErrOut io.Writer
+
+	InTTY     bool // standard input is a terminal (a password prompt is possible)
+	ErrOutTTY bool // standard error is a terminal (redraw progress in place)
+
+	// ReadPassword reads a line without echo from the terminal; nil when
+	// there is no terminal.
+	ReadPassword func() ([]byte, error)
+	// Getenv reads the environment (tests pass a map).
+	Getenv func(string) string
+}
+
+// DefaultIO returns the process's streams.
+func DefaultIO() *IOStreams {
+	ios := &IOStreams{
+		In:        os.Stdin,
+		Out:       os.Stdout,
+		ErrOut:    os.Stderr,
+		InTTY:     term.IsTerminal(int(os.Stdin.Fd())),
+		ErrOutTTY: term.IsTerminal(int(os.Stderr.Fd())),
+		Getenv:    os.Getenv,
+	}
+	if ios.InTTY {
+		ios.ReadPassword = func() ([]byte, error) { return term.ReadPassword(int(os.Stdin.Fd())) }
+	}
+	return ios
+}
+
+// TestIO returns streams over the given buffers, none of them a terminal,
+// with an environment read from env.
+func TestIO(in io.Reader, out, errOut io.Writer, env map[string]string) *IOStreams {
+	return &IOStreams{
+		In: in, Out: out, ErrOut: errOut,
+		Getenv: func(k string) string { return env[k] },
+	}
+}

@@ -1,0 +1,242 @@
+// Package actions describes the ten admin actions: for each, its fields as a
+// manifest column sees them (name, type, rule, default), the offline checks
+// the contract allows, how a validated row becomes a service request, and
+// which fields of the answer go to the result CSV.
+//
+// One file per action (create_user.go, add_tab.go, ...) registers a *Spec.
+// This file holds the shared machinery: field kinds, normalisation and the
+// registry. The package never imports the executor; it talks to the service
+// through the small Client interface below, which *imanage.Client satisfies.
+package actions
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/firmtools/bulk/internal/imanage"
+	"github.com/firmtools/bulk/internal/secret"
+)
+
+// Kind is the type of a field's value in a manifest cell.
+type Kind string
+
+const (
+	KindString   Kind = "string"
+	KindBool     Kind = "bool"     // true/false/yes/no/y/n/1/0, normalised to "true"/"false"
+	KindInt      Kind = "integer"  // e.g. user_nos
+	KindNumber   Kind = "number"   // custom17-custom20
+	KindEnum     Kind = "enum"     // case-insensitive, normalised to the contract's spelling
+	KindList     Kind = "list"     // separated by ";" or "|", normalised to ";"-joined
+	KindDateTime Kind = "datetime" // ISO 8601, custom21-custom24
+	KindSecret   Kind = "secret"   // never echoed; kept in Job.Secrets, not Values
+)
+
+// Field describes one manifest column of an action.
+type Field struct {
+	Name     string   // canonical snake_case column name, e.g. "library_id"
+	Aliases  []string // other accepted spellings, e.g. the contract's "libraryId"
+	Kind     Kind
+	Required bool
+	Default  string         // the contract's default, applied when the cell is empty
+	Enum     []string       // canonical spellings, for KindEnum
+	MinLen   int            // for strings: minimum length in characters (0: none)
+	MaxLen   int            // for strings: maximum length in characters (0: none)
+	Pattern  *regexp.Regexp // for strings and each list item
+	Rule     string         // what is valid, in words, for `bulk actions` and error messages
+	// Reference: the cell may hold ${ref.field}, filled from another job's
+	// answer at run time; offline checks of its value are then skipped.
+	Reference bool
+}
+
+// Values are a job's normalised field values by canonical name. Secret fields
+// are never in Values (see Job.Secrets).
+type Values map[string]string
+
+// Secrets holds a job's secret fields (a new user's password) by canonical name.
+type Secrets map[string]secret.Secret
+
+// FieldError is one offline problem with one field of one row.
+type FieldError struct {
+	Field   string // canonical field name ("" for a whole-row problem)
+	Message string // what is wrong and what would be valid; never a secret value
+}
+
+func (e FieldError) Error() string {
+	if e.Field == "" {
+		return e.Message
+	}
+	return e.Field + ": " + e.Message
+}
+
+// Repeat says when a failed attempt of an action may be sent again.
+type Repeat int
+
+const (
+	// RepeatSafe: repeating has the same effect as sending once (reads,
+	// create-user with ignore_if_user_already_exists, assignments, updates,
+	// shortcuts).
+	RepeatSafe Repeat = iota
+	// RepeatIfNotProcessed: not idempotent (add-tab, add-folder); repeat only
+	// when the service provably did not act (not sent, 429, 503).
+	RepeatIfNotProcessed
+	// RepeatRecognizeDuplicate: create-lookup-alias; repeat, and a
+	// DUPLICATE_ALIAS met after an ambiguous attempt counts as success.
+	RepeatRecognizeDuplicate
+)
+
+// Result is what a successful call produced, for the result CSV and for
+// ${ref.field} references.
+type Result struct {
+	UserCreated *bool
+	UserNum     *int64
+	ObjectID    string            // ID of what was created, if anything
+	Output      any               // the rest of the answer, written as compact JSON
+	Refs        map[string]string // fields later jobs may reference as ${ref.NAME}
+}
+
+// Client is what the actions need of the service client.
+type Client interface {
+	CreateUser(ctx context.Context, req imanage.CreateUserRequest) (*imanage.User, error)
+	AssignUserToLibrary(ctx context.Context, req imanage.AssignUserToLibraryRequest) (*imanage.AssignUserToLibraryResult, error)
+	GetLibraryRoles(ctx context.Context, req imanage.GetLibraryRolesRequest) ([]imanage.IDDescription, error)
+	GetLookupAliases(ctx context.Context, req imanage.GetLookupAliasesRequest) ([]imanage.IDDescription, error)
+	CreateLookupAlias(ctx context.Context, req imanage.LookupAliasRequest) error
+	UpdateCustomField(ctx context.Context, req imanage.LookupAliasRequest) error
+	AddTab(ctx context.Context, req imanage.AddTabRequest) (*imanage.Tab, error)
+	AddFolder(ctx context.Context, req imanage.AddFolderRequest) (*imanage.Folder, error)
+	AddShortcutsToMyMatters(ctx context.Context, req imanage.AddShortcutsRequest) (*imanage.AddShortcutsResult, error)
+	GetMyMattersCategories(ctx context.Context, userID string) ([]imanage.MyMattersCategory, error)
+}
+
+// Spec is one admin action.
+type Spec struct {
+	Name      string // kebab-case, e.g. "create-user"
+	Operation string // the contract's operation, e.g. "createUser"
+	Summary   string
+	Read      bool // a read: changes nothing
+	Fields    []Field
+	Repeat    Repeat
+	// KeyFields name the fields that make the natural key (user ID,
+	// library + alias, parent + name, ...).
+	KeyFields []string
+	// Check runs the cross-field rules on normalised values (fields holding a
+	// reference are present but unchecked). May be nil.
+	Check func(v Values, s Secrets) []FieldError
+	// Call sends the request built from v and s and returns the result.
+	Call func(ctx context.Context, c Client, v Values, s Secrets) (Result, error)
+}
+
+var registry = map[string]*Spec{}
+
+// Register adds an action; called from each action file's init.
+func Register(s *Spec) {
+	if _, dup := registry[s.Name]; dup {
+		panic("actions: duplicate action " + s.Name)
+	}
+	registry[s.Name] = s
+}
+
+// Lookup finds an action by name, ignoring case, "_" and "-".
+func Lookup(name string) (*Spec, bool) {
+	want := FoldName(name)
+	for _, s := range registry {
+		if FoldName(s.Name) == want || FoldName(s.Operation) == want {
+			return s, true
+		}
+	}
+	return nil, false
+}
+
+// All returns every action, sorted by name.
+func All() []*Spec {
+	out := make([]*Spec, 0, len(registry))
+	for _, s := range registry {
+		out = append(out, s)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Names returns the action names, sorted.
+func Names() []string {
+	var out []string
+	for _, s := range All() {
+		out = append(out, s.Name)
+	}
+	return out
+}
+
+// FoldName folds a column or action name for matching: lower case, without
+// spaces, "_" and "-". "Full Name", "full_name" and "fullName" all fold to
+// "fullname".
+func FoldName(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(strings.TrimSpace(s)) {
+		switch r {
+		case ' ', '_', '-', '\t':
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// Field finds a field by canonical name or alias, folded as FoldName does.
+func (s *Spec) Field(name string) (*Field, bool) {
+	want := FoldName(name)
+	for i := range s.Fields {
+		f := &s.Fields[i]
+		if FoldName(f.Name) == want {
+			return f, true
+		}
+		for _, a := range f.Aliases {
+			if FoldName(a) == want {
+				return f, true
+			}
+		}
+	}
+	return nil, false
+}
+
+// Key returns the natural key of a job: its key fields' values joined by "/".
+func (s *Spec) Key(v Values) string {
+	parts := make([]string, 0, len(s.KeyFields))
+	for _, k := range s.KeyFields {
+		if x := v[k]; x != "" {
+			parts = append(parts, x)
+		}
+	}
+	return strings.Join(parts, "/")
+}
+
+// refPattern matches ${name.field}.
+var refPattern = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_-]*)\.([A-Za-z_][A-Za-z0-9_]*)\}`)
+
+// Refs returns the references (name, field) a value holds.
+func Refs(value string) [][2]string {
+	var out [][2]string
+	for _, m := range refPattern.FindAllStringSubmatch(value, -1) {
+		out = append(out, [2]string{m[1], m[2]})
+	}
+	return out
+}
+
+// HasRef reports whether value holds a ${name.field} reference.
+func HasRef(value string) bool { return strings.Contains(value, "${") && refPattern.MatchString(value) }
+
+// Substitute fills ${name.field} references in value with lookup's answers.
+func Substitute(value string, lookup func(name, field string) (string, bool)) (string, error) {
+	var err error
+	out := refPattern.ReplaceAllStringFunc(value, func(m string) string {
+		sub := refPattern.FindStringSubmatch(m)
+		v, ok := lookup(sub[1], sub[2])
+		if !ok && err == nil {
+			err = fmt.Errorf("reference %s has no value", m)
+		}
+		return v
+	})
+	return out, err
+}

@@ -1,0 +1,221 @@
+package imanage
+
+import (
+	"encoding/json"
+
+	"github.com/firmtools/bulk/internal/secret"
+)
+
+// Request and answer types of the ten admin actions and the helper reads.
+// Field names and JSON tags are the contract's (../shared/imanage-api.md);
+// choices the contract marks [chosen] are collected in contract.go.
+
+// CreateUserRequest is the body of POST /createUser.
+type CreateUserRequest struct {
+	FullName                  string         `json:"full_name"`
+	ID                        string         `json:"id"`
+	Email                     string         `json:"email"`
+	IsExternal                bool           `json:"is_external"`
+	PreferredLibrary          string         `json:"preferred_library"`
+	Role                      string         `json:"role"`
+	IgnoreIfUserAlreadyExists bool           `json:"ignore_if_user_already_exists"`
+	PasswordCreateMethod      string         `json:"password_create_method"`
+	CreatePassword            CreatePassword `json:"create_password"`
+}
+
+// CreatePassword is create_password: empty for "Send an email"; a password and
+// force_password_change for "Create a password". The password is a Secret and
+// is only revealed when the body is encoded for the wire (see MarshalJSON).
+type CreatePassword struct {
+	Password            secret.Secret
+	ForcePasswordChange bool
+}
+
+// MarshalJSON writes {} when no password is set, else the password in clear:
+// this is the one place the new user's password leaves the process.
+func (c CreatePassword) MarshalJSON() ([]byte, error) {
+	if c.Password.IsZero() {
+		return []byte("{}"), nil
+	}
+	return json.Marshal(struct {
+		Password            string `json:"password"`
+		ForcePasswordChange bool   `json:"force_password_change"`
+	}{c.Password.Reveal(), c.ForcePasswordChange})
+}
+
+// User is the answer of createUser.
+type User struct {
+	UserNum             int64  `json:"user_num"`
+	FullName            string `json:"full_name"`
+	ID                  string `json:"id"`
+	PreferredLibrary    string `json:"preferred_library"`
+	UserNos             int    `json:"user_nos"`
+	UserIDEx            string `json:"user_id_ex"`
+	SSID                string `json:"ssid"`
+	PwdNeverExpire      bool   `json:"pwd_never_expire"`
+	IsLocked            bool   `json:"is_locked"`
+	IsExternal          bool   `json:"is_external"`
+	HasPassword         bool   `json:"has_password"`
+	ForcePasswordChange bool   `json:"force_password_change"`
+	FailedLogins        int    `json:"failed_logins"`
+	Email               string `json:"email"`
+	EditDate            string `json:"edit_date"`
+	CreateDate          string `json:"create_date"`
+	PwdChangedTS        string `json:"pwd_changed_ts"`
+	AllowLogon          bool   `json:"allow_logon"`
+	UserCreated         bool   `json:"user_created"`
+}
+
+// AssignUserToLibraryRequest is the body of POST /assignUserToLibrary.
+type AssignUserToLibraryRequest struct {
+	LibraryID          string `json:"libraryId"`
+	UserID             string `json:"user_id"`
+	Role               string `json:"role"`
+	IsPreferredLibrary bool   `json:"is_preferred_library"`
+}
+
+// AssignUserToLibraryResult is the answer of assignUserToLibrary.
+type AssignUserToLibraryResult struct {
+	UserNum int64 `json:"user_num"`
+}
+
+// GetLibraryRolesRequest is the query of GET /getLibraryRoles.
+type GetLibraryRolesRequest struct {
+	LibraryID  string
+	IsExternal bool
+	UserID     string // optional
+}
+
+// IDDescription is an {id, description} pair: a role or a lookup alias.
+type IDDescription struct {
+	ID          string `json:"id"`
+	Description string `json:"description"`
+}
+
+// GetLookupAliasesRequest is the query of GET /getLookupAliases.
+type GetLookupAliasesRequest struct {
+	LibraryID        string
+	LookupFieldID    string
+	ParentAlias      string // for custom2 / custom30
+	GetParentAliases bool
+}
+
+// AliasInfo is aliasInfo of createCustomOrPropertyLookup and updateCustomField.
+// Pointers distinguish "not given" from false / empty.
+type AliasInfo struct {
+	ID          string  `json:"id"`
+	Description *string `json:"description,omitempty"`
+	Enabled     *bool   `json:"enabled,omitempty"`
+	HIPAA       *bool   `json:"hipaa,omitempty"`
+	Parent      string  `json:"parent,omitempty"`
+}
+
+// LookupAliasRequest is the body of POST /createCustomOrPropertyLookup and
+// POST /updateCustomField.
+type LookupAliasRequest struct {
+	LibraryID     string    `json:"libraryId"`
+	LookupFieldID string    `json:"lookupFieldId"`
+	AliasInfo     AliasInfo `json:"aliasInfo"`
+}
+
+// AddTabRequest is the body of POST /addTab.
+type AddTabRequest struct {
+	Name            string `json:"name"`
+	ParentID        string `json:"parentId"`
+	DefaultSecurity string `json:"default_security"`
+	Description     string `json:"description,omitempty"`
+	Owner           string `json:"owner,omitempty"`
+}
+
+// Tab is the answer of addTab.
+type Tab struct {
+	Database         string `json:"database"`
+	DefaultSecurity  string `json:"default_security"`
+	ID               string `json:"id"`
+	Name             string `json:"name"`
+	Owner            string `json:"owner"`
+	TabURL           string `json:"tab_url"`
+	WorkspaceID      string `json:"workspace_id"`
+	WorkspaceName    string `json:"workspace_name"`
+	Description      string `json:"description,omitempty"`
+	OwnerDescription string `json:"owner_description,omitempty"`
+}
+
+// AddFolderRequest is the body of POST /addFolder.
+type AddFolderRequest struct {
+	Name                        string         `json:"name"`
+	ParentID                    string         `json:"parentId"`
+	ParentType                  string         `json:"parentType"`
+	DefaultSecurity             string         `json:"default_security"`
+	InheritProfileFromWorkspace string         `json:"inherit_profile_from_workspace"`
+	Description                 string         `json:"description,omitempty"`
+	Email                       string         `json:"email,omitempty"`
+	Owner                       string         `json:"owner,omitempty"`
+	Class                       string         `json:"class,omitempty"`
+	Subclass                    string         `json:"subclass,omitempty"`
+	IsExternalAsNormal          bool           `json:"is_external_as_normal,omitempty"`
+	ProfileProperties           map[string]any `json:"profileProperties,omitempty"`
+}
+
+// Folder is the answer of addFolder. Profile and anything else the service
+// adds are kept raw so they can be reported as they came.
+type Folder struct {
+	ID              string          `json:"id"`
+	Name            string          `json:"name"`
+	WSType          string          `json:"wstype"`
+	FolderURL       string          `json:"folder_url"`
+	ParentID        string          `json:"parent_id"`
+	WorkspaceID     string          `json:"workspace_id"`
+	WorkspaceName   string          `json:"workspace_name"`
+	Database        string          `json:"database"`
+	DefaultSecurity string          `json:"default_security"`
+	FolderType      string          `json:"folder_type"`
+	Profile         json.RawMessage `json:"profile,omitempty"`
+}
+
+// AddShortcutsRequest is the body of POST /addShortcutsToMyMattersAdmin.
+// WorkspaceIDs are joined with ";" on the wire.
+type AddShortcutsRequest struct {
+	UserID       string
+	WorkspaceIDs []string
+	CategoryID   string // optional
+}
+
+// Shortcut is one workspace shortcut in a My Matters answer.
+type Shortcut struct {
+	ID     string `json:"id"`
+	WSType string `json:"wstype"`
+	Target struct {
+		ID string `json:"id"`
+	} `json:"target"`
+}
+
+// AddShortcutsResult is the answer of addShortcutsToMyMattersAdmin.
+type AddShortcutsResult struct {
+	Shortcuts               []Shortcut `json:"shortcuts"`
+	AllWorkspaceShortcutIDs string     `json:"all_workspace_shortcut_ids"`
+}
+
+// MyMattersCategory is one entry of getMyMattersCategories.
+type MyMattersCategory struct {
+	ID              string `json:"id"`
+	Name            string `json:"name"`
+	CategoryType    string `json:"category_type"`
+	DefaultSecurity string `json:"default_security"`
+	HasSubfolders   bool   `json:"has_subfolders"`
+	Owner           string `json:"owner"`
+}
+
+// Library is one entry of getLibraries.
+type Library struct {
+	ID          string `json:"id"`
+	DisplayName string `json:"display_name"`
+	Type        string `json:"type"`
+	IsHidden    bool   `json:"is_hidden"`
+}
+
+// LookupFieldName is one entry of getLookupFieldNames.
+type LookupFieldName struct {
+	ID          string `json:"id"`
+	DisplayName string `json:"display_name"`
+}

@@ -1,0 +1,285 @@
+// Package report writes the per-row result CSV and the run summary.
+//
+// The result file is written twice over: each row is appended as soon as its
+// job ends (so a crash loses no finished row), and when the run ends the whole
+// file is rewritten sorted by source and row, through a temporary file and a
+// rename, so it is never seen half-written.
+package report
+
+import (
+	"bufio"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/gocarina/gocsv"
+)
+
+// Status is how a job ended.
+type Status string
+
+const (
+	StatusOK      Status = "ok"
+	StatusFailed  Status = "failed"
+	StatusSkipped Status = "skipped"
+	StatusUnknown Status = "unknown" // the request may have been processed; not repeated
+)
+
+// Row is one line of the result CSV. The column order is the struct's order
+// and is documented in README; keep it stable.
+type Row struct {
+	Source      string `csv:"source"`
+	Row         int    `csv:"row"`
+	Action      string `csv:"action"`
+	Key         string `csv:"key"`
+	Status      Status `csv:"status"`
+	Attempts    int    `csv:"attempts"`
+	HTTPStatus  string `csv:"http_status"`
+	ErrorCode   string `csv:"error_code"`
+	Error       string `csv:"error"`
+	UserCreated string `csv:"user_created"`
+	UserNum     string `csv:"user_num"`
+	ObjectID    string `csv:"object_id"`
+	Output      string `csv:"output"`
+
+	// Index orders rows that share a source and row (jobs expanded from one
+	// YAML job); it is not written.
+	Index int `csv:"-"`
+}
+
+// Header is the result CSV's header, in order.
+func Header() []string {
+	return []string{"source", "row", "action", "key", "status", "attempts", "http_status",
+		"error_code", "error", "user_created", "user_num", "object_id", "output"}
+}
+
+// cells returns r's cells in Header order, neutralised and redacted.
+func (r Row) cells(red *Redactor) []string {
+	c := []string{r.Source, strconv.Itoa(r.Row), r.Action, r.Key, string(r.Status),
+		strconv.Itoa(r.Attempts), r.HTTPStatus, r.ErrorCode, r.Error, r.UserCreated,
+		r.UserNum, r.ObjectID, r.Output}
+	for i := range c {
+		c[i] = Neutralise(red.Redact(c[i]))
+	}
+	return c
+}
+
+// Neutralise makes a cell safe to open in a spreadsheet: a cell starting
+// with =, +, -, @, tab or carriage return would be read as a formula (CSV
+// injection), so it gets a leading single quote, as OWASP recommends.
+func Neutralise(s string) string {
+	if s == "" {
+		return s
+	}
+	switch s[0] {
+	case '=', '+', '-', '@', '\t', '\r':
+		return "'" + s
+	}
+	return s
+}
+
+// Redactor removes known secret values from text. It is the last line of
+// defence: secrets are kept out of results by type, and this catches a
+// service that echoes one back in an error message.
+type Redactor struct {
+	mu      sync.RWMutex
+	secrets []string
+}
+
+// Add registers a secret value. Values shorter than 4 characters are not
+// registered: replacing them would mangle ordinary text and they cannot be
+// real passwords (the service needs 8 or more).
+func (r *Redactor) Add(values ...string) {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, v := range values {
+		if len(v) >= 4 {
+			r.secrets = append(r.secrets, v)
+		}
+	}
+}
+
+// Redact replaces every registered secret in s with [redacted].
+func (r *Redactor) Redact(s string) string {
+	if r == nil || s == "" {
+		return s
+	}
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	for _, v := range r.secrets {
+		if strings.Contains(s, v) {
+			s = strings.ReplaceAll(s, v, "[redacted]")
+		}
+	}
+	return s
+}
+
+// Writer appends result rows as jobs end and writes the sorted file at Close.
+type Writer struct {
+	path string
+	red  *Redactor
+
+	mu   sync.Mutex
+	f    *os.File
+	bw   *bufio.Writer
+	cw   *csv.Writer
+	rows []Row
+}
+
+// Create opens path for writing (truncating it) and writes the header.
+func Create(path string, red *Redactor) (*Writer, error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("creating result file: %w", err)
+	}
+	w := &Writer{path: path, red: red, f: f}
+	w.bw = bufio.NewWriter(f)
+	w.cw = csv.NewWriter(w.bw)
+	if err := w.cw.Write(Header()); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("writing result header: %w", err)
+	}
+	if err := w.flush(); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return w, nil
+}
+
+// Path is the result file's path.
+func (w *Writer) Path() string { return w.path }
+
+func (w *Writer) flush() error {
+	w.cw.Flush()
+	if err := w.cw.Error(); err != nil {
+		return fmt.Errorf("writing %s: %w", w.path, err)
+	}
+	if err := w.bw.Flush(); err != nil {
+		return fmt.Errorf("writing %s: %w", w.path, err)
+	}
+	return nil
+}
+
+// Add appends one row and flushes it to the operating system, so that a
+// crash of this process loses no finished row.
+func (w *Writer) Add(r Row) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.rows = append(w.rows, r)
+	if err := w.cw.Write(r.cells(w.red)); err != nil {
+		return fmt.Errorf("writing %s: %w", w.path, err)
+	}
+	return w.flush()
+}
+
+// Rows returns the rows added so far, sorted.
+func (w *Writer) Rows() []Row {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := append([]Row(nil), w.rows...)
+	SortRows(out)
+	return out
+}
+
+// Close rewrites the file sorted by source and row.
+func (w *Writer) Close() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.f == nil {
+		return nil
+	}
+	flushErr := w.flush()
+	closeErr := w.f.Close()
+	w.f = nil
+	if flushErr != nil {
+		return flushErr
+	}
+	if closeErr != nil {
+		return fmt.Errorf("closing %s: %w", w.path, closeErr)
+	}
+	rows := append([]Row(nil), w.rows...)
+	SortRows(rows)
+	return WriteFile(w.path, rows, w.red)
+}
+
+// SortRows sorts by source, row, then the job's index.
+func SortRows(rows []Row) {
+	sort.SliceStable(rows, func(i, j int) bool {
+		a, b := rows[i], rows[j]
+		if a.Source != b.Source {
+			return a.Source < b.Source
+		}
+		if a.Row != b.Row {
+			return a.Row < b.Row
+		}
+		return a.Index < b.Index
+	})
+}
+
+// WriteFile writes rows (in the order given) to path atomically.
+func WriteFile(path string, rows []Row, red *Redactor) error {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("writing result file: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // no-op after a successful rename
+	if err := Write(tmp, rows, red); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("writing result file: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("writing result file: %w", err)
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return fmt.Errorf("writing result file: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("writing result file: %w", err)
+	}
+	return nil
+}
+
+// Write writes the header and rows as CSV to out, cells neutralised and
+// redacted.
+func Write(out io.Writer, rows []Row, red *Redactor) error {
+	clean := make([]Row, len(rows))
+	for i, r := range rows {
+		c := r.cells(red)
+		clean[i] = Row{Source: c[0], Row: r.Row, Action: c[2], Key: c[3], Status: Status(c[4]),
+			Attempts: r.Attempts, HTTPStatus: c[6], ErrorCode: c[7], Error: c[8],
+			UserCreated: c[9], UserNum: c[10], ObjectID: c[11], Output: c[12]}
+	}
+	if err := gocsv.Marshal(&clean, out); err != nil {
+		return fmt.Errorf("writing results: %w", err)
+	}
+	return nil
+}
+
+// ReadFile reads a result CSV written by this package (used to carry results
+// over and by tests).
+func ReadFile(path string) ([]Row, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var rows []Row
+	if err := gocsv.Unmarshal(f, &rows); err != nil {
+		return nil, fmt.Errorf("reading %s: %w", path, err)
+	}
+	return rows, nil
+}

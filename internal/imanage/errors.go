@@ -40,6 +40,17 @@ func (d Delivery) String() string {
 // in again: the run cannot go on.
 var ErrAuthLost = errors.New("sign-in lost: the service refused a fresh token")
 
+// ErrSignIn is wrapped by the error of a first sign-in that failed: wrong
+// credentials, a token endpoint that cannot be reached or answers nonsense.
+// Nothing was sent to the service yet. A sign-in that fails after a token had
+// been refused mid-run wraps ErrAuthLost instead, since calls were made.
+var ErrSignIn = errors.New("could not sign in")
+
+// ErrTimeout is wrapped when one attempt got no answer within Config.Timeout.
+// It is deliberately not context.DeadlineExceeded: the caller's context is
+// still alive and the attempt may be repeated.
+var ErrTimeout = errors.New("no answer in time")
+
 // FieldMessage is one entry of the error envelope's messages list.
 type FieldMessage struct {
 	Field       string `json:"field"`

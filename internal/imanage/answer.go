@@ -1,0 +1,316 @@
+package imanage
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/firmtools/bulk/internal/secret"
+)
+
+// ParseRetryAfter reads a Retry-After header: a number of seconds or an HTTP
+// date. A negative or unparsable value is ignored (false); a date in the
+// past means no wait (0, true).
+func ParseRetryAfter(h string, now time.Time) (time.Duration, bool) {
+	h = strings.TrimSpace(h)
+	if h == "" {
+		return 0, false
+	}
+	if isDigits(h) {
+		n, err := strconv.ParseInt(h, 10, 64)
+		if err != nil || n > int64(math.MaxInt64/time.Second) {
+			return 0, false
+		}
+		return time.Duration(n) * time.Second, true
+	}
+	t, err := http.ParseTime(h)
+	if err != nil {
+		return 0, false
+	}
+	if d := t.Sub(now); d > 0 {
+		return d, true
+	}
+	return 0, true
+}
+
+// parseRetryAfterMs reads X-Retry-After-Ms: whole milliseconds, not negative.
+func parseRetryAfterMs(h string) (time.Duration, bool) {
+	h = strings.TrimSpace(h)
+	if !isDigits(h) {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(h, 10, 64)
+	if err != nil || n > int64(math.MaxInt64/time.Millisecond) {
+		return 0, false
+	}
+	return time.Duration(n) * time.Millisecond, true
+}
+
+// isDigits reports a non-empty run of ASCII digits (no sign: a negative wait
+// is meaningless and "+5" is not the header's grammar).
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// clean makes text that came from the service fit for an error message:
+// any secret the client holds or the request carried is redacted (a
+// service or proxy that echoes a request must not leak it), control
+// characters go (no terminal escapes), whitespace runs become one space,
+// and the result is cut to max runes.
+func (c *Client) clean(s string, max int, scrub []secret.Secret) string {
+	if c != nil {
+		c.mu.Lock()
+		tok := c.token
+		c.mu.Unlock()
+		for _, sec := range []secret.Secret{c.password, c.clientSecret, tok} {
+			s = redact(s, sec)
+		}
+	}
+	for _, sec := range scrub {
+		s = redact(s, sec)
+	}
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	var b strings.Builder
+	space, n := false, 0
+	for _, r := range s {
+		if unicode.IsSpace(r) || unicode.IsControl(r) {
+			space = b.Len() > 0
+			continue
+		}
+		if n >= max {
+			b.WriteString("…")
+			break
+		}
+		if space {
+			b.WriteByte(' ')
+			space = false
+			n++
+		}
+		b.WriteRune(r)
+		n++
+	}
+	return b.String()
+}
+
+// redact replaces sec in s, also in the escaped forms an echo of a form or
+// JSON body would show it in.
+func redact(s string, sec secret.Secret) string {
+	v := sec.Reveal()
+	if v == "" {
+		return s
+	}
+	forms := []string{v, url.QueryEscape(v), url.PathEscape(v)}
+	if j, err := json.Marshal(v); err == nil { // escapes <, >, & as \u00XX
+		forms = append(forms, string(j[1:len(j)-1]))
+	}
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if enc.Encode(v) == nil {
+		j := strings.TrimSpace(b.String())
+		forms = append(forms, j[1:len(j)-1])
+	}
+	for _, f := range forms {
+		s = strings.ReplaceAll(s, f, secret.Redacted)
+	}
+	return s
+}
+
+// Answer decoders. Each takes the body of a 2xx answer and returns the
+// decoded value or says what is wrong with it; none panics, whatever the
+// body (see FuzzDecodeAnswer). Unknown fields are allowed, missing
+// essentials are not.
+
+// decodeData unmarshals the "data" of the {"data": ...} envelope into v.
+func decodeData(body []byte, v any) error {
+	var env dataEnvelope
+	if err := json.Unmarshal(body, &env); err != nil {
+		return fmt.Errorf("not the {\"data\": ...} envelope: %w", err)
+	}
+	if isNull(env.Data) {
+		return errors.New(`no "data" in the answer`)
+	}
+	if err := json.Unmarshal(env.Data, v); err != nil {
+		return fmt.Errorf(`reading "data": %w`, err)
+	}
+	return nil
+}
+
+func isNull(raw json.RawMessage) bool {
+	t := bytes.TrimSpace(raw)
+	return len(t) == 0 || string(t) == "null"
+}
+
+func decodeUser(body []byte) (*User, error) {
+	var u User
+	if err := decodeData(body, &u); err != nil {
+		return nil, err
+	}
+	if u.ID == "" {
+		return nil, errors.New("the created user has no id")
+	}
+	return &u, nil
+}
+
+func decodeAssignResult(body []byte) (*AssignUserToLibraryResult, error) {
+	var r struct {
+		UserNum *int64 `json:"user_num"`
+	}
+	if err := decodeData(body, &r); err != nil {
+		return nil, err
+	}
+	if r.UserNum == nil {
+		return nil, errors.New("no user_num in the answer")
+	}
+	return &AssignUserToLibraryResult{UserNum: *r.UserNum}, nil
+}
+
+// decodeList reads a "data" list, whose entries must each have an id.
+func decodeList[T any](body []byte, id func(T) string) ([]T, error) {
+	var list []T
+	if err := decodeData(body, &list); err != nil {
+		return nil, err
+	}
+	if list == nil {
+		list = []T{}
+	}
+	if id != nil {
+		for i, x := range list {
+			if id(x) == "" {
+				return nil, fmt.Errorf("entry %d of the list has no id", i+1)
+			}
+		}
+	}
+	return list, nil
+}
+
+func decodeIDDescriptions(body []byte) ([]IDDescription, error) {
+	return decodeList(body, func(x IDDescription) string { return x.ID })
+}
+
+func decodeCategories(body []byte) ([]MyMattersCategory, error) {
+	return decodeList(body, func(x MyMattersCategory) string { return x.ID })
+}
+
+func decodeLibraries(body []byte) ([]Library, error) {
+	return decodeList(body, func(x Library) string { return x.ID })
+}
+
+func decodeLookupFieldNames(body []byte) ([]LookupFieldName, error) {
+	return decodeList(body, func(x LookupFieldName) string { return x.ID })
+}
+
+func decodeStrings(body []byte) ([]string, error) {
+	return decodeList[string](body, nil)
+}
+
+func decodeTab(body []byte) (*Tab, error) {
+	var t Tab
+	if err := decodeData(body, &t); err != nil {
+		return nil, err
+	}
+	if t.ID == "" {
+		return nil, errors.New("the created tab has no id")
+	}
+	return &t, nil
+}
+
+func decodeFolder(body []byte) (*Folder, error) {
+	var f Folder
+	if err := decodeData(body, &f); err != nil {
+		return nil, err
+	}
+	if f.ID == "" {
+		return nil, errors.New("the created folder has no id")
+	}
+	return &f, nil
+}
+
+func decodeShortcuts(body []byte) (*AddShortcutsResult, error) {
+	var r struct {
+		Shortcuts               *[]Shortcut `json:"shortcuts"`
+		AllWorkspaceShortcutIDs string      `json:"all_workspace_shortcut_ids"`
+	}
+	if err := decodeData(body, &r); err != nil {
+		return nil, err
+	}
+	if r.Shortcuts == nil {
+		return nil, errors.New("no shortcuts in the answer")
+	}
+	for i, s := range *r.Shortcuts {
+		if s.ID == "" {
+			return nil, fmt.Errorf("shortcut %d has no id", i+1)
+		}
+	}
+	return &AddShortcutsResult{Shortcuts: *r.Shortcuts, AllWorkspaceShortcutIDs: r.AllWorkspaceShortcutIDs}, nil
+}
+
+// decodeEmpty accepts the answers of calls that return nothing: an empty
+// body, {} or {"data": {}} (the contract allows both). Anything else is
+// unexpected, so a service that answers with something we do not read is
+// noticed rather than ignored.
+func decodeEmpty(body []byte) (struct{}, error) {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return struct{}{}, nil
+	}
+	var env map[string]json.RawMessage
+	if err := json.Unmarshal(body, &env); err != nil {
+		return struct{}{}, fmt.Errorf("not a JSON object: %w", err)
+	}
+	if env == nil {
+		return struct{}{}, errors.New("not a JSON object")
+	}
+	if d, ok := env["data"]; ok && !isNull(d) {
+		var obj map[string]json.RawMessage
+		if err := json.Unmarshal(d, &obj); err != nil {
+			return struct{}{}, fmt.Errorf(`"data" is not an object: %w`, err)
+		}
+	}
+	return struct{}{}, nil
+}
+
+// decodeAnswer decodes body as the answer of op. The operations use the
+// typed decoders directly; this switch is for the fuzz test.
+func decodeAnswer(op string, body []byte) (any, error) {
+	switch op {
+	case OpCreateUser:
+		return decodeUser(body)
+	case OpAssignUserToLibrary:
+		return decodeAssignResult(body)
+	case OpGetLibraryRoles, OpGetLookupAliases:
+		return decodeIDDescriptions(body)
+	case OpCreateLookupAlias, OpUpdateCustomField:
+		return decodeEmpty(body)
+	case OpAddTab:
+		return decodeTab(body)
+	case OpAddFolder:
+		return decodeFolder(body)
+	case OpAddShortcutsToMyMatters:
+		return decodeShortcuts(body)
+	case OpGetMyMattersCategories:
+		return decodeCategories(body)
+	case OpGetLibraries:
+		return decodeLibraries(body)
+	case OpGetLookupFieldNames:
+		return decodeLookupFieldNames(body)
+	case OpGetEmailOptions:
+		return decodeStrings(body)
+	}
+	return nil, fmt.Errorf("unknown operation %q", op)
+}

@@ -1,0 +1,121 @@
+package imanage
+
+import (
+	"encoding/json"
+	"strconv"
+	"time"
+)
+
+// Everything the contract (../shared/imanage-api.md) marks [chosen], and the
+// other wire names the client depends on, live here so that a real tenant
+// that answers differently means editing one file.
+
+const (
+	// operationsPath is prefixed to every operation name: {base}/automate/work/{operation}.
+	operationsPath = "/automate/work/"
+	// defaultTokenPath is appended to the base URL when no token URL is given. [chosen]
+	defaultTokenPath = "/auth/oauth2/token"
+
+	headerConnectorID = "x-im-connector-id"
+	connectorID       = "imanage-work-for-admins"
+	// headerAuthToken carries the access token. [chosen: iManage's own header,
+	// rather than Authorization: Bearer]
+	headerAuthToken  = "X-Auth-Token"
+	headerRetryAfter = "Retry-After"
+	// headerRetryAfterMs is not standard: the simulator sends it so tests on a
+	// time-scaled limit can ask for sub-second waits. It wins over Retry-After
+	// when valid.
+	headerRetryAfterMs = "X-Retry-After-Ms"
+
+	defaultUserAgent = "bulk (github.com/firmtools/bulk)"
+
+	defaultTimeout        = 60 * time.Second
+	defaultMaxAnswerBytes = 8 << 20
+	// maxErrorBodyBytes bounds what is read of an error answer: an envelope
+	// with a few field messages is far smaller, and a proxy's HTML page only
+	// yields a snippet.
+	maxErrorBodyBytes = 64 << 10
+	// maxDrainBytes is how much of an unread body is discarded so the
+	// connection can be reused; beyond it closing is cheaper than reading.
+	maxDrainBytes = 64 << 10
+	// maxTextLen bounds any text from the service that ends up in an error.
+	maxTextLen = 300
+	// snippetLen is how much of a non-JSON error body an error keeps.
+	snippetLen = 120
+)
+
+// Operation names, as they appear in the URL path and in *Error.Op.
+const (
+	OpSignIn                  = "signIn" // not an operation; used as *Error.Op for the token request
+	OpCreateUser              = "createUser"
+	OpAssignUserToLibrary     = "assignUserToLibrary"
+	OpGetLibraryRoles         = "getLibraryRoles"
+	OpGetLookupAliases        = "getLookupAliases"
+	OpCreateLookupAlias       = "createCustomOrPropertyLookup"
+	OpUpdateCustomField       = "updateCustomField"
+	OpAddTab                  = "addTab"
+	OpAddFolder               = "addFolder"
+	OpAddShortcutsToMyMatters = "addShortcutsToMyMattersAdmin"
+	OpGetMyMattersCategories  = "getMyMattersCategories"
+	OpGetLibraries            = "getLibraries"
+	OpGetLookupFieldNames     = "getLookupFieldNames"
+	OpGetEmailOptions         = "getEmailOptions"
+)
+
+// Query parameter names of the GET operations.
+const (
+	qLibraryID        = "libraryId"
+	qIsExternal       = "is_external"
+	qUserID           = "user_id"
+	qLookupFieldID    = "lookupFieldId"
+	qParentAlias      = "parentAlias"
+	qGetParentAliases = "getParentAliases"
+	qShowAllLibraries = "showAllLibraries"
+	qHidePreferred    = "hidePreferredLibrary"
+)
+
+// shortcutIDSeparator joins the workspace IDs of one addShortcutsToMyMattersAdmin call.
+const shortcutIDSeparator = ";"
+
+// Form fields of the OAuth2 password grant. [chosen]
+const (
+	formGrantType    = "grant_type"
+	grantPassword    = "password"
+	formUsername     = "username"
+	formPassword     = "password"
+	formClientID     = "client_id"
+	formClientSecret = "client_secret"
+)
+
+// queryBool is how a boolean is spelt in a query string.
+func queryBool(b bool) string { return strconv.FormatBool(b) }
+
+// dataEnvelope is every success answer: {"data": ...}.
+type dataEnvelope struct {
+	Data json.RawMessage `json:"data"`
+}
+
+// errorEnvelope is every error answer. [chosen, as seen in public Work API clients]
+type errorEnvelope struct {
+	Error *struct {
+		Code        string         `json:"code"`
+		CodeMessage string         `json:"code_message"`
+		Messages    []FieldMessage `json:"messages"`
+	} `json:"error"`
+}
+
+// tokenAnswer is the token endpoint's answer.
+type tokenAnswer struct {
+	AccessToken  string `json:"access_token"`
+	TokenType    string `json:"token_type"`
+	ExpiresIn    int64  `json:"expires_in"`
+	RefreshToken string `json:"refresh_token"`
+}
+
+// shortcutsBody is the wire form of AddShortcutsRequest: the workspace IDs
+// travel as one ";"-joined string.
+type shortcutsBody struct {
+	UserID      string `json:"user_id"`
+	WorkspaceID string `json:"workspace_id"`
+	CategoryID  string `json:"category_id,omitempty"`
+}

@@ -1,0 +1,126 @@
+package sim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ParseRateLimit reads a limit such as "100/60s", "100/600ms", "100/1m" or
+// the shorthand "100/s", "100/m", "100/h".
+func ParseRateLimit(s string) (n int, window time.Duration, err error) {
+	const want = "want N/DURATION, e.g. 100/60s, 100/600ms or 100/m"
+	count, per, ok := strings.Cut(strings.TrimSpace(s), "/")
+	if !ok {
+		return 0, 0, fmt.Errorf("rate limit %q: no '/': %s", s, want)
+	}
+	n, err = strconv.Atoi(strings.TrimSpace(count))
+	if err != nil || n <= 0 {
+		return 0, 0, fmt.Errorf("rate limit %q: %q is not a positive whole number of calls: %s", s, count, want)
+	}
+	per = strings.TrimSpace(per)
+	switch per {
+	case "s":
+		window = time.Second
+	case "m":
+		window = time.Minute
+	case "h":
+		window = time.Hour
+	default:
+		window, err = time.ParseDuration(per)
+		if err != nil {
+			return 0, 0, fmt.Errorf("rate limit %q: window %q: %w (%s)", s, per, err, want)
+		}
+		if window <= 0 {
+			return 0, 0, fmt.Errorf("rate limit %q: window %q must be positive", s, per)
+		}
+	}
+	return n, window, nil
+}
+
+// Serve runs the simulator on ln until ctx is done, then shuts down
+// gracefully. It first prints to out the base URL, how to sign in and the
+// active knobs, and warns when ln is not on loopback.
+func Serve(ctx context.Context, ln net.Listener, opts Options, out io.Writer) error {
+	if err := opts.Validate(); err != nil {
+		return fmt.Errorf("starting the simulator: %w", err)
+	}
+	// Cancelled at shutdown so calls waiting out Options.Latency end at once
+	// instead of holding Shutdown.
+	baseCtx, cancelCalls := context.WithCancel(context.Background())
+	defer cancelCalls()
+	srv := &http.Server{
+		Handler:           New(opts),
+		ReadHeaderTimeout: 10 * time.Second,
+		BaseContext:       func(net.Listener) context.Context { return baseCtx },
+	}
+	printBanner(out, ln.Addr(), opts)
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serving the simulator on %s: %w", ln.Addr(), err)
+	case <-ctx.Done():
+	}
+	cancelCalls()
+	shutCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutCtx); err != nil {
+		_ = srv.Close()
+		return fmt.Errorf("stopping the simulator: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serving the simulator on %s: %w", ln.Addr(), err)
+	}
+	return nil
+}
+
+func printBanner(out io.Writer, addr net.Addr, opts Options) {
+	o := opts.withDefaults()
+	fmt.Fprintf(out, "iManage Work simulator listening on http://%s\n", addr)
+	var pw string
+	switch {
+	case opts.Password == "":
+		pw = fmt.Sprintf("password %q (the default)", defaultPassword)
+	case opts.PasswordFromEnv:
+		pw = "password from BULK_SIM_PASSWORD"
+	default:
+		pw = "password as configured (not shown)"
+	}
+	fmt.Fprintf(out, "sign in: user %q, %s; read-only user %q, password %q\n", AdminUser, pw, ViewerUser, viewerPassword)
+	fmt.Fprintf(out, "token URL: http://%s/auth/oauth2/token  stats: http://%s/_sim/stats\n", addr, addr)
+	ttl := "never"
+	if o.TokenTTL > 0 {
+		ttl = o.TokenTTL.String()
+	}
+	fmt.Fprintf(out, "rate limit %d/%v per token (%s window), fault rate %g, drop rate %g, latency %v, token TTL %s, seed %d\n",
+		o.RateLimit, o.Window, o.Mode, o.FaultRate, o.DropRate, o.Latency, ttl, o.Seed)
+	if !isLoopback(addr) {
+		fmt.Fprintf(out, "WARNING: %s is not a loopback address: anyone who can reach it can use the simulator\n", addr)
+	}
+}
+
+func isLoopback(addr net.Addr) bool {
+	switch a := addr.(type) {
+	case *net.TCPAddr:
+		return a.IP.IsLoopback()
+	case *net.UnixAddr:
+		return true
+	}
+	host, _, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

@@ -1,0 +1,407 @@
+// Package sim is an in-memory simulator of the iManage Work admin operations
+// described in ../shared/imanage-api.md, served as an http.Handler.
+//
+// It speaks only the wire contract and imports nothing from the client side,
+// so it catches the client's mistakes: it is strict about JSON shapes, field
+// rules, headers, sign-in and the per-token call limit, and it can inject
+// faults, dropped answers and latency. Seed data is always the same (see
+// docs/simulator.md); only the fault dice depend on Options.Seed.
+package sim
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"math"
+	mrand "math/rand/v2"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// The users that can sign in.
+const (
+	AdminUser  = "admin"  // an NRT administrator; password Options.Password, "admin" by default
+	ViewerUser = "viewer" // not an administrator (writes get 403); password "viewer"
+)
+
+// Options are the simulator's knobs. The zero value is a well-behaved
+// service with the contract's limit of 100 calls per 60 s.
+type Options struct {
+	RateLimit int           // calls admitted per Window per access token; 0 means 100
+	Window    time.Duration // 0 means 60s
+	// Mode "strict" (default, ""): a sliding log; no window of length Window,
+	// wherever it starts, ever admits more than RateLimit calls.
+	// "fixed": counters that reset every Window (aligned to the token's first call).
+	Mode      string
+	FaultRate float64       // fraction of operation calls answered 500 or 503 (half each) before doing anything
+	DropRate  float64       // fraction of operation calls processed and then dropped with no answer
+	Latency   time.Duration // added to every operation call
+	TokenTTL  time.Duration // tokens expire this long after issue; 0: never
+	Seed      int64         // seeds the fault dice and nothing else
+	Password  string        // admin's password; "" means "admin"
+	// PasswordFromEnv says Password came from BULK_SIM_PASSWORD, so Serve
+	// names the variable instead of printing the password.
+	PasswordFromEnv bool
+	Now             func() time.Time // clock; nil means time.Now
+}
+
+// Validate reports options New cannot honour.
+func (o Options) Validate() error {
+	switch {
+	case o.RateLimit < 0:
+		return fmt.Errorf("rate limit %d: must not be negative", o.RateLimit)
+	case o.Window < 0:
+		return fmt.Errorf("window %v: must not be negative", o.Window)
+	case o.Mode != "" && o.Mode != ModeStrict && o.Mode != ModeFixed:
+		return fmt.Errorf("window mode %q: want %q or %q", o.Mode, ModeStrict, ModeFixed)
+	case !(o.FaultRate >= 0 && o.FaultRate <= 1):
+		return fmt.Errorf("fault rate %v: want a fraction from 0 to 1", o.FaultRate)
+	case !(o.DropRate >= 0 && o.DropRate <= 1):
+		return fmt.Errorf("drop rate %v: want a fraction from 0 to 1", o.DropRate)
+	case o.Latency < 0:
+		return fmt.Errorf("latency %v: must not be negative", o.Latency)
+	case o.TokenTTL < 0:
+		return fmt.Errorf("token TTL %v: must not be negative", o.TokenTTL)
+	}
+	return nil
+}
+
+func (o Options) withDefaults() Options {
+	if o.RateLimit == 0 {
+		o.RateLimit = defaultRateLimit
+	}
+	if o.Window == 0 {
+		o.Window = defaultWindow
+	}
+	if o.Mode == "" {
+		o.Mode = ModeStrict
+	}
+	if o.Password == "" {
+		o.Password = defaultPassword
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return o
+}
+
+// Stats counts what the simulator saw. Windows are half-open intervals of
+// length Window, counted per access token; the maxima are over all tokens.
+type Stats struct {
+	Calls               map[string]int `json:"calls"` // per operation, admitted or not
+	TotalCalls          int            `json:"total_calls"`
+	Throttled           int            `json:"throttled"`              // 429s sent
+	MaxAdmittedInWindow int            `json:"max_admitted_in_window"` // most calls admitted in any one window
+	MaxReceivedInWindow int            `json:"max_received_in_window"` // most calls received (admitted or refused) in any window
+	Created             map[string]int `json:"created"`                // per kind: user, alias, tab, folder, shortcut
+	DuplicateCreations  int            `json:"duplicate_creations"`    // tabs or folders named like a sibling
+	Faults              int            `json:"faults"`                 // 500/503 injected
+	Drops               int            `json:"drops"`                  // answers dropped
+	TokensIssued        int            `json:"tokens_issued"`
+}
+
+// Server is the simulator; it implements http.Handler.
+type Server struct {
+	opts Options
+
+	mu     sync.Mutex
+	st     *state
+	tokens map[string]*token
+	rng    *mrand.Rand
+	stats  Stats
+}
+
+type token struct {
+	user    *user
+	expires time.Time // zero: never
+	revoked bool
+	thr     throttle
+}
+
+// New returns a simulator with the seed data. It panics if opts.Validate fails.
+func New(opts Options) *Server {
+	if err := opts.Validate(); err != nil {
+		panic("sim.New: " + err.Error())
+	}
+	opts = opts.withDefaults()
+	seed := uint64(opts.Seed)
+	return &Server{
+		opts:   opts,
+		st:     newState(opts.Password),
+		tokens: map[string]*token{},
+		rng:    mrand.New(mrand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
+		stats:  Stats{Calls: map[string]int{}, Created: map[string]int{}},
+	}
+}
+
+// Stats returns a copy of the counters.
+func (s *Server) Stats() Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := s.stats
+	out.Calls = make(map[string]int, len(s.stats.Calls))
+	for k, v := range s.stats.Calls {
+		out.Calls[k] = v
+	}
+	out.Created = make(map[string]int, len(s.st.created))
+	for k, v := range s.st.created {
+		out.Created[k] = v
+	}
+	out.DuplicateCreations = s.st.duplicates
+	return out
+}
+
+// ExpireTokens makes every token issued so far expired, as a revocation
+// would; tokens issued afterwards work.
+func (s *Server) ExpireTokens() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, t := range s.tokens {
+		t.revoked = true
+	}
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	const opPrefix = "/automate/work/"
+	switch p := r.URL.Path; {
+	case p == "/auth/oauth2/token":
+		if !allowMethod(w, r, http.MethodPost) {
+			return
+		}
+		s.serveToken(w, r)
+	case p == "/_sim/stats":
+		if !allowMethod(w, r, http.MethodGet) {
+			return
+		}
+		writeJSON(w, http.StatusOK, s.Stats())
+	case p == "/_sim/expire-tokens":
+		if !allowMethod(w, r, http.MethodPost) {
+			return
+		}
+		s.ExpireTokens()
+		writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{}})
+	case strings.HasPrefix(p, opPrefix):
+		s.serveOperation(w, r, strings.TrimPrefix(p, opPrefix))
+	default:
+		writeError(w, newError(http.StatusNotFound, codeNotFound, "no such path: %s", p))
+	}
+}
+
+func allowMethod(w http.ResponseWriter, r *http.Request, method string) bool {
+	if r.Method == method {
+		return true
+	}
+	writeError(w, newError(http.StatusMethodNotAllowed, codeMethod, "%s %s: use %s", r.Method, r.URL.Path, method).withHeader("Allow", method))
+	return false
+}
+
+// serveToken is OAuth2's password grant.
+func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
+	if mt, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";"); !strings.EqualFold(strings.TrimSpace(mt), "application/x-www-form-urlencoded") {
+		writeError(w, invalid("Content-Type", msgInvalid, "must be application/x-www-form-urlencoded, got %q", r.Header.Get("Content-Type")))
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		writeError(w, invalid("body", msgInvalid, "is not a form: %v", err))
+		return
+	}
+	var p problems
+	f := r.PostForm
+	get := func(k string) string {
+		v := f.Get(k)
+		if v == "" {
+			p.add(k, msgRequired, "is required")
+		}
+		return v
+	}
+	grant := get("grant_type")
+	username := get("username")
+	password := get("password")
+	get("client_id")
+	if grant != "" && grant != "password" {
+		p.add("grant_type", msgEnum, "must be \"password\", got %q", grant)
+	}
+	if e := p.err(); e != nil {
+		writeError(w, e)
+		return
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.st.user(username)
+	if u == nil || u.password == "" || u.password != password {
+		// The same answer for an unknown user and a wrong password.
+		writeError(w, newError(http.StatusUnauthorized, codeUnauthorized, "wrong user name or password"))
+		return
+	}
+	now := s.opts.Now()
+	t := &token{user: u}
+	expiresIn := noExpiryExpiresIn
+	if s.opts.TokenTTL > 0 {
+		t.expires = now.Add(s.opts.TokenTTL)
+		expiresIn = int(math.Ceil(s.opts.TokenTTL.Seconds()))
+	}
+	access := randomToken()
+	s.tokens[access] = t
+	s.stats.TokensIssued++
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, map[string]any{
+		"access_token":  access,
+		"token_type":    "bearer",
+		"expires_in":    expiresIn,
+		"refresh_token": randomToken(),
+	})
+}
+
+func randomToken() string {
+	b := make([]byte, 24)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails
+	return hex.EncodeToString(b)
+}
+
+// authenticate finds the call's token. Holds s.mu.
+func (s *Server) authenticate(r *http.Request, now time.Time) (*token, *apiError) {
+	access := r.Header.Get(tokenHeader)
+	if access == "" {
+		if scheme, rest, ok := strings.Cut(r.Header.Get("Authorization"), " "); ok && strings.EqualFold(scheme, "Bearer") {
+			access = strings.TrimSpace(rest)
+		}
+	}
+	unauthorized := func(msg string) *apiError {
+		return newError(http.StatusUnauthorized, codeUnauthorized, "%s", msg).withHeader("WWW-Authenticate", `Bearer realm="iManage Work"`)
+	}
+	if access == "" {
+		return nil, unauthorized("no access token: send it in X-Auth-Token or Authorization: Bearer")
+	}
+	t := s.tokens[access]
+	switch {
+	case t == nil:
+		return nil, unauthorized("unknown access token")
+	case t.revoked || (!t.expires.IsZero() && !now.Before(t.expires)):
+		return nil, unauthorized("the access token has expired; sign in again")
+	}
+	return t, nil
+}
+
+func (s *Server) serveOperation(w http.ResponseWriter, r *http.Request, name string) {
+	op, ok := operations[name]
+	if !ok {
+		writeError(w, newError(http.StatusNotFound, codeNotFound, "no such operation: %q", name))
+		return
+	}
+	s.mu.Lock()
+	s.stats.Calls[name]++
+	s.stats.TotalCalls++
+	s.mu.Unlock()
+	if !allowMethod(w, r, op.method) {
+		return
+	}
+	if got := r.Header.Get(connectorHeader); got != connectorID {
+		writeError(w, invalid(connectorHeader, msgRequired, "header %s: %s is required, got %q", connectorHeader, connectorID, got))
+		return
+	}
+
+	s.mu.Lock()
+	now := s.opts.Now()
+	tok, aerr := s.authenticate(r, now)
+	if aerr == nil {
+		aerr = s.admit(tok, now)
+	}
+	if aerr == nil {
+		aerr = s.fault()
+	}
+	s.mu.Unlock()
+	if aerr != nil {
+		writeError(w, aerr)
+		return
+	}
+
+	var body []byte
+	var bodyErr error
+	if r.Method == http.MethodPost {
+		body, bodyErr = readBody(w, r)
+	}
+	if !sleep(r.Context(), s.opts.Latency) {
+		return // the caller went away; nobody to answer
+	}
+
+	run, aerr := op.parse(r, body, bodyErr)
+	if aerr == nil && op.write && !tok.user.admin {
+		aerr = newError(http.StatusForbidden, codeForbidden, "%s: user %s is not an administrator", name, tok.user.id)
+	}
+	var data any
+	s.mu.Lock()
+	if aerr == nil {
+		data, aerr = run(s.st, &env{now: s.opts.Now(), caller: tok.user, baseURL: baseURL(r)})
+	}
+	drop := s.opts.DropRate > 0 && s.rng.Float64() < s.opts.DropRate
+	if drop {
+		s.stats.Drops++
+	}
+	s.mu.Unlock()
+
+	if drop {
+		// net/http closes the connection without an answer and without logging.
+		panic(http.ErrAbortHandler)
+	}
+	if aerr != nil {
+		writeError(w, aerr)
+		return
+	}
+	writeData(w, data)
+}
+
+// admit applies the token's limit. Holds s.mu.
+func (s *Server) admit(t *token, now time.Time) *apiError {
+	a := t.thr.admit(now, s.opts.Mode, s.opts.RateLimit, s.opts.Window)
+	s.stats.MaxReceivedInWindow = max(s.stats.MaxReceivedInWindow, a.receivedInWin)
+	if a.ok {
+		s.stats.MaxAdmittedInWindow = max(s.stats.MaxAdmittedInWindow, a.admittedInWin)
+		return nil
+	}
+	s.stats.Throttled++
+	return newError(http.StatusTooManyRequests, codeTooMany,
+		"more than %d calls in %v on this connection; retry after %v", s.opts.RateLimit, s.opts.Window, a.wait).
+		withHeader("Retry-After", strconv.FormatInt(max(1, ceilDiv(a.wait, time.Second)), 10)).
+		withHeader(retryAfterMsHeader, strconv.FormatInt(ceilDiv(a.wait, time.Millisecond), 10))
+}
+
+// fault rolls the fault dice. Holds s.mu.
+func (s *Server) fault() *apiError {
+	if s.opts.FaultRate <= 0 || s.rng.Float64() >= s.opts.FaultRate {
+		return nil
+	}
+	s.stats.Faults++
+	if s.rng.IntN(2) == 0 {
+		return newError(http.StatusInternalServerError, codeInternal, "injected fault: internal error")
+	}
+	return newError(http.StatusServiceUnavailable, codeUnavailable, "injected fault: service unavailable").withHeader("Retry-After", "1")
+}
+
+// sleep waits d unless ctx ends first; it reports whether d passed.
+func sleep(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+func baseURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
+	"github.com/firmtools/bulk/internal/imanage"
 )
 
 // ExitCode is what the process returns. They are chosen in one place,
@@ -49,6 +51,9 @@ func exitCodeFor(err error) ExitCode {
 	}
 	if errors.Is(err, context.Canceled) {
 		return ExitInterrupted
+	}
+	if errors.Is(err, imanage.ErrSignIn) {
+		return ExitUnreachable
 	}
 	var ue *usageError
 	if errors.As(err, &ue) {

@@ -49,6 +49,14 @@ type Field struct {
 	// Reference: the cell may hold ${ref.field}, filled from another job's
 	// answer at run time; offline checks of its value are then skipped.
 	Reference bool
+	// Match, when set, is used instead of Pattern: the same rule written by
+	// hand, because a regular expression on every row of a million-row file
+	// costs more than reading the file.
+	Match func(string) bool
+	// Internal fields are set by the program (e.g. --generate-passwords), not
+	// by an administrator: `bulk actions`, `bulk template` and the docs leave
+	// them out, and they are never sent to the service.
+	Internal bool
 }
 
 // Values are a job's normalised field values by canonical name. Secret fields
@@ -127,6 +135,13 @@ type Spec struct {
 	Check func(v Values, s Secrets) []FieldError
 	// Call sends the request built from v and s and returns the result.
 	Call func(ctx context.Context, c Client, v Values, s Secrets) (Result, error)
+	// CheckFields name the fields Check reads. A reader validating many
+	// rows (manifest.Validate) then gives Check a map of only these; nil
+	// means all fields. A test holds Check to it.
+	CheckFields []string
+	// RefFields are the answer fields a later job may reference as
+	// ${name.FIELD} (the keys of Result.Refs); empty: nothing to reference.
+	RefFields []string
 }
 
 var registry = map[string]*Spec{}

@@ -92,9 +92,10 @@ type Redactor struct {
 	secrets []string
 }
 
-// Add registers a secret value. Values shorter than 4 characters are not
-// registered: replacing them would mangle ordinary text and they cannot be
-// real passwords (the service needs 8 or more).
+// Add registers a secret value. Values shorter than 8 characters are not
+// registered: replacing them would mangle ordinary text (the simulator's
+// default password "admin" is also its administrator's user ID), and new
+// users' passwords are 8 or more by the contract.
 func (r *Redactor) Add(values ...string) {
 	if r == nil {
 		return
@@ -102,7 +103,7 @@ func (r *Redactor) Add(values ...string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, v := range values {
-		if len(v) >= 4 {
+		if len(v) >= 8 {
 			r.secrets = append(r.secrets, v)
 		}
 	}

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"encoding/csv"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/firmtools/bulk/internal/report"
+	"github.com/firmtools/bulk/internal/sim"
+)
+
+// TestNoSecretInAnyOutput runs a full onboarding with the administrator's
+// password, new users' passwords (given and generated) and a failing row,
+// then looks for every secret in everything the run wrote.
+func TestNoSecretInAnyOutput(t *testing.T) {
+	const adminPw = "Adm1n-Secret-Passw0rd"
+	s := startSim(t, sim.Options{RateLimit: 100, Window: 600 * time.Millisecond, Password: adminPw})
+	dir := t.TempDir()
+	given := []string{"NewUser-Passw0rd-1", "NewUser-Passw0rd-2", "=Formula-Passw0rd"}
+	m := writeFile(t, dir, "joiners.csv", `id,full_name,email,preferred_library,role,password_create_method,password,force_password_change
+ANEW,A New,anew@firm.example.com,ACTIVE_US,ATTORNEY,Create a password,`+given[0]+`,yes
+BNEW,B New,bnew@firm.example.com,ACTIVE_US,ATTORNEY,create a password,`+given[1]+`,no
+CNEW,C New,cnew@firm.example.com,ACTIVE_US,NOT_A_ROLE,Create a password,`+given[2]+`,no
+DNEW,D New,dnew@firm.example.com,ACTIVE_US,ATTORNEY,Create a password,,yes
+`)
+	env := s.env()
+	env["IMANAGE_PASSWORD"] = adminPw
+	out := filepath.Join(dir, "joiners.results.csv")
+	pwFile := filepath.Join(dir, "passwords.csv")
+	r := bulk(t, env, "run", m, "--action", "create-user", "--out", out, "--rate-limit", fast,
+		"--generate-passwords", pwFile, "--json")
+	if r.code != 1 {
+		t.Fatalf("exit %d (want 1: CNEW's role does not exist)\n%s", r.code, r.stderr)
+	}
+
+	// The generated password file: only DNEW, mode 0600.
+	st, err := os.Stat(pwFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode().Perm() != 0o600 {
+		t.Fatalf("password file mode %o", st.Mode().Perm())
+	}
+	f, _ := os.Open(pwFile)
+	recs, err := csv.NewReader(f).ReadAll()
+	f.Close()
+	if err != nil || len(recs) != 2 || recs[1][0] != "DNEW" || len(recs[1][1]) < 16 {
+		t.Fatalf("password file %v %v", recs, err)
+	}
+	generated := recs[1][1]
+
+	secrets := append([]string{adminPw, generated}, given...)
+	s.tokens.Range(func(k, _ any) bool { secrets = append(secrets, k.(string)); return true })
+	if len(secrets) < 6 {
+		t.Fatal("no access token was seen")
+	}
+	journal, err := os.ReadFile(filepath.Join(dir, "joiners.results.journal"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	results, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	outputs := map[string]string{"stdout": r.stdout, "stderr": r.stderr, "results": string(results), "journal": string(journal)}
+	for name, text := range outputs {
+		if text == "" && name != "stderr" {
+			t.Fatalf("%s is empty: nothing was checked", name)
+		}
+		for _, sec := range secrets {
+			if strings.Contains(text, sec) {
+				t.Fatalf("%s holds a secret (%d characters)", name, len(sec))
+			}
+		}
+	}
+	rows := readResults(t, out)
+	c := countStatus(rows)
+	if c[report.StatusOK] != 3 || c[report.StatusFailed] != 1 {
+		t.Fatalf("statuses %v", c)
+	}
+
+	// A second run must not overwrite the passwords handed out by the first.
+	r = bulk(t, env, "run", m, "--action", "create-user", "--out", filepath.Join(dir, "again.csv"), "--rate-limit", fast,
+		"--generate-passwords", pwFile, "--quiet")
+	if r.code != 2 || !strings.Contains(r.stderr, "already exists") {
+		t.Fatalf("second --generate-passwords: exit %d %s", r.code, r.stderr)
+	}
+	if b, _ := os.ReadFile(pwFile); !strings.Contains(string(b), generated) {
+		t.Fatal("the password file was changed")
+	}
+}
+
+func TestRandomPasswordsAreStrongAndDistinct(t *testing.T) {
+	seen := map[string]bool{}
+	for i := 0; i < 200; i++ {
+		p, err := randomPassword(genPasswordLen)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(p) != genPasswordLen || seen[p] {
+			t.Fatalf("password %d: length %d, repeated %v", i, len(p), seen[p])
+		}
+		seen[p] = true
+		for _, class := range []string{lowerChars, upperChars, digitChars, symbolChars} {
+			if !strings.ContainsAny(p, class) {
+				t.Fatalf("password lacks one of %q", class)
+			}
+		}
+	}
+}
+
+func TestPlainHTTPOnlyToLoopback(t *testing.T) {
+	dir := t.TempDir()
+	good := writeFile(t, dir, "good.csv", "action,library_id\nget-library-roles,ACTIVE_US\n")
+	env := map[string]string{"IMANAGE_URL": "http://imanage.example.com", "IMANAGE_USER": "admin", "IMANAGE_PASSWORD": "x", "IMANAGE_CLIENT_ID": "bulk"}
+	r := bulk(t, env, "run", good, "--out", filepath.Join(dir, "r.csv"), "--quiet")
+	if r.code != 2 || !strings.Contains(r.stderr, "http") {
+		t.Fatalf("plain http to a remote host: exit %d %s", r.code, r.stderr)
+	}
+}

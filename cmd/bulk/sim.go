@@ -1,0 +1,101 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/firmtools/bulk/internal/sim"
+)
+
+func init() { subcommands = append(subcommands, newSimCmd) }
+
+type simOptions struct {
+	ios       *IOStreams
+	Listen    string
+	RateLimit string
+	Window    string
+	FaultRate float64
+	DropRate  float64
+	Latency   time.Duration
+	TokenTTL  time.Duration
+	Seed      int64
+}
+
+func newSimCmd(ios *IOStreams) *cobra.Command { return newSimCmdWith(ios, nil) }
+
+func newSimCmdWith(ios *IOStreams, runF func(*simOptions) error) *cobra.Command {
+	o := &simOptions{ios: ios}
+	cmd := &cobra.Command{
+		Use:   "sim",
+		Short: "Serve the embedded iManage Work simulator",
+		Long: `Serve a strict, in-memory simulator of the iManage Work admin operations, with
+fixed seed data (see README). Sign in as user "admin" with the password from
+BULK_SIM_PASSWORD, or "admin" when it is not set. It listens on loopback
+unless --listen names another address.`,
+		Example: `  bulk sim --listen 127.0.0.1:8080
+  bulk sim --rate-limit 100/600ms --fault-rate 0.05 --drop-rate 0.02 --latency 50ms`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if runF != nil {
+				return runF(o)
+			}
+			return runSim(cmd.Context(), o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.Listen, "listen", "127.0.0.1:8080", "address to listen on")
+	f.StringVar(&o.RateLimit, "rate-limit", "100/60s", "calls admitted per window per token, N/DURATION")
+	f.StringVar(&o.Window, "window", "strict", "strict (no window anywhere admits more than N) or fixed (counters reset every window)")
+	f.Float64Var(&o.FaultRate, "fault-rate", 0, "fraction of calls answered 500 or 503 before doing anything (0 to 1)")
+	f.Float64Var(&o.DropRate, "drop-rate", 0, "fraction of calls processed and then dropped without an answer (0 to 1)")
+	f.DurationVar(&o.Latency, "latency", 0, "latency added to every call")
+	f.DurationVar(&o.TokenTTL, "token-ttl", 0, "tokens expire this long after issue (0: never)")
+	f.Int64Var(&o.Seed, "seed", 1, "seed of the fault injection's random choices")
+	return cmd
+}
+
+func (o *simOptions) simOptions() (sim.Options, error) {
+	n, window, err := sim.ParseRateLimit(o.RateLimit)
+	if err != nil {
+		return sim.Options{}, &usageError{fmt.Errorf("--rate-limit: %w", err)}
+	}
+	if o.Window != "strict" && o.Window != "fixed" {
+		return sim.Options{}, &usageError{fmt.Errorf("--window %q: want strict or fixed", o.Window)}
+	}
+	for name, v := range map[string]float64{"--fault-rate": o.FaultRate, "--drop-rate": o.DropRate} {
+		if v < 0 || v > 1 {
+			return sim.Options{}, &usageError{fmt.Errorf("%s %v: want a fraction from 0 to 1", name, v)}
+		}
+	}
+	if o.Latency < 0 || o.TokenTTL < 0 {
+		return sim.Options{}, &usageError{fmt.Errorf("--latency and --token-ttl cannot be negative")}
+	}
+	pw := o.ios.Getenv("BULK_SIM_PASSWORD")
+	return sim.Options{RateLimit: n, Window: window, Mode: o.Window, FaultRate: o.FaultRate,
+		DropRate: o.DropRate, Latency: o.Latency, TokenTTL: o.TokenTTL, Seed: o.Seed,
+		Password: pw, PasswordFromEnv: pw != ""}, nil
+}
+
+func runSim(ctx context.Context, o *simOptions) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	opts, err := o.simOptions()
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", o.Listen)
+	if err != nil {
+		return withExit(ExitInvalid, fmt.Errorf("--listen %s: %w", o.Listen, err))
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return sim.Serve(ctx, ln, opts, o.ios.ErrOut)
+}

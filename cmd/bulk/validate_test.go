@@ -1,0 +1,245 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/firmtools/bulk/internal/imanage"
+	"github.com/firmtools/bulk/internal/manifest"
+)
+
+// cliResult is one run of Main.
+type cliResult struct {
+	code        int
+	out, errOut string
+}
+
+func runCLI(t *testing.T, args ...string) cliResult {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := Main(args, TestIO(strings.NewReader(""), &out, &errOut, nil))
+	return cliResult{code, out.String(), errOut.String()}
+}
+
+func writeTemp(t *testing.T, name, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestValidateFlagsParseWithoutIO(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		want    validateOptions
+		wantErr string
+	}{
+		{name: "defaults", args: []string{"a.csv"},
+			want: validateOptions{Manifests: []string{"a.csv"}, Format: "text", RateLimit: "100/1m0s",
+				Manifest: manifest.Options{Limits: manifest.Limits{MaxRows: 5_000_000}}}},
+		{name: "everything", args: []string{"a.csv", "b.yaml", "--action", "create-user", "--set", "preferred_library=ACTIVE_US",
+			"--set", "role = ATTORNEY", "--delimiter", "tab", "--encoding", "windows-1252", "--sheet", "People", "--ignore-columns",
+			"--max-rows", "10", "--format", "json", "--remote", "--rate-limit", "100/600ms"},
+			want: validateOptions{Manifests: []string{"a.csv", "b.yaml"}, Format: "json", Remote: true, RateLimit: "100/600ms",
+				Manifest: manifest.Options{Action: "create-user", Set: map[string]string{"preferred_library": "ACTIVE_US", "role": " ATTORNEY"},
+					Delimiter: '\t', Encoding: "windows-1252", Sheet: "People", IgnoreColumns: true, Limits: manifest.Limits{MaxRows: 10}}}},
+		{name: "semicolon by name", args: []string{"a.csv", "--delimiter", "semicolon"},
+			want: validateOptions{Manifests: []string{"a.csv"}, Format: "text", RateLimit: "100/1m0s",
+				Manifest: manifest.Options{Delimiter: ';', Limits: manifest.Limits{MaxRows: 5_000_000}}}},
+		{name: "set without =", args: []string{"a.csv", "--set", "role"}, wantErr: `invalid argument "role" for "--set" flag: want FIELD=VALUE, e.g. --set preferred_library=ACTIVE_US`},
+		{name: "set twice", args: []string{"a.csv", "--set", "role=A", "--set", "role=B"}, wantErr: `invalid argument "role=B" for "--set" flag: role is set twice`},
+		{name: "bad delimiter", args: []string{"a.csv", "--delimiter", ":"}, wantErr: `invalid argument ":" for "--delimiter" flag: want one of "," ";" "|" or "tab"`},
+		{name: "bad format", args: []string{"a.csv", "--format", "xml"}, wantErr: `--format "xml": want text or json`},
+		{name: "no manifest", args: []string{}, wantErr: "requires at least 1 arg(s), only received 0"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got *validateOptions
+			ios := TestIO(strings.NewReader(""), &bytes.Buffer{}, &bytes.Buffer{}, nil)
+			cmd := newValidateCmdWith(ios, func(o *validateOptions) error { got = o; return nil })
+			cmd.SetArgs(tt.args)
+			cmd.SetOut(&bytes.Buffer{})
+			cmd.SetErr(&bytes.Buffer{})
+			err := cmd.Execute()
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got.IO, got.cmd = nil, nil
+			if !reflect.DeepEqual(*got, tt.want) {
+				t.Fatalf("options\n got %+v\nwant %+v", *got, tt.want)
+			}
+		})
+	}
+}
+
+const validUsers = "full_name,id,email,preferred_library,role\nJo Smith,JSMITH,jo@firm.com,ACTIVE_US,ATTORNEY\nAl Jones,AJONES,al@firm.com,ACTIVE_US,PARALEGAL\n"
+
+const invalidUsers = "Full Name,ID,E-mail,Preferred Library,Role,Password,Password Create Method\n" +
+	"Jo Smith,JSMITH,jo@firm.com,ACTIVE_US,ATTORNEY,s3cr3t!!,Create a password\n" +
+	"Al Jones,AL JONES,al@firm,ACTIVE_US,,hunter2,create a password\n" +
+	"Jo Smith,JSMITH,jo@firm.com,ACTIVE_US,ATTORNEY,s3cr3t!!,Create a password\n"
+
+func TestValidateText(t *testing.T) {
+	good := writeTemp(t, "good.csv", validUsers)
+	bad := writeTemp(t, "bad.csv", invalidUsers)
+	tests := []struct {
+		name   string
+		args   []string
+		code   int
+		out    string
+		errOut string
+	}{
+		{name: "valid", args: []string{"validate", good, "--action", "create-user"}, code: 0,
+			out: "valid: 2 jobs (create-user 2)\n"},
+		{name: "invalid", args: []string{"validate", bad, "--action", "create-user"}, code: 2,
+			out: bad + ":3:E-mail: email: must be 5 to 254 characters like name@firm.com, not \"al@firm\"\n" +
+				bad + ":3:ID: id: must be a user ID like JSMITH (no spaces or control characters), not \"AL JONES\"\n" +
+				bad + ":3:Password: password: must be 8 to 128 characters; only with password_create_method \"Create a password\" (never shown back)\n" +
+				bad + ":3:Role: role: is required\n" +
+				bad + ":4: warning: repeats row 2 exactly; it will run twice\n" +
+				"invalid: 4 errors, 1 warning in 3 jobs (create-user 3)\n"},
+		{name: "warnings only", args: []string{"validate", writeTemp(t, "dup.csv", validUsers+"Jo Smith,JSMITH,jo@firm.com,ACTIVE_US,ATTORNEY\n"), "--action", "create-user"}, code: 0,
+			out: "dup.csv:4: warning: repeats row 2 exactly; it will run twice\nvalid: 3 jobs (create-user 3), 1 warning\n"},
+		{name: "missing file", args: []string{"validate", filepath.Join(t.TempDir(), "nope.csv")}, code: 2,
+			errOut: "no such file or directory"},
+		{name: "unknown action", args: []string{"validate", good, "--action", "create-users"}, code: 2,
+			errOut: `bulk: invalid manifest options: --action "create-users" is not an action; did you mean "create-user"?`},
+		{name: "remote not available", args: []string{"validate", good, "--action", "create-user", "--remote"}, code: 2,
+			errOut: "bulk: --remote needs the service connection, not available in this build\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.name == "remote not available" {
+				saved := connectRemote
+				connectRemote = nil
+				t.Cleanup(func() { connectRemote = saved })
+			}
+			r := runCLI(t, tt.args...)
+			if r.code != tt.code {
+				t.Fatalf("exit %d, want %d; out %q err %q", r.code, tt.code, r.out, r.errOut)
+			}
+			if tt.out != "" && r.out != tt.out && !strings.HasSuffix(r.out, "/"+tt.out) {
+				t.Fatalf("out:\n%s\nwant:\n%s", r.out, tt.out)
+			}
+			if tt.errOut == "" && r.errOut != "" {
+				t.Fatalf("unexpected stderr %q", r.errOut)
+			}
+			if !strings.Contains(r.errOut, tt.errOut) {
+				t.Fatalf("stderr %q, want %q", r.errOut, tt.errOut)
+			}
+			if strings.Contains(r.out+r.errOut, "s3cr3t!!") || strings.Contains(r.out+r.errOut, "hunter2") {
+				t.Fatal("a password was echoed")
+			}
+		})
+	}
+}
+
+func TestValidateJSON(t *testing.T) {
+	bad := writeTemp(t, "bad.csv", invalidUsers)
+	r := runCLI(t, "validate", bad, "--action", "create-user", "--format", "json")
+	if r.code != 2 || r.errOut != "" {
+		t.Fatalf("exit %d, stderr %q", r.code, r.errOut)
+	}
+	if strings.Contains(r.out, "s3cr3t!!") || strings.Contains(r.out, "hunter2") {
+		t.Fatal("a password was echoed")
+	}
+	var rep struct {
+		Valid     bool             `json:"valid"`
+		Jobs      int              `json:"jobs"`
+		PerAction map[string]int   `json:"per_action"`
+		Errors    int              `json:"errors"`
+		Warnings  int              `json:"warnings"`
+		Problems  []map[string]any `json:"problems"`
+	}
+	if err := json.Unmarshal([]byte(r.out), &rep); err != nil {
+		t.Fatalf("%v\n%s", err, r.out)
+	}
+	if rep.Valid || rep.Jobs != 3 || rep.PerAction["create-user"] != 3 || rep.Errors != 4 || rep.Warnings != 1 || len(rep.Problems) != 5 {
+		t.Fatalf("report %+v", rep)
+	}
+	p := rep.Problems[0]
+	if p["file"] != bad || p["row"] != float64(3) || p["column"] != "E-mail" || p["field"] != "email" || p["severity"] != "error" {
+		t.Fatalf("problem %v", p)
+	}
+	if rep.Problems[4]["severity"] != "warning" {
+		t.Fatalf("problem %v", rep.Problems[4])
+	}
+}
+
+// remoteFake answers like the simulator's seed data.
+type remoteFake struct{ calls int }
+
+func (f *remoteFake) GetLibraries(context.Context, bool, bool) ([]imanage.Library, error) {
+	f.calls++
+	return []imanage.Library{{ID: "ACTIVE_US"}, {ID: "ARCHIVE"}}, nil
+}
+func (f *remoteFake) GetLibraryRoles(context.Context, imanage.GetLibraryRolesRequest) ([]imanage.IDDescription, error) {
+	f.calls++
+	return []imanage.IDDescription{{ID: "ATTORNEY"}, {ID: "PARALEGAL"}}, nil
+}
+func (f *remoteFake) GetLookupAliases(context.Context, imanage.GetLookupAliasesRequest) ([]imanage.IDDescription, error) {
+	f.calls++
+	return nil, nil
+}
+func (f *remoteFake) GetMyMattersCategories(context.Context, string) ([]imanage.MyMattersCategory, error) {
+	f.calls++
+	return nil, nil
+}
+
+func TestValidateRemote(t *testing.T) {
+	fake := &remoteFake{}
+	released := false
+	saved := connectRemote
+	connectRemote = func(cmd *cobra.Command, ios *IOStreams) (manifest.Remote, func(), error) {
+		return fake, func() { released = true }, nil
+	}
+	t.Cleanup(func() { connectRemote = saved })
+	p := writeTemp(t, "users.csv", validUsers+"Bo Lee,BLEE,bo@firm.com,ACTIVE_UK,ATTORNEY\n")
+	r := runCLI(t, "validate", p, "--action", "create-user", "--remote", "--rate-limit", "2/1s")
+	want := p + ":4:preferred_library: preferred_library: the service has no library \"ACTIVE_UK\"; did you mean \"ACTIVE_US\"?\n" +
+		"invalid: 1 error in 3 jobs (create-user 3)\n" +
+		"remote checks: 2 lookups to the service\n" +
+		"plan:\n" +
+		"  create-user                    3 jobs   3 calls\n" +
+		"  total                          3 jobs   3 calls\n" +
+		"at 2 calls per 1s: about 1s\n"
+	if r.code != 2 || r.out != want {
+		t.Fatalf("exit %d\n%s\nwant:\n%s\nstderr %q", r.code, r.out, want, r.errOut)
+	}
+	if fake.calls != 2 || !released {
+		t.Fatalf("calls %d, released %v", fake.calls, released)
+	}
+	r = runCLI(t, "validate", p, "--action", "create-user", "--remote", "--rate-limit", "100/1m", "--format", "json")
+	var rep struct {
+		Remote map[string]int `json:"remote"`
+		Plan   struct {
+			TotalCalls      int     `json:"total_calls"`
+			RateLimit       string  `json:"rate_limit"`
+			DurationSeconds float64 `json:"duration_seconds"`
+		} `json:"plan"`
+	}
+	if err := json.Unmarshal([]byte(r.out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Remote["calls"] != 2 || rep.Plan.TotalCalls != 3 || rep.Plan.RateLimit != "100/1m0s" || rep.Plan.DurationSeconds != (1200*time.Millisecond).Seconds() {
+		t.Fatalf("report %+v", rep)
+	}
+}

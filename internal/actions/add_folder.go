@@ -1,0 +1,133 @@
+package actions
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	"github.com/firmtools/bulk/internal/imanage"
+)
+
+// profileField is one of custom1..custom30 of profileProperties, typed as the
+// contract's table says.
+func profileField(n int) Field {
+	name := "custom" + strconv.Itoa(n)
+	f := Field{Name: name, Aliases: []string{"profileProperties." + name, "profile_" + name}}
+	switch {
+	case n <= 12 || n == 29 || n == 30:
+		f.Kind, f.MaxLen = KindString, 32
+		f.Rule = "be an alias of " + name + ", at most 32 characters; only with inherit_profile_from_workspace No"
+	case n <= 16:
+		f.Kind, f.MaxLen = KindString, 96
+		f.Rule = "be at most 96 characters; only with inherit_profile_from_workspace No"
+	case n <= 20:
+		f.Kind = KindNumber
+	case n <= 24:
+		f.Kind = KindDateTime
+	default:
+		f.Kind = KindBool
+	}
+	return f
+}
+
+// profileFieldNames are custom1..custom30 in order.
+var profileFieldNames = func() []string {
+	out := make([]string, 30)
+	for i := range out {
+		out[i] = "custom" + strconv.Itoa(i+1)
+	}
+	return out
+}()
+
+func init() {
+	fields := []Field{
+		nameField(),
+		containerField("parent_id", "a workspace, tab or folder ID", true, "parentId"),
+		{Name: "parent_type", Aliases: []string{"parentType"}, Kind: KindEnum, Required: true,
+			Enum: []string{"Workspace", "Tab", "Folder"},
+			Rule: "be one of Workspace, Tab, Folder: what parent_id is"},
+		{Name: "default_security", Aliases: []string{"security"}, Kind: KindEnum, Required: true, Default: "inherit", Enum: securityEnum},
+		{Name: "inherit_profile_from_workspace", Aliases: []string{"inherit_profile"}, Kind: KindEnum, Required: true, Default: "Yes",
+			Enum: []string{"Yes", "No"}},
+		{Name: "description", Kind: KindString},
+		{Name: "email", Kind: KindString, MaxLen: 254, Pattern: folderEmailRe, Match: isFolderEmail,
+			Rule: "be a folder e-mail prefix: letters, digits, \".\", \"_\" and \"-\""},
+		ownerField(),
+		{Name: "class", Kind: KindString, MaxLen: 32, Rule: "be at most 32 characters"},
+		{Name: "subclass", Kind: KindString, MaxLen: 32, Rule: "be at most 32 characters"},
+		boolField("is_external_as_normal", "false", false),
+	}
+	for n := 1; n <= 30; n++ {
+		fields = append(fields, profileField(n))
+	}
+	Register(&Spec{
+		Name:        "add-folder",
+		Operation:   imanage.OpAddFolder,
+		Summary:     "Add a folder to a workspace, tab or folder (not idempotent: the same name twice makes two folders)",
+		Fields:      fields,
+		Repeat:      RepeatIfNotProcessed,
+		KeyFields:   []string{"parent_id", "name"},
+		RefFields:   []string{"id", "name", "workspace_id"},
+		CheckFields: append([]string{"inherit_profile_from_workspace"}, profileFieldNames...),
+		Check:       checkAddFolder,
+		Call:        callAddFolder,
+	})
+}
+
+// checkAddFolder: profile properties only replace the workspace's profile
+// when the folder does not inherit it.
+func checkAddFolder(v Values, _ Secrets) []FieldError {
+	if v["inherit_profile_from_workspace"] == "No" {
+		return nil
+	}
+	var errs []FieldError
+	for _, name := range profileFieldNames {
+		if _, ok := v[name]; ok {
+			errs = append(errs, FieldError{Field: name, Message: "is only allowed with inherit_profile_from_workspace No"})
+		}
+	}
+	return errs
+}
+
+func callAddFolder(ctx context.Context, c Client, v Values, _ Secrets) (Result, error) {
+	req := imanage.AddFolderRequest{
+		Name:                        v["name"],
+		ParentID:                    v["parent_id"],
+		ParentType:                  v["parent_type"],
+		DefaultSecurity:             v["default_security"],
+		InheritProfileFromWorkspace: v["inherit_profile_from_workspace"],
+		Description:                 v["description"],
+		Email:                       v["email"],
+		Owner:                       v["owner"],
+		Class:                       v["class"],
+		Subclass:                    v["subclass"],
+		IsExternalAsNormal:          v.Bool("is_external_as_normal"),
+	}
+	for n, name := range profileFieldNames {
+		x, ok := v[name]
+		if !ok {
+			continue
+		}
+		if req.ProfileProperties == nil {
+			req.ProfileProperties = map[string]any{}
+		}
+		switch f := profileField(n + 1); f.Kind {
+		case KindNumber:
+			req.ProfileProperties[name] = json.Number(x)
+		case KindBool:
+			req.ProfileProperties[name] = x == "true"
+		default:
+			req.ProfileProperties[name] = x
+		}
+	}
+	folder, err := c.AddFolder(ctx, req)
+	if err != nil {
+		return Result{}, fmt.Errorf("add-folder %q in %s: %w", req.Name, req.ParentID, err)
+	}
+	return Result{
+		ObjectID: folder.ID,
+		Output:   folder,
+		Refs:     map[string]string{"id": folder.ID, "name": folder.Name, "workspace_id": folder.WorkspaceID},
+	}, nil
+}

@@ -1,0 +1,53 @@
+package actions
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/firmtools/bulk/internal/imanage"
+)
+
+var securityEnum = []string{"inherit", "private", "view", "public"}
+
+func nameField() Field {
+	return Field{Name: "name", Kind: KindString, Required: true, MinLen: 1, MaxLen: 254,
+		Rule: "be 1 to 254 characters, not blank"}
+}
+
+func init() {
+	Register(&Spec{
+		Name:      "add-tab",
+		Operation: imanage.OpAddTab,
+		Summary:   "Add a tab to a workspace (not idempotent: the same name twice makes two tabs)",
+		Fields: []Field{
+			nameField(),
+			containerField("parent_id", "a workspace ID", true, "parentId", "workspace_id", "workspaceId"),
+			{Name: "default_security", Aliases: []string{"security"}, Kind: KindEnum, Required: true, Default: "inherit", Enum: securityEnum},
+			{Name: "description", Kind: KindString},
+			ownerField(),
+		},
+		Repeat:    RepeatIfNotProcessed,
+		KeyFields: []string{"parent_id", "name"},
+		RefFields: []string{"id", "name", "workspace_id"},
+		Call:      callAddTab,
+	})
+}
+
+func callAddTab(ctx context.Context, c Client, v Values, _ Secrets) (Result, error) {
+	req := imanage.AddTabRequest{
+		Name:            v["name"],
+		ParentID:        v["parent_id"],
+		DefaultSecurity: v["default_security"],
+		Description:     v["description"],
+		Owner:           v["owner"],
+	}
+	tab, err := c.AddTab(ctx, req)
+	if err != nil {
+		return Result{}, fmt.Errorf("add-tab %q in %s: %w", req.Name, req.ParentID, err)
+	}
+	return Result{
+		ObjectID: tab.ID,
+		Output:   tab,
+		Refs:     map[string]string{"id": tab.ID, "name": tab.Name, "workspace_id": tab.WorkspaceID},
+	}, nil
+}

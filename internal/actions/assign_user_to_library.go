@@ -1,0 +1,42 @@
+package actions
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/firmtools/bulk/internal/imanage"
+)
+
+func init() {
+	Register(&Spec{
+		Name:      "assign-user-to-library",
+		Operation: imanage.OpAssignUserToLibrary,
+		Summary:   "Give an existing user a role in a library",
+		Fields: []Field{
+			libraryField("library_id", "libraryId", "library"),
+			userIDField("user_id", true, true, "userId"),
+			{Name: "role", Kind: KindString, Required: true, MaxLen: 254,
+				Rule: "be a role of the library that this user may hold, like ATTORNEY"},
+			boolField("is_preferred_library", "false", true, "preferred"),
+		},
+		Repeat:    RepeatSafe,
+		KeyFields: []string{"user_id", "library_id"},
+		RefFields: []string{"user_num"},
+		Call:      callAssignUserToLibrary,
+	})
+}
+
+func callAssignUserToLibrary(ctx context.Context, c Client, v Values, _ Secrets) (Result, error) {
+	req := imanage.AssignUserToLibraryRequest{
+		LibraryID:          v["library_id"],
+		UserID:             v["user_id"],
+		Role:               v["role"],
+		IsPreferredLibrary: v.Bool("is_preferred_library"),
+	}
+	res, err := c.AssignUserToLibrary(ctx, req)
+	if err != nil {
+		return Result{}, fmt.Errorf("assign-user-to-library %s to %s: %w", req.UserID, req.LibraryID, err)
+	}
+	num := res.UserNum
+	return Result{UserNum: &num, Refs: map[string]string{"user_num": itoa(num)}}, nil
+}

@@ -1,0 +1,64 @@
+package actions
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/firmtools/bulk/internal/imanage"
+)
+
+// lookupAliasFields are the flattened columns of createCustomOrPropertyLookup
+// and updateCustomField: aliasInfo becomes alias, alias_description,
+// enabled, hipaa and parent_alias. def holds the defaults of enabled and
+// hipaa (the update has none: an empty cell there means "leave as is").
+func lookupAliasFields(enabledDefault, hipaaDefault string) []Field {
+	parent := aliasField("parent_alias", false, "parent", "parentAlias", "aliasInfo.parent")
+	parent.Rule = "be 1 to 32 characters: an alias of custom1 (for custom2) or custom29 (for custom30); only for those two"
+	alias := aliasField("alias", true, "alias_id", "aliasInfo.id")
+	alias.Rule = "be 1 to 32 characters: the stored value of the lookup field"
+	return []Field{
+		libraryField("library_id", "libraryId", "library"),
+		lookupFieldField(),
+		alias,
+		{Name: "alias_description", Aliases: []string{"description", "aliasInfo.description"}, Kind: KindString, MaxLen: 254,
+			Rule: "be at most 254 characters"},
+		{Name: "enabled", Aliases: []string{"aliasInfo.enabled"}, Kind: KindBool, Default: enabledDefault},
+		{Name: "hipaa", Aliases: []string{"aliasInfo.hipaa"}, Kind: KindBool, Default: hipaaDefault},
+		parent,
+	}
+}
+
+func init() {
+	Register(&Spec{
+		Name:        "create-lookup-alias",
+		Operation:   imanage.OpCreateLookupAlias,
+		Summary:     "Create an alias (a value) of a custom or property lookup field",
+		Fields:      lookupAliasFields("true", "false"),
+		Repeat:      RepeatRecognizeDuplicate,
+		KeyFields:   []string{"library_id", "lookup_field_id", "parent_alias", "alias"},
+		RefFields:   []string{"id"},
+		CheckFields: []string{"lookup_field_id", "parent_alias"},
+		Check:       func(v Values, _ Secrets) []FieldError { return checkParentAlias(v, true) },
+		Call: func(ctx context.Context, c Client, v Values, _ Secrets) (Result, error) {
+			req := lookupAliasRequest(v)
+			if err := c.CreateLookupAlias(ctx, req); err != nil {
+				return Result{}, fmt.Errorf("create-lookup-alias %s %s %s: %w", req.LibraryID, req.LookupFieldID, req.AliasInfo.ID, err)
+			}
+			return Result{ObjectID: req.AliasInfo.ID, Refs: map[string]string{"id": req.AliasInfo.ID}}, nil
+		},
+	})
+}
+
+func lookupAliasRequest(v Values) imanage.LookupAliasRequest {
+	return imanage.LookupAliasRequest{
+		LibraryID:     v["library_id"],
+		LookupFieldID: v["lookup_field_id"],
+		AliasInfo: imanage.AliasInfo{
+			ID:          v["alias"],
+			Description: strPtr(v, "alias_description"),
+			Enabled:     boolPtr(v, "enabled"),
+			HIPAA:       boolPtr(v, "hipaa"),
+			Parent:      v["parent_alias"],
+		},
+	}
+}

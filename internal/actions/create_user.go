@@ -1,0 +1,106 @@
+package actions
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/firmtools/bulk/internal/imanage"
+)
+
+// Password create methods of createUser, in the contract's spelling.
+const (
+	SendAnEmail     = "Send an email"
+	CreateAPassword = "Create a password"
+)
+
+func init() {
+	Register(&Spec{
+		Name:      "create-user",
+		Operation: imanage.OpCreateUser,
+		Summary:   "Create a user (or return the existing one) with a preferred library and role",
+		Fields: []Field{
+			{Name: "full_name", Aliases: []string{"fullName"}, Kind: KindString, Required: true, MaxLen: 254,
+				Rule: "be the user's full name, at most 254 characters"},
+			{Name: "id", Aliases: []string{"user_id"}, Kind: KindString, Required: true,
+				Pattern: userIDPattern, Match: isUserID,
+				Rule: "be a user ID like JSMITH (no spaces or control characters)"},
+			{Name: "email", Kind: KindString, Required: true, MinLen: 5, MaxLen: 254,
+				Pattern: emailPattern, Match: isEmail,
+				Rule: "be 5 to 254 characters like name@firm.com"},
+			boolField("is_external", "false", true),
+			func() Field {
+				f := libraryField("preferred_library", "library", "preferredLibrary")
+				return f
+			}(),
+			{Name: "role", Kind: KindString, Required: true, MaxLen: 254,
+				Rule: "be a role of preferred_library (an external role when is_external), like ATTORNEY"},
+			boolField("ignore_if_user_already_exists", "true", true),
+			{Name: "password_create_method", Kind: KindEnum, Required: true, Default: SendAnEmail,
+				Enum: []string{SendAnEmail, CreateAPassword}},
+			{Name: "password", Aliases: []string{"create_password.password"}, Kind: KindSecret, MinLen: 8, MaxLen: 128,
+				Rule: "be 8 to 128 characters; only with password_create_method \"Create a password\" (never shown back)"},
+			{Name: "force_password_change", Aliases: []string{"create_password.force_password_change"}, Kind: KindBool,
+				Rule: "be true or false; only with password_create_method \"Create a password\""},
+			{Name: GeneratePasswordField, Kind: KindBool, Internal: true},
+		},
+		Repeat:      RepeatSafe,
+		KeyFields:   []string{"id"},
+		RefFields:   []string{"id", "user_num"},
+		CheckFields: []string{"password_create_method", "force_password_change", GeneratePasswordField},
+		Check:       checkCreateUser,
+		Call:        callCreateUser,
+	})
+}
+
+func checkCreateUser(v Values, s Secrets) []FieldError {
+	_, hasPassword := s["password"]
+	switch v["password_create_method"] {
+	case CreateAPassword:
+		if !hasPassword && !v.Bool(GeneratePasswordField) {
+			return []FieldError{{Field: "password", Message: `is required when password_create_method is "Create a password" (8 to 128 characters)`}}
+		}
+	case SendAnEmail:
+		var errs []FieldError
+		if hasPassword {
+			errs = append(errs, FieldError{Field: "password", Message: `must be empty when password_create_method is "Send an email" (the user sets one from the e-mail)`})
+		}
+		if v.Bool("force_password_change") {
+			errs = append(errs, FieldError{Field: "force_password_change", Message: `only applies when password_create_method is "Create a password"`})
+		}
+		return errs
+	}
+	return nil
+}
+
+func callCreateUser(ctx context.Context, c Client, v Values, s Secrets) (Result, error) {
+	req := imanage.CreateUserRequest{
+		FullName:                  v["full_name"],
+		ID:                        v["id"],
+		Email:                     v["email"],
+		IsExternal:                v.Bool("is_external"),
+		PreferredLibrary:          v["preferred_library"],
+		Role:                      v["role"],
+		IgnoreIfUserAlreadyExists: v.Bool("ignore_if_user_already_exists"),
+		PasswordCreateMethod:      v["password_create_method"],
+	}
+	if req.PasswordCreateMethod == CreateAPassword {
+		pw := s["password"]
+		if pw.IsZero() {
+			// Sending {} would make the service refuse the row anyway; say why here.
+			return Result{}, fmt.Errorf("create-user %s: no password to send for \"Create a password\"", req.ID)
+		}
+		req.CreatePassword = imanage.CreatePassword{Password: pw, ForcePasswordChange: v.Bool("force_password_change")}
+	}
+	u, err := c.CreateUser(ctx, req)
+	if err != nil {
+		return Result{}, fmt.Errorf("create-user %s: %w", req.ID, err)
+	}
+	created, num := u.UserCreated, u.UserNum
+	return Result{
+		UserCreated: &created,
+		UserNum:     &num,
+		ObjectID:    u.ID,
+		Output:      u,
+		Refs:        map[string]string{"id": u.ID, "user_num": itoa(u.UserNum)},
+	}, nil
+}

@@ -1,0 +1,37 @@
+package actions
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/firmtools/bulk/internal/imanage"
+)
+
+func init() {
+	Register(&Spec{
+		Name:      "get-library-roles",
+		Operation: imanage.OpGetLibraryRoles,
+		Summary:   "List the roles of a library (external roles, or the roles a user may be given)",
+		Read:      true,
+		Fields: []Field{
+			libraryField("library_id", "libraryId", "library"),
+			boolField("is_external", "false", false),
+			userIDField("user_id", false, true, "userId"),
+		},
+		Repeat:    RepeatSafe,
+		KeyFields: []string{"library_id", "is_external", "user_id"},
+		Call:      callGetLibraryRoles,
+	})
+}
+
+func callGetLibraryRoles(ctx context.Context, c Client, v Values, _ Secrets) (Result, error) {
+	req := imanage.GetLibraryRolesRequest{LibraryID: v["library_id"], IsExternal: v.Bool("is_external"), UserID: v["user_id"]}
+	roles, err := c.GetLibraryRoles(ctx, req)
+	if err != nil {
+		return Result{}, fmt.Errorf("get-library-roles %s: %w", req.LibraryID, err)
+	}
+	if roles == nil {
+		roles = []imanage.IDDescription{}
+	}
+	return Result{Output: roles}, nil
+}

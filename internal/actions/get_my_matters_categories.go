@@ -1,0 +1,32 @@
+package actions
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/firmtools/bulk/internal/imanage"
+)
+
+func init() {
+	Register(&Spec{
+		Name:      "get-my-matters-categories",
+		Operation: imanage.OpGetMyMattersCategories,
+		Summary:   "List a user's My Matters categories",
+		Read:      true,
+		Fields: []Field{
+			userIDField("user_id", true, true, "userId"),
+		},
+		Repeat:    RepeatSafe,
+		KeyFields: []string{"user_id"},
+		Call: func(ctx context.Context, c Client, v Values, _ Secrets) (Result, error) {
+			cats, err := c.GetMyMattersCategories(ctx, v["user_id"])
+			if err != nil {
+				return Result{}, fmt.Errorf("get-my-matters-categories for %s: %w", v["user_id"], err)
+			}
+			if cats == nil {
+				cats = []imanage.MyMattersCategory{}
+			}
+			return Result{Output: cats}, nil
+		},
+	})
+}

@@ -1,0 +1,40 @@
+package actions
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/firmtools/bulk/internal/imanage"
+)
+
+func init() {
+	Register(&Spec{
+		Name:        "update-custom-field",
+		Operation:   imanage.OpUpdateCustomField,
+		Summary:     "Change the description, enabled or HIPAA flag of an existing lookup alias",
+		Fields:      lookupAliasFields("", ""),
+		Repeat:      RepeatSafe,
+		KeyFields:   []string{"library_id", "lookup_field_id", "parent_alias", "alias"},
+		RefFields:   []string{"id"},
+		CheckFields: []string{"lookup_field_id", "parent_alias", "alias_description", "enabled", "hipaa"},
+		Check:       checkUpdateCustomField,
+		Call: func(ctx context.Context, c Client, v Values, _ Secrets) (Result, error) {
+			req := lookupAliasRequest(v)
+			if err := c.UpdateCustomField(ctx, req); err != nil {
+				return Result{}, fmt.Errorf("update-custom-field %s %s %s: %w", req.LibraryID, req.LookupFieldID, req.AliasInfo.ID, err)
+			}
+			return Result{ObjectID: req.AliasInfo.ID, Refs: map[string]string{"id": req.AliasInfo.ID}}, nil
+		},
+	})
+}
+
+func checkUpdateCustomField(v Values, _ Secrets) []FieldError {
+	errs := checkParentAlias(v, true)
+	_, d := v["alias_description"]
+	_, e := v["enabled"]
+	_, h := v["hipaa"]
+	if !d && !e && !h {
+		errs = append(errs, FieldError{Message: "needs at least one of alias_description, enabled or hipaa to change"})
+	}
+	return errs
+}

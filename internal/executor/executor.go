@@ -1,0 +1,572 @@
+// Package executor runs validated jobs against the service: a bounded pool
+// of workers sharing one pacer (the service's 100 calls a minute), retries
+// where repeating is safe, dependency order, and one outcome per job
+// whatever happens.
+package executor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/firmtools/bulk/internal/actions"
+	"github.com/firmtools/bulk/internal/manifest"
+	"github.com/firmtools/bulk/internal/report"
+)
+
+// Outcome is how one job ended.
+type Outcome struct {
+	Job         *manifest.Job
+	Status      report.Status
+	Attempts    int
+	Result      actions.Result
+	Err         error
+	CarriedOver bool // taken from the journal of an earlier run, not run now
+	// Values are the job's values with references filled, when they were
+	// (nil otherwise): the result's key shows what was really sent.
+	Values actions.Values
+}
+
+// Key is the job's natural key, from the filled values when there are.
+func (o Outcome) Key() string {
+	if o.Values != nil {
+		return o.Job.Action.Key(o.Values)
+	}
+	return o.Job.Key()
+}
+
+// Preset decides a job's fate before the run, from the journal.
+type Preset struct {
+	// Outcome, when set, is reported as the job's outcome and the job is not
+	// run (ok in an earlier run, or unknown and not safe to repeat).
+	Outcome *Outcome
+	// MaybeDone: an earlier run started the job and never saw it end.
+	MaybeDone bool
+}
+
+// Counters are live figures of a run, read by the progress display.
+type Counters struct {
+	Total     atomic.Int64
+	Done      atomic.Int64
+	OK        atomic.Int64
+	Failed    atomic.Int64
+	Skipped   atomic.Int64
+	Unknown   atomic.Int64
+	Retries   atomic.Int64
+	Throttled atomic.Int64 // 429s met
+	Pending   atomic.Int64 // calls still to make (units not started)
+}
+
+func (c *Counters) count(s report.Status) {
+	c.Done.Add(1)
+	switch s {
+	case report.StatusOK:
+		c.OK.Add(1)
+	case report.StatusFailed:
+		c.Failed.Add(1)
+	case report.StatusSkipped:
+		c.Skipped.Add(1)
+	case report.StatusUnknown:
+		c.Unknown.Add(1)
+	}
+}
+
+// Options configure a run.
+type Options struct {
+	Client      actions.Client
+	Pacer       *Pacer // the client must call Pacer.Wait before every request
+	Clock       Clock
+	Concurrency int           // workers; default 4
+	MaxAttempts int           // per job; default 5
+	MaxFailures int           // stop scheduling once more jobs than this failed or ended unknown; 0: never
+	Backoff     Backoff       // for 5xx, timeouts and dropped connections
+	Grace       time.Duration // how long calls in flight may finish after an interruption; default 30s
+	Rand        func() float64
+	Preset      map[int]Preset
+	Counters    *Counters
+
+	// OnStart is called before a job's first request is sent (the journal's
+	// "started" record). An error stops the run: without a durable record
+	// nothing may be sent.
+	OnStart func(*manifest.Job) error
+	// OnEnd is called exactly once per job, whatever happens; calls are
+	// serialised, so it needs no lock of its own.
+	OnEnd func(Outcome)
+}
+
+// Stopped explains why a run ended early. Run returns it wrapped.
+var (
+	ErrInterrupted = errors.New("interrupted")
+	ErrMaxFailures = errors.New("too many failures")
+)
+
+type runner struct {
+	opts     Options
+	ctx      context.Context // scheduling: cancelled by an interruption
+	callCtx  context.Context // calls in flight: cancelled Grace after an interruption
+	jobs     map[int]*manifest.Job
+	refOwner map[string]int
+
+	endMu sync.Mutex // serialises OnEnd
+
+	mu       sync.Mutex
+	status   map[int]report.Status
+	refs     map[int]map[string]string
+	failures int
+	fatalErr error
+}
+
+// Run runs jobs and calls opts.OnEnd once for every one of them. The error
+// is nil when every job ran (whatever its outcome); otherwise it says why
+// the run stopped early: ErrInterrupted, ErrMaxFailures, or a fatal error
+// such as a lost sign-in (imanage.ErrAuthLost).
+func Run(ctx context.Context, jobs []*manifest.Job, opts Options) error {
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = 4
+	}
+	if opts.MaxAttempts <= 0 {
+		opts.MaxAttempts = 5
+	}
+	if opts.Clock == nil {
+		opts.Clock = RealClock{}
+	}
+	if opts.Pacer == nil {
+		opts.Pacer = NewPacer(DefaultRateLimit, opts.Clock)
+	}
+	if opts.Grace <= 0 {
+		opts.Grace = 30 * time.Second
+	}
+	if opts.Rand == nil {
+		opts.Rand = rand.Float64
+	}
+	if opts.Counters == nil {
+		opts.Counters = &Counters{}
+	}
+	if opts.OnEnd == nil {
+		opts.OnEnd = func(Outcome) {}
+	}
+	if opts.OnStart == nil {
+		opts.OnStart = func(*manifest.Job) error { return nil }
+	}
+
+	callCtx, cancelCalls := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelCalls()
+	stopGrace := context.AfterFunc(ctx, func() {
+		t := time.NewTimer(opts.Grace)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			cancelCalls()
+		case <-callCtx.Done():
+		}
+	})
+	defer stopGrace()
+
+	opts.Pacer.StopWith(ctx)
+	r := &runner{
+		opts: opts, ctx: ctx, callCtx: callCtx,
+		jobs: map[int]*manifest.Job{}, refOwner: map[string]int{},
+		status: map[int]report.Status{}, refs: map[int]map[string]string{},
+	}
+	opts.Counters.Total.Add(int64(len(jobs)))
+	var toRun []*manifest.Job
+	maybeDone := map[int]bool{}
+	for _, j := range jobs {
+		r.jobs[j.Index] = j
+		if j.Ref != "" {
+			r.refOwner[j.Ref] = j.Index
+		}
+	}
+	for _, j := range jobs {
+		p := opts.Preset[j.Index]
+		if p.Outcome != nil {
+			o := *p.Outcome
+			o.Job = j
+			r.finish(o)
+			continue
+		}
+		maybeDone[j.Index] = p.MaybeDone
+		toRun = append(toRun, j)
+	}
+	units := plan(toRun, maybeDone)
+	opts.Counters.Pending.Add(int64(len(units)))
+
+	// Workers are bounded by counting, not by a blocking errgroup.Go: the
+	// stop conditions (interruption, --max-failures, a lost sign-in) must be
+	// checked when a worker is free, after the previous job has ended.
+	var g errgroup.Group
+	done := make(chan struct{}, len(units))
+	pending := units
+	running := 0
+	var stopErr error
+scheduling:
+	for len(pending) > 0 {
+		var still []*unit
+		full := false
+		for i, u := range pending {
+			if full {
+				still = append(still, u)
+				continue
+			}
+			ready, blocker := r.depState(u)
+			switch {
+			case blocker != nil:
+				r.skipUnit(u, blocker)
+				opts.Counters.Pending.Add(-1)
+			case !ready:
+				still = append(still, u)
+			case running >= opts.Concurrency:
+				full = true
+				still = append(still, u)
+			default:
+				if stopErr = r.stopReason(); stopErr != nil {
+					pending = append(still, pending[i:]...)
+					break scheduling
+				}
+				running++
+				opts.Counters.Pending.Add(-1)
+				g.Go(func() error {
+					defer func() { done <- struct{}{} }()
+					r.runUnit(u)
+					return nil
+				})
+			}
+		}
+		pending = still
+		if len(pending) == 0 {
+			break
+		}
+		if running == 0 {
+			// Nothing in flight can unblock what is left: the manifest's
+			// checks make this unreachable, but no job may go unreported.
+			for _, u := range pending {
+				r.skipAll(u, "not started: what it depends on never ran")
+				opts.Counters.Pending.Add(-1)
+			}
+			pending = nil
+			break
+		}
+		<-done
+		running--
+	}
+	if stopErr == nil {
+		stopErr = r.stopReason()
+	}
+	for _, u := range pending {
+		reason := "not started"
+		if stopErr != nil {
+			reason = "not started: " + stopMessage(stopErr)
+		}
+		r.skipAll(u, reason)
+		opts.Counters.Pending.Add(-1)
+	}
+	_ = g.Wait()
+	if err := r.fatal(); err != nil {
+		return err
+	}
+	if stopErr == nil && ctx.Err() != nil {
+		stopErr = ErrInterrupted
+	}
+	return stopErr
+}
+
+func stopMessage(err error) string {
+	switch {
+	case errors.Is(err, ErrInterrupted):
+		return "the run was interrupted"
+	case errors.Is(err, ErrMaxFailures):
+		return err.Error()
+	}
+	return "the run stopped: " + err.Error()
+}
+
+func (r *runner) stopReason() error {
+	if err := r.fatal(); err != nil {
+		return err
+	}
+	if r.ctx.Err() != nil {
+		return ErrInterrupted
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.opts.MaxFailures > 0 && r.failures > r.opts.MaxFailures {
+		return fmt.Errorf("%w: %d jobs failed, more than --max-failures %d", ErrMaxFailures, r.failures, r.opts.MaxFailures)
+	}
+	return nil
+}
+
+func (r *runner) fatal() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.fatalErr
+}
+
+// depState reports whether u may start, or which job blocks it for good.
+func (r *runner) depState(u *unit) (ready bool, blocker *manifest.Job) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ready = true
+	for _, d := range u.deps {
+		st, ended := r.status[d]
+		if !ended {
+			ready = false
+			continue
+		}
+		if st != report.StatusOK {
+			return false, r.jobs[d]
+		}
+	}
+	return ready, nil
+}
+
+func (r *runner) skipUnit(u *unit, blocker *manifest.Job) {
+	r.mu.Lock()
+	st := r.status[blocker.Index]
+	r.mu.Unlock()
+	r.skipAll(u, fmt.Sprintf("not started: waited for %s row %d (%s %s), which ended %s",
+		blocker.Source, blocker.Row, blocker.Action.Name, blocker.Key(), st))
+}
+
+func (r *runner) skipAll(u *unit, reason string) {
+	for _, j := range u.jobs {
+		r.finish(Outcome{Job: j, Status: report.StatusSkipped, Err: errors.New(reason)})
+	}
+}
+
+// finish records an outcome, exactly once per job.
+func (r *runner) finish(o Outcome) {
+	r.mu.Lock()
+	if _, dup := r.status[o.Job.Index]; dup {
+		r.mu.Unlock()
+		return
+	}
+	r.status[o.Job.Index] = o.Status
+	if o.Status == report.StatusOK && o.Job.Ref != "" {
+		r.refs[o.Job.Index] = o.Result.Refs
+	}
+	if !o.CarriedOver && (o.Status == report.StatusFailed || o.Status == report.StatusUnknown) {
+		r.failures++
+	}
+	r.mu.Unlock()
+	r.endMu.Lock()
+	r.opts.OnEnd(o)
+	r.endMu.Unlock()
+	r.opts.Counters.count(o.Status)
+}
+
+func (r *runner) setFatal(err error) {
+	r.mu.Lock()
+	if r.fatalErr == nil {
+		r.fatalErr = err
+	}
+	r.mu.Unlock()
+}
+
+// runUnit sends u's request, repeating it while that is safe, and records
+// one outcome per job of the unit.
+func (r *runner) runUnit(u *unit) {
+	for _, j := range u.jobs {
+		if err := r.opts.OnStart(j); err != nil {
+			r.setFatal(fmt.Errorf("recording the start of %s row %d: %w", j.Source, j.Row, err))
+			r.skipAll(u, "not started: the journal could not be written")
+			return
+		}
+	}
+	spec := u.spec()
+	maybe := u.maybeDone
+	var lastErr error
+	attempt := 0
+	// References are filled once: what they name has ended and will not change.
+	var vals actions.Values
+	var secs actions.Secrets
+	if u.batch == nil {
+		var err error
+		vals, secs, err = r.resolve(u.jobs[0])
+		if err != nil {
+			for _, j := range u.jobs {
+				r.finish(Outcome{Job: j, Status: report.StatusFailed, Err: err})
+			}
+			return
+		}
+	}
+	filled := func(j *manifest.Job) actions.Values {
+		if u.batch == nil {
+			return vals
+		}
+		return j.Values
+	}
+	end := func(st report.Status, err error) {
+		for _, j := range u.jobs {
+			r.finish(Outcome{Job: j, Status: st, Attempts: attempt, Err: err, Values: filled(j)})
+		}
+	}
+	for {
+		attempt++
+		results, err := r.call(u, vals, secs)
+		if err == nil {
+			for i, j := range u.jobs {
+				o := Outcome{Job: j, Status: report.StatusOK, Attempts: attempt, Result: results[i].Result, Values: filled(j)}
+				if results[i].Err != nil {
+					o.Status, o.Err = report.StatusFailed, results[i].Err
+				}
+				r.finish(o)
+			}
+			return
+		}
+		if spec.Repeat == actions.RepeatRecognizeDuplicate && maybe && isDuplicateAlias(err) {
+			for _, j := range u.jobs {
+				r.finish(Outcome{Job: j, Status: report.StatusOK, Attempts: attempt, Values: filled(j), Result: actions.Result{
+					ObjectID: j.Values["alias"],
+					Output:   "already existed: created by an earlier attempt whose answer was lost",
+				}})
+			}
+			return
+		}
+		lastErr = err
+		if maybeProcessed(err) {
+			maybe = true
+		}
+		v := classify(err, spec.Repeat)
+		switch v {
+		case fatal:
+			r.setFatal(err)
+			end(report.StatusFailed, err)
+			return
+		case cancelled:
+			if attempt == 1 && !maybe {
+				attempt = 0
+				end(report.StatusSkipped, fmt.Errorf("not started: the run was interrupted"))
+				return
+			}
+			end(r.finalStatus(spec, maybe), fmt.Errorf("interrupted after %d attempts: %w", attempt, lastErr))
+			return
+		case giveUp:
+			end(report.StatusFailed, attemptsErr(attempt, err))
+			return
+		case ambiguous:
+			end(report.StatusUnknown, fmt.Errorf("%w; it may have been applied, and %s is not repeated so that nothing is created twice: check, then re-run with --retry-unknown if it is missing", err, spec.Name))
+			return
+		}
+		// retry
+		if attempt >= r.opts.MaxAttempts {
+			end(r.finalStatus(spec, maybe), attemptsErr(attempt, err))
+			return
+		}
+		if r.ctx.Err() != nil {
+			end(r.finalStatus(spec, maybe), fmt.Errorf("interrupted before attempt %d: %w", attempt+1, attemptsErr(attempt, err)))
+			return
+		}
+		r.opts.Counters.Retries.Add(1)
+		if e, ok := asThrottled(err); ok {
+			r.opts.Counters.Throttled.Add(1)
+			wait := e.RetryAfter
+			if !e.HasRetryAfter {
+				wait = r.opts.Backoff.Delay(attempt, r.opts.Rand())
+			}
+			// Every worker holds, not just this one: the connection is throttled.
+			r.opts.Pacer.Hold(wait)
+			continue
+		}
+		wait := r.opts.Backoff.Delay(attempt, r.opts.Rand())
+		if e, ok := asRetryAfter(err); ok && e > wait {
+			wait = e
+		}
+		if err := r.opts.Clock.Sleep(r.ctx, wait); err != nil {
+			end(r.finalStatus(spec, maybe), fmt.Errorf("interrupted before attempt %d: %w", attempt+1, attemptsErr(attempt, lastErr)))
+			return
+		}
+	}
+}
+
+// finalStatus is the status of a job whose last attempt failed: unknown
+// when it may have been applied and is not safe to repeat.
+func (r *runner) finalStatus(spec *actions.Spec, maybe bool) report.Status {
+	if maybe && spec.Repeat == actions.RepeatIfNotProcessed {
+		return report.StatusUnknown
+	}
+	return report.StatusFailed
+}
+
+func attemptsErr(n int, err error) error {
+	if n <= 1 {
+		return err
+	}
+	return fmt.Errorf("after %d attempts: %w", n, err)
+}
+
+// call makes one attempt of u; v and s are the filled values of a
+// single-job unit.
+func (r *runner) call(u *unit, v actions.Values, s actions.Secrets) ([]actions.BatchResult, error) {
+	if u.batch != nil {
+		vals := make([]actions.Values, len(u.jobs))
+		for i, j := range u.jobs {
+			vals[i] = j.Values
+		}
+		return u.batch.Call(r.callCtx, r.opts.Client, vals)
+	}
+	res, err := u.jobs[0].Action.Call(r.callCtx, r.opts.Client, v, s)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]actions.BatchResult, len(u.jobs))
+	for i := range out {
+		out[i].Result = res
+	}
+	return out, nil
+}
+
+// resolve fills ${ref.field} references from the answers of the jobs they
+// name, and checks the filled row again.
+func (r *runner) resolve(j *manifest.Job) (actions.Values, actions.Secrets, error) {
+	hasRef := false
+	for _, v := range j.Values {
+		if actions.HasRef(v) {
+			hasRef = true
+			break
+		}
+	}
+	if !hasRef {
+		return j.Values, j.Secrets, nil
+	}
+	r.mu.Lock()
+	lookup := func(name, field string) (string, bool) {
+		idx, ok := r.refOwner[name]
+		if !ok {
+			return "", false
+		}
+		v, ok := r.refs[idx][field]
+		return v, ok && v != ""
+	}
+	raw := map[string]string{}
+	var subErr error
+	for k, v := range j.Values {
+		s, err := actions.Substitute(v, lookup)
+		if err != nil && subErr == nil {
+			subErr = fmt.Errorf("%s: %w", k, err)
+		}
+		raw[k] = s
+	}
+	r.mu.Unlock()
+	if subErr != nil {
+		return nil, nil, subErr
+	}
+	for k, s := range j.Secrets {
+		raw[k] = s.Reveal()
+	}
+	v, s, problems := j.Action.Validate(raw)
+	if len(problems) > 0 {
+		msgs := make([]string, len(problems))
+		for i, p := range problems {
+			msgs[i] = p.Error()
+		}
+		return nil, nil, fmt.Errorf("after filling references: %s", strings.Join(msgs, "; "))
+	}
+	return v, s, nil
+}

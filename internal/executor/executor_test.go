@@ -1,0 +1,534 @@
+package executor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/firmtools/bulk/internal/actions"
+	"github.com/firmtools/bulk/internal/imanage"
+	"github.com/firmtools/bulk/internal/manifest"
+	"github.com/firmtools/bulk/internal/report"
+)
+
+// fakeClient answers each operation from a script of errors (nil = success)
+// and counts calls. It implements actions.Client.
+type fakeClient struct {
+	mu      sync.Mutex
+	script  map[string][]error // per operation, consumed in order; empty = success
+	calls   map[string]int
+	reqs    []any
+	onCall  func(op string)
+	tabSeq  int
+	blockOn chan struct{} // when set, AddTab waits on it
+}
+
+func newFake() *fakeClient {
+	return &fakeClient{script: map[string][]error{}, calls: map[string]int{}}
+}
+
+func (f *fakeClient) next(op string, req any) error {
+	f.mu.Lock()
+	f.calls[op]++
+	f.reqs = append(f.reqs, req)
+	var err error
+	if s := f.script[op]; len(s) > 0 {
+		err, f.script[op] = s[0], s[1:]
+	}
+	cb := f.onCall
+	f.mu.Unlock()
+	if cb != nil {
+		cb(op)
+	}
+	return err
+}
+
+func (f *fakeClient) count(op string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.calls[op]
+}
+
+func (f *fakeClient) CreateUser(ctx context.Context, r imanage.CreateUserRequest) (*imanage.User, error) {
+	if err := f.next("createUser", r); err != nil {
+		return nil, err
+	}
+	return &imanage.User{ID: r.ID, UserNum: 42, UserCreated: true}, nil
+}
+func (f *fakeClient) AssignUserToLibrary(ctx context.Context, r imanage.AssignUserToLibraryRequest) (*imanage.AssignUserToLibraryResult, error) {
+	if err := f.next("assignUserToLibrary", r); err != nil {
+		return nil, err
+	}
+	return &imanage.AssignUserToLibraryResult{UserNum: 42}, nil
+}
+func (f *fakeClient) GetLibraryRoles(ctx context.Context, r imanage.GetLibraryRolesRequest) ([]imanage.IDDescription, error) {
+	if err := f.next("getLibraryRoles", r); err != nil {
+		return nil, err
+	}
+	return []imanage.IDDescription{{ID: "ATTORNEY", Description: "Attorney"}}, nil
+}
+func (f *fakeClient) GetLookupAliases(ctx context.Context, r imanage.GetLookupAliasesRequest) ([]imanage.IDDescription, error) {
+	if err := f.next("getLookupAliases", r); err != nil {
+		return nil, err
+	}
+	return nil, nil
+}
+func (f *fakeClient) CreateLookupAlias(ctx context.Context, r imanage.LookupAliasRequest) error {
+	return f.next("createCustomOrPropertyLookup", r)
+}
+func (f *fakeClient) UpdateCustomField(ctx context.Context, r imanage.LookupAliasRequest) error {
+	return f.next("updateCustomField", r)
+}
+func (f *fakeClient) AddTab(ctx context.Context, r imanage.AddTabRequest) (*imanage.Tab, error) {
+	if f.blockOn != nil {
+		<-f.blockOn
+	}
+	if err := f.next("addTab", r); err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	f.tabSeq++
+	id := fmt.Sprintf("ACTIVE_US!%d", 10000+f.tabSeq)
+	f.mu.Unlock()
+	return &imanage.Tab{ID: id, Name: r.Name, WorkspaceID: r.ParentID}, nil
+}
+func (f *fakeClient) AddFolder(ctx context.Context, r imanage.AddFolderRequest) (*imanage.Folder, error) {
+	if err := f.next("addFolder", r); err != nil {
+		return nil, err
+	}
+	return &imanage.Folder{ID: "ACTIVE_US!20001", Name: r.Name, ParentID: r.ParentID}, nil
+}
+func (f *fakeClient) AddShortcutsToMyMatters(ctx context.Context, r imanage.AddShortcutsRequest) (*imanage.AddShortcutsResult, error) {
+	if err := f.next("addShortcutsToMyMattersAdmin", r); err != nil {
+		return nil, err
+	}
+	res := &imanage.AddShortcutsResult{}
+	var ids []string
+	for i, ws := range r.WorkspaceIDs {
+		s := imanage.Shortcut{ID: fmt.Sprintf("ACTIVE_US!%d", 30000+i), WSType: "workspace_shortcut"}
+		s.Target.ID = ws
+		res.Shortcuts = append(res.Shortcuts, s)
+		ids = append(ids, s.ID)
+	}
+	res.AllWorkspaceShortcutIDs = strings.Join(ids, ";")
+	return res, nil
+}
+func (f *fakeClient) GetMyMattersCategories(ctx context.Context, userID string) ([]imanage.MyMattersCategory, error) {
+	if err := f.next("getMyMattersCategories", userID); err != nil {
+		return nil, err
+	}
+	return nil, nil
+}
+
+// job builds a validated job of action from raw fields.
+func job(t *testing.T, index int, action string, raw map[string]string) *manifest.Job {
+	t.Helper()
+	spec, ok := actions.Lookup(action)
+	if !ok {
+		t.Fatalf("no action %s", action)
+	}
+	v, s, problems := spec.Validate(raw)
+	if len(problems) > 0 {
+		t.Fatalf("job %d (%s) invalid: %v", index, action, problems)
+	}
+	return &manifest.Job{Index: index, Source: "t.csv", Row: index + 2, Action: spec, Values: v, Secrets: s}
+}
+
+func tab(t *testing.T, i int, name string) *manifest.Job {
+	return job(t, i, "add-tab", map[string]string{"name": name, "parent_id": "ACTIVE_US!1000"})
+}
+
+func user(t *testing.T, i int, id string) *manifest.Job {
+	return job(t, i, "create-user", map[string]string{"id": id, "full_name": "X " + id, "email": strings.ToLower(id) + "@firm.com",
+		"preferred_library": "ACTIVE_US", "role": "ATTORNEY"})
+}
+
+// fastClock never waits: Sleep moves its time forward. Holds and backoffs
+// are checked by how far it moved.
+type fastClock struct {
+	mu    sync.Mutex
+	now   time.Time
+	slept time.Duration
+}
+
+func newFastClock() *fastClock { return &fastClock{now: time.Date(2026, 11, 29, 2, 0, 0, 0, time.UTC)} }
+
+func (c *fastClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fastClock) Sleep(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if d > 0 {
+		c.now = c.now.Add(d)
+		c.slept += d
+	}
+	return nil
+}
+
+func (c *fastClock) Slept() time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.slept
+}
+
+type collected struct {
+	mu  sync.Mutex
+	out map[int]Outcome
+	n   map[int]int
+}
+
+func (c *collected) add(o Outcome) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.out == nil {
+		c.out, c.n = map[int]Outcome{}, map[int]int{}
+	}
+	c.out[o.Job.Index] = o
+	c.n[o.Job.Index]++
+}
+
+func runJobs(t *testing.T, ctx context.Context, fc *fakeClient, jobs []*manifest.Job, mod func(*Options)) (*collected, error) {
+	t.Helper()
+	clock := newFastClock()
+	col := &collected{}
+	opts := Options{
+		Client:      fc,
+		Pacer:       NewPacer(RateLimit{N: 1000, Window: time.Second}, clock),
+		Clock:       clock,
+		Concurrency: 3,
+		MaxAttempts: 4,
+		Backoff:     Backoff{Base: time.Second, Max: 8 * time.Second},
+		Rand:        func() float64 { return 0.5 },
+		OnEnd:       col.add,
+	}
+	if mod != nil {
+		mod(&opts)
+	}
+	err := Run(ctx, jobs, opts)
+	for _, j := range jobs {
+		if col.n[j.Index] != 1 {
+			t.Fatalf("job %d reported %d times, want exactly once", j.Index, col.n[j.Index])
+		}
+	}
+	return col, err
+}
+
+func apiErr(status int, code string) error {
+	return &imanage.Error{Op: "x", Delivery: imanage.Answered, StatusCode: status, Code: code}
+}
+
+var (
+	errDropped = &imanage.Error{Op: "x", Delivery: imanage.Ambiguous, Err: errors.New("EOF")}
+	errRefused = &imanage.Error{Op: "x", Delivery: imanage.NotSent, Err: errors.New("connection refused")}
+)
+
+func TestRetryPolicy(t *testing.T) {
+	throttled := &imanage.Error{Op: "x", Delivery: imanage.Answered, StatusCode: 429, Code: "TOO_MANY_REQUESTS",
+		RetryAfter: 7 * time.Second, HasRetryAfter: true}
+	cases := []struct {
+		name     string
+		mk       func(t *testing.T) *manifest.Job
+		op       string
+		script   []error
+		status   report.Status
+		attempts int
+		calls    int
+	}{
+		{"tab ok after 429 and 503 and refused connection", func(t *testing.T) *manifest.Job { return tab(t, 0, "A") }, "addTab",
+			[]error{throttled, apiErr(503, "SERVICE_UNAVAILABLE"), errRefused}, report.StatusOK, 4, 4},
+		{"tab dropped connection is unknown and not repeated", func(t *testing.T) *manifest.Job { return tab(t, 0, "A") }, "addTab",
+			[]error{errDropped}, report.StatusUnknown, 1, 1},
+		{"tab 500 is unknown and not repeated", func(t *testing.T) *manifest.Job { return tab(t, 0, "A") }, "addTab",
+			[]error{apiErr(500, "INTERNAL")}, report.StatusUnknown, 1, 1},
+		{"tab 404 fails at once", func(t *testing.T) *manifest.Job { return tab(t, 0, "A") }, "addTab",
+			[]error{apiErr(404, "CONTAINER_NOT_FOUND")}, report.StatusFailed, 1, 1},
+		{"user repeated after a drop and a 500", func(t *testing.T) *manifest.Job { return user(t, 0, "JDOE") }, "createUser",
+			[]error{errDropped, apiErr(500, "INTERNAL")}, report.StatusOK, 3, 3},
+		{"user gives up after max attempts", func(t *testing.T) *manifest.Job { return user(t, 0, "JDOE") }, "createUser",
+			[]error{errDropped, errDropped, errDropped, errDropped, errDropped}, report.StatusFailed, 4, 4},
+		{"user 400 fails at once", func(t *testing.T) *manifest.Job { return user(t, 0, "JDOE") }, "createUser",
+			[]error{apiErr(400, "VALIDATION_FAILED")}, report.StatusFailed, 1, 1},
+		{"alias duplicate after a drop is its own success", func(t *testing.T) *manifest.Job {
+			return job(t, 0, "create-lookup-alias", map[string]string{"library_id": "ACTIVE_US", "lookup_field_id": "custom3", "alias": "PAR"})
+		}, "createCustomOrPropertyLookup", []error{errDropped, apiErr(409, "DUPLICATE_ALIAS")}, report.StatusOK, 2, 2},
+		{"alias duplicate without an earlier drop is a failure", func(t *testing.T) *manifest.Job {
+			return job(t, 0, "create-lookup-alias", map[string]string{"library_id": "ACTIVE_US", "lookup_field_id": "custom3", "alias": "PAR"})
+		}, "createCustomOrPropertyLookup", []error{apiErr(409, "DUPLICATE_ALIAS")}, report.StatusFailed, 1, 1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			fc := newFake()
+			fc.script[tc.op] = tc.script
+			col, err := runJobs(t, context.Background(), fc, []*manifest.Job{tc.mk(t)}, nil)
+			if err != nil {
+				t.Fatalf("Run: %v", err)
+			}
+			o := col.out[0]
+			if o.Status != tc.status || o.Attempts != tc.attempts {
+				t.Fatalf("status %s attempts %d (err %v), want %s after %d", o.Status, o.Attempts, o.Err, tc.status, tc.attempts)
+			}
+			if got := fc.count(tc.op); got != tc.calls {
+				t.Fatalf("%d calls, want %d", got, tc.calls)
+			}
+			if tc.status == report.StatusUnknown && !strings.Contains(o.Err.Error(), "--retry-unknown") {
+				t.Fatalf("unknown row's error should say what to do: %v", o.Err)
+			}
+		})
+	}
+}
+
+func TestThrottleHoldsEveryWorker(t *testing.T) {
+	clock := newFastClock()
+	p := NewPacer(RateLimit{N: 1000, Window: time.Second}, clock)
+	p.Hold(7 * time.Second)
+	p.Hold(3 * time.Second) // a shorter hold does not shorten the first
+	start := clock.Now()
+	if err := p.Wait(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := clock.Now().Sub(start); got < 7*time.Second {
+		t.Fatalf("Wait returned after %s of a 7s hold", got)
+	}
+	if p.Calls() != 1 {
+		t.Fatalf("Calls = %d", p.Calls())
+	}
+}
+
+func TestPacerNeverExceedsWindow(t *testing.T) {
+	// A token bucket of burst b at rate r admits at most b + r*W calls in
+	// any window W. It must stay within the service's N.
+	for _, l := range []RateLimit{{100, time.Minute}, {100, 600 * time.Millisecond}, {10, time.Second}, {1000, time.Hour}} {
+		t.Run(l.String(), func(t *testing.T) {
+			p := NewPacer(l, nil)
+			// Calls at 1/r apart after a burst of b: b + floor(r*W) fit in W.
+			worst := float64(p.limiter.Burst()) + math.Floor(p.CallsPerSecond()*l.Window.Seconds())
+			if worst > float64(l.N) {
+				t.Fatalf("up to %.2f calls per window, limit %d", worst, l.N)
+			}
+			if l.N >= 50 && worst < 0.97*float64(l.N) {
+				t.Fatalf("only %.2f calls per window: pacing wastes more than 3%% of %d", worst, l.N)
+			}
+		})
+	}
+}
+
+func TestParseRateLimit(t *testing.T) {
+	cases := []struct {
+		in   string
+		want RateLimit
+		err  bool
+	}{
+		{"100/60s", RateLimit{100, time.Minute}, false},
+		{"100/600ms", RateLimit{100, 600 * time.Millisecond}, false},
+		{"100/m", RateLimit{100, time.Minute}, false},
+		{" 5 / 1s ", RateLimit{5, time.Second}, false},
+		{"100", RateLimit{}, true},
+		{"0/60s", RateLimit{}, true},
+		{"x/60s", RateLimit{}, true},
+		{"100/-1s", RateLimit{}, true},
+		{"100/fast", RateLimit{}, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.in, func(t *testing.T) {
+			got, err := ParseRateLimit(tc.in)
+			if (err != nil) != tc.err || got != tc.want {
+				t.Fatalf("ParseRateLimit(%q) = %v, %v", tc.in, got, err)
+			}
+		})
+	}
+}
+
+func TestBackoffCappedWithJitter(t *testing.T) {
+	b := Backoff{Base: time.Second, Max: 10 * time.Second}
+	for attempt := 1; attempt <= 8; attempt++ {
+		lo, hi := b.Delay(attempt, 0), b.Delay(attempt, 0.999999)
+		if lo > hi || hi > 10*time.Second || lo < b.Delay(1, 0) {
+			t.Fatalf("attempt %d: delay range [%s, %s]", attempt, lo, hi)
+		}
+	}
+	if b.Delay(2, 0) != time.Second || b.Delay(3, 0) != 2*time.Second {
+		t.Fatalf("not doubling: %s %s", b.Delay(2, 0), b.Delay(3, 0))
+	}
+}
+
+func TestDependentsOfFailedJobAreSkipped(t *testing.T) {
+	fc := newFake()
+	fc.script["createUser"] = []error{apiErr(400, "VALIDATION_FAILED")}
+	u := user(t, 0, "JDOE")
+	a := job(t, 1, "assign-user-to-library", map[string]string{"library_id": "ACTIVE_UK", "user_id": "JDOE", "role": "ATTORNEY"})
+	a.DependsOn = []int{0}
+	b := job(t, 2, "add-my-matters-shortcuts", map[string]string{"user_id": "JDOE", "workspace_id": "ACTIVE_US!1000"})
+	b.DependsOn = []int{1}
+	other := user(t, 3, "ASMITH2")
+	// One worker: the scripted failure must meet JDOE, not ASMITH2.
+	col, err := runJobs(t, context.Background(), fc, []*manifest.Job{u, a, b, other}, func(o *Options) { o.Concurrency = 1 })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if col.out[1].Status != report.StatusSkipped || !strings.Contains(col.out[1].Err.Error(), "t.csv row 2") {
+		t.Fatalf("assign: %s %v", col.out[1].Status, col.out[1].Err)
+	}
+	if col.out[2].Status != report.StatusSkipped || !strings.Contains(col.out[2].Err.Error(), "row 3") {
+		t.Fatalf("shortcut: %s %v", col.out[2].Status, col.out[2].Err)
+	}
+	if col.out[3].Status != report.StatusOK {
+		t.Fatalf("independent job: %s", col.out[3].Status)
+	}
+	if fc.count("assignUserToLibrary") != 0 || fc.count("addShortcutsToMyMattersAdmin") != 0 {
+		t.Fatal("skipped jobs were sent")
+	}
+}
+
+func TestReferencesFilledFromAnswers(t *testing.T) {
+	fc := newFake()
+	tb := tab(t, 0, "Pleadings")
+	tb.Ref = "pleadings"
+	fo := job(t, 1, "add-folder", map[string]string{"name": "Drafts", "parent_id": "${pleadings.id}", "parent_type": "Tab"})
+	fo.DependsOn = []int{0}
+	col, err := runJobs(t, context.Background(), fc, []*manifest.Job{fo, tb}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if col.out[1].Status != report.StatusOK {
+		t.Fatalf("folder: %s %v", col.out[1].Status, col.out[1].Err)
+	}
+	var got imanage.AddFolderRequest
+	for _, r := range fc.reqs {
+		if f, ok := r.(imanage.AddFolderRequest); ok {
+			got = f
+		}
+	}
+	if got.ParentID != col.out[0].Result.ObjectID || got.ParentID == "" {
+		t.Fatalf("folder parent %q, tab id %q", got.ParentID, col.out[0].Result.ObjectID)
+	}
+}
+
+func TestCallsMergedAndShared(t *testing.T) {
+	fc := newFake()
+	jobs := []*manifest.Job{
+		job(t, 0, "add-my-matters-shortcuts", map[string]string{"user_id": "JDOE", "workspace_id": "ACTIVE_US!1000;ACTIVE_US!1001"}),
+		job(t, 1, "add-my-matters-shortcuts", map[string]string{"user_id": "JDOE", "workspace_id": "ACTIVE_US!1002"}),
+		job(t, 2, "add-my-matters-shortcuts", map[string]string{"user_id": "ASMITH", "workspace_id": "ACTIVE_US!1002"}),
+		job(t, 3, "get-library-roles", map[string]string{"library_id": "ACTIVE_US"}),
+		job(t, 4, "get-library-roles", map[string]string{"library_id": "ACTIVE_US"}),
+		job(t, 5, "get-library-roles", map[string]string{"library_id": "ACTIVE_UK"}),
+	}
+	col, err := runJobs(t, context.Background(), fc, jobs, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fc.count("addShortcutsToMyMattersAdmin"); got != 2 {
+		t.Fatalf("%d shortcut calls, want 2 (one per user)", got)
+	}
+	if got := fc.count("getLibraryRoles"); got != 2 {
+		t.Fatalf("%d role lookups, want 2 (one per library)", got)
+	}
+	if ids := strings.Split(col.out[0].Result.ObjectID, ";"); len(ids) != 2 {
+		t.Fatalf("row 0 shortcut ids %q, want its own two", col.out[0].Result.ObjectID)
+	}
+	if ids := strings.Split(col.out[1].Result.ObjectID, ";"); len(ids) != 1 || ids[0] == "" {
+		t.Fatalf("row 1 shortcut ids %q, want its own one", col.out[1].Result.ObjectID)
+	}
+	for i := range jobs {
+		if col.out[i].Status != report.StatusOK {
+			t.Fatalf("job %d: %s %v", i, col.out[i].Status, col.out[i].Err)
+		}
+	}
+}
+
+func TestMaxFailuresStopsScheduling(t *testing.T) {
+	fc := newFake()
+	var jobs []*manifest.Job
+	for i := 0; i < 10; i++ {
+		jobs = append(jobs, tab(t, i, fmt.Sprintf("T%d", i)))
+	}
+	fc.script["addTab"] = []error{apiErr(404, "CONTAINER_NOT_FOUND"), apiErr(404, "CONTAINER_NOT_FOUND"), apiErr(404, "CONTAINER_NOT_FOUND")}
+	col, err := runJobs(t, context.Background(), fc, jobs, func(o *Options) { o.Concurrency = 1; o.MaxFailures = 2 })
+	if !errors.Is(err, ErrMaxFailures) {
+		t.Fatalf("Run error %v, want ErrMaxFailures", err)
+	}
+	skipped := 0
+	for _, o := range col.out {
+		if o.Status == report.StatusSkipped {
+			skipped++
+			if !strings.Contains(o.Err.Error(), "max-failures") {
+				t.Fatalf("skip reason %q", o.Err)
+			}
+		}
+	}
+	if skipped != 7 || fc.count("addTab") != 3 {
+		t.Fatalf("%d skipped, %d sent; want 7 skipped after 3 failures", skipped, fc.count("addTab"))
+	}
+}
+
+func TestInterruptFinishesInFlightAndSkipsTheRest(t *testing.T) {
+	fc := newFake()
+	var jobs []*manifest.Job
+	for i := 0; i < 6; i++ {
+		jobs = append(jobs, tab(t, i, fmt.Sprintf("T%d", i)))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	fc.blockOn = make(chan struct{})
+	started := make(chan struct{}, 10)
+	fc.onCall = func(string) { started <- struct{}{} }
+	go func() {
+		// Let the first call in, interrupt, then let it finish.
+		fc.blockOn <- struct{}{}
+		<-started
+		cancel()
+		close(fc.blockOn)
+	}()
+	col, err := runJobs(t, ctx, fc, jobs, func(o *Options) { o.Concurrency = 1 })
+	if !errors.Is(err, ErrInterrupted) {
+		t.Fatalf("Run error %v, want ErrInterrupted", err)
+	}
+	if col.out[0].Status != report.StatusOK {
+		t.Fatalf("call in flight: %s %v", col.out[0].Status, col.out[0].Err)
+	}
+	sent := fc.count("addTab")
+	for i := 1; i < 6; i++ {
+		if col.out[i].Status == report.StatusOK {
+			continue // started before the interruption was seen
+		}
+		if col.out[i].Status != report.StatusSkipped {
+			t.Fatalf("job %d: %s", i, col.out[i].Status)
+		}
+	}
+	if sent > 2 {
+		t.Fatalf("%d calls after an interruption with one worker", sent)
+	}
+}
+
+func TestFatalSignInLossEndsRun(t *testing.T) {
+	fc := newFake()
+	lost := fmt.Errorf("addTab: %w", imanage.ErrAuthLost)
+	fc.script["addTab"] = []error{lost}
+	var jobs []*manifest.Job
+	for i := 0; i < 5; i++ {
+		jobs = append(jobs, tab(t, i, fmt.Sprintf("T%d", i)))
+	}
+	col, err := runJobs(t, context.Background(), fc, jobs, func(o *Options) { o.Concurrency = 1 })
+	if !errors.Is(err, imanage.ErrAuthLost) {
+		t.Fatalf("Run error %v", err)
+	}
+	if col.out[0].Status != report.StatusFailed || fc.count("addTab") != 1 {
+		t.Fatalf("first %s, %d calls", col.out[0].Status, fc.count("addTab"))
+	}
+	for i := 1; i < 5; i++ {
+		if col.out[i].Status != report.StatusSkipped {
+			t.Fatalf("job %d: %s", i, col.out[i].Status)
+		}
+	}
+}

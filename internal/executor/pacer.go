@@ -1,0 +1,184 @@
+package executor
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// Clock is the time source of the executor. Tests inject a fake one; the
+// real one is RealClock.
+type Clock interface {
+	Now() time.Time
+	// Sleep waits d or until ctx is done.
+	Sleep(ctx context.Context, d time.Duration) error
+}
+
+// RealClock is the wall clock.
+type RealClock struct{}
+
+func (RealClock) Now() time.Time { return time.Now() }
+
+func (RealClock) Sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// RateLimit is the service's limit: N calls per Window per connection.
+type RateLimit struct {
+	N      int
+	Window time.Duration
+}
+
+func (r RateLimit) String() string { return fmt.Sprintf("%d/%s", r.N, r.Window) }
+
+// DefaultRateLimit is the contract's: 100 calls per 60 seconds.
+var DefaultRateLimit = RateLimit{N: 100, Window: 60 * time.Second}
+
+// ParseRateLimit reads "N/DURATION" ("100/60s", "100/600ms", "100/1m"); a
+// bare unit is one of it ("100/m").
+func ParseRateLimit(s string) (RateLimit, error) {
+	n, d, ok := strings.Cut(strings.TrimSpace(s), "/")
+	if !ok {
+		return RateLimit{}, fmt.Errorf("rate limit %q: want N/DURATION, e.g. 100/60s", s)
+	}
+	count, err := strconv.Atoi(strings.TrimSpace(n))
+	if err != nil || count < 1 {
+		return RateLimit{}, fmt.Errorf("rate limit %q: N must be a whole number of at least 1", s)
+	}
+	d = strings.TrimSpace(d)
+	if d != "" && (d[0] < '0' || d[0] > '9') {
+		d = "1" + d
+	}
+	w, err := time.ParseDuration(d)
+	if err != nil || w <= 0 {
+		return RateLimit{}, fmt.Errorf("rate limit %q: DURATION must be positive, like 60s, 1m or 600ms", s)
+	}
+	return RateLimit{N: count, Window: w}, nil
+}
+
+// pacingMargin is the share of the limit the pacer leaves unused. The
+// service counts arrivals in a strict sliding window; a token bucket with
+// burst 1 at rate 0.98*N/W needs 100/0.98*W/N > W to send N+1 calls, so no
+// window of length W ever sees more than N of ours even with a few
+// milliseconds of jitter between our send and the service's arrival.
+const pacingMargin = 0.98
+
+// Pacer is the one gate every call of a run goes through: a token bucket
+// shaped after the service's limit, and a hold that a 429 puts on every
+// worker at once.
+type Pacer struct {
+	clock   Clock
+	limiter *rate.Limiter
+
+	mu        sync.Mutex
+	holdUntil time.Time
+	stop      context.Context // when done, no new call may start
+
+	calls atomic.Int64
+}
+
+// NewPacer shapes a limiter after limit. Burst is 1 on purpose: a larger
+// bucket lets B extra calls through in the first window, which a strict
+// server window answers with 429.
+func NewPacer(limit RateLimit, clock Clock) *Pacer {
+	if clock == nil {
+		clock = RealClock{}
+	}
+	// With burst 1, a window of length W holds at most 1 + floor(r*W)
+	// calls; r*W stays below N (and at most 98% of it).
+	perWindow := math.Min(float64(limit.N)*pacingMargin, float64(limit.N)-0.5)
+	every := time.Duration(float64(limit.Window) / perWindow)
+	return &Pacer{clock: clock, limiter: rate.NewLimiter(rate.Every(every), 1)}
+}
+
+// StopWith makes Wait refuse new calls once stop is done: after an
+// interruption nothing new starts, even a call that was waiting for its
+// turn (calls already sent finish).
+func (p *Pacer) StopWith(stop context.Context) {
+	p.mu.Lock()
+	p.stop = stop
+	p.mu.Unlock()
+}
+
+// Wait blocks until a call may be sent: after any hold, then a token.
+// It is what the client calls before every attempt (Config.Pace).
+func (p *Pacer) Wait(ctx context.Context) error {
+	p.mu.Lock()
+	stop := p.stop
+	p.mu.Unlock()
+	if stop != nil {
+		if err := stop.Err(); err != nil {
+			return err
+		}
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithCancel(ctx)
+		defer cancel()
+		defer context.AfterFunc(stop, cancel)()
+	}
+	for {
+		p.mu.Lock()
+		d := p.holdUntil.Sub(p.clock.Now())
+		p.mu.Unlock()
+		if d <= 0 {
+			break
+		}
+		if err := p.clock.Sleep(ctx, d); err != nil {
+			return err
+		}
+	}
+	if err := p.limiter.Wait(ctx); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return err
+	}
+	if stop != nil && stop.Err() != nil {
+		return stop.Err()
+	}
+	p.calls.Add(1)
+	return nil
+}
+
+// Hold stops every caller of Wait for d from now: the service said the
+// connection is throttled, not just the worker that met the 429.
+func (p *Pacer) Hold(d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	until := p.clock.Now().Add(d)
+	p.mu.Lock()
+	if until.After(p.holdUntil) {
+		p.holdUntil = until
+	}
+	p.mu.Unlock()
+}
+
+// HeldUntil is the end of the current hold (zero when none was set).
+func (p *Pacer) HeldUntil() time.Time {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.holdUntil
+}
+
+// Calls is how many calls went through Wait.
+func (p *Pacer) Calls() int64 { return p.calls.Load() }
+
+// CallsPerSecond is the pacer's sustained rate.
+func (p *Pacer) CallsPerSecond() float64 { return float64(p.limiter.Limit()) }

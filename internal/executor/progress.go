@@ -1,0 +1,96 @@
+package executor
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+)
+
+// ProgressOptions configure the progress display.
+type ProgressOptions struct {
+	Out      io.Writer // standard error
+	Terminal bool      // redraw a bar in place; otherwise print plain status lines
+	Interval time.Duration
+	Counters *Counters
+	Pacer    *Pacer
+	Clock    Clock
+}
+
+// StartProgress shows progress until the returned stop is called. On a
+// terminal it redraws a bar; elsewhere (cron, CI, pipes) it prints one plain
+// status line every Interval (default 10 s) so logs stay readable.
+func StartProgress(opts ProgressOptions) (stop func()) {
+	if opts.Clock == nil {
+		opts.Clock = RealClock{}
+	}
+	if opts.Interval <= 0 {
+		opts.Interval = 10 * time.Second
+		if opts.Terminal {
+			opts.Interval = 500 * time.Millisecond
+		}
+	}
+	start := opts.Clock.Now()
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	var bar *progressbar.ProgressBar
+	if opts.Terminal {
+		bar = progressbar.NewOptions64(opts.Counters.Total.Load(),
+			progressbar.OptionSetWriter(opts.Out),
+			progressbar.OptionShowCount(),
+			progressbar.OptionSetPredictTime(false),
+			progressbar.OptionSetWidth(30),
+			progressbar.OptionThrottle(100*time.Millisecond),
+			progressbar.OptionShowDescriptionAtLineEnd(),
+			progressbar.OptionClearOnFinish(),
+		)
+	}
+	render := func() {
+		line := StatusLine(opts.Counters, opts.Pacer, opts.Clock.Now().Sub(start))
+		if bar != nil {
+			bar.Describe(line)
+			_ = bar.Set64(opts.Counters.Done.Load())
+			return
+		}
+		fmt.Fprintf(opts.Out, "bulk: %s\n", line)
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			if err := opts.Clock.Sleep(ctx, opts.Interval); err != nil {
+				return
+			}
+			render()
+		}
+	}()
+	return func() {
+		cancel()
+		wg.Wait()
+		if bar != nil {
+			_ = bar.Finish()
+			fmt.Fprintln(opts.Out)
+		}
+	}
+}
+
+// StatusLine is one line of progress: done of total, failures, calls per
+// minute and the time left, computed from the calls still to make at the
+// pacer's rate (not from the pace so far, which a 429 hold distorts).
+func StatusLine(c *Counters, p *Pacer, elapsed time.Duration) string {
+	done, total := c.Done.Load(), c.Total.Load()
+	cpm := 0.0
+	if p != nil && elapsed > 0 {
+		cpm = float64(p.Calls()) / elapsed.Minutes()
+	}
+	eta := "-"
+	if p != nil && p.CallsPerSecond() > 0 {
+		left := time.Duration(float64(c.Pending.Load()) / p.CallsPerSecond() * float64(time.Second))
+		eta = left.Round(time.Second).String()
+	}
+	return fmt.Sprintf("%d/%d done, %d ok, %d failed, %d skipped, %d unknown, %.0f calls/min, %d throttled, ETA %s",
+		done, total, c.OK.Load(), c.Failed.Load(), c.Skipped.Load(), c.Unknown.Load(), cpm, c.Throttled.Load(), eta)
+}

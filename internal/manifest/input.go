@@ -1,0 +1,294 @@
+package manifest
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
+)
+
+// table is a file of rows: CSV or a spreadsheet's sheet.
+type table interface {
+	// Next returns the next record; io.EOF at the end; a *stopError when
+	// the rest of the file cannot be read. The slice may be reused.
+	Next() ([]string, error)
+	// Row is the spreadsheet row number of the record Next returned.
+	Row() int
+	// CheckUTF8: cells still have to be checked for valid UTF-8.
+	CheckUTF8() bool
+	Close() error
+}
+
+// stopError is a problem that ends the reading of a file.
+type stopError struct {
+	row     int
+	column  string
+	message string
+}
+
+func (e *stopError) Error() string { return e.message }
+
+// textEncoding is a named encoding; enc nil means UTF-8.
+type textEncoding struct {
+	name string
+	enc  encoding.Encoding
+}
+
+func encodingByName(name string) (textEncoding, error) {
+	switch strings.ToLower(strings.ReplaceAll(strings.TrimSpace(name), "_", "-")) {
+	case "", "auto":
+		return textEncoding{}, nil
+	case "utf-8", "utf8":
+		return textEncoding{name: "utf-8"}, nil
+	case "utf-16", "utf16":
+		return textEncoding{name: "utf-16", enc: unicode.UTF16(unicode.LittleEndian, unicode.UseBOM)}, nil
+	case "utf-16le", "utf16le":
+		return textEncoding{name: "utf-16le", enc: unicode.UTF16(unicode.LittleEndian, unicode.UseBOM)}, nil
+	case "utf-16be", "utf16be":
+		return textEncoding{name: "utf-16be", enc: unicode.UTF16(unicode.BigEndian, unicode.UseBOM)}, nil
+	case "windows-1252", "cp1252", "1252":
+		return textEncoding{name: "windows-1252", enc: charmap.Windows1252}, nil
+	case "latin1", "latin-1", "iso-8859-1", "iso8859-1":
+		return textEncoding{name: "iso-8859-1", enc: charmap.ISO8859_1}, nil
+	}
+	return textEncoding{}, fmt.Errorf("%w: --encoding %q: use utf-8, utf-16 or windows-1252", ErrUsage, name)
+}
+
+var (
+	zipMagic = []byte("PK\x03\x04")
+	oleMagic = []byte("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1")
+)
+
+// openTable opens a CSV file or a workbook, chosen by content first (a
+// workbook saved as .csv is still a workbook) and extension second. A
+// problem that prevents reading is returned as stop; err is for I/O.
+func (l *loader) openTable(path string, opts Options) (t table, stop *Problem, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading manifest: %w", err)
+	}
+	br := bufio.NewReaderSize(f, 64<<10)
+	head, err := br.Peek(8 << 10)
+	if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
+		f.Close()
+		return nil, nil, fmt.Errorf("reading manifest %s: %w", path, err)
+	}
+	fileProblem := func(msg string) (table, *Problem, error) {
+		f.Close()
+		return nil, &Problem{File: path, Message: msg}, nil
+	}
+	ext := strings.ToLower(filepath.Ext(path))
+	switch {
+	case bytes.HasPrefix(head, zipMagic):
+		if st, err := f.Stat(); err == nil && st.Size() > l.lim.MaxXLSXBytes {
+			return fileProblem(fmt.Sprintf("workbook is %d bytes, more than the limit of %d", st.Size(), l.lim.MaxXLSXBytes))
+		}
+		t, stop := openXLSX(path, br, opts.Sheet, l.lim)
+		f.Close() // excelize has read the whole file
+		if stop != nil {
+			return nil, stop, nil
+		}
+		return t, nil, nil
+	case bytes.HasPrefix(head, oleMagic):
+		return fileProblem("is an Excel 97-2003 workbook (.xls) or another Office binary file: save it as .xlsx or as CSV UTF-8")
+	case ext == ".xlsx" || ext == ".xlsm":
+		return fileProblem("is named " + ext + " but is not an Excel workbook (no zip signature)")
+	case ext == ".xls":
+		return fileProblem("is an Excel 97-2003 workbook (.xls): save it as .xlsx or as CSV UTF-8")
+	}
+	ct, stop := newCSVTable(path, f, br, head, opts, l.lim)
+	if stop != nil {
+		f.Close()
+		return nil, stop, nil
+	}
+	return ct, nil, nil
+}
+
+// csvTable reads a CSV file one record at a time.
+type csvTable struct {
+	f io.Closer
+	s *csvScanner
+}
+
+func newCSVTable(path string, f io.Closer, br *bufio.Reader, head []byte, opts Options, lim Limits) (*csvTable, *Problem) {
+	te, _ := encodingByName(opts.Encoding) // checked by newLoader
+	var src io.Reader = br
+	checkUTF8 := te.enc == nil
+	switch {
+	case te.enc != nil:
+		src = transform.NewReader(br, te.enc.NewDecoder())
+	case bytes.HasPrefix(head, []byte{0xEF, 0xBB, 0xBF}):
+		br.Discard(3)
+	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}), bytes.HasPrefix(head, []byte{0xFE, 0xFF}):
+		if te.name == "" {
+			src = transform.NewReader(br, unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder())
+			checkUTF8 = false
+		}
+	}
+	if checkUTF8 && bytes.IndexByte(head, 0) >= 0 {
+		return nil, &Problem{File: path, Message: "holds binary data (NUL bytes), not CSV text: a CSV, .xlsx or YAML manifest was expected " +
+			"(for a UTF-16 file without a byte-order mark, use --encoding utf-16)"}
+	}
+	dec := bufio.NewReaderSize(src, 64<<10)
+	// A BOM may remain after decoding (UTF-8 with --encoding utf-8).
+	if b, err := dec.Peek(3); err == nil && bytes.Equal(b, []byte{0xEF, 0xBB, 0xBF}) {
+		dec.Discard(3)
+	}
+	delim := opts.Delimiter
+	if delim == 0 {
+		delim = sniffDelimiter(dec)
+	}
+	maxRecord := lim.MaxCellBytes * lim.MaxColumns
+	if maxRecord > 64<<20 || maxRecord <= 0 {
+		maxRecord = 64 << 20
+	}
+	return &csvTable{f: f, s: newCSVScanner(dec, byte(delim), maxRecord, checkUTF8)}, nil
+}
+
+// sniffDelimiter picks the delimiter that appears most often, outside
+// quotes, in the header line: Excel in many European locales saves CSV
+// with ";", and tab-separated exports are common.
+func sniffDelimiter(r *bufio.Reader) rune {
+	b, _ := r.Peek(64 << 10)
+	if i := bytes.IndexByte(b, '\n'); i >= 0 {
+		b = b[:i]
+	}
+	counts := map[byte]int{}
+	inQuote := false
+	for _, c := range b {
+		switch c {
+		case '"':
+			inQuote = !inQuote
+		case ',', ';', '\t', '|':
+			if !inQuote {
+				counts[c]++
+			}
+		}
+	}
+	best := byte(',')
+	for _, c := range []byte{';', '\t', '|'} {
+		if counts[c] > counts[best] {
+			best = c
+		}
+	}
+	return rune(best)
+}
+
+func (t *csvTable) Next() ([]string, error) {
+	rec, err := t.s.Next()
+	if err == nil || err == io.EOF {
+		return rec, err
+	}
+	var ce *csvError
+	var ue *utf8Error
+	switch {
+	case errors.As(err, &ue):
+		return nil, err
+	case errors.Is(err, errRecordTooLong):
+		return nil, &stopError{row: t.s.row, message: err.Error()}
+	case errors.As(err, &ce):
+		return nil, &stopError{row: t.s.row, message: ce.Error() + " (a quote inside a cell must be doubled, and the whole cell quoted)"}
+	}
+	return nil, err
+}
+
+func (t *csvTable) Row() int { return t.s.row }
+
+// CheckUTF8: the scanner checks each record itself.
+func (t *csvTable) CheckUTF8() bool { return false }
+func (t *csvTable) Close() error    { return t.f.Close() }
+
+var errRecordTooLong = errors.New("a record is longer than the limit (an unclosed quote?)")
+
+// xlsxTable reads one sheet of a workbook row by row.
+type xlsxTable struct {
+	f    *excelize.File
+	rows *excelize.Rows
+	row  int
+}
+
+func openXLSX(path string, r io.Reader, sheet string, lim Limits) (t *xlsxTable, stop *Problem) {
+	defer func() {
+		if v := recover(); v != nil {
+			t, stop = nil, &Problem{File: path, Message: fmt.Sprintf("cannot read the workbook: %v", v)}
+		}
+	}()
+	xml := int64(16 << 20)
+	if xml > lim.MaxXLSXBytes {
+		xml = lim.MaxXLSXBytes
+	}
+	f, err := excelize.OpenReader(r, excelize.Options{UnzipSizeLimit: lim.MaxXLSXBytes, UnzipXMLSizeLimit: xml})
+	if err != nil {
+		return nil, &Problem{File: path, Message: fmt.Sprintf("cannot read the workbook: %v", err)}
+	}
+	sheets := f.GetSheetList()
+	if len(sheets) == 0 {
+		f.Close()
+		return nil, &Problem{File: path, Message: "the workbook has no sheets"}
+	}
+	name := sheets[0]
+	if sheet != "" {
+		name = ""
+		for _, s := range sheets {
+			if strings.EqualFold(s, sheet) {
+				name = s
+			}
+		}
+		if name == "" {
+			f.Close()
+			return nil, &Problem{File: path, Message: fmt.Sprintf("the workbook has no sheet %q; its sheets are %s%s",
+				sheet, quoteList(sheets), didYouMean(sheet, sheets))}
+		}
+	}
+	rows, err := f.Rows(name)
+	if err != nil {
+		f.Close()
+		return nil, &Problem{File: path, Message: fmt.Sprintf("cannot read sheet %q: %v", name, err)}
+	}
+	return &xlsxTable{f: f, rows: rows}, nil
+}
+
+func (t *xlsxTable) Next() (rec []string, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			rec, err = nil, &stopError{row: t.row, message: fmt.Sprintf("cannot read the workbook: %v", v)}
+		}
+	}()
+	if !t.rows.Next() {
+		if err := t.rows.Error(); err != nil {
+			return nil, &stopError{row: t.row + 1, message: fmt.Sprintf("cannot read the workbook: %v", err)}
+		}
+		return nil, io.EOF
+	}
+	t.row++
+	cols, err := t.rows.Columns()
+	if err != nil {
+		return nil, &stopError{row: t.row, message: fmt.Sprintf("cannot read the workbook: %v", err)}
+	}
+	return cols, nil
+}
+
+func (t *xlsxTable) Row() int        { return t.row }
+func (t *xlsxTable) CheckUTF8() bool { return false }
+func (t *xlsxTable) Close() error {
+	t.rows.Close()
+	return t.f.Close()
+}
+
+func quoteList(xs []string) string {
+	q := make([]string, len(xs))
+	for i, x := range xs {
+		q[i] = fmt.Sprintf("%q", x)
+	}
+	return strings.Join(q, ", ")
+}

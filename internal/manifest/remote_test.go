@@ -1,0 +1,161 @@
+package manifest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/firmtools/bulk/internal/imanage"
+)
+
+// fakeRemote answers like the simulator's seed data and counts each
+// distinct question.
+type fakeRemote struct {
+	calls   map[string]int
+	failAll error
+}
+
+func (f *fakeRemote) count(q string) error {
+	if f.calls == nil {
+		f.calls = map[string]int{}
+	}
+	f.calls[q]++
+	return f.failAll
+}
+
+func (f *fakeRemote) GetLibraries(_ context.Context, showAll, hidePreferred bool) ([]imanage.Library, error) {
+	if err := f.count(fmt.Sprintf("libraries %v %v", showAll, hidePreferred)); err != nil {
+		return nil, err
+	}
+	libs := []imanage.Library{{ID: "ACTIVE_US"}, {ID: "ACTIVE_UK"}, {ID: "LINKS"}}
+	if showAll {
+		libs = append(libs, imanage.Library{ID: "ARCHIVE", IsHidden: true})
+	}
+	return libs, nil
+}
+
+func (f *fakeRemote) GetLibraryRoles(_ context.Context, req imanage.GetLibraryRolesRequest) ([]imanage.IDDescription, error) {
+	if err := f.count(fmt.Sprintf("roles %s %v %s", req.LibraryID, req.IsExternal, req.UserID)); err != nil {
+		return nil, err
+	}
+	if req.IsExternal {
+		return []imanage.IDDescription{{ID: "EXTERNAL_CLIENT"}, {ID: "EXTERNAL_COUNSEL"}}, nil
+	}
+	return []imanage.IDDescription{{ID: "ATTORNEY"}, {ID: "PARALEGAL"}, {ID: "SECRETARY"}, {ID: "READ_ONLY"}}, nil
+}
+
+func (f *fakeRemote) GetLookupAliases(_ context.Context, req imanage.GetLookupAliasesRequest) ([]imanage.IDDescription, error) {
+	if err := f.count(fmt.Sprintf("aliases %s %s %s", req.LibraryID, req.LookupFieldID, req.ParentAlias)); err != nil {
+		return nil, err
+	}
+	switch req.LookupFieldID {
+	case "custom1":
+		return []imanage.IDDescription{{ID: "1001"}, {ID: "1002"}, {ID: "1003"}}, nil
+	case "custom2":
+		if req.ParentAlias == "1001" {
+			return []imanage.IDDescription{{ID: "1001-0001"}, {ID: "1001-0002"}}, nil
+		}
+		return nil, nil
+	case "custom3":
+		return []imanage.IDDescription{{ID: "NY"}, {ID: "LDN"}}, nil
+	}
+	return nil, nil
+}
+
+func (f *fakeRemote) GetMyMattersCategories(_ context.Context, userID string) ([]imanage.MyMattersCategory, error) {
+	if err := f.count("categories " + userID); err != nil {
+		return nil, err
+	}
+	if userID == "GHOST" {
+		return nil, &imanage.Error{Op: imanage.OpGetMyMattersCategories, Delivery: imanage.Answered, StatusCode: 404, Code: "USER_NOT_FOUND"}
+	}
+	return []imanage.MyMattersCategory{{ID: "ACTIVE_US!9001", Name: "My Matters"}, {ID: "ACTIVE_US!9002", Name: "My Favorites"}}, nil
+}
+
+const remoteManifest = `version: 1
+jobs:
+  - {action: create-user, id: NEWBIE, full_name: New Bie, email: n@firm.com, preferred_library: ACTIVE_US, role: ATTORNEY}
+  - {action: create-user, id: EXT, full_name: Ex Ternal, email: e@firm.com, preferred_library: ACTIVE_US, role: ATTORNEY, is_external: yes}
+  - {action: create-user, id: TYPO, full_name: Ty Po, email: t@firm.com, preferred_library: ACTIVE_USA, role: ATTORNEY}
+  - {action: assign-user-to-library, user_id: ASMITH, library_id: ARCHIVE, role: READ_ONLY}
+  - {action: assign-user-to-library, user_id: ASMITH, library_id: ACTIVE_UK, role: EXTERNAL_CLIENT}
+  - {action: assign-user-to-library, user_id: NEWBIE, library_id: ACTIVE_UK, role: EXTERNAL_CLIENT}
+  - {action: assign-user-to-library, user_id: BJONES, library_id: ACTIVE_UK, role: PARTNER}
+  - {action: create-lookup-alias, library_id: ACTIVE_US, lookup_field_id: custom1, alias: "1001"}
+  - {action: create-lookup-alias, library_id: ACTIVE_US, lookup_field_id: custom1, alias: "1004"}
+  - {action: create-lookup-alias, library_id: ACTIVE_US, lookup_field_id: custom2, alias: "1004-0001", parent_alias: "1004"}
+  - {action: create-lookup-alias, library_id: ACTIVE_US, lookup_field_id: custom2, alias: "1009-0001", parent_alias: "1009"}
+  - {action: update-custom-field, library_id: ACTIVE_US, lookup_field_id: custom3, alias: LDN, enabled: no}
+  - {action: update-custom-field, library_id: ACTIVE_US, lookup_field_id: custom3, alias: PAR, enabled: no}
+  - {action: update-custom-field, library_id: ACTIVE_US, lookup_field_id: custom1, alias: "1004", hipaa: yes}
+  - {action: add-folder, name: F, parent_id: ACTIVE_US!3001, parent_type: Tab, inherit_profile_from_workspace: No, custom1: "1001", custom2: "1001-0009", custom3: NY}
+  - {action: add-folder, name: G, parent_id: NOWHERE!3001, parent_type: Tab}
+  - {action: add-my-matters-shortcuts, user_id: ASMITH, workspace_id: ACTIVE_US!1000, category_id: ACTIVE_US!9002}
+  - {action: add-my-matters-shortcuts, user_id: ASMITH, workspace_id: ACTIVE_US!1001, category_id: ACTIVE_US!9009}
+  - {action: add-my-matters-shortcuts, user_id: NEWBIE, workspace_id: ACTIVE_US!1001, category_id: ACTIVE_US!9009}
+  - {action: add-my-matters-shortcuts, user_id: GHOST, workspace_id: ACTIVE_US!1001, category_id: ACTIVE_US!9001}
+  - {action: add-my-matters-shortcuts, user_id: GHOST, workspace_id: ACTIVE_US!1002, category_id: ACTIVE_US!9001}
+  - {action: get-library-roles, library_id: "${x.id}"}
+  - {action: add-tab, ref: x, name: T, parent_id: ACTIVE_US!1000}
+`
+
+func TestCheckRemote(t *testing.T) {
+	path := writeFile(t, t.TempDir(), "remote.yaml", []byte(remoteManifest))
+	m := load(t, Options{}, path)
+	// A library is not a field that takes a reference.
+	if len(m.Jobs) != 23 || len(m.Problems) != 1 || m.Problems[0].Message != "cannot hold a ${name.field} reference; it must be given as a value" {
+		t.Fatalf("%d jobs, offline problems %v", len(m.Jobs), m.Problems)
+	}
+	r := &fakeRemote{}
+	ps, stats, err := CheckRemote(context.Background(), m, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.ReplaceAll(problemLines(ps), path, "remote.yaml")
+	want := `remote.yaml:4:role: role: "ATTORNEY" is not an external role of library ACTIVE_US; its roles are EXTERNAL_CLIENT, EXTERNAL_COUNSEL
+remote.yaml:5:preferred_library: preferred_library: the service has no library "ACTIVE_USA"; did you mean "ACTIVE_US"?
+remote.yaml:8:role: role: "EXTERNAL_CLIENT" is not a role of library ACTIVE_UK; its roles are ATTORNEY, PARALEGAL, READ_ONLY, SECRETARY
+remote.yaml:9:role: role: "PARTNER" is not a role of library ACTIVE_UK; its roles are ATTORNEY, EXTERNAL_CLIENT, EXTERNAL_COUNSEL, PARALEGAL, READ_ONLY, SECRETARY
+remote.yaml:10:alias: alias: ACTIVE_US already has custom1 alias "1001": creating it again fails; use update-custom-field to change it
+remote.yaml:13:parent_alias: parent_alias: ACTIVE_US has no custom1 alias "1009" to be the parent
+remote.yaml:15:alias: alias: ACTIVE_US has no custom3 alias "PAR" to update
+remote.yaml:17:custom2: custom2: ACTIVE_US has no custom2 alias "1001-0009"
+remote.yaml:18:parent_id: parent_id: NOWHERE!3001 is in library "NOWHERE", which the service does not have
+remote.yaml:20:category_id: category_id: "ACTIVE_US!9009" is not a My Matters category of ASMITH; theirs are ACTIVE_US!9001, ACTIVE_US!9002
+remote.yaml:22:user_id: user_id: the service has no user "GHOST"
+`
+	if got != want {
+		t.Fatalf("problems:\n%s\nwant:\n%s", got, want)
+	}
+	// Each distinct question once. Roles: ACTIVE_US internal (NEWBIE) and
+	// external (EXT); ARCHIVE internal (READ_ONLY found there, so the
+	// external list is not needed); ACTIVE_UK internal and external (an
+	// existing user may be either). Aliases: custom1; custom2 under 1004
+	// (the parent 1004 itself is created here, so not looked up) and under
+	// 1009; custom3; custom2 under 1001 for the folder. Categories: ASMITH
+	// and GHOST, not NEWBIE, who is created here.
+	for q, n := range r.calls {
+		if n != 1 {
+			t.Errorf("%s asked %d times", q, n)
+		}
+	}
+	wantStats := RemoteStats{Calls: len(r.calls), Libraries: 1, Roles: 5, Aliases: 5, Categories: 2}
+	if stats != wantStats {
+		t.Errorf("stats %+v, want %+v; calls %v", stats, wantStats, r.calls)
+	}
+	if r.calls["libraries true false"] != 1 || r.calls["categories NEWBIE"] != 0 {
+		t.Errorf("calls %v", r.calls)
+	}
+}
+
+func TestCheckRemoteFails(t *testing.T) {
+	path := writeFile(t, t.TempDir(), "remote.yaml", []byte(remoteManifest))
+	m := load(t, Options{}, path)
+	cause := &imanage.Error{Op: imanage.OpGetLibraries, Delivery: imanage.NotSent, Err: errors.New("dial tcp: connection refused")}
+	_, _, err := CheckRemote(context.Background(), m, &fakeRemote{failAll: cause})
+	if !errors.Is(err, cause) || !strings.HasPrefix(err.Error(), "checking libraries: ") {
+		t.Fatalf("error %v", err)
+	}
+}

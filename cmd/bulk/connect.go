@@ -14,6 +14,7 @@ import (
 
 	"github.com/firmtools/bulk/internal/executor"
 	"github.com/firmtools/bulk/internal/imanage"
+	"github.com/firmtools/bulk/internal/manifest"
 	"github.com/firmtools/bulk/internal/secret"
 	"github.com/firmtools/bulk/internal/sim"
 )
@@ -223,4 +224,34 @@ func firstNonEmpty(vals ...string) string {
 		}
 	}
 	return ""
+}
+
+// remoteConns holds the connection flags of each `validate` command built,
+// for connectRemote to read.
+var remoteConns = map[*cobra.Command]*connOptions{}
+
+func init() {
+	addRemoteFlags = func(cmd *cobra.Command) {
+		o := &connOptions{}
+		addConnFlags(cmd, o)
+		remoteConns[cmd] = o
+	}
+	connectRemote = func(cmd *cobra.Command, ios *IOStreams) (manifest.Remote, func(), error) {
+		o := remoteConns[cmd]
+		if o == nil {
+			return nil, nil, errors.New("--remote: no connection flags on this command")
+		}
+		rl, _ := cmd.Flags().GetString("rate-limit")
+		limit, err := executor.ParseRateLimit(rl)
+		if err != nil {
+			return nil, nil, &usageError{fmt.Errorf("--rate-limit: %w", err)}
+		}
+		// The remote checks' reads count against the same limit as a run.
+		pacer := executor.NewPacer(limit, nil)
+		conn, err := o.connect(cmd.Context(), ios, limit, pacer.Wait, nil)
+		if err != nil {
+			return nil, nil, err
+		}
+		return conn.client, conn.close, nil
+	}
 }

@@ -142,6 +142,8 @@ type Spec struct {
 	// RefFields are the answer fields a later job may reference as
 	// ${name.FIELD} (the keys of Result.Refs); empty: nothing to reference.
 	RefFields []string
+
+	ix *specIndex // built by Register (see validate.go)
 }
 
 var registry = map[string]*Spec{}
@@ -152,6 +154,7 @@ func Register(s *Spec) {
 		panic("actions: duplicate action " + s.Name)
 	}
 	registry[s.Name] = s
+	s.ix = s.index() // rows are validated by many goroutines: build it once, now
 }
 
 // Lookup finds an action by name, ignoring case, "_" and "-".

@@ -269,6 +269,8 @@ type columnPlan struct {
 	plans     map[*actions.Spec]*actionPlan
 }
 
+type simpleField struct{ col, index int }
+
 type fieldSource struct {
 	field  string
 	index  int // in spec.Fields
@@ -281,9 +283,12 @@ type fieldSource struct {
 }
 
 type actionPlan struct {
-	keyIdx    []int // the loader's keyIndex and actionIndex of the action
-	action    uint8
-	fields    []fieldSource
+	keyIdx []int // the loader's keyIndex and actionIndex of the action
+	action uint8
+	// simple are the fields read from exactly one column and nothing else,
+	// which is most of them: the row loop for those is a copy.
+	simple    []simpleField
+	fields    []fieldSource // the others
 	columns   map[string]string
 	foreign   []int // columns that are fields of other actions only
 	templates bool
@@ -508,6 +513,10 @@ func (cp *columnPlan) plan(spec *actions.Spec) *actionPlan {
 				break
 			}
 		}
+		if len(fs.cols) == 1 && fs.tmpl == nil && !fs.hasSet && !fs.hasDef {
+			ap.simple = append(ap.simple, simpleField{col: fs.cols[0], index: fs.index})
+			continue
+		}
 		ap.fields = append(ap.fields, *fs)
 	}
 	cp.plans[spec] = ap
@@ -574,6 +583,7 @@ func (w *rowWorker) row(rec []string, row int) {
 		return
 	}
 	ap := w.lastPlan
+	p := &w.pend
 	if spec != w.lastSpec {
 		var ok bool
 		if ap, ok = w.plans[spec]; !ok {
@@ -581,6 +591,15 @@ func (w *rowWorker) row(rec []string, row int) {
 			w.plans[spec] = ap
 		}
 		w.lastSpec, w.lastPlan = spec, ap
+		// Every row of this action writes the same cells (the planned
+		// ones, blank or not): clearing them once per change of action
+		// is enough.
+		if cap(w.cells) < len(spec.Fields) {
+			w.cells = make([]string, len(spec.Fields))
+		}
+		w.cells = w.cells[:len(spec.Fields)]
+		clear(w.cells)
+		*p = pending{source: cp.file, spec: spec, cells: w.cells, fi: cp.fi, keyIdx: ap.keyIdx, action: ap.action}
 	}
 	if ap.templates {
 		if w.data == nil {
@@ -593,14 +612,15 @@ func (w *rowWorker) row(rec []string, row int) {
 			}
 		}
 	}
-	if cap(w.cells) < len(spec.Fields) {
-		w.cells = make([]string, len(spec.Fields))
+	cells := w.cells
+	p.row, p.columns, p.ref, p.refCol, p.bad, p.refused = row, ap.columns, "", "", false, nil
+	for _, sf := range ap.simple {
+		x := ""
+		if sf.col < len(rec) {
+			x = rec[sf.col]
+		}
+		cells[sf.index] = x
 	}
-	cells := w.cells[:len(spec.Fields)]
-	clear(cells)
-	p := &w.pend
-	*p = pending{source: cp.file, row: row, spec: spec, cells: cells, columns: ap.columns, fi: cp.fi,
-		keyIdx: ap.keyIdx, action: ap.action}
 	ownColumns := false
 	for i := range ap.fields {
 		fs := &ap.fields[i]
@@ -635,6 +655,7 @@ func (w *rowWorker) row(rec []string, row int) {
 			if err != nil {
 				l.problem(Problem{File: cp.file, Row: row, Column: fs.tmpl.text, Field: fs.field, Message: err.Error()})
 				p.bad = true
+				cells[fs.index] = ""
 				continue
 			}
 			val = out

@@ -319,6 +319,8 @@ func runRun(ctx context.Context, o *runOptions) error {
 	}
 	if err := journal.Close(); err != nil {
 		fmt.Fprintf(ios.ErrOut, "bulk: closing journal: %v\n", err)
+	} else if err := executor.CompactJournal(jpath, m.Jobs, keys); err != nil {
+		fmt.Fprintf(ios.ErrOut, "bulk: %v (the journal is whole, only larger)\n", err)
 	}
 	if o.JSON {
 		enc := json.NewEncoder(ios.Out)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"time"
@@ -266,6 +267,10 @@ func Presets(jobs []*manifest.Job, keys map[int]string, entries map[string]*Jour
 				o.Attempts = e.End.Attempts
 			}
 			out[j.Index] = Preset{Outcome: &o}
+		case e.End != nil && e.End.Status == report.StatusFailed && (e.End.HTTPStatus == 0 || e.End.HTTPStatus >= 500):
+			// It failed without a clear refusal: an attempt may have been
+			// applied (so a DUPLICATE_ALIAS now is the alias we made).
+			out[j.Index] = Preset{MaybeDone: true}
 		}
 	}
 	return out
@@ -279,4 +284,55 @@ func outcomeFromRecord(rec *JournalRecord) Outcome {
 		o.Result.Output = rec.Output
 	}
 	return o
+}
+
+// CompactJournal rewrites the journal at path keeping only what it knows of
+// the jobs in keys (the current manifest): jobs no longer in the manifest
+// are forgotten, and a journal run every night does not grow without end.
+// The new file replaces the old one atomically.
+func CompactJournal(path string, jobs []*manifest.Job, keys map[int]string) error {
+	entries, err := ReadJournal(path)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	if err := enc.Encode(JournalRecord{Type: "journal", Version: journalVersion, Time: time.Now().UTC()}); err != nil {
+		return err
+	}
+	for _, j := range jobs {
+		k := keys[j.Index]
+		e := entries[k]
+		switch {
+		case e == nil:
+		case e.End != nil:
+			if err := enc.Encode(e.End); err != nil {
+				return err
+			}
+		case e.Started:
+			if err := enc.Encode(JournalRecord{Type: "start", Key: k, Time: time.Now().UTC(), Action: j.Action.Name, Source: j.Source, Row: j.Row}); err != nil {
+				return err
+			}
+		}
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("compacting journal: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(buf.Bytes()); err != nil {
+		tmp.Close()
+		return fmt.Errorf("compacting journal: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("compacting journal: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("compacting journal: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("compacting journal: %w", err)
+	}
+	return nil
 }

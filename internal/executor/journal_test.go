@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/firmtools/bulk/internal/actions"
 	"github.com/firmtools/bulk/internal/manifest"
 	"github.com/firmtools/bulk/internal/report"
 )
@@ -45,7 +46,7 @@ func TestJournalResumeDecisions(t *testing.T) {
 		}
 	}
 	end(okTab, report.StatusOK, nil)
-	end(failed, report.StatusFailed, errors.New("HTTP 404"))
+	end(failed, report.StatusFailed, apiErr(404, "CONTAINER_NOT_FOUND"))
 	end(unknown, report.StatusUnknown, errors.New("dropped"))
 	if err := j.Close(); err != nil {
 		t.Fatal(err)
@@ -80,7 +81,7 @@ func TestJournalResumeDecisions(t *testing.T) {
 			t.Fatalf("started-never-ended user should run again: %+v", p[2])
 		}
 		if _, ok := p[3]; ok {
-			t.Fatalf("failed job should run again as new: %+v", p[3])
+			t.Fatalf("a job the service refused should run again as new: %+v", p[3])
 		}
 		if _, ok := p[5]; ok {
 			t.Fatalf("new job has a preset: %+v", p[5])
@@ -150,5 +151,66 @@ func TestJobKeysSeparateExactDuplicates(t *testing.T) {
 	moved := tab(t, 7, "Same") // the same content at another row keeps its key
 	if JobKeys([]*manifest.Job{moved})[7] != keys[0] {
 		t.Fatal("a job's key depends on its row")
+	}
+}
+
+func TestCompactJournalForgetsJobsNoLongerInTheManifest(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x.journal")
+	gone, kept, started := tab(t, 0, "Gone"), tab(t, 1, "Kept"), tab(t, 2, "Started")
+	all := []*manifest.Job{gone, kept, started}
+	keys := JobKeys(all)
+	j, err := OpenJournal(path, false, false, &report.Redactor{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, jb := range all {
+		j.Start(keys[jb.Index], jb)
+	}
+	j.End(keys[0], Outcome{Job: gone, Status: report.StatusOK})
+	j.End(keys[1], Outcome{Job: kept, Status: report.StatusOK, Attempts: 2, Result: actionsResult("ACTIVE_US!10007")})
+	j.Close()
+
+	now := []*manifest.Job{kept, started}
+	if err := CompactJournal(path, now, keys); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := ReadJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := entries[keys[0]]; ok || len(entries) != 2 {
+		t.Fatalf("entries after compaction: %v", entries)
+	}
+	if e := entries[keys[1]]; e.End == nil || e.End.ObjectID != "ACTIVE_US!10007" || e.End.Attempts != 2 {
+		t.Fatalf("kept job lost its outcome: %+v", e)
+	}
+	if e := entries[keys[2]]; !e.Started || e.End != nil {
+		t.Fatalf("started job lost its start: %+v", e)
+	}
+}
+
+func actionsResult(id string) actions.Result { return actions.Result{ObjectID: id} }
+
+func TestFailedAfterAmbiguityMayBeDone(t *testing.T) {
+	alias := job(t, 0, "create-lookup-alias", map[string]string{"library_id": "ACTIVE_US", "lookup_field_id": "custom3", "alias": "PAR"})
+	keys := JobKeys([]*manifest.Job{alias})
+	var buf strings.Builder
+	buf.WriteString(`{"t":"journal","version":1}` + "\n")
+	buf.WriteString(`{"t":"start","key":"` + keys[0] + `"}` + "\n")
+	buf.WriteString(`{"t":"end","key":"` + keys[0] + `","status":"failed","error":"after 5 attempts: no answer"}` + "\n")
+	entries, err := parseJournal(strings.NewReader(buf.String()), "j")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := Presets([]*manifest.Job{alias}, keys, entries, false)
+	if !p[0].MaybeDone || p[0].Outcome != nil {
+		t.Fatalf("preset %+v", p[0])
+	}
+	// On the rerun, DUPLICATE_ALIAS is the alias the earlier run made.
+	fc := newFake()
+	fc.script["createCustomOrPropertyLookup"] = []error{apiErr(409, "DUPLICATE_ALIAS")}
+	col, err := runJobs(t, context.Background(), fc, []*manifest.Job{alias}, func(o *Options) { o.Preset = p })
+	if err != nil || col.out[0].Status != report.StatusOK {
+		t.Fatalf("%v %+v", err, col.out[0])
 	}
 }

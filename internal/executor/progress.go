@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"time"
 
@@ -38,12 +39,11 @@ func StartProgress(opts ProgressOptions) (stop func()) {
 	var wg sync.WaitGroup
 	var bar *progressbar.ProgressBar
 	if opts.Terminal {
-		bar = progressbar.NewOptions64(opts.Counters.Total.Load(),
+		bar = progressbar.NewOptions64(max(opts.Counters.Total.Load(), 1),
 			progressbar.OptionSetWriter(opts.Out),
 			progressbar.OptionShowCount(),
 			progressbar.OptionSetPredictTime(false),
 			progressbar.OptionSetWidth(30),
-			progressbar.OptionThrottle(100*time.Millisecond),
 			progressbar.OptionShowDescriptionAtLineEnd(),
 			progressbar.OptionClearOnFinish(),
 		)
@@ -51,7 +51,13 @@ func StartProgress(opts ProgressOptions) (stop func()) {
 	render := func() {
 		line := StatusLine(opts.Counters, opts.Pacer, opts.Clock.Now().Sub(start))
 		if bar != nil {
-			bar.Describe(line)
+			// The run sets the total once it has planned; read it each time.
+			if total := opts.Counters.Total.Load(); total != bar.GetMax64() {
+				bar.ChangeMax64(total)
+			}
+			// The bar shows done of total; the description the rest.
+			_, rest, _ := strings.Cut(line, " done, ")
+			bar.Describe(rest)
 			_ = bar.Set64(opts.Counters.Done.Load())
 			return
 		}

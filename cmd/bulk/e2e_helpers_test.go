@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -97,4 +98,15 @@ func oneRowPerJob(t *testing.T, rows []report.Row, n int) {
 	if len(rows) != n {
 		t.Fatalf("%d result rows, want %d", len(rows), n)
 	}
+}
+
+// tabsCSV is an add-tab manifest of n tabs, one per seeded workspace in
+// turn (so at most one per workspace while n <= 50).
+func tabsCSV(n int) string {
+	var b strings.Builder
+	b.WriteString("name,parent_id\n")
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "Tab %d,ACTIVE_US!%d\n", i, 1000+i%50)
+	}
+	return b.String()
 }

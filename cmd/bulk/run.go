@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -40,6 +41,7 @@ type runOptions struct {
 	MaxAttempts  int
 	MaxFailures  string
 	Quiet        bool
+	Verbose      bool
 	JSON         bool
 	GenPasswords string
 
@@ -93,7 +95,8 @@ terminal; a ready token from IMANAGE_TOKEN. Never from a flag.
 	f.StringVar(&o.RateLimit, "rate-limit", executor.DefaultRateLimit.String(), "the service's limit, N/DURATION")
 	f.IntVar(&o.MaxAttempts, "max-attempts", 5, "attempts per job, first included")
 	f.StringVar(&o.MaxFailures, "max-failures", "", "stop starting new jobs once more than N (or N%) of the jobs failed")
-	f.BoolVar(&o.Quiet, "quiet", false, "no progress display")
+	f.BoolVar(&o.Quiet, "quiet", false, "no progress display and no summary (errors still go to standard error)")
+	f.BoolVarP(&o.Verbose, "verbose", "v", false, "log every call and every job's outcome to standard error")
 	f.BoolVar(&o.JSON, "json", false, "print the summary as JSON on standard output")
 	f.StringVar(&o.GenPasswords, "generate-passwords", "", "make random passwords for new users with 'Create a password' and none given; write them to this new file (mode 0600)")
 	return cmd
@@ -241,7 +244,8 @@ func runRun(ctx context.Context, o *runOptions) error {
 	// 4. Sign in.
 	pacer := executor.NewPacer(limit, clock)
 	counters := &executor.Counters{}
-	conn, err := o.Conn.connect(runCtx, ios, limit, pacer.Wait, nil)
+	logger := runLogger(o, ios, red)
+	conn, err := o.Conn.connect(runCtx, ios, limit, pacer.Wait, logger.call)
 	if err != nil {
 		code := exitCodeFor(err)
 		if code == ExitInvalid || errors.Is(err, errNoPassword) {
@@ -274,7 +278,8 @@ func runRun(ctx context.Context, o *runOptions) error {
 	var stopProgress func()
 	if !o.Quiet {
 		stopProgress = executor.StartProgress(executor.ProgressOptions{
-			Out: ios.ErrOut, Terminal: ios.ErrOutTTY, Counters: counters, Pacer: pacer, Interval: o.progress,
+			// Log lines and a bar redrawn in place do not mix.
+			Out: ios.ErrOut, Terminal: ios.ErrOutTTY && !o.Verbose, Counters: counters, Pacer: pacer, Interval: o.progress,
 		})
 	}
 	backoff := executor.DefaultBackoff
@@ -301,6 +306,7 @@ func runRun(ctx context.Context, o *runOptions) error {
 				}
 			}
 			record(oc)
+			logger.job(oc)
 		},
 	})
 	if stopProgress != nil {
@@ -383,4 +389,54 @@ func printProblems(ios *IOStreams, problems []manifest.Problem) int {
 		}
 	}
 	return n
+}
+
+// runLog writes the --verbose log: one line per call attempt and per job
+// outcome, through slog. Errors pass the redactor like every other output.
+type runLog struct {
+	l   *slog.Logger
+	red *report.Redactor
+}
+
+func runLogger(o *runOptions, ios *IOStreams, red *report.Redactor) *runLog {
+	if !o.Verbose {
+		return &runLog{}
+	}
+	return &runLog{l: slog.New(slog.NewTextHandler(ios.ErrOut, nil)), red: red}
+}
+
+// call is the client's Observe hook; nil when not verbose.
+func (g *runLog) call(info imanage.CallInfo) {
+	if g.l == nil {
+		return
+	}
+	attrs := []any{"op", info.Op, "delivery", info.Delivery.String(), "duration", info.Duration.Round(time.Millisecond)}
+	if info.StatusCode != 0 {
+		attrs = append(attrs, "http_status", info.StatusCode)
+	}
+	if info.Err != nil {
+		attrs = append(attrs, "error", g.red.Redact(info.Err.Error()))
+		g.l.Warn("call", attrs...)
+		return
+	}
+	g.l.Info("call", attrs...)
+}
+
+func (g *runLog) job(oc executor.Outcome) {
+	if g.l == nil {
+		return
+	}
+	attrs := []any{"source", oc.Job.Source, "row", oc.Job.Row, "action", oc.Job.Action.Name, "key", oc.Key(),
+		"status", string(oc.Status), "attempts", oc.Attempts}
+	if oc.CarriedOver {
+		attrs = append(attrs, "carried_over", true)
+	}
+	if oc.Err != nil {
+		attrs = append(attrs, "error", g.red.Redact(oc.Err.Error()))
+	}
+	if oc.Status == report.StatusOK {
+		g.l.Info("job", attrs...)
+		return
+	}
+	g.l.Warn("job", attrs...)
 }

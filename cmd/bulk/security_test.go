@@ -31,7 +31,7 @@ DNEW,D New,dnew@firm.example.com,ACTIVE_US,ATTORNEY,Create a password,,yes
 	out := filepath.Join(dir, "joiners.results.csv")
 	pwFile := filepath.Join(dir, "passwords.csv")
 	r := bulk(t, env, "run", m, "--action", "create-user", "--out", out, "--rate-limit", fast,
-		"--generate-passwords", pwFile, "--json")
+		"--generate-passwords", pwFile, "--json", "--verbose")
 	if r.code != 1 {
 		t.Fatalf("exit %d (want 1: CNEW's role does not exist)\n%s", r.code, r.stderr)
 	}
@@ -67,7 +67,7 @@ DNEW,D New,dnew@firm.example.com,ACTIVE_US,ATTORNEY,Create a password,,yes
 	}
 	outputs := map[string]string{"stdout": r.stdout, "stderr": r.stderr, "results": string(results), "journal": string(journal)}
 	for name, text := range outputs {
-		if text == "" && name != "stderr" {
+		if text == "" {
 			t.Fatalf("%s is empty: nothing was checked", name)
 		}
 		for _, sec := range secrets {
@@ -75,6 +75,9 @@ DNEW,D New,dnew@firm.example.com,ACTIVE_US,ATTORNEY,Create a password,,yes
 				t.Fatalf("%s holds a secret (%d characters)", name, len(sec))
 			}
 		}
+	}
+	if n := strings.Count(r.stderr, "msg=job "); n != 4 {
+		t.Fatalf("--verbose logged %d job outcomes, want 4:\n%s", n, r.stderr)
 	}
 	rows := readResults(t, out)
 	c := countStatus(rows)

@@ -46,7 +46,16 @@ type RateLimit struct {
 	Window time.Duration
 }
 
-func (r RateLimit) String() string { return fmt.Sprintf("%d/%s", r.N, r.Window) }
+// String writes the limit as it is typed: "100/60s", "100/600ms".
+func (r RateLimit) String() string {
+	if r.Window%time.Second == 0 {
+		return fmt.Sprintf("%d/%ds", r.N, r.Window/time.Second)
+	}
+	if r.Window%time.Millisecond == 0 {
+		return fmt.Sprintf("%d/%dms", r.N, r.Window/time.Millisecond)
+	}
+	return fmt.Sprintf("%d/%s", r.N, r.Window)
+}
 
 // DefaultRateLimit is the contract's: 100 calls per 60 seconds.
 var DefaultRateLimit = RateLimit{N: 100, Window: 60 * time.Second}

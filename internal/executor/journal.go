@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"time"
@@ -315,23 +314,10 @@ func CompactJournal(path string, jobs []*manifest.Job, keys map[int]string) erro
 			}
 		}
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("compacting journal: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(buf.Bytes()); err != nil {
-		tmp.Close()
-		return fmt.Errorf("compacting journal: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("compacting journal: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("compacting journal: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err := report.ReplaceFile(path, 0o600, func(w io.Writer) error {
+		_, err := w.Write(buf.Bytes())
+		return err
+	}); err != nil {
 		return fmt.Errorf("compacting journal: %w", err)
 	}
 	return nil

@@ -47,7 +47,7 @@ func TestValidateFlagsParseWithoutIO(t *testing.T) {
 		wantErr string
 	}{
 		{name: "defaults", args: []string{"a.csv"},
-			want: validateOptions{Manifests: []string{"a.csv"}, Format: "text", RateLimit: "100/1m0s",
+			want: validateOptions{Manifests: []string{"a.csv"}, Format: "text", RateLimit: "100/60s",
 				Manifest: manifest.Options{Limits: manifest.Limits{MaxRows: 5_000_000}}}},
 		{name: "everything", args: []string{"a.csv", "b.yaml", "--action", "create-user", "--set", "preferred_library=ACTIVE_US",
 			"--set", "role = ATTORNEY", "--delimiter", "tab", "--encoding", "windows-1252", "--sheet", "People", "--ignore-columns",
@@ -56,7 +56,7 @@ func TestValidateFlagsParseWithoutIO(t *testing.T) {
 				Manifest: manifest.Options{Action: "create-user", Set: map[string]string{"preferred_library": "ACTIVE_US", "role": " ATTORNEY"},
 					Delimiter: '\t', Encoding: "windows-1252", Sheet: "People", IgnoreColumns: true, Limits: manifest.Limits{MaxRows: 10}}}},
 		{name: "semicolon by name", args: []string{"a.csv", "--delimiter", "semicolon"},
-			want: validateOptions{Manifests: []string{"a.csv"}, Format: "text", RateLimit: "100/1m0s",
+			want: validateOptions{Manifests: []string{"a.csv"}, Format: "text", RateLimit: "100/60s",
 				Manifest: manifest.Options{Delimiter: ';', Limits: manifest.Limits{MaxRows: 5_000_000}}}},
 		{name: "set without =", args: []string{"a.csv", "--set", "role"}, wantErr: `invalid argument "role" for "--set" flag: want FIELD=VALUE, e.g. --set preferred_library=ACTIVE_US`},
 		{name: "set twice", args: []string{"a.csv", "--set", "role=A", "--set", "role=B"}, wantErr: `invalid argument "role=B" for "--set" flag: role is set twice`},
@@ -239,7 +239,7 @@ func TestValidateRemote(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.out), &rep); err != nil {
 		t.Fatal(err)
 	}
-	if rep.Remote["calls"] != 2 || rep.Plan.TotalCalls != 3 || rep.Plan.RateLimit != "100/1m0s" || rep.Plan.DurationSeconds != (1200*time.Millisecond).Seconds() {
+	if rep.Remote["calls"] != 2 || rep.Plan.TotalCalls != 3 || rep.Plan.RateLimit != "100/60s" || rep.Plan.DurationSeconds != (1200*time.Millisecond).Seconds() {
 		t.Fatalf("report %+v", rep)
 	}
 }

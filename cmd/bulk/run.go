@@ -338,6 +338,9 @@ func runRun(ctx context.Context, o *runOptions) error {
 	switch {
 	case errors.Is(runErr, executor.ErrInterrupted):
 		return withExit(ExitInterrupted, errors.New("interrupted: every row has its result; run again with --resume to finish"))
+	case errors.Is(runErr, imanage.ErrAuthLost) && summary.Total.OK == summary.CarriedOver:
+		// A ready token refused at the first call: nothing was done.
+		return withExit(ExitUnreachable, runErr)
 	case errors.Is(runErr, imanage.ErrAuthLost):
 		return withExit(ExitJobsFailed, runErr)
 	case runErr != nil:

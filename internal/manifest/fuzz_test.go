@@ -8,8 +8,8 @@ import (
 	"testing"
 )
 
-// The fuzz tests feed arbitrary bytes to the readers, as a CSV file and as
-// a YAML manifest: no input may panic, hang or fail with anything but
+// The fuzz tests feed arbitrary bytes to the readers, as a CSV file, a
+// workbook and a YAML manifest: no input may panic, hang or fail with anything but
 // problems, and the streaming Validate must agree with Load. The seeds are
 // the corpus of awkward inputs (testdata/corpus) and testdata/fuzz.
 
@@ -32,6 +32,12 @@ func addCorpusSeeds(f *testing.F, exts ...string) {
 }
 
 func checkReader(t *testing.T, name string, data []byte, opts Options) {
+	checkReaderPath(t, name, data, opts)
+}
+
+// checkReaderPath is checkReader, returning the file's path and what Load
+// made of it.
+func checkReaderPath(t *testing.T, name string, data []byte, opts Options) (string, *Manifest) {
 	path := filepath.Join(t.TempDir(), name)
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)
@@ -52,6 +58,7 @@ func checkReader(t *testing.T, name string, data []byte, opts Options) {
 	if sum.Jobs != len(m.Jobs) {
 		t.Fatalf("Validate counted %d jobs, Load %d", sum.Jobs, len(m.Jobs))
 	}
+	return path, m
 }
 
 func FuzzReadCSV(f *testing.F) {
@@ -66,5 +73,31 @@ func FuzzReadYAML(f *testing.F) {
 	addCorpusSeeds(f, ".yaml")
 	f.Fuzz(func(t *testing.T, data []byte) {
 		checkReader(t, "in.yaml", data, Options{Limits: Limits{MaxYAMLNodes: 20000, MaxYAMLDepth: 16}})
+	})
+}
+
+// FuzzReadXLSX reads arbitrary bytes as a workbook named .xlsx, the way the
+// loader does. The seeds are workbooks made by excelize (also stored
+// without checksums, so that changes reach the XML) and damaged ones.
+func FuzzReadXLSX(f *testing.F) {
+	for _, seed := range xlsxSeeds(f) {
+		f.Add(seed)
+	}
+	options := []Options{
+		{Action: "create-user"},
+		{Sheet: "people", Limits: Limits{MaxCellBytes: 64, MaxColumns: 16, MaxRows: 50, MaxXLSXBytes: 1 << 20}},
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		// One set of options per input, chosen by its length, which the
+		// fuzzer changes often: a workbook takes a few milliseconds to open.
+		path, m := checkReaderPath(t, "in.xlsx", data, options[len(data)%len(options)])
+		if len(m.Jobs) == 0 && len(m.Problems) == 0 {
+			t.Fatal("neither jobs nor problems")
+		}
+		for _, p := range m.Problems {
+			if p.File != path {
+				t.Fatalf("problem not about %s: %v", path, p)
+			}
+		}
 	})
 }

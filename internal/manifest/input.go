@@ -9,8 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"unicode/utf8"
 
-	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/unicode"
@@ -93,16 +93,27 @@ func (l *loader) openTable(path string, opts Options) (t table, stop *Problem, e
 		if st, err := f.Stat(); err == nil && st.Size() > l.lim.MaxXLSXBytes {
 			return fileProblem(fmt.Sprintf("workbook is %d bytes, more than the limit of %d", st.Size(), l.lim.MaxXLSXBytes))
 		}
-		t, stop := openXLSX(path, br, opts.Sheet, l.lim)
-		f.Close() // excelize has read the whole file
+		f.Close() // excelize opens the file itself, to read the zip directory
+		t, stop := openXLSX(path, opts.Sheet, l.lim)
 		if stop != nil {
 			return nil, stop, nil
 		}
 		return t, nil, nil
 	case bytes.HasPrefix(head, oleMagic):
+		if isEncryptedWorkbook(br, l.lim.MaxXLSXBytes) {
+			return fileProblem("is a password-protected (encrypted) workbook: " + encryptedAdvice)
+		}
 		return fileProblem("is an Excel 97-2003 workbook (.xls) or another Office binary file: save it as .xlsx or as CSV UTF-8")
 	case ext == ".xlsx" || ext == ".xlsm":
-		return fileProblem("is named " + ext + " but is not an Excel workbook (no zip signature)")
+		msg := "is named " + ext + " but is not an Excel workbook (not a zip file)"
+		text := head // less a character the peek may have cut
+		if len(text) > utf8.UTFMax {
+			text = text[:len(text)-utf8.UTFMax]
+		}
+		if len(head) > 0 && utf8.Valid(text) && bytes.IndexByte(head, 0) < 0 {
+			msg += ": it looks like text; if it is CSV, rename it .csv"
+		}
+		return fileProblem(msg)
 	case ext == ".xls":
 		return fileProblem("is an Excel 97-2003 workbook (.xls): save it as .xlsx or as CSV UTF-8")
 	}
@@ -148,11 +159,7 @@ func newCSVTable(path string, f io.Closer, br *bufio.Reader, head []byte, opts O
 	if delim == 0 {
 		delim = sniffDelimiter(dec)
 	}
-	maxRecord := lim.MaxCellBytes * lim.MaxColumns
-	if maxRecord > 64<<20 || maxRecord <= 0 {
-		maxRecord = 64 << 20
-	}
-	return &csvTable{f: f, s: newCSVScanner(dec, byte(delim), maxRecord, checkUTF8)}, nil
+	return &csvTable{f: f, s: newCSVScanner(dec, byte(delim), maxRecordBytes(lim), checkUTF8)}, nil
 }
 
 // sniffDelimiter picks the delimiter that appears most often, outside
@@ -209,86 +216,3 @@ func (t *csvTable) CheckUTF8() bool { return false }
 func (t *csvTable) Close() error    { return t.f.Close() }
 
 var errRecordTooLong = errors.New("a record is longer than the limit (an unclosed quote?)")
-
-// xlsxTable reads one sheet of a workbook row by row.
-type xlsxTable struct {
-	f    *excelize.File
-	rows *excelize.Rows
-	row  int
-}
-
-func openXLSX(path string, r io.Reader, sheet string, lim Limits) (t *xlsxTable, stop *Problem) {
-	defer func() {
-		if v := recover(); v != nil {
-			t, stop = nil, &Problem{File: path, Message: fmt.Sprintf("cannot read the workbook: %v", v)}
-		}
-	}()
-	xml := int64(16 << 20)
-	if xml > lim.MaxXLSXBytes {
-		xml = lim.MaxXLSXBytes
-	}
-	f, err := excelize.OpenReader(r, excelize.Options{UnzipSizeLimit: lim.MaxXLSXBytes, UnzipXMLSizeLimit: xml})
-	if err != nil {
-		return nil, &Problem{File: path, Message: fmt.Sprintf("cannot read the workbook: %v", err)}
-	}
-	sheets := f.GetSheetList()
-	if len(sheets) == 0 {
-		f.Close()
-		return nil, &Problem{File: path, Message: "the workbook has no sheets"}
-	}
-	name := sheets[0]
-	if sheet != "" {
-		name = ""
-		for _, s := range sheets {
-			if strings.EqualFold(s, sheet) {
-				name = s
-			}
-		}
-		if name == "" {
-			f.Close()
-			return nil, &Problem{File: path, Message: fmt.Sprintf("the workbook has no sheet %q; its sheets are %s%s",
-				sheet, quoteList(sheets), didYouMean(sheet, sheets))}
-		}
-	}
-	rows, err := f.Rows(name)
-	if err != nil {
-		f.Close()
-		return nil, &Problem{File: path, Message: fmt.Sprintf("cannot read sheet %q: %v", name, err)}
-	}
-	return &xlsxTable{f: f, rows: rows}, nil
-}
-
-func (t *xlsxTable) Next() (rec []string, err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			rec, err = nil, &stopError{row: t.row, message: fmt.Sprintf("cannot read the workbook: %v", v)}
-		}
-	}()
-	if !t.rows.Next() {
-		if err := t.rows.Error(); err != nil {
-			return nil, &stopError{row: t.row + 1, message: fmt.Sprintf("cannot read the workbook: %v", err)}
-		}
-		return nil, io.EOF
-	}
-	t.row++
-	cols, err := t.rows.Columns()
-	if err != nil {
-		return nil, &stopError{row: t.row, message: fmt.Sprintf("cannot read the workbook: %v", err)}
-	}
-	return cols, nil
-}
-
-func (t *xlsxTable) Row() int        { return t.row }
-func (t *xlsxTable) CheckUTF8() bool { return false }
-func (t *xlsxTable) Close() error {
-	t.rows.Close()
-	return t.f.Close()
-}
-
-func quoteList(xs []string) string {
-	q := make([]string, len(xs))
-	for i, x := range xs {
-		q[i] = fmt.Sprintf("%q", x)
-	}
-	return strings.Join(q, ", ")
-}

@@ -142,7 +142,9 @@ func OpenJournal(path string, resume, fresh bool, red *report.Redactor, clock Cl
 	}
 	flags := os.O_CREATE | os.O_WRONLY | os.O_APPEND
 	if st, err := os.Stat(path); err == nil && st.Size() > 0 && !resume {
-		if !fresh {
+		// A journal that records no job (a run that could not sign in)
+		// holds nothing to lose.
+		if entries, err := ReadJournal(path); !fresh && (err != nil || len(entries) > 0) {
 			return nil, fmt.Errorf("%w: %s (use --resume to continue it, or --fresh to start over)", ErrJournalExists, path)
 		}
 		flags |= os.O_TRUNC

@@ -96,6 +96,13 @@ func TestJournalRefusesToBeOverwrittenByAccident(t *testing.T) {
 		t.Fatal(err)
 	}
 	j.Close()
+	// Only a header: nothing to lose, so a new run may start over.
+	j, err = OpenJournal(path, false, false, nil, nil)
+	if err != nil {
+		t.Fatalf("a journal without jobs was refused: %v", err)
+	}
+	j.Start("k#1", tab(t, 0, "A"))
+	j.Close()
 	if _, err := OpenJournal(path, false, false, nil, nil); !errors.Is(err, ErrJournalExists) {
 		t.Fatalf("second open without resume: %v", err)
 	}

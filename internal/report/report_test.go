@@ -115,7 +115,7 @@ func TestSummaryCounts(t *testing.T) {
 		t.Fatalf("%+v", s)
 	}
 	var buf bytes.Buffer
-	s.Calls = 120
+	s.Calls = 121
 	s.Finish(2 * 60e9)
 	s.WriteText(&buf)
 	if !strings.Contains(buf.String(), "60.0 calls/min") {

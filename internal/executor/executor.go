@@ -201,37 +201,40 @@ func Run(ctx context.Context, jobs []*manifest.Job, opts Options) error {
 	// Workers are bounded by counting, not by a blocking errgroup.Go: the
 	// stop conditions (interruption, --max-failures, a lost sign-in) must be
 	// checked when a worker is free, after the previous job has ended.
+	//
+	// Units leave pending in place (gone[i]); head skips the ended prefix,
+	// so a pass after each completion costs the units still waiting for a
+	// dependency, not the whole manifest.
 	var g errgroup.Group
 	done := make(chan struct{}, len(units))
 	pending := units
+	gone := make([]bool, len(units))
+	head, left := 0, len(units)
 	running := 0
 	var stopErr error
+	remove := func(i int) {
+		gone[i] = true
+		left--
+		opts.Counters.Pending.Add(-1)
+	}
 scheduling:
-	for len(pending) > 0 {
-		var still []*unit
-		full := false
-		for i, u := range pending {
-			if full {
-				still = append(still, u)
+	for left > 0 {
+		for i := head; i < len(pending) && running < opts.Concurrency; i++ {
+			if gone[i] {
 				continue
 			}
+			u := pending[i]
 			ready, blocker := r.depState(u)
 			switch {
 			case blocker != nil:
 				r.skipUnit(u, blocker)
-				opts.Counters.Pending.Add(-1)
-			case !ready:
-				still = append(still, u)
-			case running >= opts.Concurrency:
-				full = true
-				still = append(still, u)
-			default:
+				remove(i)
+			case ready:
 				if stopErr = r.stopReason(); stopErr != nil {
-					pending = append(still, pending[i:]...)
 					break scheduling
 				}
+				remove(i)
 				running++
-				opts.Counters.Pending.Add(-1)
 				g.Go(func() error {
 					defer func() { done <- struct{}{} }()
 					r.runUnit(u)
@@ -239,18 +242,21 @@ scheduling:
 				})
 			}
 		}
-		pending = still
-		if len(pending) == 0 {
+		for head < len(pending) && gone[head] {
+			head++
+		}
+		if left == 0 {
 			break
 		}
 		if running == 0 {
 			// Nothing in flight can unblock what is left: the manifest's
 			// checks make this unreachable, but no job may go unreported.
-			for _, u := range pending {
-				r.skipAll(u, "not started: what it depends on never ran")
-				opts.Counters.Pending.Add(-1)
+			for i := head; i < len(pending); i++ {
+				if !gone[i] {
+					r.skipAll(pending[i], "not started: what it depends on never ran")
+					remove(i)
+				}
 			}
-			pending = nil
 			break
 		}
 		<-done
@@ -259,13 +265,16 @@ scheduling:
 	if stopErr == nil {
 		stopErr = r.stopReason()
 	}
-	for _, u := range pending {
+	for i := head; i < len(pending); i++ {
+		if gone[i] {
+			continue
+		}
 		reason := "not started"
 		if stopErr != nil {
 			reason = "not started: " + stopMessage(stopErr)
 		}
-		r.skipAll(u, reason)
-		opts.Counters.Pending.Add(-1)
+		r.skipAll(pending[i], reason)
+		remove(i)
 	}
 	_ = g.Wait()
 	if err := r.fatal(); err != nil {

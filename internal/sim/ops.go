@@ -451,20 +451,26 @@ func optionalOwner(o *jsonObject) string {
 	return owner
 }
 
-func parseAddTab(o *jsonObject) runFunc {
+// nameParentSecurity reads the fields addTab and addFolder share.
+func nameParentSecurity(o *jsonObject) (name, parentID, security string) {
 	p := o.p
 	name, ok := o.str("name", true)
 	if ok {
 		p.notBlankName("name", name)
 	}
-	parentID, ok := o.str("parentId", true)
+	parentID, ok = o.str("parentId", true)
 	if ok {
 		p.objectID("parentId", parentID)
 	}
-	security, ok := o.str("default_security", true)
+	security, ok = o.str("default_security", true)
 	if ok {
 		p.enum("default_security", security, securityValues)
 	}
+	return name, parentID, security
+}
+
+func parseAddTab(o *jsonObject) runFunc {
+	name, parentID, security := nameParentSecurity(o)
 	description, _ := o.str("description", false)
 	owner := optionalOwner(o)
 	return func(st *state, e *env) (any, *apiError) {
@@ -584,21 +590,10 @@ func parseProfile(o *jsonObject) map[string]any {
 
 func parseAddFolder(o *jsonObject) runFunc {
 	p := o.p
-	name, ok := o.str("name", true)
-	if ok {
-		p.notBlankName("name", name)
-	}
-	parentID, ok := o.str("parentId", true)
-	if ok {
-		p.objectID("parentId", parentID)
-	}
+	name, parentID, security := nameParentSecurity(o)
 	parentType, ok := o.str("parentType", true)
 	if ok {
 		p.enum("parentType", parentType, parentTypes)
-	}
-	security, ok := o.str("default_security", true)
-	if ok {
-		p.enum("default_security", security, securityValues)
 	}
 	inherit, inheritOK := o.str("inherit_profile_from_workspace", true)
 	if inheritOK {

@@ -68,6 +68,7 @@ func call[T any](ctx context.Context, c *Client, method, op string, query url.Va
 			}
 			req.Header.Set(headerConnectorID, connectorID)
 			req.Header.Set(headerAuthToken, tok.Reveal())
+			req.Header.Set(headerAuthorization, "Bearer "+tok.Reveal())
 			req.Header.Set("Accept", "application/json")
 			if payload != nil {
 				req.Header.Set("Content-Type", "application/json")

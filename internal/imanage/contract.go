@@ -18,10 +18,12 @@ const (
 
 	headerConnectorID = "x-im-connector-id"
 	connectorID       = "imanage-work-for-admins"
-	// headerAuthToken carries the access token. [chosen: iManage's own header,
-	// rather than Authorization: Bearer]
-	headerAuthToken  = "X-Auth-Token"
-	headerRetryAfter = "Retry-After"
+	// The access token travels in both headers: Authorization: Bearer is how
+	// the connector's OAuth2 security sends it (what a gateway in front of
+	// the service checks), X-Auth-Token is iManage's own header.
+	headerAuthToken     = "X-Auth-Token"
+	headerAuthorization = "Authorization"
+	headerRetryAfter    = "Retry-After"
 	// headerRetryAfterMs is not standard: the simulator sends it so tests on a
 	// time-scaled limit can ask for sub-second waits. It wins over Retry-After
 	// when valid.

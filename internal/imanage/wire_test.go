@@ -231,6 +231,7 @@ func TestOperationsWireFormat(t *testing.T) {
 			for h, want := range map[string]string{
 				"X-Im-Connector-Id": "imanage-work-for-admins",
 				"X-Auth-Token":      "tok-1",
+				"Authorization":     "Bearer tok-1",
 				"Accept":            "application/json",
 			} {
 				if v := got.header.Get(h); v != want {

@@ -145,6 +145,12 @@ func TestOperationAuth(t *testing.T) {
 			r.Header.Del("X-Auth-Token")
 			r.Header.Set("Authorization", "bearer "+h.token)
 		}, 200, "", nil},
+		{"both headers, the same token", func(h *harness, r *http.Request) {
+			r.Header.Set("Authorization", "Bearer "+h.token)
+		}, 200, "", nil},
+		{"both headers, different tokens", func(h *harness, r *http.Request) {
+			r.Header.Set("Authorization", "Bearer not-"+h.token)
+		}, 401, codeUnauthorized, nil},
 		{"no token", func(h *harness, r *http.Request) { r.Header.Del("X-Auth-Token") }, 401, codeUnauthorized, nil},
 		{"unknown token", func(h *harness, r *http.Request) { r.Header.Set("X-Auth-Token", "not-a-token") }, 401, codeUnauthorized, nil},
 		{"Basic authorization", func(h *harness, r *http.Request) {
@@ -325,4 +331,22 @@ func TestViewerRights(t *testing.T) {
 	}
 	st := h.sim.Stats()
 	assertEqual(t, "created", st.Created, map[string]int{})
+}
+
+// The stats say which header carried the token, so a test can see what a
+// client sends.
+func TestTokenHeaderStats(t *testing.T) {
+	h := newHarness(t, Options{})
+	for _, set := range []func(r *http.Request){
+		func(r *http.Request) {},
+		func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+h.token) },
+		func(r *http.Request) { r.Header.Del("X-Auth-Token"); r.Header.Set("Authorization", "Bearer "+h.token) },
+	} {
+		req := h.request(http.MethodGet, "getLibraries", nil, nil)
+		set(req)
+		if a := h.send(req); a.status != 200 {
+			t.Fatalf("status %d: %s", a.status, a.raw)
+		}
+	}
+	assertEqual(t, "token headers", h.sim.Stats().TokenHeaders, map[string]int{"X-Auth-Token": 2, "Authorization": 2})
 }

@@ -14,7 +14,8 @@ const (
 	connectorHeader = "x-im-connector-id"
 	connectorID     = "imanage-work-for-admins"
 
-	// tokenHeader is iManage's own header; "Authorization: Bearer" is also accepted.
+	// tokenHeader is iManage's own header; "Authorization: Bearer" (how the
+	// connector's OAuth2 sends it) is also accepted, and both may come.
 	tokenHeader = "X-Auth-Token"
 
 	// retryAfterMsHeader gives the exact wait of a 429 in milliseconds, so

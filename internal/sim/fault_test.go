@@ -226,6 +226,7 @@ func TestStatsEndpoint(t *testing.T) {
 			Calls: map[string]int{"addTab": 2}, TotalCalls: 2, Throttled: 1,
 			MaxAdmittedInWindow: 1, MaxReceivedInWindow: 2,
 			Created: map[string]int{"tab": 1}, TokensIssued: 1,
+			TokenHeaders: map[string]int{"X-Auth-Token": 2},
 		}
 		assertEqual(t, "stats", got, want)
 		assertEqual(t, "Stats()", h.sim.Stats(), want)

@@ -13,6 +13,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"math"
 	mrand "math/rand/v2"
 	"net/http"
@@ -102,6 +103,10 @@ type Stats struct {
 	Faults              int            `json:"faults"`                 // 500/503 injected
 	Drops               int            `json:"drops"`                  // answers dropped
 	TokensIssued        int            `json:"tokens_issued"`
+	// TokenHeaders counts, per header, the operation calls that carried a
+	// token in it: "X-Auth-Token" and "Authorization" (Bearer). A call with
+	// both counts in both.
+	TokenHeaders map[string]int `json:"token_headers"`
 }
 
 // Server is the simulator; it implements http.Handler.
@@ -134,7 +139,7 @@ func New(opts Options) *Server {
 		st:     newState(opts.Password),
 		tokens: map[string]*token{},
 		rng:    mrand.New(mrand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
-		stats:  Stats{Calls: map[string]int{}, Created: map[string]int{}},
+		stats:  Stats{Calls: map[string]int{}, Created: map[string]int{}, TokenHeaders: map[string]int{}},
 	}
 }
 
@@ -143,10 +148,8 @@ func (s *Server) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := s.stats
-	out.Calls = make(map[string]int, len(s.stats.Calls))
-	for k, v := range s.stats.Calls {
-		out.Calls[k] = v
-	}
+	out.Calls = maps.Clone(s.stats.Calls)
+	out.TokenHeaders = maps.Clone(s.stats.TokenHeaders)
 	out.Created = make(map[string]int, len(s.st.created))
 	for k, v := range s.st.created {
 		out.Created[k] = v
@@ -264,13 +267,22 @@ func randomToken() string {
 	return hex.EncodeToString(b)
 }
 
-// authenticate finds the call's token. Holds s.mu.
+// authenticate finds the call's token, in X-Auth-Token or Authorization:
+// Bearer (the connector's OAuth2 way); when both come they must agree.
+// Holds s.mu.
 func (s *Server) authenticate(r *http.Request, now time.Time) (*token, *apiError) {
 	access := r.Header.Get(tokenHeader)
-	if access == "" {
-		if scheme, rest, ok := strings.Cut(r.Header.Get("Authorization"), " "); ok && strings.EqualFold(scheme, "Bearer") {
-			access = strings.TrimSpace(rest)
+	if access != "" {
+		s.stats.TokenHeaders[tokenHeader]++
+	}
+	if scheme, rest, ok := strings.Cut(r.Header.Get("Authorization"), " "); ok && strings.EqualFold(scheme, "Bearer") {
+		bearer := strings.TrimSpace(rest)
+		s.stats.TokenHeaders["Authorization"]++
+		if access != "" && bearer != access {
+			return nil, newError(http.StatusUnauthorized, codeUnauthorized, "X-Auth-Token and Authorization: Bearer carry different tokens").
+				withHeader("WWW-Authenticate", `Bearer realm="iManage Work"`)
 		}
+		access = bearer
 	}
 	unauthorized := func(msg string) *apiError {
 		return newError(http.StatusUnauthorized, codeUnauthorized, "%s", msg).withHeader("WWW-Authenticate", `Bearer realm="iManage Work"`)

@@ -238,7 +238,7 @@ func (f *fakeClient) CreateUser(_ context.Context, r imanage.CreateUserRequest) 
 }
 func (f *fakeClient) AssignUserToLibrary(_ context.Context, r imanage.AssignUserToLibraryRequest) (*imanage.AssignUserToLibraryResult, error) {
 	f.got = r
-	return &imanage.AssignUserToLibraryResult{UserNum: 7}, f.err
+	return &imanage.AssignUserToLibraryResult{UserNum: "7"}, f.err
 }
 func (f *fakeClient) GetLibraryRoles(_ context.Context, r imanage.GetLibraryRolesRequest) ([]imanage.IDDescription, error) {
 	f.got = r

@@ -37,6 +37,14 @@ func callAssignUserToLibrary(ctx context.Context, c Client, v Values, _ Secrets)
 	if err != nil {
 		return Result{}, fmt.Errorf("assign-user-to-library %s to %s: %w", req.UserID, req.LibraryID, err)
 	}
-	num := res.UserNum
-	return Result{UserNum: &num, Refs: map[string]string{"user_num": itoa(num)}}, nil
+	if num, ok := res.UserNumInt(); ok {
+		return Result{UserNum: &num, Refs: map[string]string{"user_num": itoa(num)}}, nil
+	}
+	// The assignment was made: a user_num that is not a whole number is
+	// kept as the service wrote it, not rounded and not a failure.
+	given := res.UserNum.String()
+	return Result{
+		Output: map[string]any{"user_num": res.UserNum, "note": "user_num is not a whole number; kept as the service wrote it"},
+		Refs:   map[string]string{"user_num": given},
+	}, nil
 }

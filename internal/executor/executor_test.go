@@ -64,7 +64,7 @@ func (f *fakeClient) AssignUserToLibrary(ctx context.Context, r imanage.AssignUs
 	if err := f.next("assignUserToLibrary", r); err != nil {
 		return nil, err
 	}
-	return &imanage.AssignUserToLibraryResult{UserNum: 42}, nil
+	return &imanage.AssignUserToLibraryResult{UserNum: "42"}, nil
 }
 func (f *fakeClient) GetLibraryRoles(ctx context.Context, r imanage.GetLibraryRolesRequest) ([]imanage.IDDescription, error) {
 	if err := f.next("getLibraryRoles", r); err != nil {

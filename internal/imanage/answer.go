@@ -170,15 +170,34 @@ func decodeUser(body []byte) (*User, error) {
 
 func decodeAssignResult(body []byte) (*AssignUserToLibraryResult, error) {
 	var r struct {
-		UserNum *int64 `json:"user_num"`
+		UserNum json.RawMessage `json:"user_num"`
 	}
 	if err := decodeData(body, &r); err != nil {
 		return nil, err
 	}
-	if r.UserNum == nil {
+	if isNull(r.UserNum) {
 		return nil, errors.New("no user_num in the answer")
 	}
-	return &AssignUserToLibraryResult{UserNum: *r.UserNum}, nil
+	var n json.Number
+	if err := json.Unmarshal(r.UserNum, &n); err != nil || !isJSONNumber(r.UserNum) {
+		return nil, fmt.Errorf("user_num is not a number: %s", snippet(r.UserNum))
+	}
+	return &AssignUserToLibraryResult{UserNum: n}, nil
+}
+
+// isJSONNumber: json.Number also takes a quoted number; the definition
+// wants a JSON number.
+func isJSONNumber(raw json.RawMessage) bool {
+	t := bytes.TrimSpace(raw)
+	return len(t) > 0 && (t[0] == '-' || (t[0] >= '0' && t[0] <= '9'))
+}
+
+func snippet(raw json.RawMessage) string {
+	s := string(bytes.TrimSpace(raw))
+	if len(s) > 40 {
+		s = s[:40] + "..."
+	}
+	return s
 }
 
 // decodeList reads a "data" list, whose entries must each have an id.
@@ -222,24 +241,48 @@ func decodeStrings(body []byte) ([]string, error) {
 
 func decodeTab(body []byte) (*Tab, error) {
 	var t Tab
-	if err := decodeData(body, &t); err != nil {
+	raw, err := decodeDataKeep(body, &t)
+	if err != nil {
 		return nil, err
 	}
 	if t.ID == "" {
 		return nil, errors.New("the created tab has no id")
 	}
+	t.raw = raw
 	return &t, nil
 }
 
 func decodeFolder(body []byte) (*Folder, error) {
 	var f Folder
-	if err := decodeData(body, &f); err != nil {
+	raw, err := decodeDataKeep(body, &f)
+	if err != nil {
 		return nil, err
 	}
 	if f.ID == "" {
 		return nil, errors.New("the created folder has no id")
 	}
+	f.raw = raw
 	return &f, nil
+}
+
+// decodeDataKeep is decodeData that also returns "data" compacted, to be
+// reported as it came.
+func decodeDataKeep(body []byte, v any) (json.RawMessage, error) {
+	var env dataEnvelope
+	if err := json.Unmarshal(body, &env); err != nil {
+		return nil, fmt.Errorf("not the {\"data\": ...} envelope: %w", err)
+	}
+	if isNull(env.Data) {
+		return nil, errors.New(`no "data" in the answer`)
+	}
+	if err := json.Unmarshal(env.Data, v); err != nil {
+		return nil, fmt.Errorf(`reading "data": %w`, err)
+	}
+	var b bytes.Buffer
+	if err := json.Compact(&b, env.Data); err != nil {
+		return nil, fmt.Errorf(`reading "data": %w`, err)
+	}
+	return b.Bytes(), nil
 }
 
 func decodeShortcuts(body []byte) (*AddShortcutsResult, error) {
@@ -261,27 +304,12 @@ func decodeShortcuts(body []byte) (*AddShortcutsResult, error) {
 	return &AddShortcutsResult{Shortcuts: *r.Shortcuts, AllWorkspaceShortcutIDs: r.AllWorkspaceShortcutIDs}, nil
 }
 
-// decodeEmpty accepts the answers of calls that return nothing: an empty
-// body, {} or {"data": {}} (the contract allows both). Anything else is
-// unexpected, so a service that answers with something we do not read is
-// noticed rather than ignored.
-func decodeEmpty(body []byte) (struct{}, error) {
-	if len(bytes.TrimSpace(body)) == 0 {
-		return struct{}{}, nil
-	}
-	var env map[string]json.RawMessage
-	if err := json.Unmarshal(body, &env); err != nil {
-		return struct{}{}, fmt.Errorf("not a JSON object: %w", err)
-	}
-	if env == nil {
-		return struct{}{}, errors.New("not a JSON object")
-	}
-	if d, ok := env["data"]; ok && !isNull(d) {
-		var obj map[string]json.RawMessage
-		if err := json.Unmarshal(d, &obj); err != nil {
-			return struct{}{}, fmt.Errorf(`"data" is not an object: %w`, err)
-		}
-	}
+// decodeAnything accepts every 2xx answer of the calls whose answer the
+// definition declares as "any object" (createCustomOrPropertyLookup,
+// updateCustomField): an empty body, {}, {"data": ...} of any shape, even a
+// body that is not JSON. The service accepted the call; the shape of its
+// answer is no reason to call the row failed.
+func decodeAnything(body []byte) (struct{}, error) {
 	return struct{}{}, nil
 }
 
@@ -296,7 +324,7 @@ func decodeAnswer(op string, body []byte) (any, error) {
 	case OpGetLibraryRoles, OpGetLookupAliases:
 		return decodeIDDescriptions(body)
 	case OpCreateLookupAlias, OpUpdateCustomField:
-		return decodeEmpty(body)
+		return decodeAnything(body)
 	case OpAddTab:
 		return decodeTab(body)
 	case OpAddFolder:

@@ -5,6 +5,7 @@ package imanage_test
 // name or envelope shows up here even if both sides pass their own tests.
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -108,8 +109,8 @@ func TestSimEveryOperation(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if r.UserNum == 0 {
-			t.Errorf("user_num 0")
+		if n, ok := r.UserNumInt(); !ok || n == 0 {
+			t.Errorf("user_num %s", r.UserNum)
 		}
 	})
 	t.Run("getLibraryRoles", func(t *testing.T) {
@@ -172,13 +173,22 @@ func TestSimEveryOperation(t *testing.T) {
 			t.Skip("no tab")
 		}
 		f, err := c.AddFolder(ctx, imanage.AddFolderRequest{Name: "Pleadings", ParentID: tabID, ParentType: "Tab",
-			DefaultSecurity: "private", InheritProfileFromWorkspace: "No",
+			DefaultSecurity: "private", InheritProfileFromWorkspace: "No", Class: "DOC", Subclass: "PLEAD",
 			ProfileProperties: map[string]any{"custom1": "1001", "custom17": 12.5, "custom25": true}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if f.ID == "" || f.WSType != "folder" || f.ParentID != tabID || f.WorkspaceID != "ACTIVE_US!1000" || !strings.Contains(string(f.Profile), `"custom1":"1001"`) {
-			t.Errorf("folder %+v profile %s", f, f.Profile)
+		if f.ID == "" || f.WSType != "folder" || f.ParentID != tabID || f.WorkspaceID != "ACTIVE_US!1000" || f.Profile == nil ||
+			string(f.Profile.Custom["custom1"]) != `"1001"` || f.Profile.Class != "DOC" || f.Profile.Subclass != "PLEAD" {
+			t.Errorf("folder %+v profile %+v", f, f.Profile)
+		}
+		if f.EffectiveSecurity == "" || f.ViewType == "" || f.HasDocuments == nil || f.OwnerDescription == "" {
+			t.Errorf("folder without the definition's fields: %+v", f)
+		}
+		// The result keeps the answer whole.
+		out, err := json.Marshal(f)
+		if err != nil || !strings.Contains(string(out), `"effective_security"`) || !strings.Contains(string(out), `"class":"DOC"`) {
+			t.Errorf("folder as reported: %s (%v)", out, err)
 		}
 		inherited, err := c.AddFolder(ctx, imanage.AddFolderRequest{Name: "Inherited", ParentID: "ACTIVE_US!1000", ParentType: "Workspace",
 			DefaultSecurity: "inherit", InheritProfileFromWorkspace: "Yes"})

@@ -167,9 +167,6 @@ func TestUnexpectedAnswers(t *testing.T) {
 		_, err := c.GetLibraryRoles(t.Context(), GetLibraryRolesRequest{LibraryID: "L"})
 		return err
 	}
-	createAlias := func(c *Client) error {
-		return c.CreateLookupAlias(t.Context(), LookupAliasRequest{})
-	}
 	shortcuts := func(c *Client) error {
 		_, err := c.AddShortcutsToMyMatters(t.Context(), AddShortcutsRequest{})
 		return err
@@ -198,8 +195,8 @@ func TestUnexpectedAnswers(t *testing.T) {
 		{name: "shortcuts missing", call: shortcuts, body: `{"data":{"all_workspace_shortcut_ids":""}}`, wantErr: "no shortcuts"},
 		{name: "folder without id", call: folder, body: `{"data":{"name":"x"}}`, wantErr: "no id"},
 		{name: "trailing garbage", call: createUser, body: `{"data":{"id":"X"}} {"again":1}`, wantErr: "envelope"},
-		{name: "empty-answer op with a list", call: createAlias, body: `[]`, wantErr: "not a JSON object"},
-		{name: "empty-answer op with data list", call: createAlias, body: `{"data":[1]}`, wantErr: `"data" is not an object`},
+		{name: "assign with user_num as text", call: assign, body: `{"data":{"user_num":"12"}}`, wantErr: "user_num is not a number"},
+		{name: "assign with user_num true", call: assign, body: `{"data":{"user_num":true}}`, wantErr: "user_num is not a number"},
 		{name: "oversized with Content-Length", call: roles, body: `{"data":[` + strings.Repeat(`{"id":"A"},`, 100) + `{"id":"A"}]}`, max: 256, wantErr: "larger than the limit of 256"},
 		{name: "oversized chunked", call: roles, body: `{"data":[` + strings.Repeat(`{"id":"A"},`, 100) + `{"id":"A"}]}`, max: 256, chunked: true, wantErr: "larger than the limit of 256"},
 	}
@@ -236,15 +233,59 @@ func TestUnexpectedAnswers(t *testing.T) {
 	}
 }
 
-func TestEmptyAnswersAccepted(t *testing.T) {
-	for _, body := range []string{``, `{}`, `{"data":{}}`, `{"data":null}`, ` {"data":{"x":1},"meta":{}} `} {
-		t.Run(fmt.Sprintf("%q", body), func(t *testing.T) {
-			ts := serve(t, &fakeService{op: func(w http.ResponseWriter, r *http.Request) {
-				writeJSON(w, 200, body)
-			}})
+// The definition declares the answers of createCustomOrPropertyLookup and
+// updateCustomField as any object: whatever a 2xx carries, the call was
+// accepted.
+func TestAnyObjectAnswersAccepted(t *testing.T) {
+	bodies := []string{``, `{}`, `{"data":{}}`, `{"data":null}`, ` {"data":{"x":1},"meta":{}} `,
+		`[]`, `{"data":[1]}`, `"done"`, `<html>ok</html>`, `{"data":`}
+	for _, status := range []int{200, 201, 204} {
+		for _, body := range bodies {
+			if status == 204 && body != "" {
+				continue
+			}
+			t.Run(fmt.Sprintf("%d %q", status, body), func(t *testing.T) {
+				ts := serve(t, &fakeService{op: func(w http.ResponseWriter, r *http.Request) {
+					writeJSON(w, status, body)
+				}})
+				c := newTestClient(t, testConfig(ts.URL))
+				if err := c.UpdateCustomField(t.Context(), LookupAliasRequest{}); err != nil {
+					t.Errorf("UpdateCustomField: %v", err)
+				}
+				if err := c.CreateLookupAlias(t.Context(), LookupAliasRequest{}); err != nil {
+					t.Errorf("CreateLookupAlias: %v", err)
+				}
+			})
+		}
+	}
+}
+
+// assignUserToLibrary's user_num is a JSON number, not only an integer.
+func TestAssignUserNumIsANumber(t *testing.T) {
+	for _, tc := range []struct {
+		body  string
+		want  int64
+		whole bool
+	}{
+		{`{"data":{"user_num":3}}`, 3, true},
+		{`{"data":{"user_num":3.0}}`, 3, true},
+		{`{"data":{"user_num":3e0}}`, 3, true},
+		{`{"data":{"user_num":30E-1}}`, 3, true},
+		{`{"data":{"user_num":-0.0}}`, 0, true},
+		{`{"data":{"user_num":3.5}}`, 0, false},
+		{`{"data":{"user_num":1e300}}`, 0, false},
+		{`{"data":{"user_num":9007199254740993}}`, 9007199254740993, true},
+	} {
+		t.Run(tc.body, func(t *testing.T) {
+			ts := serve(t, &fakeService{op: func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, tc.body) }})
 			c := newTestClient(t, testConfig(ts.URL))
-			if err := c.UpdateCustomField(t.Context(), LookupAliasRequest{}); err != nil {
-				t.Errorf("UpdateCustomField: %v", err)
+			res, err := c.AssignUserToLibrary(t.Context(), AssignUserToLibraryRequest{})
+			if err != nil {
+				t.Fatalf("AssignUserToLibrary: %v", err)
+			}
+			n, whole := res.UserNumInt()
+			if n != tc.want || whole != tc.whole {
+				t.Errorf("UserNumInt() = %d, %v; want %d, %v (as given: %s)", n, whole, tc.want, tc.whole, res.UserNum)
 			}
 		})
 	}

@@ -44,13 +44,13 @@ func (c *Client) GetLookupAliases(ctx context.Context, req GetLookupAliasesReque
 // CreateLookupAlias creates an alias of a custom or property lookup field
 // (POST /createCustomOrPropertyLookup).
 func (c *Client) CreateLookupAlias(ctx context.Context, req LookupAliasRequest) error {
-	_, err := call(ctx, c, http.MethodPost, OpCreateLookupAlias, nil, req, decodeEmpty)
+	_, err := call(ctx, c, http.MethodPost, OpCreateLookupAlias, nil, req, decodeAnything)
 	return err
 }
 
 // UpdateCustomField changes an existing alias (POST /updateCustomField).
 func (c *Client) UpdateCustomField(ctx context.Context, req LookupAliasRequest) error {
-	_, err := call(ctx, c, http.MethodPost, OpUpdateCustomField, nil, req, decodeEmpty)
+	_, err := call(ctx, c, http.MethodPost, OpUpdateCustomField, nil, req, decodeAnything)
 	return err
 }
 

@@ -2,6 +2,9 @@ package imanage
 
 import (
 	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
 
 	"github.com/firmtools/bulk/internal/secret"
 )
@@ -74,9 +77,16 @@ type AssignUserToLibraryRequest struct {
 	IsPreferredLibrary bool   `json:"is_preferred_library"`
 }
 
-// AssignUserToLibraryResult is the answer of assignUserToLibrary.
+// AssignUserToLibraryResult is the answer of assignUserToLibrary. The
+// definition types user_num as a JSON number, not an integer: 3, 3.0 and 3e0
+// are all the number three, kept as the service wrote it.
 type AssignUserToLibraryResult struct {
-	UserNum int64 `json:"user_num"`
+	UserNum json.Number `json:"user_num"`
+}
+
+// UserNumInt returns user_num as a whole number, when it is one.
+func (r AssignUserToLibraryResult) UserNumInt() (int64, bool) {
+	return integral(r.UserNum)
 }
 
 // GetLibraryRolesRequest is the query of GET /getLibraryRoles.
@@ -127,7 +137,9 @@ type AddTabRequest struct {
 	Owner           string `json:"owner,omitempty"`
 }
 
-// Tab is the answer of addTab.
+// Tab is the answer of addTab: the definition's NewTabProfile. The answer
+// is also kept whole (see MarshalJSON), so a field the service adds is
+// reported as it came.
 type Tab struct {
 	Database         string `json:"database"`
 	DefaultSecurity  string `json:"default_security"`
@@ -139,6 +151,17 @@ type Tab struct {
 	WorkspaceName    string `json:"workspace_name"`
 	Description      string `json:"description,omitempty"`
 	OwnerDescription string `json:"owner_description,omitempty"`
+
+	raw json.RawMessage
+}
+
+// MarshalJSON writes the answer as the service sent it.
+func (t Tab) MarshalJSON() ([]byte, error) {
+	if t.raw != nil {
+		return t.raw, nil
+	}
+	type plain Tab
+	return json.Marshal(plain(t))
 }
 
 // AddFolderRequest is the body of POST /addFolder.
@@ -157,20 +180,97 @@ type AddFolderRequest struct {
 	ProfileProperties           map[string]any `json:"profileProperties,omitempty"`
 }
 
-// Folder is the answer of addFolder. Profile and anything else the service
-// adds are kept raw so they can be reported as they came.
+// Folder is the answer of addFolder: the definition's NewFolderProfile,
+// every field it names. Optional booleans are pointers: absent is not
+// false. The answer is also kept whole (see MarshalJSON), so a field the
+// service adds is reported as it came.
 type Folder struct {
-	ID              string          `json:"id"`
-	Name            string          `json:"name"`
-	WSType          string          `json:"wstype"`
-	FolderURL       string          `json:"folder_url"`
-	ParentID        string          `json:"parent_id"`
-	WorkspaceID     string          `json:"workspace_id"`
-	WorkspaceName   string          `json:"workspace_name"`
-	Database        string          `json:"database"`
-	DefaultSecurity string          `json:"default_security"`
-	FolderType      string          `json:"folder_type"`
-	Profile         json.RawMessage `json:"profile,omitempty"`
+	ID                       string         `json:"id"`
+	Name                     string         `json:"name"`
+	WSType                   string         `json:"wstype"`
+	FolderURL                string         `json:"folder_url"`
+	ParentID                 string         `json:"parent_id,omitempty"`
+	WorkspaceID              string         `json:"workspace_id,omitempty"`
+	WorkspaceName            string         `json:"workspace_name,omitempty"`
+	Database                 string         `json:"database,omitempty"`
+	DefaultSecurity          string         `json:"default_security,omitempty"`
+	InheritedDefaultSecurity string         `json:"inherited_default_security,omitempty"`
+	EffectiveSecurity        string         `json:"effective_security,omitempty"`
+	Description              string         `json:"description,omitempty"`
+	Email                    string         `json:"email,omitempty"`
+	EditDate                 string         `json:"edit_date,omitempty"`
+	FolderType               string         `json:"folder_type,omitempty"`
+	ViewType                 string         `json:"view_type,omitempty"`
+	Owner                    string         `json:"owner,omitempty"`
+	OwnerDescription         string         `json:"owner_description,omitempty"`
+	HasDocuments             *bool          `json:"has_documents,omitempty"`
+	HasSubfolders            *bool          `json:"has_subfolders,omitempty"`
+	IsContainerSavedSearch   *bool          `json:"is_container_saved_search,omitempty"`
+	IsContentSavedSearch     *bool          `json:"is_content_saved_search,omitempty"`
+	IsExternal               *bool          `json:"is_external,omitempty"`
+	IsExternalAsNormal       *bool          `json:"is_external_as_normal,omitempty"`
+	Profile                  *FolderProfile `json:"profile,omitempty"`
+
+	raw json.RawMessage
+}
+
+// FolderProfile is a folder's profile: class, subclass and the custom
+// fields custom1 to custom30, each as the service wrote it.
+type FolderProfile struct {
+	Class    string                     `json:"class,omitempty"`
+	Subclass string                     `json:"subclass,omitempty"`
+	Custom   map[string]json.RawMessage `json:"-"`
+}
+
+// UnmarshalJSON reads class, subclass and the rest of the profile.
+func (p *FolderProfile) UnmarshalJSON(b []byte) error {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		return err
+	}
+	*p = FolderProfile{}
+	for k, v := range m {
+		var err error
+		switch k {
+		case "class":
+			err = json.Unmarshal(v, &p.Class)
+		case "subclass":
+			err = json.Unmarshal(v, &p.Subclass)
+		default:
+			if p.Custom == nil {
+				p.Custom = map[string]json.RawMessage{}
+			}
+			p.Custom[k] = v
+		}
+		if err != nil {
+			return fmt.Errorf("profile.%s: %w", k, err)
+		}
+	}
+	return nil
+}
+
+// MarshalJSON writes class, subclass and the custom fields in one object.
+func (p FolderProfile) MarshalJSON() ([]byte, error) {
+	m := make(map[string]any, len(p.Custom)+2)
+	for k, v := range p.Custom {
+		m[k] = v
+	}
+	if p.Class != "" {
+		m["class"] = p.Class
+	}
+	if p.Subclass != "" {
+		m["subclass"] = p.Subclass
+	}
+	return json.Marshal(m)
+}
+
+// MarshalJSON writes the answer as the service sent it.
+func (f Folder) MarshalJSON() ([]byte, error) {
+	if f.raw != nil {
+		return f.raw, nil
+	}
+	type plain Folder
+	return json.Marshal(plain(f))
 }
 
 // AddShortcutsRequest is the body of POST /addShortcutsToMyMattersAdmin.
@@ -218,4 +318,19 @@ type Library struct {
 type LookupFieldName struct {
 	ID          string `json:"id"`
 	DisplayName string `json:"display_name"`
+}
+
+// integral reads a JSON number as a whole int64, when it is one: "3",
+// "3.0" and "3e0" are 3; "3.5" is not. A number written with a fraction or
+// an exponent is read through float64, exact up to 2^53 (user numbers are
+// far smaller); beyond that only plain integers count.
+func integral(n json.Number) (int64, bool) {
+	if i, err := n.Int64(); err == nil {
+		return i, true
+	}
+	f, err := strconv.ParseFloat(string(n), 64)
+	if err != nil || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
+		return 0, false
+	}
+	return int64(f), true
 }

@@ -71,7 +71,7 @@ func TestOperationsWireFormat(t *testing.T) {
 			method: "POST", op: OpAssignUserToLibrary,
 			body:   `{"libraryId":"ACTIVE_UK","user_id":"ASMITH","role":"PARALEGAL","is_preferred_library":true}`,
 			answer: `{"data":{"user_num":12}}`,
-			want:   &AssignUserToLibraryResult{UserNum: 12},
+			want:   &AssignUserToLibraryResult{UserNum: "12"},
 		},
 		{
 			name: "getLibraryRoles with a user",
@@ -131,7 +131,8 @@ func TestOperationsWireFormat(t *testing.T) {
 			method: "POST", op: OpAddTab,
 			body:   `{"name":"Correspondence","parentId":"ACTIVE_US!1000","default_security":"inherit"}`,
 			answer: `{"data":{"id":"ACTIVE_US!10000","name":"Correspondence","workspace_id":"ACTIVE_US!1000","database":"ACTIVE_US"}}`,
-			want:   &Tab{ID: "ACTIVE_US!10000", Name: "Correspondence", WorkspaceID: "ACTIVE_US!1000", Database: "ACTIVE_US"},
+			want: &Tab{ID: "ACTIVE_US!10000", Name: "Correspondence", WorkspaceID: "ACTIVE_US!1000", Database: "ACTIVE_US",
+				raw: json.RawMessage(`{"id":"ACTIVE_US!10000","name":"Correspondence","workspace_id":"ACTIVE_US!1000","database":"ACTIVE_US"}`)},
 		},
 		{
 			name: "addFolder with a profile",
@@ -142,8 +143,10 @@ func TestOperationsWireFormat(t *testing.T) {
 			method: "POST", op: OpAddFolder,
 			body: `{"name":"Pleadings","parentId":"ACTIVE_US!3000","parentType":"Tab","default_security":"private",
 				"inherit_profile_from_workspace":"No","profileProperties":{"custom1":"1001","custom25":true}}`,
-			answer: `{"data":{"id":"ACTIVE_US!10001","name":"Pleadings","wstype":"folder","profile":{"custom1":"1001"}}}`,
-			want:   &Folder{ID: "ACTIVE_US!10001", Name: "Pleadings", WSType: "folder", Profile: json.RawMessage(`{"custom1":"1001"}`)},
+			answer: `{"data":{"id":"ACTIVE_US!10001","name":"Pleadings","wstype":"folder","profile":{"custom1":"1001","class":"DOC"}}}`,
+			want: &Folder{ID: "ACTIVE_US!10001", Name: "Pleadings", WSType: "folder",
+				Profile: &FolderProfile{Class: "DOC", Custom: map[string]json.RawMessage{"custom1": json.RawMessage(`"1001"`)}},
+				raw:     json.RawMessage(`{"id":"ACTIVE_US!10001","name":"Pleadings","wstype":"folder","profile":{"custom1":"1001","class":"DOC"}}`)},
 		},
 		{
 			name: "addShortcutsToMyMattersAdmin joins workspaces with ;",

@@ -102,8 +102,19 @@ var parentTypes = []string{"Workspace", "Tab", "Folder"}
 
 var yesNo = []string{"Yes", "No"}
 
-// emailOptions is getEmailOptions' answer: the choices of password_create_method.
-var emailOptions = []string{sendAnEmail, createAPassword}
+// folderEmailOptions is getEmailOptions' answer: folder e-mail prefixes
+// that addFolder's email accepts (the connector offers them in a list,
+// beside "Enter custom value"). [chosen: the definition names no values]
+var folderEmailOptions = []string{"correspondence", "filings", "matter-documents"}
+
+// A new folder's answer: its e-mail address is the prefix at this domain,
+// and the caller, an administrator, has full access to a folder that holds
+// no documents yet. [chosen]
+const (
+	folderEmailDomain       = "@mail.imanage.sim"
+	folderEffectiveSecurity = "full_access"
+	folderViewType          = "document"
+)
 
 // role is an {id, description} of a library role.
 type role struct {

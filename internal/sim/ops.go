@@ -679,32 +679,67 @@ func parseAddFolder(o *jsonObject) runFunc {
 			inheritProfileFromWorkspace: inherit, created: e.now,
 		})
 		st.created["folder"]++
-		ans := map[string]any{
-			"id":                             f.id,
-			"name":                           f.name,
-			"wstype":                         "folder",
-			"folder_url":                     objectURL(e, f),
-			"parent_id":                      parent.id,
-			"workspace_id":                   f.workspace.id,
-			"workspace_name":                 f.workspace.name,
-			"database":                       f.library,
-			"default_security":               f.defaultSecurity,
-			"folder_type":                    "regular",
-			"profile":                        f.profile,
-			"owner":                          f.owner,
-			"is_external_as_normal":          f.isExternalAsNormal,
-			"inherit_profile_from_workspace": f.inheritProfileFromWorkspace,
-			"has_subfolders":                 false,
-			"create_date":                    isoTime(f.created),
-			"edit_date":                      isoTime(f.created),
-		}
-		for k, v := range map[string]string{"description": f.description, "email": f.email, "class": f.class, "subclass": f.subclass} {
-			if v != "" {
-				ans[k] = v
-			}
-		}
-		return ans, nil
+		return folderAnswer(st, e, f), nil
 	}
+}
+
+// folderAnswer is addFolder's answer in the definition's NewFolderProfile
+// shape: class and subclass inside profile, the folder's e-mail address
+// (not the prefix), and the flags a new, empty folder has.
+func folderAnswer(st *state, e *env, f *container) map[string]any {
+	profile := copyProfile(f.profile)
+	for k, v := range map[string]string{"class": f.class, "subclass": f.subclass} {
+		if v != "" {
+			profile[k] = v
+		}
+	}
+	ans := map[string]any{
+		"id":                        f.id,
+		"name":                      f.name,
+		"wstype":                    "folder",
+		"folder_url":                objectURL(e, f),
+		"parent_id":                 f.parent.id,
+		"workspace_id":              f.workspace.id,
+		"workspace_name":            f.workspace.name,
+		"database":                  f.library,
+		"default_security":          f.defaultSecurity,
+		"effective_security":        folderEffectiveSecurity,
+		"folder_type":               "regular",
+		"view_type":                 folderViewType,
+		"profile":                   profile,
+		"owner":                     f.owner,
+		"is_external":               false,
+		"is_external_as_normal":     f.isExternalAsNormal,
+		"is_container_saved_search": false,
+		"is_content_saved_search":   false,
+		"has_documents":             false,
+		"has_subfolders":            false,
+		"edit_date":                 isoTime(f.created),
+	}
+	if f.defaultSecurity == "inherit" {
+		ans["inherited_default_security"] = inheritedSecurity(f.parent)
+	}
+	if f.description != "" {
+		ans["description"] = f.description
+	}
+	if f.email != "" {
+		ans["email"] = f.email + folderEmailDomain
+	}
+	if u := st.user(f.owner); u != nil {
+		ans["owner_description"] = u.fullName
+	}
+	return ans
+}
+
+// inheritedSecurity is the security a container with "inherit" gets from
+// its parents; a workspace that inherits too is private.
+func inheritedSecurity(c *container) string {
+	for ; c != nil; c = c.parent {
+		if c.defaultSecurity != "" && c.defaultSecurity != "inherit" {
+			return c.defaultSecurity
+		}
+	}
+	return "private"
 }
 
 // ---- 9. addShortcutsToMyMattersAdmin ----
@@ -836,5 +871,5 @@ func runGetLookupFieldNames(st *state, e *env) (any, *apiError) {
 }
 
 func runGetEmailOptions(st *state, e *env) (any, *apiError) {
-	return append([]string(nil), emailOptions...), nil
+	return append([]string(nil), folderEmailOptions...), nil
 }

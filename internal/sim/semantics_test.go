@@ -346,7 +346,10 @@ func TestAddFolder(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarness(t, Options{})
 			var f folderAns
-			h.post("addFolder", tc.body).decode(t, &f)
+			var rest map[string]any
+			a := h.post("addFolder", tc.body)
+			a.decode(t, &f)
+			a.decode(t, &rest)
 			assertEqual(t, "id", f.ID, tc.wantID)
 			assertEqual(t, "wstype", f.WSType, "folder")
 			assertEqual(t, "parent_id", f.ParentID, tc.parent)
@@ -357,6 +360,11 @@ func TestAddFolder(t *testing.T) {
 			}
 			assertEqual(t, "profile", f.Profile, tc.profile)
 			assertEqual(t, "created", h.sim.Stats().Created, map[string]int{"folder": 1})
+			for _, k := range []string{"effective_security", "view_type", "has_documents", "has_subfolders", "folder_type", "edit_date", "owner_description"} {
+				if _, ok := rest[k]; !ok {
+					t.Errorf("the answer has no %s: %v", k, rest)
+				}
+			}
 
 			// Not idempotent: the same call again makes a second folder, counted as a duplicate.
 			var again folderAns
@@ -562,7 +570,19 @@ func TestHelperReads(t *testing.T) {
 	t.Run("getEmailOptions", func(t *testing.T) {
 		var got []string
 		h.get("getEmailOptions", nil).decode(t, &got)
-		assertEqual(t, "options", got, []string{"Send an email", "Create a password"})
+		if len(got) == 0 {
+			t.Fatal("no e-mail options")
+		}
+		// Each option is a folder e-mail prefix that addFolder takes.
+		for _, opt := range got {
+			var f struct {
+				Email string `json:"email"`
+			}
+			h.post("addFolder", validFolder.with("email", opt)).decode(t, &f)
+			if !strings.HasPrefix(f.Email, opt+"@") {
+				t.Errorf("folder made with e-mail option %q has e-mail %q", opt, f.Email)
+			}
+		}
 	})
 }
 

@@ -7,17 +7,64 @@ import (
 	"unicode"
 )
 
-// Rules of the contract's identifiers (../shared/imanage-api.md,
-// "Identifiers"), each as a regular expression (shown by `bulk actions`) and
-// as a hand-written matcher used on every row.
+// Rules of the contract's identifiers and of the definition's patterns
+// (docs/contract.md), each as a regular expression (shown by `bulk
+// actions`) and as a hand-written matcher used on every row. A test holds
+// each matcher to its expression, and each expression to the definition's
+// own pattern (docs/definition-facts.json).
 
 var (
 	userIDPattern    = regexp.MustCompile(`^[\x{21}-\x{D7FF}\x{F900}-\x{FDCF}\x{FDF0}-\x{FFEF}]*$`)
 	containerPattern = regexp.MustCompile(`^[^!]+![0-9]+$`)
-	libraryPattern   = regexp.MustCompile(`^[^!\s]+$`)
-	emailPattern     = regexp.MustCompile("^[A-Za-z0-9+*.&_`~|$%^?!'#={}/-]+@[A-Za-z0-9+*.&_`~|$%^?!'#={}/-]+\\.[A-Za-z0-9+*.&_`~|$%^?!'#={}/-]+$")
-	folderEmailRe    = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
+	libraryPattern   = regexp.MustCompile(`^[^!\x00-\x20\x{85}\p{Z}]+$`)
+	// emailPattern: the definition's local@domain.tld, whose last part has
+	// at least two characters (the characters may include "."). Its length
+	// rule (5 to 254) is the field's MinLen and MaxLen.
+	emailPattern = regexp.MustCompile("^[A-Za-z0-9+*.&_`~|$%^?!'#={}/-]+@[A-Za-z0-9+*.&_`~|$%^?!'#={}/-]+\\.[A-Za-z0-9+*.&_`~|$%^?!'#={}/-]{2,}$")
+	// objectNamePattern is the definition's pattern of a tab's or folder's
+	// name and owner, ^(?!\s*$)[...]+$, without the look-ahead RE2 lacks:
+	// printable ASCII but the backslash, whitespace, and U+00A0-U+D7FF,
+	// U+F900-U+FDCF, U+FDF0-U+FFEF (no control characters, private use,
+	// non-characters or emoji), with at least one character that is not
+	// whitespace. Whitespace is ECMAScript's \s, as the definition means it.
+	objectNamePattern = regexp.MustCompile(`^[` + objectNameSpace + objectNameVisible + `]*[` + objectNameVisible + `][` + objectNameSpace + objectNameVisible + `]*$`)
+	folderEmailRe     = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
 )
+
+// The two halves of objectNamePattern's character class.
+const (
+	objectNameSpace   = `\t\n\x0B\f\r \x{00A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}\x{FEFF}`
+	objectNameVisible = "!-\\[\\]-~" + `\x{00A1}-\x{167F}\x{1681}-\x{1FFF}\x{200B}-\x{2027}\x{202A}-\x{202E}\x{2030}-\x{205E}\x{2060}-\x{2FFF}\x{3001}-\x{D7FF}\x{F900}-\x{FDCF}\x{FDF0}-\x{FEFE}\x{FF00}-\x{FFEF}`
+)
+
+// isJSSpace is ECMAScript's \s: what the definition's patterns call whitespace.
+func isJSSpace(r rune) bool {
+	switch r {
+	case '\t', '\n', '\v', '\f', '\r', ' ', 0xA0, 0x1680, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000, 0xFEFF:
+		return true
+	}
+	return r >= 0x2000 && r <= 0x200A
+}
+
+// isObjectName: objectNamePattern by hand.
+func isObjectName(s string) bool {
+	visible := false
+	for _, r := range s {
+		switch {
+		case r >= '!' && r <= '~':
+			if r == '\\' {
+				return false
+			}
+			visible = true
+		case isJSSpace(r):
+		case r >= 0xA0 && r <= 0xD7FF, r >= 0xF900 && r <= 0xFDCF, r >= 0xFDF0 && r <= 0xFFEF:
+			visible = true
+		default:
+			return false
+		}
+	}
+	return visible
+}
 
 // isUserID: the contract's user ID pattern, ^[\u0021-\uD7FF\uF900-\uFDCF\uFDF0-\uFFEF]*$.
 func isUserID(s string) bool {
@@ -47,8 +94,8 @@ func isContainerID(s string) bool {
 	return true
 }
 
-// isLibraryName: a plain name without spaces or "!" (which separates a
-// library from a number in every other ID).
+// isLibraryName: a plain name without spaces, control characters or "!"
+// (which separates a library from a number in every other ID).
 func isLibraryName(s string) bool {
 	if s == "" {
 		return false
@@ -56,7 +103,7 @@ func isLibraryName(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c >= 0x80 {
-			return !strings.ContainsFunc(s, func(r rune) bool { return r == '!' || unicode.IsSpace(r) })
+			return !strings.ContainsFunc(s, func(r rune) bool { return r == '!' || r <= ' ' || unicode.IsSpace(r) })
 		}
 		if c <= ' ' || c == '!' {
 			return false
@@ -85,7 +132,9 @@ var emailChars = func() (t [256]bool) {
 
 func emailChar(c byte) bool { return emailChars[c] }
 
-// isEmail: local@domain.tld with the connector's characters.
+// isEmail: local@domain.tld with the connector's characters, the last part
+// at least two characters long: somewhere in the domain a "." with at least
+// one character before it and two after it.
 func isEmail(s string) bool {
 	at := strings.IndexByte(s, '@')
 	if at <= 0 || strings.IndexByte(s[at+1:], '@') >= 0 {
@@ -97,16 +146,16 @@ func isEmail(s string) bool {
 		}
 	}
 	dom := s[at+1:]
-	dot := strings.LastIndexByte(dom, '.')
-	if dot <= 0 || dot == len(dom)-1 {
-		return false
-	}
+	tld := false
 	for i := 0; i < len(dom); i++ {
 		if !emailChar(dom[i]) {
 			return false
 		}
+		if dom[i] == '.' && i >= 1 && i <= len(dom)-3 {
+			tld = true
+		}
 	}
-	return true
+	return tld
 }
 
 func isFolderEmail(s string) bool {
@@ -133,9 +182,11 @@ func userIDField(name string, required, reference bool, aliases ...string) Field
 		Rule: "be a user ID like JSMITH (no spaces or control characters)"}
 }
 
+// ownerField is a tab's or folder's owner: the definition gives it the
+// pattern of names (so it may hold spaces), up to 63 characters.
 func ownerField() Field {
-	return Field{Name: "owner", Kind: KindString, MaxLen: 63, Pattern: userIDPattern, Match: isUserID,
-		Rule: "be a user ID of at most 63 characters (no spaces)"}
+	return Field{Name: "owner", Kind: KindString, MaxLen: 63, Pattern: objectNamePattern, Match: isObjectName,
+		Rule: "be a user ID of at most 63 characters (no backslash, control characters or emoji)"}
 }
 
 func containerField(name, what string, required bool, aliases ...string) Field {

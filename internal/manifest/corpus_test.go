@@ -48,6 +48,7 @@ var corpusCases = []corpusCase{
 	{name: "wrong_types", files: []string{"wrong_types.csv"}, opts: Options{Action: "add-folder"}},
 	{name: "overlong", files: []string{"overlong.csv"}},
 	{name: "bad_ids", files: []string{"bad_ids.csv"}},
+	{name: "definition_rules", files: []string{"definition_rules.csv"}},
 	{name: "duplicates", files: []string{"duplicates.csv"}, opts: Options{Action: "create-user"}},
 	{name: "password_never_echoed", files: []string{"password.csv"}, opts: Options{Action: "create-user"}},
 	{name: "header_only", files: []string{"header_only.csv"}, opts: Options{Action: "create-user"}},

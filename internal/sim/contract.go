@@ -166,11 +166,25 @@ var (
 	objectIDPattern = regexp.MustCompile(`^[^!]+![0-9]+$`)
 	// folderEmailPattern: a folder e-mail prefix.
 	folderEmailPattern = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
+	// namePattern is the definition's pattern of tab and folder names and
+	// owners, ^(?!\s*$)[...]+$, in RE2 (which has no look-ahead): printable
+	// ASCII but the backslash, ECMAScript whitespace, U+00A0-U+D7FF,
+	// U+F900-U+FDCF and U+FDF0-U+FFEF, with at least one character that is
+	// not whitespace. So no control characters (but whitespace), no
+	// private-use characters, non-characters or emoji.
+	namePattern = regexp.MustCompile(`^[` + nameSpace + nameVisible + `]*[` + nameVisible + `][` + nameSpace + nameVisible + `]*$`)
+	// emailPattern is the connector's pattern of a user's e-mail, less its
+	// length look-ahead (emailMin, emailMax): the last part of the domain
+	// has two or more characters.
+	emailPattern = regexp.MustCompile("^[" + emailClass + "]+@[" + emailClass + "]+\\.[" + emailClass + "]{2,}$")
 )
 
-// emailChars are the characters the connector's e-mail pattern allows in the
-// local part and the domain besides letters and digits.
-const emailChars = "+*.&-_`~|$%^?!'#={}/"
+// The character classes of namePattern and emailPattern.
+const (
+	nameSpace   = `\t\n\x0B\f\r \x{00A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}\x{FEFF}`
+	nameVisible = "!-\\[\\]-~" + `\x{00A1}-\x{167F}\x{1681}-\x{1FFF}\x{200B}-\x{2027}\x{202A}-\x{202E}\x{2030}-\x{205E}\x{2060}-\x{2FFF}\x{3001}-\x{D7FF}\x{F900}-\x{FDCF}\x{FDF0}-\x{FEFE}\x{FF00}-\x{FFEF}`
+	emailClass  = "A-Za-z0-9+*.&_`~|$%^?!'#={}/-"
+)
 
 // Length limits in characters.
 const (

@@ -442,11 +442,11 @@ func parseUpdateCustomField(o *jsonObject) runFunc {
 
 // ---- 7. addTab ----
 
-// optionalOwner reads owner: a user ID of up to 63 characters.
+// optionalOwner reads owner: up to 63 characters of the definition's name pattern.
 func optionalOwner(o *jsonObject) string {
 	owner, ok := o.str("owner", false)
-	if ok && o.p.userID("owner", owner) {
-		o.p.length("owner", owner, 1, ownerMax)
+	if ok {
+		o.p.objectName("owner", owner, ownerMax)
 	}
 	return owner
 }
@@ -456,7 +456,7 @@ func nameParentSecurity(o *jsonObject) (name, parentID, security string) {
 	p := o.p
 	name, ok := o.str("name", true)
 	if ok {
-		p.notBlankName("name", name)
+		p.objectName("name", name, nameMax)
 	}
 	parentID, ok = o.str("parentId", true)
 	if ok {

@@ -123,34 +123,29 @@ func (p *problems) objectID(field, s string) bool {
 	return true
 }
 
-func (p *problems) notBlankName(field, s string) bool {
-	if strings.TrimSpace(s) == "" {
+// objectName checks a tab's or folder's name or owner: the definition's
+// pattern and a length of 1 to max.
+func (p *problems) objectName(field, s string, max int) bool {
+	switch {
+	case strings.TrimSpace(s) == "" && runeLen(s) <= max:
 		p.add(field, msgRequired, "must not be blank")
 		return false
+	case !p.length(field, s, 1, max):
+		return false
+	case !namePattern.MatchString(s):
+		p.add(field, msgPattern, "must not hold a backslash, control characters, private-use characters or emoji, got %q", s)
+		return false
 	}
-	return p.length(field, s, 1, nameMax)
+	return true
 }
 
-// email checks the contract's local@domain.tld with the connector's characters.
+// email checks the connector's local@domain.tld pattern and its length.
 func (p *problems) email(field, s string) {
 	if !p.length(field, s, emailMin, emailMax) {
 		return
 	}
-	ok := func(part string) bool {
-		if part == "" {
-			return false
-		}
-		for _, r := range part {
-			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune(emailChars, r)) {
-				return false
-			}
-		}
-		return true
-	}
-	local, domain, found := strings.Cut(s, "@")
-	dot := strings.LastIndexByte(domain, '.')
-	if !found || !ok(local) || !ok(domain) || dot <= 0 || dot == len(domain)-1 {
-		p.add(field, msgPattern, "must be an e-mail address local@domain.tld, got %q", s)
+	if !emailPattern.MatchString(s) {
+		p.add(field, msgPattern, "must be an e-mail address local@domain.tld, the last part at least two characters, got %q", s)
 	}
 }
 

@@ -200,13 +200,3 @@ const (
 	profileLookup  = 32 // custom1-custom12, custom29, custom30 in profileProperties
 	profileText    = 96 // custom13-custom16
 )
-
-// profileDateLayouts are the ISO 8601 date-time forms accepted for
-// custom21-custom24: RFC 3339 with a zone, or a local date-time. A date alone
-// is refused: the contract asks for a date-time.
-var profileDateLayouts = []string{
-	time.RFC3339Nano,
-	"2006-01-02T15:04:05.999999999",
-	"2006-01-02T15:04:05",
-	"2006-01-02T15:04",
-}

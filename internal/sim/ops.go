@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"sort"
@@ -43,6 +42,12 @@ var operations = map[string]operation{
 	"getLibraries":                 getOp(parseGetLibraries),
 	"getLookupFieldNames":          getOp(func(*query) runFunc { return runGetLookupFieldNames }),
 	"getEmailOptions":              getOp(func(*query) runFunc { return runGetEmailOptions }),
+}
+
+func init() {
+	for name, op := range schemaOperations {
+		operations[name] = op
+	}
 }
 
 // postOp is a write with a JSON body; noExtraFields refuses unknown top-level keys.
@@ -142,27 +147,9 @@ func parseCreateUser(o *jsonObject) runFunc {
 	}
 	var force bool
 	if cp, ok := o.object("create_password", true); ok {
-		switch {
-		case methodOK && method == sendAnEmail:
-			if len(cp.m) > 0 {
-				p.add("create_password", msgNotAllowed, "must be {} when password_create_method is %q", sendAnEmail)
-			}
-		case methodOK && method == createAPassword:
-			// Created users cannot sign in to the simulator, so only the
-			// password's rules matter. It never appears in a message, not
-			// even its length.
-			if password, ok := cp.str("password", true); ok {
-				if n := runeLen(password); n < passwordMin || n > passwordMax {
-					p.add("create_password.password", msgLength, "must be %d to %d characters", passwordMin, passwordMax)
-				}
-			}
-			force, _ = cp.boolean("force_password_change", false)
-			cp.rejectUnknown()
-		default:
-			cp.get("password", false)
-			cp.get("force_password_change", false)
-			cp.rejectUnknown()
-		}
+		// The password never appears in a message, not even its length.
+		v := passwordShape(method, methodOK).read(cp)
+		force, _ = v["force_password_change"].(bool)
 	}
 	return func(st *state, e *env) (any, *apiError) {
 		if _, err := st.library(libID); err != nil {
@@ -333,7 +320,7 @@ type aliasRequest struct {
 	hasHipaa, isChild          bool
 }
 
-func parseAliasRequest(o *jsonObject) *aliasRequest {
+func parseAliasRequest(o *jsonObject, update bool) *aliasRequest {
 	p := o.p
 	a := &aliasRequest{enabled: true}
 	a.libID, _ = o.str("libraryId", true)
@@ -347,30 +334,19 @@ func parseAliasRequest(o *jsonObject) *aliasRequest {
 	if !ok {
 		return a
 	}
-	if id, ok := info.str("id", true); ok {
-		p.length("aliasInfo.id", id, 1, aliasIDMax)
-		a.id = id
-	}
-	if d, ok := info.str("description", false); ok {
-		p.length("aliasInfo.description", d, 0, descriptionMax)
-		a.description, a.hasDesc = d, true
-	}
-	if b, ok := info.boolean("enabled", false); ok {
-		a.enabled, a.hasEnabled = b, true
-	}
-	if b, ok := info.boolean("hipaa", false); ok {
-		a.hipaa, a.hasHipaa = b, true
-	}
-	switch {
-	case fieldOK && a.isChild:
-		a.parent, _ = info.str("parent", true)
-	case fieldOK && info.has("parent"):
+	if fieldOK && !a.isChild && info.has("parent") {
 		info.get("parent", false)
 		p.add("aliasInfo.parent", msgNotAllowed, "is only for custom2 and custom30, not %s", fieldID)
-	default:
-		info.get("parent", false)
 	}
-	info.rejectUnknown()
+	v := aliasShape(fieldID, fieldOK, update).read(info)
+	a.id, _ = v["id"].(string)
+	a.description, a.hasDesc = v["description"].(string)
+	a.enabled, a.hasEnabled = v["enabled"].(bool)
+	if !a.hasEnabled {
+		a.enabled = true
+	}
+	a.hipaa, a.hasHipaa = v["hipaa"].(bool)
+	a.parent, _ = v["parent"].(string)
 	return a
 }
 
@@ -387,7 +363,7 @@ func (a *aliasRequest) checkParent(lib *library) *apiError {
 }
 
 func parseCreateAlias(o *jsonObject) runFunc {
-	a := parseAliasRequest(o)
+	a := parseAliasRequest(o, false)
 	return func(st *state, e *env) (any, *apiError) {
 		lib, err := st.library(a.libID)
 		if err != nil {
@@ -411,10 +387,7 @@ func parseCreateAlias(o *jsonObject) runFunc {
 }
 
 func parseUpdateCustomField(o *jsonObject) runFunc {
-	a := parseAliasRequest(o)
-	if _, ok := o.m["aliasInfo"].(map[string]any); ok && !a.hasDesc && !a.hasEnabled && !a.hasHipaa {
-		o.p.add("aliasInfo", msgRequiredOneOf, "give at least one of description, enabled, hipaa")
-	}
+	a := parseAliasRequest(o, true)
 	return func(st *state, e *env) (any, *apiError) {
 		lib, err := st.library(a.libID)
 		if err != nil {
@@ -539,55 +512,6 @@ func profileKind(k string) (kind string, ok bool) {
 	return "", false
 }
 
-func parseProfile(o *jsonObject) map[string]any {
-	p := o.p
-	out := map[string]any{}
-	for _, k := range sortedKeys(o.m) {
-		v := o.m[k]
-		o.used[k] = true
-		field := o.field(k)
-		kind, ok := profileKind(k)
-		if !ok {
-			p.add(field, msgUnknownField, "is not a profile field; use custom1 to custom30")
-			continue
-		}
-		switch kind {
-		case "lookup", "text", "date":
-			s, isStr := v.(string)
-			if !isStr {
-				p.add(field, msgType, "must be a string, got %s", jsonType(v))
-				continue
-			}
-			switch kind {
-			case "lookup":
-				p.length(field, s, 0, profileLookup)
-			case "text":
-				p.length(field, s, 0, profileText)
-			case "date":
-				if !parseProfileDate(s) {
-					p.add(field, msgPattern, "must be an ISO 8601 date-time such as 2024-05-01T09:30:00Z, got %q", s)
-				}
-			}
-			out[k] = s
-		case "number":
-			num, isNum := v.(json.Number)
-			if !isNum {
-				p.add(field, msgType, "must be a number, got %s", jsonType(v))
-				continue
-			}
-			out[k] = num
-		case "bool":
-			b, isBool := v.(bool)
-			if !isBool {
-				p.add(field, msgType, "must be a boolean, got %s", jsonType(v))
-				continue
-			}
-			out[k] = b
-		}
-	}
-	return out
-}
-
 func parseAddFolder(o *jsonObject) runFunc {
 	p := o.p
 	name, parentID, security := nameParentSecurity(o)
@@ -618,9 +542,10 @@ func parseAddFolder(o *jsonObject) runFunc {
 	hasProfile := false
 	if po, ok := o.object("profileProperties", false); ok {
 		hasProfile = true
-		profile = parseProfile(po)
-		if inheritOK && inherit != "No" {
-			p.add("profileProperties", msgNotAllowed, "is only allowed with inherit_profile_from_workspace \"No\"")
+		if inheritOK {
+			profile = profileShape(inherit).read(po)
+		} else {
+			profile = profileShape("No").read(po)
 		}
 	}
 

@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"sort"
 	"strings"
-	"time"
 	"unicode/utf8"
 )
 
@@ -358,16 +357,6 @@ func (q *query) rejectUnknown() {
 	for _, k := range extra {
 		q.p.add(k, msgUnknownField, "is not a parameter of this operation")
 	}
-}
-
-// parseProfileDate accepts the ISO 8601 date-times of profileDateLayouts.
-func parseProfileDate(s string) bool {
-	for _, l := range profileDateLayouts {
-		if _, err := time.Parse(l, s); err == nil {
-			return true
-		}
-	}
-	return false
 }
 
 // writeJSON answers status with v as JSON.

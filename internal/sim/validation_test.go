@@ -61,7 +61,7 @@ const (
 )
 
 func TestValidation(t *testing.T) {
-	long := func(n int) string { return strings.Repeat("x", n) }
+
 	cases := []validationCase{
 		// createUser
 		post("createUser/valid", "createUser", validCreateUser, ok, ""),

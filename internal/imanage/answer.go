@@ -313,6 +313,21 @@ func decodeAnything(body []byte) (struct{}, error) {
 	return struct{}{}, nil
 }
 
+// decodeSchema reads a schema operation's answer: {"data": <a JSON schema>},
+// an object (or, as JSON Schema allows, true or false). Whether it is a
+// usable schema is for the caller, which knows what it describes.
+func decodeSchema(body []byte) (json.RawMessage, error) {
+	var raw json.RawMessage
+	if err := decodeData(body, &raw); err != nil {
+		return nil, err
+	}
+	switch t := bytes.TrimSpace(raw); {
+	case len(t) > 0 && t[0] == '{', string(t) == "true", string(t) == "false":
+		return t, nil
+	}
+	return nil, errors.New(`"data" is not a JSON schema (an object)`)
+}
+
 // decodeAnswer decodes body as the answer of op. The operations use the
 // typed decoders directly; this switch is for the fuzz test.
 func decodeAnswer(op string, body []byte) (any, error) {
@@ -339,6 +354,8 @@ func decodeAnswer(op string, body []byte) (any, error) {
 		return decodeLookupFieldNames(body)
 	case OpGetEmailOptions:
 		return decodeStrings(body)
+	case OpGetCreateLookupAliasSchema, OpGetUpdateCustomFieldSchema, OpGetCreateUserPasswordSchema, OpGetAddFolderPropertiesSchema:
+		return decodeSchema(body)
 	}
 	return nil, fmt.Errorf("unknown operation %q", op)
 }

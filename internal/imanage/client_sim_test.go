@@ -261,6 +261,30 @@ func TestSimEveryOperation(t *testing.T) {
 			t.Error("no e-mail options")
 		}
 	})
+	t.Run("schema operations", func(t *testing.T) {
+		for name, read := range map[string]func() (json.RawMessage, error){
+			"create alias":   func() (json.RawMessage, error) { return c.GetCreateLookupAliasSchema(ctx, "custom2") },
+			"update alias":   func() (json.RawMessage, error) { return c.GetUpdateCustomFieldSchema(ctx, "custom1") },
+			"password":       func() (json.RawMessage, error) { return c.GetCreateUserPasswordSchema(ctx, "Create a password") },
+			"folder profile": func() (json.RawMessage, error) { return c.GetAddFolderPropertiesSchema(ctx, "No") },
+		} {
+			raw, err := read()
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			var s struct {
+				Type       string         `json:"type"`
+				Properties map[string]any `json:"properties"`
+			}
+			if err := json.Unmarshal(raw, &s); err != nil || s.Type != "object" || len(s.Properties) == 0 {
+				t.Errorf("%s: schema %s (%v)", name, raw, err)
+			}
+		}
+		_, err := c.GetCreateUserPasswordSchema(ctx, "Carrier pigeon")
+		if e, ok := imanage.AsError(err); !ok || e.StatusCode != 400 {
+			t.Errorf("an unknown method: %v", err)
+		}
+	})
 
 	st := env.sim.Stats()
 	if st.TokensIssued != 1 {
@@ -268,7 +292,8 @@ func TestSimEveryOperation(t *testing.T) {
 	}
 	for _, op := range []string{"createUser", "assignUserToLibrary", "getLibraryRoles", "getLookupAliases",
 		"createCustomOrPropertyLookup", "updateCustomField", "addTab", "addFolder", "addShortcutsToMyMattersAdmin",
-		"getMyMattersCategories", "getLibraries", "getLookupFieldNames", "getEmailOptions"} {
+		"getMyMattersCategories", "getLibraries", "getLookupFieldNames", "getEmailOptions",
+		"getCreateCustomOrPropertyLookupSchema", "getUpdateCustomFieldSchema", "getCreateUserPasswordSchema", "getAddFolderPropertiesSchema"} {
 		if st.Calls[op] == 0 {
 			t.Errorf("the simulator saw no %s call", op)
 		}

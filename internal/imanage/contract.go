@@ -62,6 +62,14 @@ const (
 	OpGetLibraries            = "getLibraries"
 	OpGetLookupFieldNames     = "getLookupFieldNames"
 	OpGetEmailOptions         = "getEmailOptions"
+
+	// The schema operations: the definition leaves aliasInfo,
+	// create_password and profileProperties to the service, which
+	// describes each with a JSON schema.
+	OpGetCreateLookupAliasSchema   = "getCreateCustomOrPropertyLookupSchema"
+	OpGetUpdateCustomFieldSchema   = "getUpdateCustomFieldSchema"
+	OpGetCreateUserPasswordSchema  = "getCreateUserPasswordSchema"
+	OpGetAddFolderPropertiesSchema = "getAddFolderPropertiesSchema"
 )
 
 // Query parameter names of the GET operations.
@@ -74,6 +82,8 @@ const (
 	qGetParentAliases = "getParentAliases"
 	qShowAllLibraries = "showAllLibraries"
 	qHidePreferred    = "hidePreferredLibrary"
+	qPasswordMethod   = "password_create_method"
+	qInheritProfile   = "inherit_profile_from_workspace"
 )
 
 // shortcutIDSeparator joins the workspace IDs of one addShortcutsToMyMattersAdmin call.

@@ -17,6 +17,7 @@ var answerOps = []string{
 	OpCreateLookupAlias, OpUpdateCustomField, OpAddTab, OpAddFolder,
 	OpAddShortcutsToMyMatters, OpGetMyMattersCategories, OpGetLibraries,
 	OpGetLookupFieldNames, OpGetEmailOptions,
+	OpGetCreateLookupAliasSchema, OpGetUpdateCustomFieldSchema, OpGetCreateUserPasswordSchema, OpGetAddFolderPropertiesSchema,
 }
 
 // FuzzDecodeAnswer feeds arbitrary bodies to every answer decoder: none may
@@ -109,6 +110,10 @@ func checkAccepted(t *testing.T, op string, v any, body []byte) {
 			fail("a nil list")
 		}
 	case struct{}:
+	case json.RawMessage:
+		if !json.Valid(x) {
+			fail("a schema that is not JSON")
+		}
 	default:
 		fail("an unexpected type")
 	}

@@ -2,6 +2,7 @@ package imanage
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -100,6 +101,36 @@ func (c *Client) GetLookupFieldNames(ctx context.Context) ([]LookupFieldName, er
 // GetEmailOptions lists the e-mail options (GET /getEmailOptions).
 func (c *Client) GetEmailOptions(ctx context.Context) ([]string, error) {
 	return call(ctx, c, http.MethodGet, OpGetEmailOptions, nil, nil, decodeStrings)
+}
+
+// GetCreateLookupAliasSchema reads the JSON schema of aliasInfo for
+// creating an alias of a lookup field (GET /getCreateCustomOrPropertyLookupSchema).
+func (c *Client) GetCreateLookupAliasSchema(ctx context.Context, lookupFieldID string) (json.RawMessage, error) {
+	return c.schema(ctx, OpGetCreateLookupAliasSchema, qLookupFieldID, lookupFieldID)
+}
+
+// GetUpdateCustomFieldSchema reads the JSON schema of aliasInfo for
+// updating an alias of a lookup field (GET /getUpdateCustomFieldSchema).
+func (c *Client) GetUpdateCustomFieldSchema(ctx context.Context, lookupFieldID string) (json.RawMessage, error) {
+	return c.schema(ctx, OpGetUpdateCustomFieldSchema, qLookupFieldID, lookupFieldID)
+}
+
+// GetCreateUserPasswordSchema reads the JSON schema of create_password for
+// a password_create_method (GET /getCreateUserPasswordSchema).
+func (c *Client) GetCreateUserPasswordSchema(ctx context.Context, method string) (json.RawMessage, error) {
+	return c.schema(ctx, OpGetCreateUserPasswordSchema, qPasswordMethod, method)
+}
+
+// GetAddFolderPropertiesSchema reads the JSON schema of profileProperties
+// for inherit_profile_from_workspace Yes or No (GET /getAddFolderPropertiesSchema).
+func (c *Client) GetAddFolderPropertiesSchema(ctx context.Context, inherit string) (json.RawMessage, error) {
+	return c.schema(ctx, OpGetAddFolderPropertiesSchema, qInheritProfile, inherit)
+}
+
+func (c *Client) schema(ctx context.Context, op, param, value string) (json.RawMessage, error) {
+	q := url.Values{}
+	q.Set(param, value)
+	return call(ctx, c, http.MethodGet, op, q, nil, decodeSchema)
 }
 
 // setIf sets an optional query parameter only when it has a value.

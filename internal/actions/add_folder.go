@@ -72,6 +72,7 @@ func init() {
 		CheckFields: append([]string{"inherit_profile_from_workspace"}, profileFieldNames...),
 		Check:       checkAddFolder,
 		Call:        callAddFolder,
+		Dynamic:     []*Dynamic{profilePropertiesMember},
 	})
 }
 
@@ -90,6 +91,30 @@ func checkAddFolder(v Values, _ Secrets) []FieldError {
 	return errs
 }
 
+// profileProperties is the profile a row gives, typed as the contract's
+// table says; nil when it gives none.
+func profileProperties(v Values) map[string]any {
+	var out map[string]any
+	for n, name := range profileFieldNames {
+		x, ok := v[name]
+		if !ok {
+			continue
+		}
+		if out == nil {
+			out = map[string]any{}
+		}
+		switch f := profileField(n + 1); f.Kind {
+		case KindNumber:
+			out[name] = json.Number(x)
+		case KindBool:
+			out[name] = x == "true"
+		default:
+			out[name] = x
+		}
+	}
+	return out
+}
+
 func callAddFolder(ctx context.Context, c Client, v Values, _ Secrets) (Result, error) {
 	req := imanage.AddFolderRequest{
 		Name:                        v["name"],
@@ -104,23 +129,7 @@ func callAddFolder(ctx context.Context, c Client, v Values, _ Secrets) (Result, 
 		Subclass:                    v["subclass"],
 		IsExternalAsNormal:          v.Bool("is_external_as_normal"),
 	}
-	for n, name := range profileFieldNames {
-		x, ok := v[name]
-		if !ok {
-			continue
-		}
-		if req.ProfileProperties == nil {
-			req.ProfileProperties = map[string]any{}
-		}
-		switch f := profileField(n + 1); f.Kind {
-		case KindNumber:
-			req.ProfileProperties[name] = json.Number(x)
-		case KindBool:
-			req.ProfileProperties[name] = x == "true"
-		default:
-			req.ProfileProperties[name] = x
-		}
-	}
+	req.ProfileProperties = profileProperties(v)
 	folder, err := c.AddFolder(ctx, req)
 	if err != nil {
 		return Result{}, fmt.Errorf("add-folder %q in %s: %w", req.Name, req.ParentID, err)

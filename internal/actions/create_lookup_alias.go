@@ -39,6 +39,7 @@ func init() {
 		RefFields:   []string{"id"},
 		CheckFields: []string{"lookup_field_id", "parent_alias"},
 		Check:       func(v Values, _ Secrets) []FieldError { return checkParentAlias(v, true) },
+		Dynamic:     []*Dynamic{aliasInfoMember("create-lookup-alias", false)},
 		Call: func(ctx context.Context, c Client, v Values, _ Secrets) (Result, error) {
 			req := lookupAliasRequest(v)
 			if err := c.CreateLookupAlias(ctx, req); err != nil {

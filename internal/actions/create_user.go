@@ -49,6 +49,7 @@ func init() {
 		CheckFields: []string{"password_create_method", "force_password_change", GeneratePasswordField},
 		Check:       checkCreateUser,
 		Call:        callCreateUser,
+		Dynamic:     []*Dynamic{createPasswordMember},
 	})
 }
 

@@ -107,6 +107,7 @@ type Result struct {
 
 // Client is what the actions need of the service client.
 type Client interface {
+	SchemaReader
 	CreateUser(ctx context.Context, req imanage.CreateUserRequest) (*imanage.User, error)
 	AssignUserToLibrary(ctx context.Context, req imanage.AssignUserToLibraryRequest) (*imanage.AssignUserToLibraryResult, error)
 	GetLibraryRoles(ctx context.Context, req imanage.GetLibraryRolesRequest) ([]imanage.IDDescription, error)
@@ -142,6 +143,10 @@ type Spec struct {
 	// RefFields are the answer fields a later job may reference as
 	// ${name.FIELD} (the keys of Result.Refs); empty: nothing to reference.
 	RefFields []string
+	// Dynamic are the members of the request whose shape the service gives
+	// through a schema operation (see dynamic.go); a run holds every row to
+	// them before the first write.
+	Dynamic []*Dynamic
 
 	ix *specIndex // built by Register (see validate.go)
 }

@@ -18,6 +18,7 @@ func init() {
 		RefFields:   []string{"id"},
 		CheckFields: []string{"lookup_field_id", "parent_alias", "alias_description", "enabled", "hipaa"},
 		Check:       checkUpdateCustomField,
+		Dynamic:     []*Dynamic{aliasInfoMember("update-custom-field", true)},
 		Call: func(ctx context.Context, c Client, v Values, _ Secrets) (Result, error) {
 			req := lookupAliasRequest(v)
 			if err := c.UpdateCustomField(ctx, req); err != nil {

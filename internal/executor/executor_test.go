@@ -2,6 +2,7 @@ package executor
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -532,3 +533,20 @@ func TestFatalSignInLossEndsRun(t *testing.T) {
 		}
 	}
 }
+
+// The fake has no schema operations, as a tenant that predates them: a run
+// falls back to the contract's shapes.
+func (f *fakeClient) GetCreateLookupAliasSchema(context.Context, string) (json.RawMessage, error) {
+	return nil, errNoSchemaOp
+}
+func (f *fakeClient) GetUpdateCustomFieldSchema(context.Context, string) (json.RawMessage, error) {
+	return nil, errNoSchemaOp
+}
+func (f *fakeClient) GetCreateUserPasswordSchema(context.Context, string) (json.RawMessage, error) {
+	return nil, errNoSchemaOp
+}
+func (f *fakeClient) GetAddFolderPropertiesSchema(context.Context, string) (json.RawMessage, error) {
+	return nil, errNoSchemaOp
+}
+
+var errNoSchemaOp = &imanage.Error{Op: "schema", Delivery: imanage.Answered, StatusCode: 404, Code: "NOT_FOUND"}

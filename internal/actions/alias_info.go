@@ -1,0 +1,63 @@
+package actions
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/firmtools/bulk/internal/imanage"
+)
+
+// aliasInfoFields map aliasInfo's properties to the alias actions' columns.
+var aliasInfoFields = map[string]string{
+	"id": "alias", "description": "alias_description", "enabled": "enabled", "hipaa": "hipaa", "parent": "parent_alias",
+}
+
+// aliasInfoMember is aliasInfo of createCustomOrPropertyLookup (update
+// false) or updateCustomField (update true), whose shape the service gives
+// per lookup field.
+func aliasInfoMember(action string, update bool) *Dynamic {
+	d := &Dynamic{
+		Member: "aliasInfo",
+		Op:     imanage.OpGetCreateLookupAliasSchema,
+		Arg:    func(v Values) string { return v["lookup_field_id"] },
+		What:   func(field string) string { return field + " aliases" },
+		Fields: aliasInfoFields,
+		Build:  func(v Values, _ Secrets) any { return lookupAliasRequest(v).AliasInfo },
+		Read: func(ctx context.Context, r SchemaReader, field string) (json.RawMessage, error) {
+			return r.GetCreateLookupAliasSchema(ctx, field)
+		},
+	}
+	if update {
+		d.Op = imanage.OpGetUpdateCustomFieldSchema
+		d.What = func(field string) string { return field + " alias updates" }
+		d.Read = func(ctx context.Context, r SchemaReader, field string) (json.RawMessage, error) {
+			return r.GetUpdateCustomFieldSchema(ctx, field)
+		}
+	}
+	// The contract's shape: id, description, enabled, hipaa, and parent for
+	// the two child fields, where it is required; an update changes at
+	// least one of description, enabled, hipaa.
+	d.Contract = func(field string) map[string]any {
+		props := map[string]string{}
+		required := []string{"id"}
+		for p, f := range aliasInfoFields {
+			props[p] = f
+		}
+		if _, child := lookupParent[field]; child {
+			required = append(required, "parent")
+		} else {
+			delete(props, "parent")
+		}
+		spec, _ := Lookup(action)
+		m := contractSchema(spec, props, required...)
+		if update {
+			m["anyOf"] = []any{
+				map[string]any{"required": []string{"description"}},
+				map[string]any{"required": []string{"enabled"}},
+				map[string]any{"required": []string{"hipaa"}},
+			}
+		}
+		return m
+	}
+	return d
+}

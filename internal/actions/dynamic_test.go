@@ -127,7 +127,7 @@ func TestDynamicCheckNamesColumnAndProperty(t *testing.T) {
 		{"a value too long", `{"properties":{"description":{"type":"string","maxLength":5}}}`,
 			[]FieldError{{Field: "alias_description", Message: "the service's schema for custom1 aliases refuses it as description: must be at most 5 characters"}}},
 		{"a type the column does not have", `{"$schema":"http://json-schema.org/draft-04/schema#","properties":{"hipaa":{"type":"string","enum":["Y","N"]}}}`,
-			[]FieldError{{Field: "hipaa", Message: "the service's schema for custom1 aliases refuses it as hipaa: must be string, not boolean"}}}},
+			[]FieldError{{Field: "hipaa", Message: "the service's schema for custom1 aliases refuses it as hipaa: must be string, not boolean"}}},
 		{"fits", `{"type":"object","properties":{"id":{"type":"string","maxLength":32},"description":{},"hipaa":{"type":"boolean"},"enabled":{}},"required":["id"]}`, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -298,6 +298,7 @@ func runRun(ctx context.Context, o *runOptions) error {
 		Grace:       o.grace,
 		Preset:      presets,
 		Counters:    counters,
+		OnSchemas:   schemaNotes(ios, summary),
 		OnStart:     func(j *manifest.Job) error { return journal.Start(keys[j.Index], j) },
 		OnEnd: func(oc executor.Outcome) {
 			if !oc.CarriedOver {
@@ -335,9 +336,17 @@ func runRun(ctx context.Context, o *runOptions) error {
 	} else if !o.Quiet {
 		summary.WriteText(ios.ErrOut)
 	}
+	return runExit(runErr, resultErr, summary)
+}
+
+// runExit chooses the run's exit code and error.
+func runExit(runErr, resultErr error, summary *report.Summary) error {
+	var schemaErr *executor.SchemaError
 	switch {
 	case errors.Is(runErr, executor.ErrInterrupted):
 		return withExit(ExitInterrupted, errors.New("interrupted: every row has its result; run again with --resume to finish"))
+	case errors.As(runErr, &schemaErr):
+		return withExit(ExitInvalid, runErr)
 	case errors.Is(runErr, imanage.ErrAuthLost) && summary.Total.OK == summary.CarriedOver:
 		// A ready token refused at the first call: nothing was done.
 		return withExit(ExitUnreachable, runErr)
@@ -351,6 +360,19 @@ func runRun(ctx context.Context, o *runOptions) error {
 		return withExit(ExitJobsFailed, errSilent)
 	}
 	return nil
+}
+
+// schemaNotes records what the run read of the service's schemas in the
+// summary, and says once, at once, where the service has no schema
+// operation and the contract's shape stands in.
+func schemaNotes(ios *IOStreams, summary *report.Summary) func(*actions.Schemas) {
+	return func(ss *actions.Schemas) {
+		summary.SchemaReads = ss.Reads
+		summary.SchemaFallbacks = ss.Fallbacks
+		for _, op := range ss.Fallbacks {
+			fmt.Fprintf(ios.ErrOut, "bulk: the service has no %s (404): its member follows the contract's shape (docs/contract.md)\n", op)
+		}
+	}
 }
 
 // resultRow turns an outcome into its result CSV row.

@@ -140,7 +140,7 @@ func TestValidateSecretNeverInMessages(t *testing.T) {
 func TestValidateLookupAliases(t *testing.T) {
 	base := map[string]string{"library_id": "ACTIVE_US", "lookup_field_id": "custom1", "alias": "1004"}
 	runValidateCases(t, "create-lookup-alias", base, []validateCase{
-		{name: "defaults", values: map[string]string{"enabled": "true", "hipaa": "false", "lookup_field_id": "custom1"}},
+		{name: "no defaults sent", values: map[string]string{"enabled": "", "hipaa": "", "lookup_field_id": "custom1"}},
 		{name: "field case", raw: map[string]string{"lookup_field_id": "CUSTOM29"}, values: map[string]string{"lookup_field_id": "custom29"}},
 		{name: "not a lookup field", raw: map[string]string{"lookup_field_id": "custom13"},
 			want: []string{`lookup_field_id: must be one of custom1, custom2, custom3, custom4, custom5, custom6, custom7, custom8, custom9, custom10, custom11, custom12, custom29, custom30, not "custom13"`}},
@@ -330,7 +330,7 @@ func TestCall(t *testing.T) {
 			}},
 		{action: "create-lookup-alias",
 			raw:      map[string]string{"library_id": "ACTIVE_US", "lookup_field_id": "custom2", "alias": "1001-0003", "parent_alias": "1001", "alias_description": "Widgets"},
-			wantJSON: `{"libraryId":"ACTIVE_US","lookupFieldId":"custom2","aliasInfo":{"id":"1001-0003","description":"Widgets","enabled":true,"hipaa":false,"parent":"1001"}}`,
+			wantJSON: `{"libraryId":"ACTIVE_US","lookupFieldId":"custom2","aliasInfo":{"id":"1001-0003","description":"Widgets","parent":"1001"}}`,
 			check: func(t *testing.T, r Result) {
 				if r.ObjectID != "1001-0003" {
 					t.Fatalf("result %+v", r)

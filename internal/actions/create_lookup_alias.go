@@ -9,8 +9,11 @@ import (
 
 // lookupAliasFields are the flattened columns of createCustomOrPropertyLookup
 // and updateCustomField: aliasInfo becomes alias, alias_description,
-// enabled, hipaa and parent_alias. def holds the defaults of enabled and
-// hipaa (the update has none: an empty cell there means "leave as is").
+// enabled, hipaa and parent_alias. Neither alias action gives enabled or
+// hipaa a default: an empty cell leaves the property out, so the service
+// applies its own (a new alias is enabled, not HIPAA; an update leaves it
+// as is), and a tenant whose schema does not name the property is not sent
+// it.
 func lookupAliasFields(enabledDefault, hipaaDefault string) []Field {
 	parent := aliasField("parent_alias", false, "parent", "parentAlias", "aliasInfo.parent")
 	parent.Rule = "be 1 to 32 characters: an alias of custom1 (for custom2) or custom29 (for custom30); only for those two"
@@ -33,7 +36,7 @@ func init() {
 		Name:        "create-lookup-alias",
 		Operation:   imanage.OpCreateLookupAlias,
 		Summary:     "Create an alias (a value) of a custom or property lookup field",
-		Fields:      lookupAliasFields("true", "false"),
+		Fields:      lookupAliasFields("", ""),
 		Repeat:      RepeatRecognizeDuplicate,
 		KeyFields:   []string{"library_id", "lookup_field_id", "parent_alias", "alias"},
 		RefFields:   []string{"id"},

@@ -99,6 +99,9 @@ type Options struct {
 	// OnEnd is called exactly once per job, whatever happens; calls are
 	// serialised, so it needs no lock of its own.
 	OnEnd func(Outcome)
+	// OnSchemas, if set, is told what the run read of the service's
+	// schemas, before the first job starts.
+	OnSchemas func(*actions.Schemas)
 }
 
 // Stopped explains why a run ended early. Run returns it wrapped.
@@ -197,6 +200,21 @@ func Run(ctx context.Context, jobs []*manifest.Job, opts Options) error {
 	}
 	units := plan(toRun, maybeDone)
 	opts.Counters.Pending.Add(int64(len(units)))
+	if err := r.readSchemas(toRun); err != nil {
+		reason := "not started: the service's schemas could not be read"
+		var se *SchemaError
+		if errors.As(err, &se) {
+			reason = "not started: rows do not fit the service's schemas, so nothing was sent"
+		}
+		for _, u := range units {
+			r.skipAll(u, reason)
+			opts.Counters.Pending.Add(-1)
+		}
+		if ctx.Err() != nil {
+			return ErrInterrupted
+		}
+		return err
+	}
 
 	// Workers are bounded by counting, not by a blocking errgroup.Go: the
 	// stop conditions (interruption, --max-failures, a lost sign-in) must be

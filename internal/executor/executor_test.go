@@ -27,6 +27,7 @@ type fakeClient struct {
 	onCall  func(op string)
 	tabSeq  int
 	blockOn chan struct{} // when set, AddTab waits on it
+	schemas map[string]string
 }
 
 func newFake() *fakeClient {
@@ -534,19 +535,28 @@ func TestFatalSignInLossEndsRun(t *testing.T) {
 	}
 }
 
-// The fake has no schema operations, as a tenant that predates them: a run
-// falls back to the contract's shapes.
-func (f *fakeClient) GetCreateLookupAliasSchema(context.Context, string) (json.RawMessage, error) {
-	return nil, errNoSchemaOp
+// Schema operations answer f.schemas[op]; an operation without one is
+// missing (404), as on a tenant that predates them.
+func (f *fakeClient) schema(op, arg string) (json.RawMessage, error) {
+	if err := f.next(op, arg); err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if raw, ok := f.schemas[op]; ok {
+		return json.RawMessage(raw), nil
+	}
+	return nil, &imanage.Error{Op: op, Delivery: imanage.Answered, StatusCode: 404, Code: "NOT_FOUND"}
 }
-func (f *fakeClient) GetUpdateCustomFieldSchema(context.Context, string) (json.RawMessage, error) {
-	return nil, errNoSchemaOp
+func (f *fakeClient) GetCreateLookupAliasSchema(_ context.Context, a string) (json.RawMessage, error) {
+	return f.schema(imanage.OpGetCreateLookupAliasSchema, a)
 }
-func (f *fakeClient) GetCreateUserPasswordSchema(context.Context, string) (json.RawMessage, error) {
-	return nil, errNoSchemaOp
+func (f *fakeClient) GetUpdateCustomFieldSchema(_ context.Context, a string) (json.RawMessage, error) {
+	return f.schema(imanage.OpGetUpdateCustomFieldSchema, a)
 }
-func (f *fakeClient) GetAddFolderPropertiesSchema(context.Context, string) (json.RawMessage, error) {
-	return nil, errNoSchemaOp
+func (f *fakeClient) GetCreateUserPasswordSchema(_ context.Context, a string) (json.RawMessage, error) {
+	return f.schema(imanage.OpGetCreateUserPasswordSchema, a)
 }
-
-var errNoSchemaOp = &imanage.Error{Op: "schema", Delivery: imanage.Answered, StatusCode: 404, Code: "NOT_FOUND"}
+func (f *fakeClient) GetAddFolderPropertiesSchema(_ context.Context, a string) (json.RawMessage, error) {
+	return f.schema(imanage.OpGetAddFolderPropertiesSchema, a)
+}

@@ -34,6 +34,11 @@ type Summary struct {
 	CarriedOver    int                      `json:"carried_over,omitempty"` // jobs taken from the journal as already ok
 	Interrupted    bool                     `json:"interrupted,omitempty"`
 	Stopped        string                   `json:"stopped,omitempty"` // why the run stopped early, if it did
+	// SchemaReads counts the schema operations read before the first write
+	// (they are among Calls); SchemaFallbacks name those the service does
+	// not have, whose members followed the contract's shape instead.
+	SchemaReads     int      `json:"schema_reads,omitempty"`
+	SchemaFallbacks []string `json:"schema_fallbacks,omitempty"`
 }
 
 // Count adds one job outcome.
@@ -89,6 +94,12 @@ func (s *Summary) WriteText(w io.Writer) {
 	tw.Flush()
 	fmt.Fprintf(w, "calls %d, throttled (429) %d, retries %d, elapsed %s, %.1f calls/min\n",
 		s.Calls, s.Throttled, s.Retries, s.Elapsed.Round(100*time.Millisecond), s.CallsPerMinute)
+	if s.SchemaReads > 0 {
+		fmt.Fprintf(w, "the service's schemas: %d read before the first write\n", s.SchemaReads)
+	}
+	for _, op := range s.SchemaFallbacks {
+		fmt.Fprintf(w, "the service has no %s: the contract's shape was used\n", op)
+	}
 	if s.CarriedOver > 0 {
 		fmt.Fprintf(w, "%d jobs carried over as ok from the journal\n", s.CarriedOver)
 	}

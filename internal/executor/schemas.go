@@ -1,0 +1,88 @@
+package executor
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/firmtools/bulk/internal/actions"
+	"github.com/firmtools/bulk/internal/manifest"
+)
+
+// SchemaError is the run's answer when rows do not fit the schemas the
+// service gave for their dynamic members (aliasInfo, create_password,
+// profileProperties): nothing was sent.
+type SchemaError struct {
+	Problems []manifest.Problem
+}
+
+func (e *SchemaError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d problem(s) against the service's schemas; nothing was written", len(e.Problems))
+	for _, p := range e.Problems {
+		b.WriteString("\n")
+		b.WriteString(p.String())
+	}
+	return b.String()
+}
+
+// readSchemas reads, once each, the schemas the jobs to run need (paced and
+// repeated like any safe call) and holds every job's dynamic members to
+// them. It runs before the first write: a job that does not fit stops the
+// run with a *SchemaError.
+func (r *runner) readSchemas(jobs []*manifest.Job) error {
+	var needs actions.SchemaNeeds
+	for _, j := range jobs {
+		needs.Add(j.Action, j.Values)
+	}
+	if len(needs.List()) == 0 {
+		return nil
+	}
+	ss := actions.NewSchemas()
+	defer func() {
+		if r.opts.OnSchemas != nil {
+			r.opts.OnSchemas(ss)
+		}
+	}()
+	for _, n := range needs.List() {
+		if err := r.loadSchema(ss, n); err != nil {
+			return err
+		}
+	}
+	var problems []manifest.Problem
+	for _, j := range jobs {
+		for _, fe := range ss.Check(j.Action, j.Values, j.Secrets) {
+			problems = append(problems, manifest.Problem{File: j.Source, Row: j.Row, Column: j.Columns[fe.Field], Field: fe.Field, Message: fe.Message})
+		}
+	}
+	if len(problems) > 0 {
+		manifest.SortProblems(problems)
+		return &SchemaError{Problems: problems}
+	}
+	return nil
+}
+
+// loadSchema reads one schema, repeating it while that is safe.
+func (r *runner) loadSchema(ss *actions.Schemas, n actions.SchemaNeed) error {
+	for attempt := 1; ; attempt++ {
+		err := ss.Load(r.callCtx, r.opts.Client, n)
+		if err == nil {
+			return nil
+		}
+		if classify(err, actions.RepeatSafe) != retry || attempt >= r.opts.MaxAttempts || r.ctx.Err() != nil {
+			return attemptsErr(attempt, err)
+		}
+		r.opts.Counters.Retries.Add(1)
+		if e, ok := asThrottled(err); ok {
+			r.opts.Counters.Throttled.Add(1)
+			wait := e.RetryAfter
+			if !e.HasRetryAfter {
+				wait = r.opts.Backoff.Delay(attempt, r.opts.Rand())
+			}
+			r.opts.Pacer.Hold(wait)
+			continue
+		}
+		if err := r.opts.Clock.Sleep(r.ctx, r.opts.Backoff.Delay(attempt, r.opts.Rand())); err != nil {
+			return attemptsErr(attempt, err)
+		}
+	}
+}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/firmtools/bulk/internal/actions"
 	"github.com/firmtools/bulk/internal/executor"
 	"github.com/firmtools/bulk/internal/manifest"
 )
@@ -100,6 +101,7 @@ type validateReport struct {
 type planJSON struct {
 	Calls           map[string]int `json:"calls"`
 	TotalCalls      int            `json:"total_calls"`
+	SchemaReads     int            `json:"schema_reads"`
 	RateLimit       string         `json:"rate_limit"`
 	DurationSeconds float64        `json:"duration_seconds"`
 }
@@ -150,7 +152,7 @@ func runValidate(ctx context.Context, o *validateOptions) error {
 		p := manifest.Plan(m, limit.N, limit.Window)
 		plan = &p
 		rep.Jobs, rep.PerAction = p.Jobs, p.PerAction
-		rep.Plan = &planJSON{Calls: p.Calls, TotalCalls: p.TotalCalls, RateLimit: limit.String(), DurationSeconds: p.Duration.Seconds()}
+		rep.Plan = &planJSON{Calls: p.Calls, TotalCalls: p.TotalCalls, SchemaReads: p.SchemaReads, RateLimit: limit.String(), DurationSeconds: p.Duration.Seconds()}
 	}
 	manifest.SortProblems(rep.Problems)
 	for _, p := range rep.Problems {
@@ -212,6 +214,9 @@ func writeValidateText(w io.Writer, rep validateReport, plan *manifest.PlanSumma
 	}
 	if rep.Remote != nil {
 		fmt.Fprintf(&b, "remote checks: %s to the service\n", countOf(rep.Remote.Calls, "lookup", "lookups"))
+		for _, op := range rep.Remote.SchemaFallbacks {
+			fmt.Fprintf(&b, "the service has no %s: %s was checked against the contract's shape\n", op, actions.MemberOf(op))
+		}
 	}
 	if plan != nil {
 		b.WriteString(plan.String())

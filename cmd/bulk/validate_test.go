@@ -204,6 +204,24 @@ func (f *remoteFake) GetMyMattersCategories(context.Context, string) ([]imanage.
 	return nil, nil
 }
 
+// Like a tenant that predates the schema operations.
+func (f *remoteFake) noSchema() (json.RawMessage, error) {
+	f.calls++
+	return nil, &imanage.Error{Op: "schema", Delivery: imanage.Answered, StatusCode: 404, Code: "NOT_FOUND"}
+}
+func (f *remoteFake) GetCreateLookupAliasSchema(context.Context, string) (json.RawMessage, error) {
+	return f.noSchema()
+}
+func (f *remoteFake) GetUpdateCustomFieldSchema(context.Context, string) (json.RawMessage, error) {
+	return f.noSchema()
+}
+func (f *remoteFake) GetCreateUserPasswordSchema(context.Context, string) (json.RawMessage, error) {
+	return f.noSchema()
+}
+func (f *remoteFake) GetAddFolderPropertiesSchema(context.Context, string) (json.RawMessage, error) {
+	return f.noSchema()
+}
+
 func TestValidateRemote(t *testing.T) {
 	fake := &remoteFake{}
 	released := false
@@ -216,22 +234,25 @@ func TestValidateRemote(t *testing.T) {
 	r := runCLI(t, "validate", p, "--action", "create-user", "--remote", "--rate-limit", "2/1s")
 	want := p + ":4:preferred_library: preferred_library: the service has no library \"ACTIVE_UK\"; did you mean \"ACTIVE_US\"?\n" +
 		"invalid: 1 error in 3 jobs (create-user 3)\n" +
-		"remote checks: 2 lookups to the service\n" +
+		"remote checks: 3 lookups to the service\n" +
+		"the service has no getCreateUserPasswordSchema: create_password was checked against the contract's shape\n" +
 		"plan:\n" +
 		"  create-user                    3 jobs   3 calls\n" +
-		"  total                          3 jobs   3 calls\n" +
-		"at 2 calls per 1s: about 1s\n"
+		"  the service's schemas                    1 call\n" +
+		"  total                          3 jobs   4 calls\n" +
+		"at 2 calls per 1s: about 1.5s\n"
 	if r.code != 2 || r.out != want {
 		t.Fatalf("exit %d\n%s\nwant:\n%s\nstderr %q", r.code, r.out, want, r.errOut)
 	}
-	if fake.calls != 2 || !released {
+	if fake.calls != 3 || !released {
 		t.Fatalf("calls %d, released %v", fake.calls, released)
 	}
 	r = runCLI(t, "validate", p, "--action", "create-user", "--remote", "--rate-limit", "100/1m", "--format", "json")
 	var rep struct {
-		Remote map[string]int `json:"remote"`
+		Remote map[string]any `json:"remote"`
 		Plan   struct {
 			TotalCalls      int     `json:"total_calls"`
+			SchemaReads     int     `json:"schema_reads"`
 			RateLimit       string  `json:"rate_limit"`
 			DurationSeconds float64 `json:"duration_seconds"`
 		} `json:"plan"`
@@ -239,7 +260,7 @@ func TestValidateRemote(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.out), &rep); err != nil {
 		t.Fatal(err)
 	}
-	if rep.Remote["calls"] != 2 || rep.Plan.TotalCalls != 3 || rep.Plan.RateLimit != "100/60s" || rep.Plan.DurationSeconds != (1200*time.Millisecond).Seconds() {
+	if rep.Remote["calls"] != 3.0 || rep.Remote["schemas"] != 1.0 || rep.Plan.TotalCalls != 4 || rep.Plan.SchemaReads != 1 || rep.Plan.RateLimit != "100/60s" || rep.Plan.DurationSeconds != (1800*time.Millisecond).Seconds() {
 		t.Fatalf("report %+v", rep)
 	}
 }

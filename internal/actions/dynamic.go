@@ -181,6 +181,18 @@ func (d *Dynamic) check(sch *schema.Schema, arg string, v Values, sec Secrets) [
 	return errs
 }
 
+// MemberOf names the request member a schema operation describes.
+func MemberOf(op string) string {
+	for _, s := range registry {
+		for _, d := range s.Dynamic {
+			if d.Op == op {
+				return d.Member
+			}
+		}
+	}
+	return "its member"
+}
+
 func contains(list []string, s string) bool {
 	for _, x := range list {
 		if x == s {

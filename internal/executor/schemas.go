@@ -48,13 +48,7 @@ func (r *runner) readSchemas(jobs []*manifest.Job) error {
 			return err
 		}
 	}
-	var problems []manifest.Problem
-	for _, j := range jobs {
-		for _, fe := range ss.Check(j.Action, j.Values, j.Secrets) {
-			problems = append(problems, manifest.Problem{File: j.Source, Row: j.Row, Column: j.Columns[fe.Field], Field: fe.Field, Message: fe.Message})
-		}
-	}
-	if len(problems) > 0 {
+	if problems := manifest.SchemaProblems(ss, jobs); len(problems) > 0 {
 		manifest.SortProblems(problems)
 		return &SchemaError{Problems: problems}
 	}

@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/firmtools/bulk/internal/actions"
 )
 
 // PlanSummary is what a run of the manifest would cost.
@@ -13,8 +15,11 @@ type PlanSummary struct {
 	PerAction  map[string]int `json:"per_action"` // jobs per action
 	Calls      map[string]int `json:"calls"`      // service calls per action
 	TotalCalls int            `json:"total_calls"`
-	Limit      int            `json:"limit"`  // calls admitted per Window
-	Window     time.Duration  `json:"window"` // e.g. one minute
+	// SchemaReads are the service's schemas the run reads, once each,
+	// before its first write (see actions.Dynamic); in TotalCalls.
+	SchemaReads int           `json:"schema_reads"`
+	Limit       int           `json:"limit"`  // calls admitted per Window
+	Window      time.Duration `json:"window"` // e.g. one minute
 	// Duration is the time the calls take at an even pace of Limit per
 	// Window, the first one at once; the service's answers add to it.
 	Duration time.Duration `json:"duration"`
@@ -41,6 +46,12 @@ func Plan(m *Manifest, limit int, window time.Duration) PlanSummary {
 		p.Calls[name]++
 		p.TotalCalls++
 	}
+	var needs actions.SchemaNeeds
+	for _, j := range m.Jobs {
+		needs.Add(j.Action, j.Values)
+	}
+	p.SchemaReads = len(needs.List())
+	p.TotalCalls += p.SchemaReads
 	if limit > 0 && p.TotalCalls > 1 {
 		p.Duration = time.Duration(int64(p.TotalCalls-1) * int64(window) / int64(limit))
 	}
@@ -58,6 +69,9 @@ func (p PlanSummary) String() string {
 	fmt.Fprintf(&b, "plan:\n")
 	for _, n := range names {
 		fmt.Fprintf(&b, "  %-27s %9s %9s\n", n, plural(p.PerAction[n], "job", "jobs"), plural(p.Calls[n], "call", "calls"))
+	}
+	if p.SchemaReads > 0 {
+		fmt.Fprintf(&b, "  %-27s %9s %9s\n", "the service's schemas", "", plural(p.SchemaReads, "call", "calls"))
 	}
 	fmt.Fprintf(&b, "  %-27s %9s %9s\n", "total", plural(p.Jobs, "job", "jobs"), plural(p.TotalCalls, "call", "calls"))
 	if p.Limit > 0 {

@@ -13,6 +13,7 @@ import (
 // Remote is the read-only part of the service client that `bulk validate
 // --remote` needs; *imanage.Client satisfies it.
 type Remote interface {
+	actions.SchemaReader
 	GetLibraries(ctx context.Context, showAll, hidePreferred bool) ([]imanage.Library, error)
 	GetLibraryRoles(ctx context.Context, req imanage.GetLibraryRolesRequest) ([]imanage.IDDescription, error)
 	GetLookupAliases(ctx context.Context, req imanage.GetLookupAliasesRequest) ([]imanage.IDDescription, error)
@@ -26,6 +27,11 @@ type RemoteStats struct {
 	Roles      int `json:"roles"`
 	Aliases    int `json:"aliases"`
 	Categories int `json:"categories"`
+	// Schemas counts the service's schemas read (see actions.Dynamic);
+	// SchemaFallbacks name the schema operations the service does not
+	// have, whose members were checked against the contract's shape.
+	Schemas         int      `json:"schemas"`
+	SchemaFallbacks []string `json:"schema_fallbacks,omitempty"`
 }
 
 // CheckRemote asks the service whether what the jobs name exists: the
@@ -55,6 +61,9 @@ func CheckRemote(ctx context.Context, m *Manifest, r Remote) ([]Problem, RemoteS
 		if err := c.job(j); err != nil {
 			return nil, c.stats, err
 		}
+	}
+	if err := c.checkSchemas(m.Jobs); err != nil {
+		return nil, c.stats, err
 	}
 	SortProblems(c.problems)
 	return c.problems, c.stats, nil
@@ -357,4 +366,37 @@ func (c *remoteChecker) checkCategory(j *Job) error {
 		c.problem(j, "category_id", fmt.Sprintf("%q is not a My Matters category of %s; theirs are %s", cat, user, strings.Join(ids, ", ")), Error)
 	}
 	return nil
+}
+
+// checkSchemas reads, once each, the schemas the jobs' dynamic members need
+// and holds every job to them, as a run does before its first write.
+func (c *remoteChecker) checkSchemas(jobs []*Job) error {
+	var needs actions.SchemaNeeds
+	for _, j := range jobs {
+		needs.Add(j.Action, j.Values)
+	}
+	ss := actions.NewSchemas()
+	defer func() {
+		c.stats.Calls += ss.Reads
+		c.stats.Schemas, c.stats.SchemaFallbacks = ss.Reads, ss.Fallbacks
+	}()
+	for _, n := range needs.List() {
+		if err := ss.Load(c.ctx, c.r, n); err != nil {
+			return err
+		}
+	}
+	c.problems = append(c.problems, SchemaProblems(ss, jobs)...)
+	return nil
+}
+
+// SchemaProblems holds each job's dynamic members to the schemas read: a
+// problem names the job's file, row, column and the schema's property.
+func SchemaProblems(ss *actions.Schemas, jobs []*Job) []Problem {
+	var out []Problem
+	for _, j := range jobs {
+		for _, fe := range ss.Check(j.Action, j.Values, j.Secrets) {
+			out = append(out, Problem{File: j.Source, Row: j.Row, Column: j.Columns[fe.Field], Field: fe.Field, Message: fe.Message, Severity: Error})
+		}
+	}
+	return out
 }

@@ -2,8 +2,10 @@ package manifest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -74,6 +76,27 @@ func (f *fakeRemote) GetMyMattersCategories(_ context.Context, userID string) ([
 	return []imanage.MyMattersCategory{{ID: "ACTIVE_US!9001", Name: "My Matters"}, {ID: "ACTIVE_US!9002", Name: "My Favorites"}}, nil
 }
 
+// The fake has no schema operations (a tenant that predates them): the
+// checks fall back to the contract's shapes, and say so.
+func (f *fakeRemote) noSchema(op, arg string) (json.RawMessage, error) {
+	if err := f.count(op + " " + arg); err != nil {
+		return nil, err
+	}
+	return nil, &imanage.Error{Op: op, Delivery: imanage.Answered, StatusCode: 404, Code: "NOT_FOUND"}
+}
+func (f *fakeRemote) GetCreateLookupAliasSchema(_ context.Context, a string) (json.RawMessage, error) {
+	return f.noSchema(imanage.OpGetCreateLookupAliasSchema, a)
+}
+func (f *fakeRemote) GetUpdateCustomFieldSchema(_ context.Context, a string) (json.RawMessage, error) {
+	return f.noSchema(imanage.OpGetUpdateCustomFieldSchema, a)
+}
+func (f *fakeRemote) GetCreateUserPasswordSchema(_ context.Context, a string) (json.RawMessage, error) {
+	return f.noSchema(imanage.OpGetCreateUserPasswordSchema, a)
+}
+func (f *fakeRemote) GetAddFolderPropertiesSchema(_ context.Context, a string) (json.RawMessage, error) {
+	return f.noSchema(imanage.OpGetAddFolderPropertiesSchema, a)
+}
+
 const remoteManifest = `version: 1
 jobs:
   - {action: create-user, id: NEWBIE, full_name: New Bie, email: n@firm.com, preferred_library: ACTIVE_US, role: ATTORNEY}
@@ -141,8 +164,13 @@ remote.yaml:22:user_id: user_id: the service has no user "GHOST"
 			t.Errorf("%s asked %d times", q, n)
 		}
 	}
-	wantStats := RemoteStats{Calls: len(r.calls), Libraries: 1, Roles: 5, Aliases: 5, Categories: 2}
-	if stats != wantStats {
+	// Schemas: create_password for "Send an email"; aliasInfo to create
+	// custom1 and custom2 aliases and to update custom3 and custom1;
+	// profileProperties with "No". The fake has none of the operations.
+	wantStats := RemoteStats{Calls: len(r.calls), Libraries: 1, Roles: 5, Aliases: 5, Categories: 2, Schemas: 6,
+		SchemaFallbacks: []string{imanage.OpGetCreateUserPasswordSchema, imanage.OpGetCreateLookupAliasSchema,
+			imanage.OpGetUpdateCustomFieldSchema, imanage.OpGetAddFolderPropertiesSchema}}
+	if !reflect.DeepEqual(stats, wantStats) {
 		t.Errorf("stats %+v, want %+v; calls %v", stats, wantStats, r.calls)
 	}
 	if r.calls["libraries true false"] != 1 || r.calls["categories NEWBIE"] != 0 {

@@ -187,3 +187,31 @@ func TestCheckRemoteFails(t *testing.T) {
 		t.Fatalf("error %v", err)
 	}
 }
+
+// strictRemote's schema for aliases names no hipaa.
+type strictRemote struct{ fakeRemote }
+
+func (f *strictRemote) GetCreateLookupAliasSchema(_ context.Context, a string) (json.RawMessage, error) {
+	_ = f.count("alias schema " + a)
+	return json.RawMessage(`{"type":"object","properties":{"id":{"type":"string","maxLength":4},"description":{"type":"string"}},"additionalProperties":false}`), nil
+}
+
+func TestCheckRemoteHoldsRowsToTheServicesSchemas(t *testing.T) {
+	path := writeFile(t, t.TempDir(), "aliases.csv", []byte("library_id,lookup_field_id,alias,HIPAA\nACTIVE_US,custom3,BOS,yes\nACTIVE_US,custom3,CHICAGO,\n"))
+	m := load(t, Options{Action: "create-lookup-alias"}, path)
+	r := &strictRemote{}
+	ps, stats, err := CheckRemote(context.Background(), m, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.ReplaceAll(problemLines(ps), path, "aliases.csv")
+	want := `aliases.csv:2:HIPAA: hipaa: the service's schema for custom3 aliases has no property hipaa
+aliases.csv:3:alias: alias: the service's schema for custom3 aliases refuses it as id: must be at most 4 characters
+`
+	if got != want {
+		t.Fatalf("problems:\n%s\nwant:\n%s", got, want)
+	}
+	if stats.Schemas != 1 || r.calls["alias schema custom3"] != 1 || len(stats.SchemaFallbacks) != 0 {
+		t.Errorf("stats %+v, calls %v", stats, r.calls)
+	}
+}

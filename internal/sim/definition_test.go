@@ -1,0 +1,167 @@
+package sim
+
+import (
+	"encoding/json"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/firmtools/bulk/internal/definition"
+	"github.com/firmtools/bulk/internal/schema"
+)
+
+// definitionCalls are successful calls of every operation, in an order in
+// which each finds what it needs (the user created first is assigned, ...),
+// varied where the answer's shape varies.
+var definitionCalls = []struct {
+	op    string
+	body  any
+	query url.Values
+}{
+	{op: "createUser", body: validCreateUser},
+	{op: "createUser", body: validCreateUser},
+	{op: "createUser", body: validCreateUserWithPassword},
+	{op: "createUser", body: validCreateUser.with("id", "EXTJOE").with("is_external", true).with("role", "EXTERNAL_CLIENT")},
+	{op: "assignUserToLibrary", body: validAssign},
+	{op: "assignUserToLibrary", body: validAssign.with("user_id", "DSCULLY").with("is_preferred_library", true)},
+	{op: "getLibraryRoles", query: url.Values{"libraryId": {"ACTIVE_US"}}},
+	{op: "getLibraryRoles", query: url.Values{"libraryId": {"ACTIVE_US"}, "user_id": {"EXTJOE"}}},
+	{op: "getLookupAliases", query: url.Values{"libraryId": {"ACTIVE_US"}, "lookupFieldId": {"custom1"}}},
+	{op: "getLookupAliases", query: url.Values{"libraryId": {"ACTIVE_US"}, "lookupFieldId": {"custom2"}, "parentAlias": {"1001"}}},
+	{op: "getLookupAliases", query: url.Values{"libraryId": {"ACTIVE_US"}, "lookupFieldId": {"custom30"}, "getParentAliases": {"true"}}},
+	{op: "createCustomOrPropertyLookup", body: validAlias},
+	{op: "createCustomOrPropertyLookup", body: validChild},
+	{op: "updateCustomField", body: validUpdate},
+	{op: "addTab", body: validTab},
+	{op: "addTab", body: validTab.with("owner", "ASMITH").with("description", "bills").with("default_security", "private")},
+	{op: "addTab", body: validTab.with("owner", "NOBODY")},
+	{op: "addFolder", body: validFolder},
+	{op: "addFolder", body: validProfileFolder.with("class", "DOC").with("subclass", "PLEAD").with("email", "pleadings").
+		with("owner", "ASMITH").with("description", "d").with("is_external_as_normal", true).with("default_security", "public")},
+	{op: "addFolder", body: validFolder.with("parentId", "ACTIVE_US!1000").with("parentType", "Workspace").with("owner", "NOBODY")},
+	{op: "addShortcutsToMyMattersAdmin", body: validShortcuts},
+	{op: "addShortcutsToMyMattersAdmin", body: validShortcuts},
+	{op: "getMyMattersCategories", query: url.Values{"user_id": {"ASMITH"}}},
+	{op: "getMyMattersCategories", query: url.Values{"user_id": {"DSCULLY"}}},
+	{op: "getLibraries", query: url.Values{}},
+	{op: "getLibraries", query: url.Values{"showAllLibraries": {"true"}, "hidePreferredLibrary": {"true"}}},
+	{op: "getLookupFieldNames", query: url.Values{}},
+	{op: "getEmailOptions", query: url.Values{}},
+	{op: "getCreateCustomOrPropertyLookupSchema", query: url.Values{"lookupFieldId": {"custom2"}}},
+	{op: "getUpdateCustomFieldSchema", query: url.Values{"lookupFieldId": {"custom3"}}},
+	{op: "getCreateUserPasswordSchema", query: url.Values{"password_create_method": {"Create a password"}}},
+	{op: "getCreateUserPasswordSchema", query: url.Values{"password_create_method": {"Send an email"}}},
+	{op: "getAddFolderPropertiesSchema", query: url.Values{"inherit_profile_from_workspace": {"No"}}},
+	{op: "getAddFolderPropertiesSchema", query: url.Values{"inherit_profile_from_workspace": {"Yes"}}},
+}
+
+// TestAnswersFitTheDefinition holds every answer of the simulator to the
+// definition's response schema of its operation. When an answer changes
+// shape, this says which field of which operation now departs.
+func TestAnswersFitTheDefinition(t *testing.T) {
+	h := newHarness(t, Options{RateLimit: 10000})
+	seen := map[string]bool{}
+	for _, c := range definitionCalls {
+		var a answer
+		if c.body != nil {
+			a = h.post(c.op, c.body)
+		} else {
+			a = h.get(c.op, c.query)
+		}
+		if a.status != http.StatusOK {
+			t.Fatalf("%s: status %d: %s", c.op, a.status, a.raw)
+		}
+		s, err := definition.Response(c.op)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var v any
+		if err := json.Unmarshal(a.raw, &v); err != nil {
+			t.Fatal(err)
+		}
+		for _, viol := range s.Validate(v) {
+			t.Errorf("%s answers %s\nwhich departs from the definition: %s %s (%s)", c.op, a.raw, viol.Property, viol.Message, viol.Keyword)
+		}
+		seen[c.op] = true
+	}
+	for _, op := range definition.Names() {
+		if !seen[op] {
+			t.Errorf("no call of %s is held to the definition", op)
+		}
+	}
+	for name := range operations {
+		if _, ok := definition.Op(name); !ok {
+			t.Errorf("the simulator serves %s, which the definition does not have", name)
+		}
+	}
+}
+
+// The simulator's own rules where the definition gives a pattern: it
+// refuses a value exactly when the pattern (and length) does, on many
+// generated values.
+func TestRulesFollowTheDefinitionsPatterns(t *testing.T) {
+	h := newHarness(t, Options{RateLimit: 1 << 30})
+	props, _ := definition.BodyProperties("addTab")
+	userProps, _ := definition.BodyProperties("createUser")
+	cases := []struct {
+		field string
+		prop  map[string]any
+		body  func(v string, i int) (string, obj)
+	}{
+		{"name", props["name"], func(v string, _ int) (string, obj) { return "addTab", validTab.with("name", v) }},
+		{"owner", props["owner"], func(v string, _ int) (string, obj) { return "addTab", validTab.with("owner", v) }},
+		{"email", userProps["email"], func(v string, i int) (string, obj) {
+			return "createUser", validCreateUser.with("id", "U"+strings.Repeat("X", i%50)+string(rune('A'+i%26))).with("email", v)
+		}},
+	}
+	r := rand.New(rand.NewPCG(7, 7))
+	for _, c := range cases {
+		pattern := c.prop["pattern"].(string)
+		maxLen, _ := c.prop["maxLength"].(float64)
+		fails := 0
+		for i := 0; i < 1500 && fails < 5; i++ {
+			v := genValue(r)
+			ok, err := schema.MatchPattern(pattern, v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if maxLen > 0 && len([]rune(v)) > int(maxLen) {
+				ok = false
+			}
+			op, body := c.body(v, i)
+			a := h.post(op, body)
+			refused := false
+			if a.err != nil {
+				for _, m := range a.err.Messages {
+					refused = refused || m.Field == c.field
+				}
+			}
+			if refused == ok {
+				t.Errorf("%s %+q: the definition accepts it: %v; the simulator refuses it: %v (%s)", c.field, v, ok, refused, a.raw)
+				fails++
+			}
+		}
+	}
+}
+
+// genValue makes values around the definition's patterns: the characters
+// that tell them apart, in short strings, often shaped like an address.
+func genValue(r *rand.Rand) string {
+	alphabet := []rune{'a', 'Z', '0', '.', '@', '-', '_', '+', '!', '\\', '/', '(', ')', '[', ']', '"', ' ', '\t', '\v', 0x01, 0x7F, 0x85,
+		0xA0, 0xE9, 0x2014, 0x2028, 0x3000, 0xD7FF, 0xE000, 0xF8FF, 0xF900, 0xFDD0, 0xFDF0, 0xFEFF, 0xFFEF, 0xFFF0, 0x1F600}
+	var b strings.Builder
+	n := 1 + r.IntN(8)
+	for i := 0; i < n; i++ {
+		b.WriteRune(alphabet[r.IntN(len(alphabet))])
+	}
+	switch r.IntN(3) {
+	case 0:
+		return b.String()
+	case 1:
+		return "ab" + b.String() + "@firm.co"
+	}
+	tld := []string{"c", "co", "com", "c.", ".c", ""}[r.IntN(6)]
+	return "jo" + "@" + "f" + b.String() + "." + tld
+}

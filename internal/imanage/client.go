@@ -1,5 +1,5 @@
 // Package imanage is the HTTP client of the iManage Work admin operations
-// described in ../shared/imanage-api.md: sign-in, the ten actions and the
+// described in docs/contract.md: sign-in, the ten actions and the
 // helper reads, with every failure returned as an *Error that says whether
 // the request reached the service.
 //

@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// Everything the contract (../shared/imanage-api.md) marks [chosen], and the
+// Everything the contract (docs/contract.md) marks [chosen], and the
 // other wire names the client depends on, live here so that a real tenant
 // that answers differently means editing one file.
 

@@ -10,7 +10,7 @@ import (
 )
 
 // Request and answer types of the ten admin actions and the helper reads.
-// Field names and JSON tags are the contract's (../shared/imanage-api.md);
+// Field names and JSON tags are the contract's (docs/contract.md);
 // choices the contract marks [chosen] are collected in contract.go.
 
 // CreateUserRequest is the body of POST /createUser.

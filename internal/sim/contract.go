@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// Everything the contract (../shared/imanage-api.md) leaves open and this
+// Everything the contract (docs/contract.md) leaves open and this
 // simulator had to choose is collected here, so a real tenant that answers
 // differently means one edit in one place.
 

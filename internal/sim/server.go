@@ -1,5 +1,5 @@
 // Package sim is an in-memory simulator of the iManage Work admin operations
-// described in ../shared/imanage-api.md, served as an http.Handler.
+// described in docs/contract.md, served as an http.Handler.
 //
 // It speaks only the wire contract and imports nothing from the client side,
 // so it catches the client's mistakes: it is strict about JSON shapes, field

@@ -19,6 +19,19 @@ create-user,,,,,Jo Smith,JSMITH,jo@firm.com,ACTIVE_US,ATTORNEY,,
 create-user,,,,,Al Jones,AJONES,al@firm.com,ACTIVE_US,ATTORNEY,Create a password,correct horse
 `
 
+// tenant serves a simulator behind a hook that may answer a request itself
+// (a tenant that differs from the simulator); it returns the environment
+// that signs in to it.
+func tenant(t *testing.T, inner *sim.Server, hook func(w http.ResponseWriter, r *http.Request) bool) map[string]string {
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !hook(w, r) {
+			inner.ServeHTTP(w, r)
+		}
+	}))
+	t.Cleanup(hs.Close)
+	return map[string]string{"IMANAGE_URL": hs.URL, "IMANAGE_USER": "admin", "IMANAGE_PASSWORD": "admin", "IMANAGE_CLIENT_ID": "bulk"}
+}
+
 // A run reads each schema its rows need once, before the first write,
 // counted among its calls, and sends the token in both headers.
 func TestRunReadsEachSchemaOnce(t *testing.T) {
@@ -51,18 +64,15 @@ func TestRunReadsEachSchemaOnce(t *testing.T) {
 // A tenant without the schema operations: the run says so once, in its
 // output and its summary, and the contract's shapes stand in.
 func TestRunFallsBackWhereTheServiceHasNoSchemas(t *testing.T) {
-	inner := sim.New(sim.Options{})
-	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasSuffix(r.URL.Path, "Schema") {
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusNotFound)
-			_, _ = w.Write([]byte(`{"error":{"code":"NOT_FOUND","code_message":"no such operation"}}`))
-			return
+	env := tenant(t, sim.New(sim.Options{}), func(w http.ResponseWriter, r *http.Request) bool {
+		if !strings.HasSuffix(r.URL.Path, "Schema") {
+			return false
 		}
-		inner.ServeHTTP(w, r)
-	}))
-	defer hs.Close()
-	env := map[string]string{"IMANAGE_URL": hs.URL, "IMANAGE_USER": "admin", "IMANAGE_PASSWORD": "admin", "IMANAGE_CLIENT_ID": "bulk"}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = w.Write([]byte(`{"error":{"code":"NOT_FOUND","code_message":"no such operation"}}`))
+		return true
+	})
 	dir := t.TempDir()
 	m := writeFile(t, dir, "m.csv", schemaManifest)
 	r := bulk(t, env, "run", m, "--out", filepath.Join(dir, "r.csv"), "--json")
@@ -85,16 +95,14 @@ func TestRunFallsBackWhereTheServiceHasNoSchemas(t *testing.T) {
 // the row and column named, and the exit code of an invalid manifest.
 func TestRunRefusesRowsTheSchemaRefuses(t *testing.T) {
 	inner := sim.New(sim.Options{})
-	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasSuffix(r.URL.Path, "/getCreateCustomOrPropertyLookupSchema") {
-			w.Header().Set("Content-Type", "application/json")
-			_, _ = w.Write([]byte(`{"data":{"type":"object","properties":{"id":{"type":"string","maxLength":8},"description":{"type":"string"}},"additionalProperties":false}}`))
-			return
+	env := tenant(t, inner, func(w http.ResponseWriter, r *http.Request) bool {
+		if !strings.HasSuffix(r.URL.Path, "/getCreateCustomOrPropertyLookupSchema") {
+			return false
 		}
-		inner.ServeHTTP(w, r)
-	}))
-	defer hs.Close()
-	env := map[string]string{"IMANAGE_URL": hs.URL, "IMANAGE_USER": "admin", "IMANAGE_PASSWORD": "admin", "IMANAGE_CLIENT_ID": "bulk"}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"data":{"type":"object","properties":{"id":{"type":"string","maxLength":8},"description":{"type":"string"}},"additionalProperties":false}}`))
+		return true
+	})
 	dir := t.TempDir()
 	m := writeFile(t, dir, "m.csv", schemaManifest)
 	r := bulk(t, env, "run", m, "--out", filepath.Join(dir, "r.csv"), "--quiet")

@@ -200,19 +200,7 @@ func Run(ctx context.Context, jobs []*manifest.Job, opts Options) error {
 	}
 	units := plan(toRun, maybeDone)
 	opts.Counters.Pending.Add(int64(len(units)))
-	if err := r.readSchemas(toRun); err != nil {
-		reason := "not started: the service's schemas could not be read"
-		var se *SchemaError
-		if errors.As(err, &se) {
-			reason = "not started: rows do not fit the service's schemas, so nothing was sent"
-		}
-		for _, u := range units {
-			r.skipAll(u, reason)
-			opts.Counters.Pending.Add(-1)
-		}
-		if ctx.Err() != nil {
-			return ErrInterrupted
-		}
+	if err := r.prepare(toRun, units); err != nil {
 		return err
 	}
 
@@ -490,26 +478,33 @@ func (r *runner) runUnit(u *unit) {
 			end(r.finalStatus(spec, maybe), fmt.Errorf("interrupted before attempt %d: %w", attempt+1, attemptsErr(attempt, err)))
 			return
 		}
-		r.opts.Counters.Retries.Add(1)
-		if e, ok := asThrottled(err); ok {
-			r.opts.Counters.Throttled.Add(1)
-			wait := e.RetryAfter
-			if !e.HasRetryAfter {
-				wait = r.opts.Backoff.Delay(attempt, r.opts.Rand())
-			}
-			// Every worker holds, not just this one: the connection is throttled.
-			r.opts.Pacer.Hold(wait)
-			continue
-		}
-		wait := r.opts.Backoff.Delay(attempt, r.opts.Rand())
-		if e, ok := asRetryAfter(err); ok && e > wait {
-			wait = e
-		}
-		if err := r.opts.Clock.Sleep(r.ctx, wait); err != nil {
+		if err := r.pause(attempt, err); err != nil {
 			end(r.finalStatus(spec, maybe), fmt.Errorf("interrupted before attempt %d: %w", attempt+1, attemptsErr(attempt, lastErr)))
 			return
 		}
 	}
+}
+
+// pause waits before repeating a call that failed with err: a 429 holds
+// every worker (the connection is throttled) for its Retry-After; anything
+// else waits out the backoff, or a longer Retry-After, on this worker
+// alone. The error is the interruption that cut the wait short.
+func (r *runner) pause(attempt int, err error) error {
+	r.opts.Counters.Retries.Add(1)
+	if e, ok := asThrottled(err); ok {
+		r.opts.Counters.Throttled.Add(1)
+		wait := e.RetryAfter
+		if !e.HasRetryAfter {
+			wait = r.opts.Backoff.Delay(attempt, r.opts.Rand())
+		}
+		r.opts.Pacer.Hold(wait)
+		return nil
+	}
+	wait := r.opts.Backoff.Delay(attempt, r.opts.Rand())
+	if e, ok := asRetryAfter(err); ok && e > wait {
+		wait = e
+	}
+	return r.opts.Clock.Sleep(r.ctx, wait)
 }
 
 // finalStatus is the status of a job whose last attempt failed: unknown

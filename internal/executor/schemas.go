@@ -1,6 +1,7 @@
 package executor
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -23,6 +24,28 @@ func (e *SchemaError) Error() string {
 		b.WriteString(p.String())
 	}
 	return b.String()
+}
+
+// prepare is what must hold before the first write: the schemas read and
+// every job fitting them. When not, every unit is skipped with the reason.
+func (r *runner) prepare(jobs []*manifest.Job, units []*unit) error {
+	err := r.readSchemas(jobs)
+	if err == nil {
+		return nil
+	}
+	reason := "not started: the service's schemas could not be read"
+	var se *SchemaError
+	if errors.As(err, &se) {
+		reason = "not started: rows do not fit the service's schemas, so nothing was sent"
+	}
+	for _, u := range units {
+		r.skipAll(u, reason)
+		r.opts.Counters.Pending.Add(-1)
+	}
+	if r.ctx.Err() != nil {
+		return ErrInterrupted
+	}
+	return err
 }
 
 // readSchemas reads, once each, the schemas the jobs to run need (paced and
@@ -65,18 +88,8 @@ func (r *runner) loadSchema(ss *actions.Schemas, n actions.SchemaNeed) error {
 		if classify(err, actions.RepeatSafe) != retry || attempt >= r.opts.MaxAttempts || r.ctx.Err() != nil {
 			return attemptsErr(attempt, err)
 		}
-		r.opts.Counters.Retries.Add(1)
-		if e, ok := asThrottled(err); ok {
-			r.opts.Counters.Throttled.Add(1)
-			wait := e.RetryAfter
-			if !e.HasRetryAfter {
-				wait = r.opts.Backoff.Delay(attempt, r.opts.Rand())
-			}
-			r.opts.Pacer.Hold(wait)
-			continue
-		}
-		if err := r.opts.Clock.Sleep(r.ctx, r.opts.Backoff.Delay(attempt, r.opts.Rand())); err != nil {
-			return attemptsErr(attempt, err)
+		if perr := r.pause(attempt, err); perr != nil {
+			return fmt.Errorf("interrupted before attempt %d: %w", attempt+1, attemptsErr(attempt, err))
 		}
 	}
 }

@@ -157,15 +157,47 @@ func isNull(raw json.RawMessage) bool {
 	return len(t) == 0 || string(t) == "null"
 }
 
+// decodeUser reads createUser's answer, whose fields the definition
+// declares all optional: a field not sent stays nil. Integers may come as
+// any JSON number with an integral value (3, 3.0, 3e0).
 func decodeUser(body []byte) (*User, error) {
-	var u User
-	if err := decodeData(body, &u); err != nil {
+	var raw struct {
+		User
+		UserNum      *json.Number `json:"user_num"`
+		UserNos      *json.Number `json:"user_nos"`
+		FailedLogins *json.Number `json:"failed_logins"`
+	}
+	if err := decodeData(body, &raw); err != nil {
 		return nil, err
 	}
-	if u.ID == "" {
-		return nil, errors.New("the created user has no id")
+	u := raw.User
+	for _, f := range []struct {
+		name string
+		n    *json.Number
+		dst  **int64
+	}{{"user_num", raw.UserNum, &u.UserNum}, {"user_nos", raw.UserNos, &u.UserNos}, {"failed_logins", raw.FailedLogins, &u.FailedLogins}} {
+		if f.n == nil {
+			continue
+		}
+		v, err := integral(*f.n)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", f.name, err)
+		}
+		*f.dst = &v
 	}
 	return &u, nil
+}
+
+// integral reads a JSON number that must hold a whole value.
+func integral(n json.Number) (int64, error) {
+	if v, err := n.Int64(); err == nil {
+		return v, nil
+	}
+	f, err := n.Float64()
+	if err != nil || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
+		return 0, fmt.Errorf("%s is not a whole number", n)
+	}
+	return int64(f), nil
 }
 
 func decodeAssignResult(body []byte) (*AssignUserToLibraryResult, error) {
@@ -202,6 +234,10 @@ func decodeList[T any](body []byte, id func(T) string) ([]T, error) {
 
 func decodeIDDescriptions(body []byte) ([]IDDescription, error) {
 	return decodeList(body, func(x IDDescription) string { return x.ID })
+}
+
+func decodeLookupAliases(body []byte) ([]LookupAlias, error) {
+	return decodeList(body, func(x LookupAlias) string { return x.ID })
 }
 
 func decodeCategories(body []byte) ([]MyMattersCategory, error) {
@@ -293,8 +329,10 @@ func decodeAnswer(op string, body []byte) (any, error) {
 		return decodeUser(body)
 	case OpAssignUserToLibrary:
 		return decodeAssignResult(body)
-	case OpGetLibraryRoles, OpGetLookupAliases:
+	case OpGetLibraryRoles:
 		return decodeIDDescriptions(body)
+	case OpGetLookupAliases:
+		return decodeLookupAliases(body)
 	case OpCreateLookupAlias, OpUpdateCustomField:
 		return decodeEmpty(body)
 	case OpAddTab:

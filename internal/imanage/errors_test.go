@@ -191,7 +191,7 @@ func TestUnexpectedAnswers(t *testing.T) {
 		{name: "data null", call: roles, body: `{"data":null}`, wantErr: `no "data"`},
 		{name: "top-level array", call: roles, body: `[{"id":"A"}]`, wantErr: "envelope"},
 		{name: "wrong type", call: createUser, body: `{"data":{"id":"X","user_num":"twelve"}}`, wantErr: "reading \"data\""},
-		{name: "createUser without id", call: createUser, body: `{"data":{"user_num":5}}`, wantErr: "no id"},
+		{name: "createUser with a fractional user_num", call: createUser, body: `{"data":{"user_num":5.5}}`, wantErr: "user_num: 5.5 is not a whole number"},
 		{name: "assign without user_num", call: assign, body: `{"data":{}}`, wantErr: "no user_num"},
 		{name: "list entry without id", call: roles, body: `{"data":[{"id":"A"},{"description":"x"}]}`, wantErr: "entry 2"},
 		{name: "list is an object", call: roles, body: `{"data":{"id":"A"}}`, wantErr: "reading \"data\""},
@@ -296,7 +296,8 @@ func TestSecretsNeverInErrors(t *testing.T) {
 			name:   "unexpected 200 echoes the body",
 			echoed: false,
 			op: func(w http.ResponseWriter, r *http.Request) {
-				writeJSON(w, 200, fmt.Sprintf(`{"data":{"full_name":%q}}`, echo(r)))
+				// Not a number: the decoding error quotes the value.
+				writeJSON(w, 200, fmt.Sprintf(`{"data":{"user_num":%q}}`, echo(r)))
 			},
 		},
 	}

@@ -173,10 +173,12 @@ func runRun(ctx context.Context, o *runOptions) error {
 		return &usageError{err}
 	}
 	red := &report.Redactor{}
+	var passwords *executor.Passwords
 	if o.GenPasswords != "" {
-		if err := generatePasswords(o.GenPasswords, m.Jobs); err != nil {
+		if passwords, err = newPasswords(o.GenPasswords, m.Jobs); err != nil {
 			return withExit(ExitInvalid, err)
 		}
+		defer passwords.Close()
 	}
 	for _, j := range m.Jobs {
 		for _, s := range j.Secrets {
@@ -226,7 +228,7 @@ func runRun(ctx context.Context, o *runOptions) error {
 			fmt.Fprintf(ios.ErrOut, "bulk: %v\n", err)
 		}
 		summary.Count(oc.Job.Action.Name, oc.Status)
-		if oc.CarriedOver && oc.Status == report.StatusOK {
+		if oc.CarriedOver && oc.Status.Succeeded() {
 			summary.CarriedOver++
 		}
 	}
@@ -300,6 +302,10 @@ func runRun(ctx context.Context, o *runOptions) error {
 		Counters:    counters,
 		OnStart:     func(j *manifest.Job) error { return journal.Start(keys[j.Index], j) },
 		OnEnd: func(oc executor.Outcome) {
+			// The password is on disk before the journal says the user was made.
+			if err := passwords.Record(&oc); err != nil {
+				fmt.Fprintf(ios.ErrOut, "bulk: %v\n", err)
+			}
 			if !oc.CarriedOver {
 				if err := journal.End(keys[oc.Job.Index], oc); err != nil {
 					fmt.Fprintf(ios.ErrOut, "bulk: %v\n", err)
@@ -323,6 +329,7 @@ func runRun(ctx context.Context, o *runOptions) error {
 	if err := results.Close(); err != nil {
 		return err
 	}
+	summary.PasswordFile, summary.Passwords = o.GenPasswords, passwords.Written()
 	if err := journal.Close(); err != nil {
 		fmt.Fprintf(ios.ErrOut, "bulk: closing journal: %v\n", err)
 	} else if err := executor.CompactJournal(jpath, m.Jobs, keys); err != nil {
@@ -335,19 +342,26 @@ func runRun(ctx context.Context, o *runOptions) error {
 	} else if !o.Quiet {
 		summary.WriteText(ios.ErrOut)
 	}
+	if resultErr == nil {
+		resultErr = passwords.Close()
+	}
+	return runExit(runErr, resultErr, summary)
+}
+
+// runExit chooses the exit code of a run that signed in: 0 only when every
+// job succeeded (ok or exists) and every file was written.
+func runExit(runErr, writeErr error, summary *report.Summary) error {
 	switch {
 	case errors.Is(runErr, executor.ErrInterrupted):
 		return withExit(ExitInterrupted, errors.New("interrupted: every row has its result; run again with --resume to finish"))
-	case errors.Is(runErr, imanage.ErrAuthLost) && summary.Total.OK == summary.CarriedOver:
+	case errors.Is(runErr, imanage.ErrAuthLost) && summary.Total.Succeeded() == summary.CarriedOver:
 		// A ready token refused at the first call: nothing was done.
 		return withExit(ExitUnreachable, runErr)
-	case errors.Is(runErr, imanage.ErrAuthLost):
-		return withExit(ExitJobsFailed, runErr)
 	case runErr != nil:
 		return withExit(ExitJobsFailed, runErr)
-	case resultErr != nil:
-		return withExit(ExitJobsFailed, resultErr)
-	case summary.Total.Failed+summary.Total.Unknown+summary.Total.Skipped > 0:
+	case writeErr != nil:
+		return withExit(ExitJobsFailed, writeErr)
+	case !summary.Total.AllSucceeded():
 		return withExit(ExitJobsFailed, errSilent)
 	}
 	return nil
@@ -357,7 +371,7 @@ func runRun(ctx context.Context, o *runOptions) error {
 func resultRow(oc executor.Outcome) report.Row {
 	j := oc.Job
 	r := report.Row{Source: j.Source, Row: j.Row, Index: j.Index, Action: j.Action.Name, Key: oc.Key(),
-		Status: oc.Status, Attempts: oc.Attempts, ObjectID: oc.Result.ObjectID}
+		Status: oc.Status, Attempts: oc.Attempts, ObjectID: oc.Result.ObjectID, Note: oc.Result.Note}
 	if oc.Err != nil {
 		r.Error = oc.Err.Error()
 		if e, ok := imanage.AsError(oc.Err); ok {
@@ -437,7 +451,7 @@ func (g *runLog) job(oc executor.Outcome) {
 	if oc.Err != nil {
 		attrs = append(attrs, "error", g.red.Redact(oc.Err.Error()))
 	}
-	if oc.Status == report.StatusOK {
+	if oc.Status.Succeeded() {
 		g.l.Info("job", attrs...)
 		return
 	}

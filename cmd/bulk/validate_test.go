@@ -195,7 +195,7 @@ func (f *remoteFake) GetLibraryRoles(context.Context, imanage.GetLibraryRolesReq
 	f.calls++
 	return []imanage.IDDescription{{ID: "ATTORNEY"}, {ID: "PARALEGAL"}}, nil
 }
-func (f *remoteFake) GetLookupAliases(context.Context, imanage.GetLookupAliasesRequest) ([]imanage.IDDescription, error) {
+func (f *remoteFake) GetLookupAliases(context.Context, imanage.GetLookupAliasesRequest) ([]imanage.LookupAlias, error) {
 	f.calls++
 	return nil, nil
 }

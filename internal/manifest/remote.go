@@ -15,7 +15,7 @@ import (
 type Remote interface {
 	GetLibraries(ctx context.Context, showAll, hidePreferred bool) ([]imanage.Library, error)
 	GetLibraryRoles(ctx context.Context, req imanage.GetLibraryRolesRequest) ([]imanage.IDDescription, error)
-	GetLookupAliases(ctx context.Context, req imanage.GetLookupAliasesRequest) ([]imanage.IDDescription, error)
+	GetLookupAliases(ctx context.Context, req imanage.GetLookupAliasesRequest) ([]imanage.LookupAlias, error)
 	GetMyMattersCategories(ctx context.Context, userID string) ([]imanage.MyMattersCategory, error)
 }
 

@@ -46,20 +46,20 @@ func (f *fakeRemote) GetLibraryRoles(_ context.Context, req imanage.GetLibraryRo
 	return []imanage.IDDescription{{ID: "ATTORNEY"}, {ID: "PARALEGAL"}, {ID: "SECRETARY"}, {ID: "READ_ONLY"}}, nil
 }
 
-func (f *fakeRemote) GetLookupAliases(_ context.Context, req imanage.GetLookupAliasesRequest) ([]imanage.IDDescription, error) {
+func (f *fakeRemote) GetLookupAliases(_ context.Context, req imanage.GetLookupAliasesRequest) ([]imanage.LookupAlias, error) {
 	if err := f.count(fmt.Sprintf("aliases %s %s %s", req.LibraryID, req.LookupFieldID, req.ParentAlias)); err != nil {
 		return nil, err
 	}
 	switch req.LookupFieldID {
 	case "custom1":
-		return []imanage.IDDescription{{ID: "1001"}, {ID: "1002"}, {ID: "1003"}}, nil
+		return []imanage.LookupAlias{{ID: "1001"}, {ID: "1002"}, {ID: "1003"}}, nil
 	case "custom2":
 		if req.ParentAlias == "1001" {
-			return []imanage.IDDescription{{ID: "1001-0001"}, {ID: "1001-0002"}}, nil
+			return []imanage.LookupAlias{{ID: "1001-0001"}, {ID: "1001-0002"}}, nil
 		}
 		return nil, nil
 	case "custom3":
-		return []imanage.IDDescription{{ID: "NY"}, {ID: "LDN"}}, nil
+		return []imanage.LookupAlias{{ID: "NY"}, {ID: "LDN"}}, nil
 	}
 	return nil, nil
 }

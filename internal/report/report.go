@@ -21,16 +21,6 @@ import (
 	"github.com/gocarina/gocsv"
 )
 
-// Status is how a job ended.
-type Status string
-
-const (
-	StatusOK      Status = "ok"
-	StatusFailed  Status = "failed"
-	StatusSkipped Status = "skipped"
-	StatusUnknown Status = "unknown" // the request may have been processed; not repeated
-)
-
 // Row is one line of the result CSV. The column order is the struct's order
 // and is documented in README; keep it stable.
 type Row struct {
@@ -47,6 +37,7 @@ type Row struct {
 	UserNum     string `csv:"user_num"`
 	ObjectID    string `csv:"object_id"`
 	Output      string `csv:"output"`
+	Note        string `csv:"note"`
 
 	// Index orders rows that share a source and row (jobs expanded from one
 	// YAML job); it is not written.
@@ -56,14 +47,14 @@ type Row struct {
 // Header is the result CSV's header, in order.
 func Header() []string {
 	return []string{"source", "row", "action", "key", "status", "attempts", "http_status",
-		"error_code", "error", "user_created", "user_num", "object_id", "output"}
+		"error_code", "error", "user_created", "user_num", "object_id", "output", "note"}
 }
 
 // cells returns r's cells in Header order, neutralised and redacted.
 func (r Row) cells(red *Redactor) []string {
 	c := []string{r.Source, strconv.Itoa(r.Row), r.Action, r.Key, string(r.Status),
 		strconv.Itoa(r.Attempts), r.HTTPStatus, r.ErrorCode, r.Error, r.UserCreated,
-		r.UserNum, r.ObjectID, r.Output}
+		r.UserNum, r.ObjectID, r.Output, r.Note}
 	for i := range c {
 		c[i] = Neutralise(red.Redact(c[i]))
 	}
@@ -268,7 +259,7 @@ func Write(out io.Writer, rows []Row, red *Redactor) error {
 		c := r.cells(red)
 		clean[i] = Row{Source: c[0], Row: r.Row, Action: c[2], Key: c[3], Status: Status(c[4]),
 			Attempts: r.Attempts, HTTPStatus: c[6], ErrorCode: c[7], Error: c[8],
-			UserCreated: c[9], UserNum: c[10], ObjectID: c[11], Output: c[12]}
+			UserCreated: c[9], UserNum: c[10], ObjectID: c[11], Output: c[12], Note: c[13]}
 	}
 	if err := gocsv.Marshal(&clean, out); err != nil {
 		return fmt.Errorf("writing results: %w", err)

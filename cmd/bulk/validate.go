@@ -97,7 +97,7 @@ type validateReport struct {
 	// Existing are the rows whose object the service already has (or may:
 	// status unknown), with --remote.
 	Existing []manifest.Found `json:"existing,omitempty"`
-	Plan      *planJSON             `json:"plan,omitempty"`
+	Plan     *planJSON        `json:"plan,omitempty"`
 }
 
 type planJSON struct {

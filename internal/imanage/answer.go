@@ -2,12 +2,12 @@ package imanage
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -108,28 +108,41 @@ func (c *Client) clean(s string, max int, scrub []secret.Secret) string {
 	return b.String()
 }
 
-// redact replaces sec in s, also in the escaped forms an echo of a form or
-// JSON body would show it in.
+// redact replaces sec in s, in every form a service or a library may echo
+// it (secret.Forms: escaped, percent-encoded, base64).
 func redact(s string, sec secret.Secret) string {
-	v := sec.Reveal()
-	if v == "" {
-		return s
-	}
-	forms := []string{v, url.QueryEscape(v), url.PathEscape(v)}
-	if j, err := json.Marshal(v); err == nil { // escapes <, >, & as \u00XX
-		forms = append(forms, string(j[1:len(j)-1]))
-	}
-	var b strings.Builder
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if enc.Encode(v) == nil {
-		j := strings.TrimSpace(b.String())
-		forms = append(forms, j[1:len(j)-1])
-	}
-	for _, f := range forms {
+	for _, f := range secret.Forms(sec.Reveal()) {
 		s = strings.ReplaceAll(s, f, secret.Redacted)
 	}
 	return s
+}
+
+// cleanError is an error from the standard library (a transport error
+// quoting a bad Location header, a URL that does not parse) after its text
+// went through clean: secrets redacted in every form, length capped. The
+// raw error is not kept, so nothing can print it by unwrapping; only
+// whether it was a context error stays (errors.Is).
+type cleanError struct {
+	text string
+	ctx  error // context.Canceled or context.DeadlineExceeded when the cause was one
+}
+
+func (e *cleanError) Error() string { return e.text }
+func (e *cleanError) Unwrap() error { return e.ctx }
+
+// cleanErr returns err with its text fit for a log, a message or the
+// result file.
+func (c *Client) cleanErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	e := &cleanError{text: c.clean(err.Error(), maxTextLen, nil)}
+	for _, sentinel := range []error{context.Canceled, context.DeadlineExceeded} {
+		if errors.Is(err, sentinel) {
+			e.ctx = sentinel
+		}
+	}
+	return e
 }
 
 // Answer decoders. Each takes the body of a 2xx answer and returns the

@@ -1,10 +1,12 @@
 package imanage
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"reflect"
 	"strings"
 	"testing"
@@ -383,5 +385,34 @@ func TestErrorIsWrapped(t *testing.T) {
 	}
 	if errors.Is(wrapped, ErrAuthLost) || errors.Is(wrapped, ErrSignIn) {
 		t.Error("a 409 must not look like an auth failure")
+	}
+}
+
+// TestStandardLibraryErrorsAreCleaned: net/http quotes a Location header it
+// cannot parse in its error. A service echoing the credentials there, in any
+// encoding, must not put them in an error text, nor a text without bound.
+func TestStandardLibraryErrorsAreCleaned(t *testing.T) {
+	basic := base64.StdEncoding.EncodeToString([]byte(testUser + ":" + testPassword))
+	ts := serve(t, &fakeService{op: func(w http.ResponseWriter, r *http.Request) {
+		// %zz does not parse; the rest echoes what the request carried.
+		w.Header().Set("Location", "http://elsewhere.example/%zz/"+testPassword+
+			"?basic="+basic+"&q="+url.QueryEscape(testClientSecret)+
+			"&b64="+base64.RawURLEncoding.EncodeToString([]byte(r.Header.Get("X-Auth-Token")))+
+			"&tok="+r.Header.Get("X-Auth-Token")+"&pad="+strings.Repeat("x", 5000))
+		w.WriteHeader(http.StatusFound)
+	}})
+	c := newTestClient(t, testConfig(ts.URL))
+	_, err := c.GetEmailOptions(t.Context())
+	e := mustError(t, err)
+	msg := err.Error()
+	if !strings.Contains(msg, "failed to parse Location header") || !strings.Contains(msg, secret.Redacted) {
+		t.Fatalf("error %q: not the standard library's, or nothing redacted", msg)
+	}
+	assertNoSecrets(t, err, "tok-1", basic, url.QueryEscape(testClientSecret), base64.RawURLEncoding.EncodeToString([]byte("tok-1")))
+	if strings.Contains(msg, "Zq8rT5") {
+		t.Fatalf("a piece of the password remains: %q", msg)
+	}
+	if n := len([]rune(e.Err.Error())); n > maxTextLen+1 {
+		t.Fatalf("cause of %d characters: not capped", n)
 	}
 }

@@ -451,6 +451,9 @@ func (g *runLog) job(oc executor.Outcome) {
 	if oc.Err != nil {
 		attrs = append(attrs, "error", g.red.Redact(oc.Err.Error()))
 	}
+	if oc.Result.Note != "" {
+		attrs = append(attrs, "note", g.red.Redact(oc.Result.Note))
+	}
 	if oc.Status.Succeeded() {
 		g.l.Info("job", attrs...)
 		return

@@ -3,7 +3,6 @@ package actions
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/firmtools/bulk/internal/imanage"
 )
@@ -128,7 +127,7 @@ func createUserResult(u *imanage.User, v Values) Result {
 	case !*u.UserCreated:
 		res.Existing = compareUser(u, v)
 	}
-	res.Note = strings.Join(notes, "; ")
+	res.Note = JoinNotes(notes...)
 	return res
 }
 

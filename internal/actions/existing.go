@@ -49,6 +49,17 @@ func (e *Existing) UncheckedText() string {
 	return "not compared, the service did not show them: " + strings.Join(e.Unchecked, ", ")
 }
 
+// JoinNotes joins the non-empty notes of a row with "; ".
+func JoinNotes(notes ...string) string {
+	var out []string
+	for _, n := range notes {
+		if n != "" {
+			out = append(out, n)
+		}
+	}
+	return strings.Join(out, "; ")
+}
+
 // compare collects the differences between what the service has and what a
 // row asks for.
 type compare struct{ Existing }

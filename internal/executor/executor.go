@@ -530,17 +530,7 @@ func judgeExisting(o *Outcome, maybe bool) {
 	default:
 		o.Status = report.StatusExists
 	}
-	o.Result.Note = joinNotes(o.Result.Note, note, ex.UncheckedText())
-}
-
-func joinNotes(notes ...string) string {
-	var out []string
-	for _, n := range notes {
-		if n != "" {
-			out = append(out, n)
-		}
-	}
-	return strings.Join(out, "; ")
+	o.Result.Note = actions.JoinNotes(o.Result.Note, note, ex.UncheckedText())
 }
 
 // pause waits before attempt number attempt+1 after err: on a 429 every

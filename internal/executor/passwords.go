@@ -7,6 +7,7 @@ import (
 	"os"
 	"sync"
 
+	"github.com/firmtools/bulk/internal/actions"
 	"github.com/firmtools/bulk/internal/manifest"
 	"github.com/firmtools/bulk/internal/report"
 	"github.com/firmtools/bulk/internal/secret"
@@ -90,10 +91,10 @@ func (p *Passwords) Record(o *Outcome) error {
 	switch {
 	case created:
 	case o.Status == report.StatusExists:
-		o.Result.Note = joinNotes(o.Result.Note, "no password written: the user already existed and keeps its own")
+		o.Result.Note = actions.JoinNotes(o.Result.Note, "no password written: the user already existed and keeps its own")
 		return nil
 	case o.Status.Succeeded():
-		o.Result.Note = joinNotes(o.Result.Note, "no password written: the service did not say it created this user now; if an earlier attempt did, its password is unknown: reset it")
+		o.Result.Note = actions.JoinNotes(o.Result.Note, "no password written: the service did not say it created this user now; if an earlier attempt did, its password is unknown: reset it")
 		return nil
 	default:
 		return nil
@@ -103,7 +104,7 @@ func (p *Passwords) Record(o *Outcome) error {
 		id = o.Job.Values["id"]
 	}
 	if err := p.write(id, o.Job.Secrets[field]); err != nil {
-		o.Result.Note = joinNotes(o.Result.Note, "the generated password could not be written down: reset it")
+		o.Result.Note = actions.JoinNotes(o.Result.Note, "the generated password could not be written down: reset it")
 		return err
 	}
 	return nil

@@ -380,7 +380,7 @@ func (c *remoteChecker) checkPreRead(j *Job) error {
 		c.problem(j, ex.Differences[0].Field, "conflict: "+f.Message+"; the run leaves it as it is and the row ends conflict", Error)
 		c.stats.Conflicts++
 	} else {
-		f.Status, f.Message = "exists", joinNonEmpty("already in the service as the row asks: the run creates nothing and the row ends exists", ex.UncheckedText())
+		f.Status, f.Message = "exists", actions.JoinNotes("already in the service as the row asks: the run creates nothing and the row ends exists", ex.UncheckedText())
 		c.stats.Exists++
 	}
 	c.found = append(c.found, f)
@@ -389,16 +389,6 @@ func (c *remoteChecker) checkPreRead(j *Job) error {
 
 func (c *remoteChecker) foundRow(j *Job) Found {
 	return Found{File: j.Source, Row: j.Row, Action: j.Action.Name, Key: j.Key()}
-}
-
-func joinNonEmpty(parts ...string) string {
-	var out []string
-	for _, p := range parts {
-		if p != "" {
-			out = append(out, p)
-		}
-	}
-	return strings.Join(out, "; ")
 }
 
 // checkUserExists says whether the service already has the user a

@@ -300,7 +300,12 @@ func runRun(ctx context.Context, o *runOptions) error {
 		Grace:       o.grace,
 		Preset:      presets,
 		Counters:    counters,
-		OnStart:     func(j *manifest.Job) error { return journal.Start(keys[j.Index], j) },
+		OnStart: func(j *manifest.Job) error {
+			if err := passwords.Before(j); err != nil {
+				return err
+			}
+			return journal.Start(keys[j.Index], j)
+		},
 		OnEnd: func(oc executor.Outcome) {
 			// The password is on disk before the journal says the user was made.
 			if err := passwords.Record(&oc); err != nil {

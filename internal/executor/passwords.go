@@ -75,6 +75,19 @@ func (p *Passwords) Generate(jobs []*manifest.Job) error {
 	return nil
 }
 
+// Before refuses to start a job with a generated password once the file
+// could not be written: the service would set a password nobody can read.
+// Call it from Options.OnStart.
+func (p *Passwords) Before(j *manifest.Job) error {
+	if p == nil || p.generated[j.Index] == "" {
+		return nil
+	}
+	if err := p.Err(); err != nil {
+		return fmt.Errorf("not creating users with generated passwords any more: %w", err)
+	}
+	return nil
+}
+
 // Record writes the password of a user o says this run created, durably,
 // and notes in o why a generated password was not written. Call it before
 // the outcome is journalled. An error means the password could not be
@@ -167,7 +180,8 @@ func (p *Passwords) Err() error {
 	return p.err
 }
 
-// Close closes the file, if one was created.
+// Close closes the file, if one was created, and returns the first error
+// writing it.
 func (p *Passwords) Close() error {
 	if p == nil {
 		return nil
@@ -175,7 +189,7 @@ func (p *Passwords) Close() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.f == nil {
-		return nil
+		return p.err
 	}
 	err := p.f.Close()
 	p.f = nil

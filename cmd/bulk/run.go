@@ -88,7 +88,7 @@ terminal; a ready token from IMANAGE_TOKEN. Never from a flag.
 	f := cmd.Flags()
 	f.StringVar(&o.Out, "out", "", "result CSV (default <manifest name>.results.csv in the current directory)")
 	f.StringVar(&o.Journal, "journal", "", "journal file (default beside the results: <name>.results.journal)")
-	f.BoolVar(&o.Resume, "resume", false, "continue from the journal: jobs that ended ok are not sent again")
+	f.BoolVar(&o.Resume, "resume", false, "continue from the journal: jobs that ended ok or exists are not sent again")
 	f.BoolVar(&o.RetryUnknown, "retry-unknown", false, "with --resume: repeat tabs and folders whose earlier outcome is unknown")
 	f.BoolVar(&o.Fresh, "fresh", false, "discard an existing journal and start over")
 	f.IntVar(&o.Concurrency, "concurrency", 4, "workers sending calls at once")
@@ -98,7 +98,7 @@ terminal; a ready token from IMANAGE_TOKEN. Never from a flag.
 	f.BoolVar(&o.Quiet, "quiet", false, "no progress display and no summary (errors still go to standard error)")
 	f.BoolVarP(&o.Verbose, "verbose", "v", false, "log every call and every job's outcome to standard error")
 	f.BoolVar(&o.JSON, "json", false, "print the summary as JSON on standard output")
-	f.StringVar(&o.GenPasswords, "generate-passwords", "", "make random passwords for new users with 'Create a password' and none given; write them to this new file (mode 0600)")
+	f.StringVar(&o.GenPasswords, "generate-passwords", "", "make random passwords for new users with 'Create a password' and none given; write those of the users this run creates to this new file (mode 0600)")
 	return cmd
 }
 

@@ -180,8 +180,7 @@ func Run(ctx context.Context, jobs []*manifest.Job, opts Options) error {
 	r := &runner{
 		opts: opts, ctx: ctx, callCtx: callCtx,
 		jobs: map[int]*manifest.Job{}, refOwner: map[string]int{},
-		status: map[int]report.Status{}, refs: map[int]map[string]string{},
-		preReads: map[string]*preRead{},
+		status: map[int]report.Status{}, refs: map[int]map[string]string{}, preReads: map[string]*preRead{},
 	}
 	opts.Counters.Total.Add(int64(len(jobs)))
 	var toRun []*manifest.Job

@@ -251,6 +251,14 @@ func boolPtr(v Values, name string) *bool {
 	return &b
 }
 
+// boolOr is the field's bool when it was given, else def.
+func boolOr(v Values, name string, def bool) bool {
+	if p := boolPtr(v, name); p != nil {
+		return *p
+	}
+	return def
+}
+
 func strPtr(v Values, name string) *string {
 	x, ok := v[name]
 	if !ok {

@@ -40,8 +40,9 @@ func (r *runner) prepare(jobs []*manifest.Job, units []*unit) error {
 	}
 	for _, u := range units {
 		r.skipAll(u, reason)
-		r.opts.Counters.Pending.Add(-1)
 	}
+	// Nothing runs yet: no call, pre-read included, is still to come.
+	r.opts.Counters.Pending.Store(0)
 	if r.ctx.Err() != nil {
 		return ErrInterrupted
 	}

@@ -43,7 +43,10 @@ type Options struct {
 	Encoding      string            // "" (auto: BOM sniff; UTF-8 else error suggesting --encoding windows-1252), "utf-8", "utf-16", "windows-1252"
 	Sheet         string            // xlsx sheet name; "" first sheet
 	IgnoreColumns bool
-	Limits        Limits // zero value = defaults
+	// Strict makes every warning an error: for cron jobs that must not
+	// guess.
+	Strict bool
+	Limits Limits // zero value = defaults
 }
 
 // Limits bound what is read, so that no input can exhaust memory or time.

@@ -24,6 +24,9 @@ type tableContext struct {
 	set      map[string]string // folded field -> value (source set:)
 	defaults map[string]string // folded field -> value (YAML defaults:)
 	ignore   bool              // ignore_columns: true
+	// singleByte: the file is decoded as Windows-1252 or Latin-1 (from
+	// --encoding or a source's encoding:).
+	singleByte bool
 }
 
 // columnMap maps a field to a header, or to a template over the row.
@@ -38,6 +41,8 @@ type columnMap struct {
 
 // tableFile reads a CSV file or workbook.
 func (l *loader) tableFile(path string, opts Options, tc tableContext) error {
+	te, _ := encodingByName(opts.Encoding) // checked by newLoader and the YAML source
+	tc.singleByte = te.name == "windows-1252" || te.name == "iso-8859-1"
 	t, stop, err := l.openTable(path, opts)
 	if err != nil {
 		return err
@@ -267,6 +272,7 @@ type columnPlan struct {
 	fi        int            // the file's index for duplicate locations
 	mu        sync.Mutex     // guards plans: workers share the plan
 	plans     map[*actions.Spec]*actionPlan
+	hidden    map[string]bool // headers of the columns hidden in the sheet
 }
 
 type simpleField struct{ col, index int }
@@ -484,7 +490,7 @@ func (cp *columnPlan) plan(spec *actions.Spec) *actionPlan {
 		setValue(k, v, "set:")
 	}
 	for k, v := range cp.l.set {
-		setValue(k, v, "--set")
+		setValue(cp.l.setNames[k], v, "--set")
 	}
 	for k, v := range cp.tc.defaults {
 		f, ok := spec.Field(k)
@@ -599,7 +605,8 @@ func (w *rowWorker) row(rec []string, row int) {
 		}
 		w.cells = w.cells[:len(spec.Fields)]
 		clear(w.cells)
-		*p = pending{source: cp.file, spec: spec, cells: w.cells, fi: cp.fi, keyIdx: ap.keyIdx, action: ap.action}
+		*p = pending{source: cp.file, spec: spec, cells: w.cells, fi: cp.fi, keyIdx: ap.keyIdx, action: ap.action,
+			singleByte: cp.tc.singleByte, hidden: cp.hidden}
 	}
 	if ap.templates {
 		if w.data == nil {

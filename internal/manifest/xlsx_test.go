@@ -523,7 +523,7 @@ func TestXLSXDateField(t *testing.T) {
 		return f.SetCellStyle("Sheet1", "E2", "E2", id)
 	})
 	m, got := loadBytes(t, "folders.xlsx", data, Options{Action: "add-folder"})
-	want := "$TMP/folders.xlsx:3:custom21: custom21: must be an ISO 8601 date-time like 2024-03-01T09:30:00Z, not \"1/3/2024\"\n"
+	want := "$TMP/folders.xlsx:3:custom21: custom21: must be an ISO 8601 date-time like 2024-03-01T09:30:00Z, or a date like 2024-03-01 (without a zone: UTC), not \"1/3/2024\"\n"
 	if got != want {
 		t.Errorf("problems:\n%s\nwant:\n%s", got, want)
 	}

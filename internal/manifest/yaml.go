@@ -417,7 +417,7 @@ func (y *yamlReader) fill(p *pending) {
 			continue
 		}
 		if _, has := p.raw[f.Name]; has {
-			y.problem(p.lines[f.Name], p.columns[f.Name], f.Name, "is also given by --set "+k+"; remove one of them")
+			y.problem(p.lines[f.Name], p.columns[f.Name], f.Name, "is also given by --set "+y.l.setNames[k]+"; remove one of them")
 			p.bad = true
 			continue
 		}

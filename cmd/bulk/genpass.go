@@ -8,6 +8,7 @@ import (
 	"math/big"
 	"os"
 
+	"github.com/firmtools/bulk/internal/actions"
 	"github.com/firmtools/bulk/internal/manifest"
 	"github.com/firmtools/bulk/internal/secret"
 )
@@ -19,6 +20,18 @@ const (
 	digitChars     = "23456789"
 	symbolChars    = "!#%*+-=?@^_"
 )
+
+// withGeneratedPasswords lets "Create a password" rows leave the password
+// empty: --generate-passwords fills it in (bulk run), or will (bulk
+// validate, which writes nothing).
+func withGeneratedPasswords(opts manifest.Options) manifest.Options {
+	set := map[string]string{actions.GeneratePasswordField: "true"}
+	for k, v := range opts.Set {
+		set[k] = v
+	}
+	opts.Set = set
+	return opts
+}
 
 // needsGeneratedPassword reports a create-user job that asks for "Create a
 // password" and has none in the manifest.

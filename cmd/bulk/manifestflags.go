@@ -21,6 +21,7 @@ func addManifestFlags(cmd *cobra.Command, o *manifest.Options) {
 	f.StringVar(&o.Sheet, "sheet", "", "sheet of an .xlsx workbook (default: the first)")
 	f.BoolVar(&o.IgnoreColumns, "ignore-columns", false, "ignore columns that are not fields, instead of reporting them")
 	f.IntVar(&o.Limits.MaxRows, "max-rows", manifest.DefaultLimits.MaxRows, "most rows read from one file")
+	f.BoolVar(&o.Strict, "strict", false, "treat every warning as an error (exit 2): for cron jobs that must not guess")
 }
 
 // setFlag collects --set FIELD=VALUE into Options.Set.

@@ -34,6 +34,9 @@ type validateOptions struct {
 	Format    string // text or json
 	Remote    bool
 	RateLimit string
+	// GenPasswords: "Create a password" rows may leave the password
+	// empty, as bulk run --generate-passwords fills it in.
+	GenPasswords string
 
 	cmd *cobra.Command // for connectRemote, which reads the connection flags
 }
@@ -79,6 +82,8 @@ the calls take at --rate-limit.`,
 	f.StringVar(&o.Format, "format", "text", "output format: text or json")
 	f.BoolVar(&o.Remote, "remote", false, "also check, read-only, that what the jobs name exists in the service, and print the plan")
 	f.StringVar(&o.RateLimit, "rate-limit", executor.DefaultRateLimit.String(), "the service's limit, N/DURATION, for the plan's time")
+	f.StringVar(&o.GenPasswords, "generate-passwords", "", "validate as 'bulk run --generate-passwords' will run: 'Create a password' rows may have no password (nothing is written)")
+	f.Lookup("generate-passwords").NoOptDefVal = "yes"
 	if addRemoteFlags != nil {
 		addRemoteFlags(cmd)
 	}
@@ -109,6 +114,9 @@ func runValidate(ctx context.Context, o *validateOptions) error {
 		ctx = context.Background()
 	}
 	rep := validateReport{Problems: []manifest.Problem{}}
+	if o.GenPasswords != "" {
+		o.Manifest = withGeneratedPasswords(o.Manifest)
+	}
 	var plan *manifest.PlanSummary
 	if !o.Remote {
 		// Streaming: a big CSV is never held whole; only its problems are.

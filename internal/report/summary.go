@@ -32,6 +32,7 @@ type Summary struct {
 	ResultFile     string                   `json:"result_file,omitempty"`
 	JournalFile    string                   `json:"journal_file,omitempty"`
 	CarriedOver    int                      `json:"carried_over,omitempty"` // jobs taken from the journal as already ok
+	Warnings       int                      `json:"warnings"`               // manifest warnings, printed before the run
 	Interrupted    bool                     `json:"interrupted,omitempty"`
 	Stopped        string                   `json:"stopped,omitempty"` // why the run stopped early, if it did
 }
@@ -91,6 +92,9 @@ func (s *Summary) WriteText(w io.Writer) {
 		s.Calls, s.Throttled, s.Retries, s.Elapsed.Round(100*time.Millisecond), s.CallsPerMinute)
 	if s.CarriedOver > 0 {
 		fmt.Fprintf(w, "%d jobs carried over as ok from the journal\n", s.CarriedOver)
+	}
+	if s.Warnings > 0 {
+		fmt.Fprintf(w, "%d manifest warning(s), listed before the run (--strict makes them errors)\n", s.Warnings)
 	}
 	if s.Stopped != "" {
 		fmt.Fprintf(w, "stopped early: %s\n", s.Stopped)

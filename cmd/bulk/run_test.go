@@ -417,7 +417,7 @@ func TestRunWarningsAndStrict(t *testing.T) {
 		t.Fatalf("exit %d, stderr %s", r.code, r.stderr)
 	}
 	var sum struct {
-		Warnings int `json:"warnings"`
+		Warnings int              `json:"warnings"`
 		Total    struct{ OK int } `json:"total"`
 	}
 	if err := json.Unmarshal([]byte(r.stdout), &sum); err != nil || sum.Warnings != 1 || sum.Total.OK != 2 {

@@ -232,14 +232,32 @@ func (l *loader) file(path string) error {
 	if err != nil {
 		return fmt.Errorf("reading manifest: %w", err)
 	}
-	if st.IsDir() {
-		return fmt.Errorf("reading manifest %s: is a directory", path)
+	if !st.Mode().IsRegular() {
+		// Opening a named pipe waits for a writer, a device may never end:
+		// a manifest is read more than once (sniffing, then rows), from a
+		// file.
+		return fmt.Errorf("reading manifest %s: is %s, not a file: save the manifest to a file and name that", path, fileKind(st.Mode()))
 	}
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".yaml", ".yml":
 		return l.yamlFile(path)
 	}
 	return l.tableFile(path, l.opts, tableContext{})
+}
+
+// fileKind names what a path that is not a regular file is.
+func fileKind(m os.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&os.ModeNamedPipe != 0:
+		return "a named pipe (FIFO)"
+	case m&os.ModeSocket != 0:
+		return "a socket"
+	case m&os.ModeDevice != 0:
+		return "a device"
+	}
+	return "not a regular file"
 }
 
 func (l *loader) problem(p Problem) {

@@ -1,14 +1,19 @@
 package manifest
 
 import (
+	"archive/zip"
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -475,5 +480,77 @@ func TestSetRefusesSecretsAndEchoesNames(t *testing.T) {
 	m := load(t, Options{Action: "create-user", Set: map[string]string{"Preferred-Library": "ACTIVE_UK"}}, p)
 	if got := problemLines(m.Problems); !strings.Contains(got, "is also given by --set Preferred-Library; remove one of them") {
 		t.Errorf("problems\n%s", got)
+	}
+}
+
+// The alias limit counts what aliases expand to, not values written out: a
+// large plain manifest is not an alias bomb.
+func TestYAMLAliasLimitCountsAliasesOnly(t *testing.T) {
+	var plain strings.Builder
+	plain.WriteString("version: 1\njobs:\n")
+	for i := range 2000 {
+		fmt.Fprintf(&plain, "  - {action: add-tab, name: T%d, parent_id: ACTIVE_US!1000}\n", i)
+	}
+	dir := t.TempDir()
+	lim := Limits{MaxYAMLNodes: 1000}
+	m := load(t, Options{Limits: lim}, writeFile(t, dir, "plain.yaml", []byte(plain.String())))
+	if len(m.Problems) != 0 || len(m.Jobs) != 2000 {
+		t.Fatalf("%d jobs, problems %v", len(m.Jobs), m.Problems[:min(3, len(m.Problems))])
+	}
+	bomb := "version: 1\ndescription: &a [x, x, x, x, x, x, x, x, x, x]\ndefaults: {}\n" +
+		"x1: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nx2: [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\njobs: []\n"
+	m = load(t, Options{Limits: lim}, writeFile(t, dir, "bomb.yaml", []byte(bomb)))
+	if got := problemLines(m.Problems); !strings.Contains(got, "expands to more than 1000 values through its aliases (an alias bomb?)") {
+		t.Fatalf("problems\n%s", got)
+	}
+}
+
+func TestCROnlyLineEnds(t *testing.T) {
+	p := writeFile(t, t.TempDir(), "mac.csv", []byte("name,parent_id,description\r\"Letters\",ACTIVE_US!1000,\"two\rlines\"\rMemos,ACTIVE_US!1001,\r"))
+	m := load(t, Options{Action: "add-tab"}, p)
+	if len(m.Problems) != 0 || len(m.Jobs) != 2 || m.Jobs[1].Row != 3 || m.Jobs[0].Values["description"] != "two\nlines" {
+		t.Fatalf("problems %v, jobs %d", m.Problems, len(m.Jobs))
+	}
+}
+
+// A FIFO would block the reader forever; a directory or a device is no
+// manifest either. They are refused before anything is opened.
+func TestNotAFileIsRefusedAtOnce(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "pipe.csv")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatalf("mkfifo: %v", err)
+	}
+	for path, want := range map[string]string{fifo: "is a named pipe (FIFO), not a file", dir: "is a directory, not a file", "/dev/null": "is a device, not a file"} {
+		done := make(chan error, 1)
+		go func() { _, err := Load(context.Background(), []string{path}, Options{Action: "add-tab"}); done <- err }()
+		select {
+		case err := <-done:
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("%s: %v, want %q", path, err, want)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s: still reading after 10s", path)
+		}
+	}
+}
+
+func TestOpenDocumentAdvice(t *testing.T) {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, _ := zw.Create("mimetype")
+	io.WriteString(w, "application/vnd.oasis.opendocument.spreadsheet")
+	w, _ = zw.Create("content.xml")
+	io.WriteString(w, "<office:document-content/>")
+	zw.Close()
+	for _, name := range []string{"people.ods", "people.xlsx"} {
+		_, got := loadBytes(t, name, buf.Bytes(), Options{Action: "create-user"})
+		if want := "$TMP/" + name + ": " + odsAdvice + "\n"; got != want {
+			t.Errorf("problems %q, want %q", got, want)
+		}
+	}
+	_, got := loadBytes(t, "people.ods", []byte("not a zip"), Options{Action: "create-user"})
+	if want := "$TMP/people.ods: " + odsAdvice + "\n"; got != want {
+		t.Errorf("problems %q, want %q", got, want)
 	}
 }

@@ -230,6 +230,9 @@ func checkWorkbookZip(path string, lim Limits) string {
 				xlsxMaxInMemory)
 		}
 	}
+	if !hasTypes && isOpenDocument(zr) {
+		return odsAdvice
+	}
 	if !hasTypes {
 		return "is a zip archive, not an Excel workbook (it has no [Content_Types].xml): a CSV, .xlsx or YAML manifest was expected"
 	}
@@ -258,6 +261,24 @@ func checkWorkbookZip(path string, lim Limits) string {
 		}
 	}
 	return ""
+}
+
+// isOpenDocument reports a zip whose "mimetype" entry names an OpenDocument
+// spreadsheet (ODF 1.2 part 3, 3.3).
+func isOpenDocument(zr *zip.Reader) bool {
+	for _, e := range zr.File {
+		if e.Name != "mimetype" || e.UncompressedSize64 > 256 {
+			continue
+		}
+		rc, err := e.Open()
+		if err != nil {
+			return false
+		}
+		b, _ := io.ReadAll(io.LimitReader(rc, 256))
+		rc.Close()
+		return strings.HasPrefix(string(b), "application/vnd.oasis.opendocument.spreadsheet")
+	}
+	return false
 }
 
 // zipDirectoryBudget bounds what is read before a zip's entries are

@@ -124,13 +124,16 @@ type yamlLimitError struct {
 
 func (e *yamlLimitError) Error() string { return e.msg }
 
-// checkYAMLSize counts the nodes of the document as if every alias were
-// expanded (without expanding them) and measures nesting: an alias bomb of
-// a few hundred bytes that would expand to billions of values fails here,
-// in time proportional to the file.
+// checkYAMLSize measures nesting and counts the values the document's
+// aliases stand for, as if every alias were expanded (without expanding
+// them): an alias bomb of a few hundred bytes that would expand to billions
+// of values fails here, in time proportional to the file. Values written
+// out plainly are not counted (the file's size bounds them): a large manifest
+// without aliases is no bomb.
 func checkYAMLSize(root *yaml.Node, lim Limits) error {
-	memo := map[*yaml.Node]int{}
+	memo := map[*yaml.Node]int{} // a node's size with its aliases expanded
 	active := map[*yaml.Node]bool{}
+	expanded := 0 // values reached through aliases
 	var size func(n *yaml.Node, depth int) (int, error)
 	size = func(n *yaml.Node, depth int) (int, error) {
 		if depth > lim.MaxYAMLDepth {
@@ -143,7 +146,14 @@ func checkYAMLSize(root *yaml.Node, lim Limits) error {
 			if active[n.Alias] {
 				return 0, &yamlLimitError{line: n.Line, msg: fmt.Sprintf("alias *%s refers to itself", n.Value)}
 			}
-			return size(n.Alias, depth)
+			s, err := size(n.Alias, depth)
+			if err != nil {
+				return 0, err
+			}
+			if expanded += s; expanded > lim.MaxYAMLNodes {
+				return 0, &yamlLimitError{line: n.Line, msg: fmt.Sprintf("expands to more than %d values through its aliases (an alias bomb?)", lim.MaxYAMLNodes)}
+			}
+			return s, nil
 		}
 		if s, ok := memo[n]; ok {
 			return s, nil
@@ -156,9 +166,6 @@ func checkYAMLSize(root *yaml.Node, lim Limits) error {
 				return 0, err
 			}
 			total += s
-			if total > lim.MaxYAMLNodes {
-				return 0, &yamlLimitError{line: n.Line, msg: fmt.Sprintf("expands to more than %d values through its aliases (an alias bomb?)", lim.MaxYAMLNodes)}
-			}
 		}
 		delete(active, n)
 		memo[n] = total

@@ -26,6 +26,9 @@ type table interface {
 	Row() int
 	// CheckUTF8: cells still have to be checked for valid UTF-8.
 	CheckUTF8() bool
+	// Meta says what the cells of the record Next returned are, for a
+	// workbook (numbers, dates); nil for CSV. The slice may be reused.
+	Meta() []cellMeta
 	Close() error
 }
 
@@ -92,11 +95,8 @@ func (l *loader) openTable(path string, opts Options) (t table, stop *Problem, e
 	ext := strings.ToLower(filepath.Ext(path))
 	switch {
 	case bytes.HasPrefix(head, zipMagic):
-		if st, err := f.Stat(); err == nil && st.Size() > l.lim.MaxXLSXBytes {
-			return fileProblem(fmt.Sprintf("workbook is %d bytes, more than the limit of %d", st.Size(), l.lim.MaxXLSXBytes))
-		}
-		f.Close() // excelize opens the file itself, to read the zip directory
-		t, stop := openXLSX(path, opts.Sheet, l.lim)
+		f.Close() // the workbook reader opens it again, to read the zip directory
+		t, stop := openXLSX(path, opts, l.lim)
 		if stop != nil {
 			return nil, stop, nil
 		}
@@ -233,6 +233,9 @@ func (t *csvTable) Next() ([]string, error) {
 }
 
 func (t *csvTable) Row() int { return t.s.row }
+
+// Meta: a CSV cell is text.
+func (t *csvTable) Meta() []cellMeta { return nil }
 
 // CheckUTF8: the scanner checks each record itself.
 func (t *csvTable) CheckUTF8() bool { return false }

@@ -41,6 +41,7 @@ type loader struct {
 	scratch []*scratch // of finished workers: counts and duplicate hashes
 
 	files []fileInfo
+	reads []Read // guarded by mu
 	seed  maphash.Seed
 
 	refs        refTracker
@@ -102,6 +103,12 @@ func newLoader(ctx context.Context, opts Options, keep bool, emit func(Problem))
 	if _, err := encodingByName(opts.Encoding); err != nil {
 		return nil, err
 	}
+	if err := checkHiddenRows(opts.HiddenRows); err != nil {
+		return nil, fmt.Errorf("%w: --hidden-rows %w", ErrUsage, err)
+	}
+	if opts.HeaderRow < 0 {
+		return nil, fmt.Errorf("%w: --header-row %d: give the row of the header, 1 or more", ErrUsage, opts.HeaderRow)
+	}
 	switch opts.Delimiter {
 	case 0, ',', ';', '\t', '|':
 	default:
@@ -123,6 +130,14 @@ func newLoader(ctx context.Context, opts Options, keep bool, emit func(Problem))
 		l.setNames[actions.FoldName(k)] = strings.TrimSpace(k)
 	}
 	return l, nil
+}
+
+func checkHiddenRows(v string) error {
+	switch v {
+	case "", "include", "skip":
+		return nil
+	}
+	return fmt.Errorf("%q: want include (run the hidden rows) or skip (leave them out)", v)
 }
 
 // isSecretField reports whether name is a secret field of some action.
@@ -243,6 +258,12 @@ func (l *loader) file(path string) error {
 		return l.yamlFile(path)
 	}
 	return l.tableFile(path, l.opts, tableContext{})
+}
+
+func (l *loader) noteRead(r Read) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.reads = append(l.reads, r)
 }
 
 // fileKind names what a path that is not a regular file is.

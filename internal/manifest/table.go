@@ -24,6 +24,8 @@ type tableContext struct {
 	set      map[string]string // folded field -> value (source set:)
 	defaults map[string]string // folded field -> value (YAML defaults:)
 	ignore   bool              // ignore_columns: true
+	// hiddenCol reports a column hidden in the sheet (nil for CSV).
+	hiddenCol func(int) bool
 	// singleByte: the file is decoded as Windows-1252 or Latin-1 (from
 	// --encoding or a source's encoding:).
 	singleByte bool
@@ -52,7 +54,35 @@ func (l *loader) tableFile(path string, opts Options, tc tableContext) error {
 		return nil
 	}
 	defer t.Close()
-	return l.readTable(path, t, tc)
+	return l.readTable(path, t, tc, opts.HeaderRow)
+}
+
+// hiddenColumns warns of the columns hidden in the sheet that fields are
+// read from, and marks them for the messages of their cells.
+func (l *loader) hiddenColumns(cp *columnPlan, xt *xlsxTable) {
+	for i, h := range cp.header {
+		if !xt.columnHidden(i) || strings.TrimSpace(h) == "" {
+			continue
+		}
+		if cp.hidden == nil {
+			cp.hidden = map[string]bool{}
+		}
+		cp.hidden[h] = true
+		if cp.direct[i] || i == cp.actionCol || cp.mappedCol(i) {
+			l.problem(Problem{File: cp.file, Row: cp.headerRow, Column: h, Severity: Warning,
+				Message: fmt.Sprintf("column %s is hidden in the sheet, and its values are read: unhide it to see what will run", columnLetters(i))})
+		}
+	}
+}
+
+// mappedCol reports whether a YAML source's columns: reads column i.
+func (cp *columnPlan) mappedCol(i int) bool {
+	for _, c := range cp.mapped {
+		if c == i {
+			return true
+		}
+	}
+	return false
 }
 
 func blank(rec []string) bool {
@@ -85,24 +115,37 @@ func trimTrailingEmpty(rec []string) []string {
 	return rec
 }
 
-func (l *loader) readTable(path string, t table, tc tableContext) error {
-	var header []string
-	for {
-		rec, err := t.Next()
-		if err == io.EOF {
-			l.problem(Problem{File: path, Message: "is empty: a header row naming the columns was expected"})
-			return nil
-		}
-		if err != nil {
-			return l.stop(path, err)
-		}
-		if blank(rec) {
-			continue
-		}
-		header = append([]string(nil), trimTrailingEmpty(rec)...)
-		break
+func (l *loader) readTable(path string, t table, tc tableContext, headerRow int) error {
+	xt, _ := t.(*xlsxTable)
+	if xt != nil {
+		tc.hiddenCol = xt.columnHidden
 	}
-	headerRow := t.Row()
+	h, stop, err := findHeader(path, t, tc, headerRow)
+	if err != nil {
+		return l.stop(path, err)
+	}
+	if stop != nil {
+		l.problem(*stop)
+		return nil
+	}
+	header := h.header
+	if len(h.held) > 0 {
+		t = &replayTable{table: t, held: h.held}
+	}
+	headerRow = h.row
+	read := Read{File: path, HeaderRow: headerRow, HeaderHow: h.how}
+	if xt != nil {
+		read.Sheet, read.Why = xt.sheet, xt.why
+		defer func() {
+			read.HiddenRowsSkipped = xt.skipped
+			l.noteRead(read)
+			if len(xt.hidden) > 0 {
+				l.problem(hiddenRowsProblem(path, xt.sheet, xt.hidden))
+			}
+		}()
+	} else if headerRow != 1 {
+		defer l.noteRead(read)
+	}
 	if len(header) > l.lim.MaxColumns {
 		l.problem(Problem{File: path, Row: headerRow, Message: fmt.Sprintf("has %d columns; the limit is %d", len(header), l.lim.MaxColumns)})
 		return nil
@@ -121,6 +164,9 @@ func (l *loader) readTable(path string, t table, tc tableContext) error {
 	cp := l.newColumnPlan(path, headerRow, header, tc)
 	if cp == nil {
 		return nil
+	}
+	if xt != nil {
+		l.hiddenColumns(cp, xt)
 	}
 	pf := startPrefetch(t, l.lim.MaxRows)
 	defer pf.stop()
@@ -200,7 +246,7 @@ func (w *rowWorker) run(pf *prefetcher) error {
 				return err
 			}
 		}
-		rec, row, err := pf.next(&w.cur)
+		rec, meta, row, err := pf.next(&w.cur)
 		if err == io.EOF {
 			return nil
 		}
@@ -223,7 +269,7 @@ func (w *rowWorker) run(pf *prefetcher) error {
 			continue
 		}
 		w.rows++
-		w.row(rec, row)
+		w.row(rec, meta, row)
 	}
 }
 
@@ -310,6 +356,9 @@ func (l *loader) newColumnPlan(path string, headerRow int, header []string, tc t
 		cp.spec = tc.action
 	}
 	hp := func(col int, msg string) {
+		if tc.hiddenCol != nil && tc.hiddenCol(col) {
+			msg += " (the column is hidden in the sheet)"
+		}
 		l.problem(Problem{File: path, Row: headerRow, Column: header[col], Message: msg})
 	}
 	first := map[string]int{}
@@ -537,11 +586,15 @@ func (cp *columnPlan) columnName(i int) string {
 	return "column " + strconv.Itoa(i+1)
 }
 
-// row turns one record into a job.
-func (w *rowWorker) row(rec []string, row int) {
+// row turns one record into a job; meta says what its cells are, for a
+// workbook.
+func (w *rowWorker) row(rec []string, meta []cellMeta, row int) {
 	cp := w.cp
 	l := cp.l
 	prob := func(col int, msg string, sev Severity) {
+		if cp.tc.hiddenCol != nil && cp.tc.hiddenCol(col) {
+			msg += " (the column is hidden in the sheet)"
+		}
 		l.problem(Problem{File: cp.file, Row: row, Column: cp.columnName(col), Message: msg, Severity: sev})
 	}
 	if len(rec) > l.lim.MaxColumns {
@@ -625,6 +678,9 @@ func (w *rowWorker) row(rec []string, row int) {
 		x := ""
 		if sf.col < len(rec) {
 			x = rec[sf.col]
+			if meta != nil && meta[sf.col].kind != cellText {
+				x = w.fromCell(&spec.Fields[sf.index], sf.col, x, meta[sf.col], row)
+			}
 		}
 		cells[sf.index] = x
 	}
@@ -639,6 +695,9 @@ func (w *rowWorker) row(rec []string, row int) {
 			x := rec[c]
 			if isBlank(x) {
 				continue
+			}
+			if meta != nil && meta[c].kind != cellText {
+				x = w.fromCell(&spec.Fields[fs.index], c, x, meta[c], row)
 			}
 			if from < 0 {
 				val, from = x, c
@@ -685,6 +744,47 @@ func (w *rowWorker) row(rec []string, row int) {
 		p.refCol = cp.header[cp.refCol]
 	}
 	l.add(p, w.sc)
+}
+
+// fromCell is what a field takes from a workbook cell that is not text: a
+// number field the number beneath the display (1,234.50 is 1234.5), a text
+// field what Excel shows (123 formatted 00000 is 00123), a date field the
+// date. What cannot be taken as the sheet shows it is reported.
+func (w *rowWorker) fromCell(f *actions.Field, col int, x string, m cellMeta, row int) string {
+	l, cp, p := w.cp.l, w.cp, &w.pend
+	report := func(sev Severity, format string, args ...any) {
+		msg := fmt.Sprintf("cell %s ", cellName(col, row)) + fmt.Sprintf(format, args...)
+		if cp.tc.hiddenCol != nil && cp.tc.hiddenCol(col) {
+			msg += " (the column is hidden in the sheet)"
+		}
+		l.problem(Problem{File: cp.file, Row: row, Column: cp.columnName(col), Field: f.Name, Message: msg, Severity: sev})
+	}
+	switch m.kind {
+	case cellError:
+		report(Error, "holds the Excel error %s: correct the formula, or type the value", x)
+		p.refuse(f.Name)
+		return ""
+	case cellNumber, cellGeneral, cellShownAs:
+		switch f.Kind {
+		case actions.KindNumber, actions.KindInt, actions.KindBool:
+			return m.value
+		case actions.KindDateTime:
+			return x // a number, not a date: validation says what a date must be
+		}
+		if m.kind == cellShownAs {
+			report(Error, "is the number %s shown with the format %q, which bulk does not reproduce: format the column as Text and type the value as it should read", m.value, m.code)
+			p.refuse(f.Name)
+			return ""
+		}
+		if m.kind == cellGeneral && f.Identifier {
+			report(Warning, "is a number in General format (%s): leading zeros may have been lost; format the column as Text and type the values again", m.value)
+		}
+	case cellBool:
+		if f.Kind == actions.KindBool {
+			return m.value
+		}
+	}
+	return x
 }
 
 // execute runs a column template over the current row. Files with

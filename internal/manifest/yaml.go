@@ -23,7 +23,7 @@ import (
 var (
 	topKeys    = []string{"version", "description", "defaults", "jobs", "sources"}
 	jobKeys    = []string{"action", "ref", "libraries", "my_matters"}
-	sourceKeys = []string{"path", "action", "sheet", "delimiter", "encoding", "columns", "set", "ignore_columns"}
+	sourceKeys = []string{"path", "action", "sheet", "header_row", "hidden_rows", "delimiter", "encoding", "columns", "set", "ignore_columns"}
 )
 
 // yamlReader interprets one YAML manifest.
@@ -607,6 +607,19 @@ func (y *yamlReader) source(item *yaml.Node) error {
 			tc.action = spec
 		case "sheet":
 			opts.Sheet = s
+		case "headerrow":
+			n, err := strconv.Atoi(strings.TrimSpace(s))
+			if err != nil || n < 1 {
+				y.problem(kv.key.Line, kv.key.Value, "", fmt.Sprintf("must be the row of the header, 1 or more, not %q", s))
+				ok = false
+			}
+			opts.HeaderRow = n
+		case "hiddenrows":
+			if err := checkHiddenRows(s); err != nil {
+				y.problem(kv.key.Line, kv.key.Value, "", "must be include or skip, not "+strconv.Quote(s))
+				ok = false
+			}
+			opts.HiddenRows = s
 		case "delimiter":
 			d, err := parseDelimiter(s)
 			if err != nil {

@@ -158,7 +158,7 @@ func runRun(ctx context.Context, o *runOptions) error {
 	if err != nil {
 		return withExit(ExitInvalid, err)
 	}
-	nErrors, nWarnings := printProblems(ios, m.Problems)
+	nErrors, nWarnings := printProblems(ios, m)
 	if nErrors > 0 {
 		return withExit(ExitInvalid, errSilent)
 	}
@@ -375,11 +375,15 @@ func resultRow(oc executor.Outcome) report.Row {
 	return r
 }
 
-// printProblems prints validation problems to standard error, one per line,
+// printProblems prints what was read of each workbook and the validation
+// problems to standard error, one per line,
 // and when there are errors a line saying nothing was sent; it returns how
 // many are errors and warnings.
-func printProblems(ios *IOStreams, problems []manifest.Problem) (errs, warnings int) {
-	for _, p := range problems {
+func printProblems(ios *IOStreams, m *manifest.Manifest) (errs, warnings int) {
+	for _, r := range m.Reads {
+		fmt.Fprintln(ios.ErrOut, r.String())
+	}
+	for _, p := range m.Problems {
 		fmt.Fprintln(ios.ErrOut, p.String())
 		if p.Severity == manifest.Error {
 			errs++

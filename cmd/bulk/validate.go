@@ -97,6 +97,7 @@ type validateReport struct {
 	PerAction map[string]int        `json:"per_action"`
 	Errors    int                   `json:"errors"`
 	Warnings  int                   `json:"warnings"`
+	Read      []manifest.Read       `json:"read"`
 	Problems  []manifest.Problem    `json:"problems"`
 	Remote    *manifest.RemoteStats `json:"remote,omitempty"`
 	Plan      *planJSON             `json:"plan,omitempty"`
@@ -113,7 +114,7 @@ func runValidate(ctx context.Context, o *validateOptions) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	rep := validateReport{Problems: []manifest.Problem{}}
+	rep := validateReport{Problems: []manifest.Problem{}, Read: []manifest.Read{}}
 	if o.GenPasswords != "" {
 		o.Manifest = withGeneratedPasswords(o.Manifest)
 	}
@@ -127,6 +128,7 @@ func runValidate(ctx context.Context, o *validateOptions) error {
 			return manifestError(err)
 		}
 		rep.Jobs, rep.PerAction = sum.Jobs, sum.PerAction
+		rep.Read = append(rep.Read, sum.Reads...)
 	} else {
 		limit, err := executor.ParseRateLimit(o.RateLimit)
 		if err != nil {
@@ -154,6 +156,7 @@ func runValidate(ctx context.Context, o *validateOptions) error {
 			return withExit(ExitUnreachable, fmt.Errorf("remote checks: %w", err))
 		}
 		rep.Problems = append(m.Problems, ps...)
+		rep.Read = append(rep.Read, m.Reads...)
 		rep.Remote = &stats
 		p := manifest.Plan(m, limit.N, limit.Window)
 		plan = &p
@@ -201,6 +204,10 @@ func manifestError(err error) error {
 
 func writeValidateText(w io.Writer, rep validateReport, plan *manifest.PlanSummary) error {
 	var b strings.Builder
+	for _, r := range rep.Read {
+		b.WriteString(r.String())
+		b.WriteByte('\n')
+	}
 	for _, p := range rep.Problems {
 		b.WriteString(p.String())
 		b.WriteByte('\n')

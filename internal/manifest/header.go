@@ -94,8 +94,9 @@ func hold(t table, rec []string) heldRec {
 }
 
 // headerScore counts the cells of a row that name a column bulk knows: a
-// field of some action, action, ref, or a header a YAML source maps.
-func headerScore(rec []string, tc tableContext) int {
+// field of the file's action (of some action when rows name theirs),
+// action, ref, or a header a YAML source maps.
+func headerScore(rec []string, tc tableContext, spec *actions.Spec) int {
 	n := 0
 	for _, c := range rec {
 		c = strings.TrimSpace(c)
@@ -103,7 +104,7 @@ func headerScore(rec []string, tc tableContext) int {
 			continue
 		}
 		f := actions.FoldName(c)
-		known := f == "action" || f == "ref" || isFieldOf(c, nil)
+		known := f == "action" || f == "ref" || isFieldOf(c, spec)
 		for _, m := range tc.columns {
 			known = known || actions.FoldName(m.header) == f && m.header != ""
 			for _, r := range m.refs {
@@ -141,7 +142,7 @@ type headerResult struct {
 // else the first non-blank row, unless it names no known column and a row
 // below a few title rows does. A problem that prevents reading is returned
 // as stop; err is from the table.
-func findHeader(path string, t table, tc tableContext, headerRow int) (h headerResult, stop *Problem, err error) {
+func findHeader(path string, t table, tc tableContext, spec *actions.Spec, headerRow int) (h headerResult, stop *Problem, err error) {
 	if headerRow > 0 {
 		for {
 			rec, err := t.Next()
@@ -179,7 +180,7 @@ func findHeader(path string, t table, tc tableContext, headerRow int) (h headerR
 			continue
 		}
 		held = append(held, hold(t, rec))
-		if len(held) == 1 && headerScore(rec, tc) > 0 {
+		if len(held) == 1 && headerScore(rec, tc, spec) > 0 {
 			break // the usual file: the header first
 		}
 	}
@@ -188,7 +189,7 @@ func findHeader(path string, t table, tc tableContext, headerRow int) (h headerR
 	}
 	pick := 0
 	for i := 1; i < len(held); i++ {
-		if headerScore(held[0].rec, tc) == 0 && headerScore(held[i].rec, tc) > 0 {
+		if headerScore(held[0].rec, tc, spec) == 0 && headerScore(held[i].rec, tc, spec) > 0 {
 			pick = i
 			break
 		}

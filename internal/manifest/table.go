@@ -120,7 +120,11 @@ func (l *loader) readTable(path string, t table, tc tableContext, headerRow int)
 	if xt != nil {
 		tc.hiddenCol = xt.columnHidden
 	}
-	h, stop, err := findHeader(path, t, tc, headerRow)
+	spec := l.action
+	if tc.action != nil {
+		spec = tc.action
+	}
+	h, stop, err := findHeader(path, t, tc, spec, headerRow)
 	if err != nil {
 		return l.stop(path, err)
 	}

@@ -278,4 +278,3 @@ func TestFormatNumber(t *testing.T) {
 		t.Errorf("1904 system: %q", got)
 	}
 }
-

@@ -42,6 +42,10 @@ type loader struct {
 
 	files []fileInfo
 	reads []Read // guarded by mu
+	// listed and unlisted count the problems of each file that were
+	// reported and left out (guarded by mu).
+	listed   map[string]int
+	unlisted map[string]*unlisted
 	seed  maphash.Seed
 
 	refs        refTracker
@@ -288,7 +292,49 @@ func (l *loader) problem(p Problem) {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	// Problems are kept until they are printed: a small file of a million
+	// bad rows must not make millions of them.
+	if l.listed == nil {
+		l.listed, l.unlisted = map[string]int{}, map[string]*unlisted{}
+	}
+	if l.listed[p.File] >= maxProblemsPerFile {
+		u := l.unlisted[p.File]
+		if u == nil {
+			u = &unlisted{}
+			l.unlisted[p.File] = u
+		}
+		u.n++
+		u.errors = u.errors || p.Severity == Error
+		return
+	}
+	l.listed[p.File]++
 	l.emit(p)
+}
+
+// maxProblemsPerFile bounds the problems listed for one file. A variable
+// for the tests.
+var maxProblemsPerFile = 10_000
+
+type unlisted struct {
+	n      int
+	errors bool
+}
+
+// reportUnlisted says how many problems of each file were not listed.
+func (l *loader) reportUnlisted() {
+	files := make([]string, 0, len(l.unlisted))
+	for f := range l.unlisted {
+		files = append(files, f)
+	}
+	sort.Strings(files)
+	for _, f := range files {
+		u := l.unlisted[f]
+		sev := Warning
+		if u.errors {
+			sev = Error
+		}
+		l.emit(Problem{File: f, Severity: sev, Message: fmt.Sprintf("has %d more problems, not listed: the first %d are; correct those and validate again", u.n, maxProblemsPerFile)})
+	}
 }
 
 // fileIndex numbers files for duplicate locations.
@@ -709,6 +755,7 @@ func (l *loader) describeLocation(d dupEntry, current string) string {
 func (l *loader) finish() {
 	l.reportDuplicates()
 	deps := l.refs.resolve(l)
+	l.reportUnlisted()
 	if !l.keep {
 		return
 	}

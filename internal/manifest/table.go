@@ -606,6 +606,7 @@ func (w *rowWorker) row(rec []string, meta []cellMeta, row int) {
 		return
 	}
 	skip := false
+	beyond := 0 // cells past the header's columns: one problem for the row
 	for i, c := range rec {
 		if len(c) > l.lim.MaxCellBytes {
 			prob(i, fmt.Sprintf("cell is %d bytes; the limit is %d", len(c), l.lim.MaxCellBytes), Error)
@@ -613,10 +614,14 @@ func (w *rowWorker) row(rec []string, meta []cellMeta, row int) {
 			continue
 		}
 		if (i >= len(cp.header) || cp.folded[i] == "") && !isBlank(c) {
-			if i >= len(cp.header) {
-				prob(i, fmt.Sprintf("has a value, but the header has only %d columns", len(cp.header)), Error)
-			} else {
+			switch {
+			case i < len(cp.header):
 				prob(i, "has a value, but the column has no header", Error)
+			case beyond == 0:
+				prob(i, fmt.Sprintf("has a value, but the header has only %d columns", len(cp.header)), Error)
+			}
+			if i >= len(cp.header) {
+				beyond++
 			}
 			skip = true
 		}

@@ -46,7 +46,7 @@ type loader struct {
 	// reported and left out (guarded by mu).
 	listed   map[string]int
 	unlisted map[string]*unlisted
-	seed  maphash.Seed
+	seed     maphash.Seed
 
 	refs        refTracker
 	actionIndex map[*actions.Spec]uint8

@@ -41,6 +41,15 @@ type columnMap struct {
 	line   int
 }
 
+// hiddenNote is what a message about a cell of column col adds when the
+// column is hidden.
+func (tc *tableContext) hiddenNote(col int) string {
+	if tc.hiddenCol != nil && tc.hiddenCol(col) {
+		return " (the column is hidden in the sheet)"
+	}
+	return ""
+}
+
 // tableFile reads a CSV file or workbook.
 func (l *loader) tableFile(path string, opts Options, tc tableContext) error {
 	te, _ := encodingByName(opts.Encoding) // checked by newLoader and the YAML source
@@ -55,6 +64,23 @@ func (l *loader) tableFile(path string, opts Options, tc tableContext) error {
 	}
 	defer t.Close()
 	return l.readTable(path, t, tc, opts.HeaderRow)
+}
+
+// noteTable says, once the table is read, what was read of it and which
+// hidden rows were.
+func (l *loader) noteTable(path string, xt *xlsxTable, h headerResult) {
+	read := Read{File: path, HeaderRow: h.row, HeaderHow: h.how}
+	if xt == nil {
+		if h.row != 1 {
+			l.noteRead(read)
+		}
+		return
+	}
+	read.Sheet, read.Why, read.HiddenRowsSkipped = xt.sheet, xt.why, xt.skipped
+	l.noteRead(read)
+	if len(xt.hidden) > 0 {
+		l.problem(hiddenRowsProblem(path, xt.sheet, xt.hidden))
+	}
 }
 
 // hiddenColumns warns of the columns hidden in the sheet that fields are
@@ -137,19 +163,7 @@ func (l *loader) readTable(path string, t table, tc tableContext, headerRow int)
 		t = &replayTable{table: t, held: h.held}
 	}
 	headerRow = h.row
-	read := Read{File: path, HeaderRow: headerRow, HeaderHow: h.how}
-	if xt != nil {
-		read.Sheet, read.Why = xt.sheet, xt.why
-		defer func() {
-			read.HiddenRowsSkipped = xt.skipped
-			l.noteRead(read)
-			if len(xt.hidden) > 0 {
-				l.problem(hiddenRowsProblem(path, xt.sheet, xt.hidden))
-			}
-		}()
-	} else if headerRow != 1 {
-		defer l.noteRead(read)
-	}
+	defer l.noteTable(path, xt, h)
 	if len(header) > l.lim.MaxColumns {
 		l.problem(Problem{File: path, Row: headerRow, Message: fmt.Sprintf("has %d columns; the limit is %d", len(header), l.lim.MaxColumns)})
 		return nil
@@ -360,10 +374,7 @@ func (l *loader) newColumnPlan(path string, headerRow int, header []string, tc t
 		cp.spec = tc.action
 	}
 	hp := func(col int, msg string) {
-		if tc.hiddenCol != nil && tc.hiddenCol(col) {
-			msg += " (the column is hidden in the sheet)"
-		}
-		l.problem(Problem{File: path, Row: headerRow, Column: header[col], Message: msg})
+		l.problem(Problem{File: path, Row: headerRow, Column: header[col], Message: msg + tc.hiddenNote(col)})
 	}
 	first := map[string]int{}
 	for i, h := range header {
@@ -596,37 +607,13 @@ func (w *rowWorker) row(rec []string, meta []cellMeta, row int) {
 	cp := w.cp
 	l := cp.l
 	prob := func(col int, msg string, sev Severity) {
-		if cp.tc.hiddenCol != nil && cp.tc.hiddenCol(col) {
-			msg += " (the column is hidden in the sheet)"
-		}
-		l.problem(Problem{File: cp.file, Row: row, Column: cp.columnName(col), Message: msg, Severity: sev})
+		l.problem(Problem{File: cp.file, Row: row, Column: cp.columnName(col), Message: msg + cp.tc.hiddenNote(col), Severity: sev})
 	}
 	if len(rec) > l.lim.MaxColumns {
 		l.problem(Problem{File: cp.file, Row: row, Message: fmt.Sprintf("has %d cells; the limit is %d", len(rec), l.lim.MaxColumns)})
 		return
 	}
-	skip := false
-	beyond := 0 // cells past the header's columns: one problem for the row
-	for i, c := range rec {
-		if len(c) > l.lim.MaxCellBytes {
-			prob(i, fmt.Sprintf("cell is %d bytes; the limit is %d", len(c), l.lim.MaxCellBytes), Error)
-			skip = true
-			continue
-		}
-		if (i >= len(cp.header) || cp.folded[i] == "") && !isBlank(c) {
-			switch {
-			case i < len(cp.header):
-				prob(i, "has a value, but the column has no header", Error)
-			case beyond == 0:
-				prob(i, fmt.Sprintf("has a value, but the header has only %d columns", len(cp.header)), Error)
-			}
-			if i >= len(cp.header) {
-				beyond++
-			}
-			skip = true
-		}
-	}
-	if skip {
+	if !cp.cellsFit(rec, prob) {
 		return
 	}
 	spec := cp.spec
@@ -755,6 +742,30 @@ func (w *rowWorker) row(rec []string, meta []cellMeta, row int) {
 	l.add(p, w.sc)
 }
 
+// cellsFit reports the cells of a record too long, or where the header
+// has no column (once a row past its last), and whether there were none.
+func (cp *columnPlan) cellsFit(rec []string, prob func(col int, msg string, sev Severity)) bool {
+	ok, beyond := true, false
+	for i, c := range rec {
+		if len(c) > cp.l.lim.MaxCellBytes {
+			prob(i, fmt.Sprintf("cell is %d bytes; the limit is %d", len(c), cp.l.lim.MaxCellBytes), Error)
+			ok = false
+			continue
+		}
+		if (i >= len(cp.header) || cp.folded[i] == "") && !isBlank(c) {
+			switch {
+			case i < len(cp.header):
+				prob(i, "has a value, but the column has no header", Error)
+			case !beyond:
+				prob(i, fmt.Sprintf("has a value, but the header has only %d columns", len(cp.header)), Error)
+				beyond = true
+			}
+			ok = false
+		}
+	}
+	return ok
+}
+
 // fromCell is what a field takes from a workbook cell that is not text: a
 // number field the number beneath the display (1,234.50 is 1234.5), a text
 // field what Excel shows (123 formatted 00000 is 00123), a date field the
@@ -762,10 +773,7 @@ func (w *rowWorker) row(rec []string, meta []cellMeta, row int) {
 func (w *rowWorker) fromCell(f *actions.Field, col int, x string, m cellMeta, row int) string {
 	l, cp, p := w.cp.l, w.cp, &w.pend
 	report := func(sev Severity, format string, args ...any) {
-		msg := fmt.Sprintf("cell %s ", cellName(col, row)) + fmt.Sprintf(format, args...)
-		if cp.tc.hiddenCol != nil && cp.tc.hiddenCol(col) {
-			msg += " (the column is hidden in the sheet)"
-		}
+		msg := fmt.Sprintf("cell %s ", cellName(col, row)) + fmt.Sprintf(format, args...) + cp.tc.hiddenNote(col)
 		l.problem(Problem{File: cp.file, Row: row, Column: cp.columnName(col), Field: f.Name, Message: msg, Severity: sev})
 	}
 	switch m.kind {

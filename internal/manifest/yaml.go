@@ -605,21 +605,8 @@ func (y *yamlReader) source(item *yaml.Node) error {
 				continue
 			}
 			tc.action = spec
-		case "sheet":
-			opts.Sheet = s
-		case "headerrow":
-			n, err := strconv.Atoi(strings.TrimSpace(s))
-			if err != nil || n < 1 {
-				y.problem(kv.key.Line, kv.key.Value, "", fmt.Sprintf("must be the row of the header, 1 or more, not %q", s))
-				ok = false
-			}
-			opts.HeaderRow = n
-		case "hiddenrows":
-			if err := checkHiddenRows(s); err != nil {
-				y.problem(kv.key.Line, kv.key.Value, "", "must be include or skip, not "+strconv.Quote(s))
-				ok = false
-			}
-			opts.HiddenRows = s
+		case "sheet", "headerrow", "hiddenrows":
+			ok = y.sheetOption(kv, key, s, &opts) && ok
 		case "delimiter":
 			d, err := parseDelimiter(s)
 			if err != nil {
@@ -682,6 +669,29 @@ func (y *yamlReader) source(item *yaml.Node) error {
 		return nil
 	}
 	return y.l.tableFile(full, opts, tc)
+}
+
+// sheetOption reads a source's sheet:, header_row: or hidden_rows:.
+func (y *yamlReader) sheetOption(kv pair, key, s string, opts *Options) bool {
+	switch key {
+	case "sheet":
+		opts.Sheet = s
+		return true
+	case "headerrow":
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 1 {
+			y.problem(kv.key.Line, kv.key.Value, "", fmt.Sprintf("must be the row of the header, 1 or more, not %q", s))
+			return false
+		}
+		opts.HeaderRow = n
+		return true
+	}
+	if err := checkHiddenRows(s); err != nil {
+		y.problem(kv.key.Line, kv.key.Value, "", "must be include or skip, not "+strconv.Quote(s))
+		return false
+	}
+	opts.HiddenRows = s
+	return true
 }
 
 func parseDelimiter(s string) (rune, error) {

@@ -44,6 +44,7 @@ type JournalRecord struct {
 	ObjectID    string            `json:"object_id,omitempty"`
 	Output      json.RawMessage   `json:"output,omitempty"`
 	Refs        map[string]string `json:"refs,omitempty"`
+	Note        string            `json:"note,omitempty"`
 }
 
 // JournalEntry is what the journal knows of one job.
@@ -202,6 +203,7 @@ func (j *Journal) End(key string, o Outcome) error {
 		rec.HTTPStatus, rec.ErrorCode = errorFields(o.Err)
 	}
 	rec.UserCreated, rec.UserNum, rec.ObjectID, rec.Refs = o.Result.UserCreated, o.Result.UserNum, o.Result.ObjectID, o.Result.Refs
+	rec.Note = j.red.Redact(o.Result.Note)
 	if o.Result.Output != nil {
 		out, err := json.Marshal(o.Result.Output)
 		if err == nil {
@@ -237,8 +239,9 @@ func JobKeys(jobs []*manifest.Job) map[int]string {
 }
 
 // Presets decide, from the journal of an earlier run, what each job does
-// now: ok jobs are carried over and not sent again; failed and skipped jobs
-// run again; jobs that started and never ended (or ended unknown) run again
+// now: ok and exists jobs are carried over and not sent again; failed,
+// conflict and skipped jobs run again (a conflict was a clear answer: the
+// service made nothing, so it is not "maybe done"); jobs that started and never ended (or ended unknown) run again
 // when repeating them is safe, and stay unknown otherwise unless
 // retryUnknown.
 func Presets(jobs []*manifest.Job, keys map[int]string, entries map[string]*JournalEntry, retryUnknown bool) map[int]Preset {
@@ -249,7 +252,7 @@ func Presets(jobs []*manifest.Job, keys map[int]string, entries map[string]*Jour
 			continue
 		}
 		switch {
-		case e.End != nil && e.End.Status == report.StatusOK:
+		case e.End != nil && e.End.Status.CarriedOver():
 			o := outcomeFromRecord(e.End)
 			o.CarriedOver = true
 			out[j.Index] = Preset{Outcome: &o}
@@ -279,7 +282,7 @@ func Presets(jobs []*manifest.Job, keys map[int]string, entries map[string]*Jour
 
 func outcomeFromRecord(rec *JournalRecord) Outcome {
 	o := Outcome{Status: rec.Status, Attempts: rec.Attempts, Result: actions.Result{
-		UserCreated: rec.UserCreated, UserNum: rec.UserNum, ObjectID: rec.ObjectID, Refs: rec.Refs,
+		UserCreated: rec.UserCreated, UserNum: rec.UserNum, ObjectID: rec.ObjectID, Refs: rec.Refs, Note: rec.Note,
 	}}
 	if len(rec.Output) > 0 {
 		o.Result.Output = rec.Output

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/firmtools/bulk/internal/actions"
+	"github.com/firmtools/bulk/internal/imanage"
 	"github.com/firmtools/bulk/internal/manifest"
 	"github.com/firmtools/bulk/internal/report"
 )
@@ -213,11 +214,23 @@ func TestFailedAfterAmbiguityMayBeDone(t *testing.T) {
 	if !p[0].MaybeDone || p[0].Outcome != nil {
 		t.Fatalf("preset %+v", p[0])
 	}
-	// On the rerun, DUPLICATE_ALIAS is the alias the earlier run made.
+	// On the rerun, the alias the pre-read lists is the one the earlier
+	// run's attempt made: that attempt's success, with no create call.
 	fc := newFake()
-	fc.script["createCustomOrPropertyLookup"] = []error{apiErr(409, "DUPLICATE_ALIAS")}
+	fc.aliases = []imanage.LookupAlias{{ID: "PAR", Enabled: ptr(true), HIPAA: ptr(false)}}
 	col, err := runJobs(t, context.Background(), fc, []*manifest.Job{alias}, func(o *Options) { o.Preset = p })
-	if err != nil || col.out[0].Status != report.StatusOK {
+	if err != nil || col.out[0].Status != report.StatusOK || !strings.Contains(col.out[0].Result.Note, "earlier attempt") {
+		t.Fatalf("%v %+v", err, col.out[0])
+	}
+	if n := fc.count("createCustomOrPropertyLookup"); n != 0 {
+		t.Fatalf("%d create calls for an alias the read listed", n)
+	}
+	// The read does not list it: the earlier attempt did not make it, so a
+	// DUPLICATE_ALIAS now is someone else's alias, not a success of ours.
+	fc = newFake()
+	fc.script["createCustomOrPropertyLookup"] = []error{apiErr(409, "DUPLICATE_ALIAS")}
+	col, err = runJobs(t, context.Background(), fc, []*manifest.Job{alias}, func(o *Options) { o.Preset = p })
+	if err != nil || col.out[0].Status != report.StatusFailed {
 		t.Fatalf("%v %+v", err, col.out[0])
 	}
 }

@@ -153,19 +153,14 @@ func runRun(ctx context.Context, o *runOptions) error {
 
 	// 1. Validate everything before a single call.
 	if o.GenPasswords != "" {
-		// "Create a password" rows may then leave the password empty.
-		set := map[string]string{actions.GeneratePasswordField: "true"}
-		for k, v := range o.Manifest.Set {
-			set[k] = v
-		}
-		o.Manifest.Set = set
+		o.Manifest = withGeneratedPasswords(o.Manifest)
 	}
 	m, err := manifest.Load(ctx, o.Manifests, o.Manifest)
 	if err != nil {
 		return withExit(ExitInvalid, err)
 	}
-	if n := printProblems(ios, m.Problems); n > 0 {
-		fmt.Fprintf(ios.ErrOut, "%d problem(s) found; nothing was sent.\n", n)
+	nErrors, nWarnings := printProblems(ios, m)
+	if nErrors > 0 {
 		return withExit(ExitInvalid, errSilent)
 	}
 	maxFailures, err := parseMaxFailures(o.MaxFailures, len(m.Jobs))
@@ -220,7 +215,7 @@ func runRun(ctx context.Context, o *runOptions) error {
 	if err != nil {
 		return withExit(ExitInvalid, err)
 	}
-	summary := &report.Summary{ResultFile: out, JournalFile: jpath}
+	summary := &report.Summary{ResultFile: out, JournalFile: jpath, Warnings: nWarnings}
 	var resultErr error
 	record := func(oc executor.Outcome) {
 		if err := results.Add(resultRow(oc)); err != nil && resultErr == nil {
@@ -418,17 +413,26 @@ func resultRow(oc executor.Outcome) report.Row {
 	return r
 }
 
-// printProblems prints validation problems to standard error, one per line,
-// and returns how many are errors.
-func printProblems(ios *IOStreams, problems []manifest.Problem) int {
-	n := 0
-	for _, p := range problems {
+// printProblems prints what was read of each workbook and the validation
+// problems to standard error, one per line,
+// and when there are errors a line saying nothing was sent; it returns how
+// many are errors and warnings.
+func printProblems(ios *IOStreams, m *manifest.Manifest) (errs, warnings int) {
+	for _, r := range m.Reads {
+		fmt.Fprintln(ios.ErrOut, r.String())
+	}
+	for _, p := range m.Problems {
 		fmt.Fprintln(ios.ErrOut, p.String())
 		if p.Severity == manifest.Error {
-			n++
+			errs++
+		} else {
+			warnings++
 		}
 	}
-	return n
+	if errs > 0 {
+		fmt.Fprintf(ios.ErrOut, "%s found; nothing was sent.\n", countOf(errs, "error", "errors"))
+	}
+	return errs, warnings
 }
 
 // runLog writes the --verbose log: one line per call attempt and per job

@@ -319,9 +319,7 @@ func runRun(ctx context.Context, o *runOptions) error {
 	if stopProgress != nil {
 		stopProgress()
 	}
-	summary.Calls = pacer.Calls()
-	summary.Throttled = counters.Throttled.Load()
-	summary.Retries = counters.Retries.Load()
+	summary.Calls, summary.Throttled, summary.Retries = pacer.Calls(), counters.Throttled.Load(), counters.Retries.Load()
 	summary.Finish(clock.Now().Sub(start))
 	if runErr != nil {
 		summary.Stopped = runErr.Error()

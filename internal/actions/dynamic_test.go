@@ -173,3 +173,41 @@ func TestDynamicPasswordNeverShown(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkSchemasCheck is the cost, per row, of holding a row's dynamic
+// member to its schema before a run's first write.
+func BenchmarkSchemasCheck(b *testing.B) {
+	for _, row := range []struct {
+		name, action string
+		raw          map[string]string
+	}{
+		{"create-user password", "create-user", map[string]string{"full_name": "Jo", "id": "JO", "email": "jo@firm.com", "preferred_library": "ACTIVE_US",
+			"role": "ATTORNEY", "password_create_method": CreateAPassword, "password": "correct horse", "force_password_change": "y"}},
+		{"create-lookup-alias", "create-lookup-alias", map[string]string{"library_id": "ACTIVE_US", "lookup_field_id": "custom2", "alias": "1001-9", "parent_alias": "1001", "alias_description": "New matter"}},
+		{"add-folder profile", "add-folder", map[string]string{"name": "F", "parent_id": "ACTIVE_US!1000", "parent_type": "Workspace", "inherit_profile_from_workspace": "No",
+			"custom1": "1001", "custom13": "text", "custom17": "2.5", "custom21": "2024-01-02T03:04:05Z", "custom25": "true"}},
+	} {
+		b.Run(row.name, func(b *testing.B) {
+			spec, _ := Lookup(row.action)
+			v, s, errs := spec.Validate(row.raw)
+			if len(errs) > 0 {
+				b.Fatal(errs)
+			}
+			var needs SchemaNeeds
+			needs.Add(spec, v)
+			ss := NewSchemas()
+			for _, n := range needs.List() {
+				if err := ss.Load(context.Background(), &fakeClient{}, n); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if errs := ss.Check(spec, v, s); len(errs) > 0 {
+					b.Fatal(errs)
+				}
+			}
+		})
+	}
+}

@@ -5,13 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
-	"os"
-	"os/signal"
-	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -36,6 +33,7 @@ type runOptions struct {
 	Resume       bool
 	RetryUnknown bool
 	Fresh        bool
+	AdoptJournal bool
 	Concurrency  int
 	RateLimit    string
 	MaxAttempts  int
@@ -51,6 +49,7 @@ type runOptions struct {
 	grace     time.Duration
 	interrupt func(context.Context) (context.Context, context.CancelFunc)
 	progress  time.Duration
+	writeHook func(path string, w io.Writer) io.Writer // between the run and its result file or journal
 }
 
 func newRunCmd(ios *IOStreams) *cobra.Command { return newRunCmdWith(ios, nil) }
@@ -86,11 +85,12 @@ terminal; a ready token from IMANAGE_TOKEN. Never from a flag.
 	addManifestFlags(cmd, &o.Manifest)
 	addConnFlags(cmd, &o.Conn)
 	f := cmd.Flags()
-	f.StringVar(&o.Out, "out", "", "result CSV (default <manifest name>.results.csv in the current directory)")
+	f.StringVar(&o.Out, "out", "", "result CSV (default <manifest name>.results.csv beside the manifest; .sim.results.csv with --sim)")
 	f.StringVar(&o.Journal, "journal", "", "journal file (default beside the results: <name>.results.journal)")
 	f.BoolVar(&o.Resume, "resume", false, "continue from the journal: jobs that ended ok are not sent again")
 	f.BoolVar(&o.RetryUnknown, "retry-unknown", false, "with --resume: repeat tabs and folders whose earlier outcome is unknown")
 	f.BoolVar(&o.Fresh, "fresh", false, "discard an existing journal and start over")
+	f.BoolVar(&o.AdoptJournal, "adopt-journal", false, "with --resume: accept a journal written by an older bulk (which names no service), or for a manifest since moved or renamed, as this run's")
 	f.IntVar(&o.Concurrency, "concurrency", 4, "workers sending calls at once")
 	f.StringVar(&o.RateLimit, "rate-limit", executor.DefaultRateLimit.String(), "the service's limit, N/DURATION")
 	f.IntVar(&o.MaxAttempts, "max-attempts", 5, "attempts per job, first included")
@@ -122,124 +122,39 @@ func parseMaxFailures(s string, total int) (int, error) {
 	return n, nil
 }
 
-// defaultOut is <first manifest's name>.results.csv in the current directory.
-func defaultOut(manifests []string) string {
-	base := filepath.Base(manifests[0])
-	return strings.TrimSuffix(base, filepath.Ext(base)) + ".results.csv"
-}
-
-func defaultJournal(out string) string {
-	return strings.TrimSuffix(out, filepath.Ext(out)) + ".journal"
-}
-
 func runRun(ctx context.Context, o *runOptions) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
 	ios := o.ios
-	limit, err := executor.ParseRateLimit(o.RateLimit)
+	limit, err := o.check()
 	if err != nil {
-		return &usageError{fmt.Errorf("--rate-limit: %w", err)}
-	}
-	if o.Concurrency < 1 || o.Concurrency > 64 {
-		return &usageError{fmt.Errorf("--concurrency %d: want 1 to 64", o.Concurrency)}
-	}
-	if o.MaxAttempts < 1 || o.MaxAttempts > 20 {
-		return &usageError{fmt.Errorf("--max-attempts %d: want 1 to 20", o.MaxAttempts)}
-	}
-	if o.Resume && o.Fresh {
-		return &usageError{errors.New("--resume and --fresh contradict each other: use one")}
+		return err
 	}
 
 	// 1. Validate everything before a single call.
-	if o.GenPasswords != "" {
-		// "Create a password" rows may then leave the password empty.
-		set := map[string]string{actions.GeneratePasswordField: "true"}
-		for k, v := range o.Manifest.Set {
-			set[k] = v
-		}
-		o.Manifest.Set = set
-	}
-	m, err := manifest.Load(ctx, o.Manifests, o.Manifest)
+	m, maxFailures, red, err := loadRun(ctx, o)
 	if err != nil {
-		return withExit(ExitInvalid, err)
-	}
-	if n := printProblems(ios, m.Problems); n > 0 {
-		fmt.Fprintf(ios.ErrOut, "%d problem(s) found; nothing was sent.\n", n)
-		return withExit(ExitInvalid, errSilent)
-	}
-	maxFailures, err := parseMaxFailures(o.MaxFailures, len(m.Jobs))
-	if err != nil {
-		return &usageError{err}
-	}
-	red := &report.Redactor{}
-	if o.GenPasswords != "" {
-		if err := generatePasswords(o.GenPasswords, m.Jobs); err != nil {
-			return withExit(ExitInvalid, err)
-		}
-	}
-	for _, j := range m.Jobs {
-		for _, s := range j.Secrets {
-			red.Add(s.Reveal())
-		}
-	}
-
-	// 2. Journal and results.
-	out := o.Out
-	if out == "" {
-		out = defaultOut(o.Manifests)
-	}
-	jpath := o.Journal
-	if jpath == "" {
-		jpath = defaultJournal(out)
+		return err
 	}
 	clock := o.clock
 	if clock == nil {
 		clock = executor.RealClock{}
 	}
-	keys := executor.JobKeys(m.Jobs)
-	var presets map[int]executor.Preset
-	if o.Resume {
-		entries, err := executor.ReadJournal(jpath)
-		if err != nil {
-			return withExit(ExitInvalid, err)
-		}
-		presets = executor.Presets(m.Jobs, keys, entries, o.RetryUnknown)
-	}
-	// The in-process simulator starts empty every time, so an old journal
-	// says nothing about it.
-	fresh := o.Fresh || (o.Conn.Sim && !o.Resume)
-	journal, err := executor.OpenJournal(jpath, o.Resume, fresh, red, clock)
+
+	// 2. Journal and results: held, checked and seeded before sign-in.
+	st, err := openRun(o, m, red, clock)
 	if err != nil {
-		return withExit(ExitInvalid, err)
+		return err
 	}
-	defer journal.Close()
-	results, err := report.Create(out, red)
-	if err != nil {
-		return withExit(ExitInvalid, err)
-	}
-	summary := &report.Summary{ResultFile: out, JournalFile: jpath}
-	var resultErr error
-	record := func(oc executor.Outcome) {
-		if err := results.Add(resultRow(oc)); err != nil && resultErr == nil {
-			resultErr = err
-			fmt.Fprintf(ios.ErrOut, "bulk: %v\n", err)
-		}
-		summary.Count(oc.Job.Action.Name, oc.Status)
-		if oc.CarriedOver && oc.Status == report.StatusOK {
-			summary.CarriedOver++
-		}
-	}
+	defer st.release()
 
 	// 3. Interruption: nothing new starts, calls in flight finish.
-	interrupt := o.interrupt
-	if interrupt == nil {
-		interrupt = func(ctx context.Context) (context.Context, context.CancelFunc) {
-			return signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-		}
-	}
-	runCtx, stopSignals := interrupt(ctx)
+	runCtx, stopSignals := o.interruptContext(ctx)
 	defer stopSignals()
+	runCtx, pipeClosed := context.WithCancel(runCtx)
+	defer pipeClosed()
+	ios = ios.stopOnClosedPipe(pipeClosed)
 
 	// 4. Sign in.
 	pacer := executor.NewPacer(limit, clock)
@@ -247,31 +162,14 @@ func runRun(ctx context.Context, o *runOptions) error {
 	logger := runLogger(o, ios, red)
 	conn, err := o.Conn.connect(runCtx, ios, limit, pacer.Wait, logger.call)
 	if err != nil {
-		code := exitCodeFor(err)
-		if code == ExitInvalid || errors.Is(err, errNoPassword) {
-			results.Close()
-			os.Remove(out)
-			return err
-		}
-		for _, j := range m.Jobs {
-			oc := executor.Outcome{Job: j, Status: report.StatusSkipped, Err: fmt.Errorf("not started: %v", err)}
-			if p := presets[j.Index]; p.Outcome != nil {
-				oc = *p.Outcome
-				oc.Job = j
-			}
-			record(oc)
-		}
-		if cerr := results.Close(); cerr != nil {
-			return cerr
-		}
-		if runCtx.Err() != nil {
-			return withExit(ExitInterrupted, errors.New("interrupted while signing in"))
-		}
-		return err
+		return st.signInFailed(runCtx, err)
 	}
 	defer conn.close()
 	for _, s := range conn.secrets {
 		red.Add(s.Reveal())
+	}
+	if err := st.openJournal(executor.WriteOptions{Redactor: red, Clock: clock, Wrap: o.wrapWrite(st.loc.Journal)}); err != nil {
+		return st.notStarted(runCtx, withExit(ExitJobsFailed, err))
 	}
 
 	// 5. Run.
@@ -296,22 +194,19 @@ func runRun(ctx context.Context, o *runOptions) error {
 		MaxFailures: maxFailures,
 		Backoff:     backoff,
 		Grace:       o.grace,
-		Preset:      presets,
+		Preset:      st.presets,
 		Counters:    counters,
-		OnStart:     func(j *manifest.Job) error { return journal.Start(keys[j.Index], j) },
-		OnEnd: func(oc executor.Outcome) {
-			if !oc.CarriedOver {
-				if err := journal.End(keys[oc.Job.Index], oc); err != nil {
-					fmt.Fprintf(ios.ErrOut, "bulk: %v\n", err)
-				}
-			}
-			record(oc)
+		OnStart:     st.start,
+		OnEnd: func(oc executor.Outcome) error {
+			err := st.end(oc)
 			logger.job(oc)
+			return err
 		},
 	})
 	if stopProgress != nil {
 		stopProgress()
 	}
+	summary := st.summary
 	summary.Calls = pacer.Calls()
 	summary.Throttled = counters.Throttled.Load()
 	summary.Retries = counters.Retries.Load()
@@ -320,13 +215,8 @@ func runRun(ctx context.Context, o *runOptions) error {
 		summary.Stopped = runErr.Error()
 		summary.Interrupted = errors.Is(runErr, executor.ErrInterrupted)
 	}
-	if err := results.Close(); err != nil {
+	if err := st.finish(ios); err != nil {
 		return err
-	}
-	if err := journal.Close(); err != nil {
-		fmt.Fprintf(ios.ErrOut, "bulk: closing journal: %v\n", err)
-	} else if err := executor.CompactJournal(jpath, m.Jobs, keys); err != nil {
-		fmt.Fprintf(ios.ErrOut, "bulk: %v (the journal is whole, only larger)\n", err)
 	}
 	if o.JSON {
 		enc := json.NewEncoder(ios.Out)
@@ -341,44 +231,75 @@ func runRun(ctx context.Context, o *runOptions) error {
 	case errors.Is(runErr, imanage.ErrAuthLost) && summary.Total.OK == summary.CarriedOver:
 		// A ready token refused at the first call: nothing was done.
 		return withExit(ExitUnreachable, runErr)
-	case errors.Is(runErr, imanage.ErrAuthLost):
-		return withExit(ExitJobsFailed, runErr)
 	case runErr != nil:
 		return withExit(ExitJobsFailed, runErr)
-	case resultErr != nil:
-		return withExit(ExitJobsFailed, resultErr)
 	case summary.Total.Failed+summary.Total.Unknown+summary.Total.Skipped > 0:
 		return withExit(ExitJobsFailed, errSilent)
 	}
 	return nil
 }
 
-// resultRow turns an outcome into its result CSV row.
-func resultRow(oc executor.Outcome) report.Row {
-	j := oc.Job
-	r := report.Row{Source: j.Source, Row: j.Row, Index: j.Index, Action: j.Action.Name, Key: oc.Key(),
-		Status: oc.Status, Attempts: oc.Attempts, ObjectID: oc.Result.ObjectID}
-	if oc.Err != nil {
-		r.Error = oc.Err.Error()
-		if e, ok := imanage.AsError(oc.Err); ok {
-			if e.StatusCode != 0 {
-				r.HTTPStatus = strconv.Itoa(e.StatusCode)
-			}
-			r.ErrorCode = e.Code
+// check reads the flags that need no file and no service.
+func (o *runOptions) check() (executor.RateLimit, error) {
+	limit, err := executor.ParseRateLimit(o.RateLimit)
+	if err != nil {
+		return limit, &usageError{fmt.Errorf("--rate-limit: %w", err)}
+	}
+	switch {
+	case o.Concurrency < 1 || o.Concurrency > 64:
+		return limit, &usageError{fmt.Errorf("--concurrency %d: want 1 to 64", o.Concurrency)}
+	case o.MaxAttempts < 1 || o.MaxAttempts > 20:
+		return limit, &usageError{fmt.Errorf("--max-attempts %d: want 1 to 20", o.MaxAttempts)}
+	case o.Resume && o.Fresh:
+		return limit, &usageError{errors.New("--resume and --fresh contradict each other: use one")}
+	case o.AdoptJournal && !o.Resume:
+		return limit, &usageError{errors.New("--adopt-journal only means something with --resume")}
+	}
+	return limit, nil
+}
+
+// loadRun reads and validates the manifests; any problem is exit 2 with
+// nothing sent.
+func loadRun(ctx context.Context, o *runOptions) (*manifest.Manifest, int, *report.Redactor, error) {
+	if o.GenPasswords != "" {
+		// "Create a password" rows may then leave the password empty.
+		set := map[string]string{actions.GeneratePasswordField: "true"}
+		for k, v := range o.Manifest.Set {
+			set[k] = v
 		}
+		o.Manifest.Set = set
 	}
-	if oc.Result.UserCreated != nil {
-		r.UserCreated = strconv.FormatBool(*oc.Result.UserCreated)
+	m, err := manifest.Load(ctx, o.Manifests, o.Manifest)
+	if err != nil {
+		return nil, 0, nil, withExit(ExitInvalid, err)
 	}
-	if oc.Result.UserNum != nil {
-		r.UserNum = strconv.FormatInt(*oc.Result.UserNum, 10)
+	if n := printProblems(o.ios, m.Problems); n > 0 {
+		fmt.Fprintf(o.ios.ErrOut, "%d problem(s) found; nothing was sent.\n", n)
+		return nil, 0, nil, withExit(ExitInvalid, errSilent)
 	}
-	if oc.Result.Output != nil {
-		if b, err := json.Marshal(oc.Result.Output); err == nil && string(b) != "null" {
-			r.Output = string(b)
-		}
+	maxFailures, err := parseMaxFailures(o.MaxFailures, len(m.Jobs))
+	if err != nil {
+		return nil, 0, nil, &usageError{err}
 	}
-	return r
+	return m, maxFailures, &report.Redactor{}, nil
+}
+
+// interruptContext is cancelled by Ctrl-C, SIGTERM and SIGHUP (an SSH
+// session that drops), or by the test hook.
+func (o *runOptions) interruptContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	if o.interrupt != nil {
+		return o.interrupt(ctx)
+	}
+	return interruptOnSignals(ctx)
+}
+
+// wrapWrite is the test hook that stands between a run and the file at
+// path (a disk that fills); nil otherwise.
+func (o *runOptions) wrapWrite(path string) func(io.Writer) io.Writer {
+	if o.writeHook == nil {
+		return nil
+	}
+	return func(w io.Writer) io.Writer { return o.writeHook(path, w) }
 }
 
 // printProblems prints validation problems to standard error, one per line,

@@ -32,10 +32,15 @@ type Outcome struct {
 	// Values are the job's values with references filled, when they were
 	// (nil otherwise): the result's key shows what was really sent.
 	Values actions.Values
+
+	resultKey string // the key an earlier run recorded, for an outcome read from the journal
 }
 
 // Key is the job's natural key, from the filled values when there are.
 func (o Outcome) Key() string {
+	if o.resultKey != "" {
+		return o.resultKey
+	}
 	if o.Values != nil {
 		return o.Job.Action.Key(o.Values)
 	}
@@ -97,8 +102,10 @@ type Options struct {
 	// nothing may be sent.
 	OnStart func(*manifest.Job) error
 	// OnEnd is called exactly once per job, whatever happens; calls are
-	// serialised, so it needs no lock of its own.
-	OnEnd func(Outcome)
+	// serialised, so it needs no lock of its own. An error (the outcome
+	// could not be recorded) stops the run like OnStart's: no further call
+	// is sent, since its outcome could not be recorded either.
+	OnEnd func(Outcome) error
 }
 
 // Stopped explains why a run ended early. Run returns it wrapped.
@@ -109,7 +116,8 @@ var (
 
 type runner struct {
 	opts     Options
-	ctx      context.Context // scheduling: cancelled by an interruption
+	ctx      context.Context // scheduling: cancelled by an interruption or a fatal error
+	stop     context.CancelFunc
 	callCtx  context.Context // calls in flight: cancelled Grace after an interruption
 	jobs     map[int]*manifest.Job
 	refOwner map[string]int
@@ -150,7 +158,7 @@ func Run(ctx context.Context, jobs []*manifest.Job, opts Options) error {
 		opts.Counters = &Counters{}
 	}
 	if opts.OnEnd == nil {
-		opts.OnEnd = func(Outcome) {}
+		opts.OnEnd = func(Outcome) error { return nil }
 	}
 	if opts.OnStart == nil {
 		opts.OnStart = func(*manifest.Job) error { return nil }
@@ -169,9 +177,13 @@ func Run(ctx context.Context, jobs []*manifest.Job, opts Options) error {
 	})
 	defer stopGrace()
 
-	opts.Pacer.StopWith(ctx)
+	// A fatal error stops new calls as an interruption does, even those
+	// waiting for their turn, but lets the calls already sent finish.
+	schedCtx, stopSched := context.WithCancel(ctx)
+	defer stopSched()
+	opts.Pacer.StopWith(schedCtx)
 	r := &runner{
-		opts: opts, ctx: ctx, callCtx: callCtx,
+		opts: opts, ctx: schedCtx, stop: stopSched, callCtx: callCtx,
 		jobs: map[int]*manifest.Job{}, refOwner: map[string]int{},
 		status: map[int]report.Status{}, refs: map[int]map[string]string{},
 	}
@@ -365,8 +377,11 @@ func (r *runner) finish(o Outcome) {
 	}
 	r.mu.Unlock()
 	r.endMu.Lock()
-	r.opts.OnEnd(o)
+	err := r.opts.OnEnd(o)
 	r.endMu.Unlock()
+	if err != nil {
+		r.setFatal(err)
+	}
 	r.opts.Counters.count(o.Status)
 }
 
@@ -376,6 +391,16 @@ func (r *runner) setFatal(err error) {
 		r.fatalErr = err
 	}
 	r.mu.Unlock()
+	r.stop()
+}
+
+// stopped words why a job did not start, or stopped before its next
+// attempt: the run was interrupted, or stopped for a fatal error.
+func (r *runner) stopped() string {
+	if err := r.fatal(); err != nil {
+		return "the run stopped: " + err.Error()
+	}
+	return "the run was interrupted"
 }
 
 // runUnit sends u's request, repeating it while that is safe, and records
@@ -451,10 +476,10 @@ func (r *runner) runUnit(u *unit) {
 		case cancelled:
 			if attempt == 1 && !maybe {
 				attempt = 0
-				end(report.StatusSkipped, fmt.Errorf("not started: the run was interrupted"))
+				end(report.StatusSkipped, fmt.Errorf("not started: %s", r.stopped()))
 				return
 			}
-			end(r.finalStatus(spec, maybe), fmt.Errorf("interrupted after %d attempts: %w", attempt, lastErr))
+			end(r.finalStatus(spec, maybe), fmt.Errorf("%s after %d attempts: %w", r.stopped(), attempt, lastErr))
 			return
 		case giveUp:
 			end(report.StatusFailed, attemptsErr(attempt, err))
@@ -469,7 +494,7 @@ func (r *runner) runUnit(u *unit) {
 			return
 		}
 		if r.ctx.Err() != nil {
-			end(r.finalStatus(spec, maybe), fmt.Errorf("interrupted before attempt %d: %w", attempt+1, attemptsErr(attempt, err)))
+			end(r.finalStatus(spec, maybe), fmt.Errorf("%s before attempt %d: %w", r.stopped(), attempt+1, attemptsErr(attempt, err)))
 			return
 		}
 		r.opts.Counters.Retries.Add(1)
@@ -488,7 +513,7 @@ func (r *runner) runUnit(u *unit) {
 			wait = e
 		}
 		if err := r.opts.Clock.Sleep(r.ctx, wait); err != nil {
-			end(r.finalStatus(spec, maybe), fmt.Errorf("interrupted before attempt %d: %w", attempt+1, attemptsErr(attempt, lastErr)))
+			end(r.finalStatus(spec, maybe), fmt.Errorf("%s before attempt %d: %w", r.stopped(), attempt+1, attemptsErr(attempt, lastErr)))
 			return
 		}
 	}

@@ -34,8 +34,9 @@ type loader struct {
 	mu      sync.Mutex
 	scratch []*scratch // of finished workers: counts and duplicate hashes
 
-	files []fileInfo
-	seed  maphash.Seed
+	files  []fileInfo
+	inputs []string // every file opened: manifests and YAML sources
+	seed   maphash.Seed
 
 	refs        refTracker
 	actionIndex map[*actions.Spec]uint8
@@ -206,6 +207,7 @@ func (l *loader) file(path string) error {
 	if st.IsDir() {
 		return fmt.Errorf("reading manifest %s: is a directory", path)
 	}
+	l.inputs = append(l.inputs, path)
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".yaml", ".yml":
 		return l.yamlFile(path)

@@ -212,6 +212,9 @@ func SortProblems(ps []Problem) {
 type Manifest struct {
 	Jobs     []*Job
 	Problems []Problem // sorted (file, row, column)
+	// Files are the files read, as named: the manifests and their YAML
+	// sources. A run never writes to one.
+	Files []string
 }
 
 // Errors counts the problems that stop a run.
@@ -248,7 +251,7 @@ func Load(ctx context.Context, paths []string, opts Options) (*Manifest, error) 
 		}
 	}
 	l.finish()
-	m.Jobs = l.jobs
+	m.Jobs, m.Files = l.jobs, l.inputs
 	SortProblems(m.Problems)
 	return m, nil
 }

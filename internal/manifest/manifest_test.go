@@ -383,3 +383,14 @@ func TestGeneratePasswordHook(t *testing.T) {
 		t.Fatalf("problems %v", m.Problems)
 	}
 }
+
+func TestLoadNamesEveryFileItRead(t *testing.T) {
+	m, err := Load(context.Background(), []string{"../../samples/joiners.yaml", "../../samples/audit.csv"}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"../../samples/joiners.yaml", filepath.Join("../../samples", "hr-export.csv"), "../../samples/audit.csv"}
+	if strings.Join(m.Files, " ") != strings.Join(want, " ") {
+		t.Fatalf("files %q, want %q", m.Files, want)
+	}
+}

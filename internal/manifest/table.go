@@ -38,6 +38,11 @@ type columnMap struct {
 
 // tableFile reads a CSV file or workbook.
 func (l *loader) tableFile(path string, opts Options, tc tableContext) error {
+	if tc.yamlFile != "" {
+		l.mu.Lock()
+		l.inputs = append(l.inputs, path) // a YAML source
+		l.mu.Unlock()
+	}
 	t, stop, err := l.openTable(path, opts)
 	if err != nil {
 		return err

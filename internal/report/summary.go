@@ -31,7 +31,8 @@ type Summary struct {
 	CallsPerMinute float64                  `json:"calls_per_minute"`
 	ResultFile     string                   `json:"result_file,omitempty"`
 	JournalFile    string                   `json:"journal_file,omitempty"`
-	CarriedOver    int                      `json:"carried_over,omitempty"` // jobs taken from the journal as already ok
+	CarriedOver    int                      `json:"carried_over,omitempty"`    // jobs taken from the journal as already ok
+	JournalMissing bool                     `json:"journal_missing,omitempty"` // --resume found no journal: every job ran as new
 	Interrupted    bool                     `json:"interrupted,omitempty"`
 	Stopped        string                   `json:"stopped,omitempty"` // why the run stopped early, if it did
 }
@@ -89,6 +90,9 @@ func (s *Summary) WriteText(w io.Writer) {
 	tw.Flush()
 	fmt.Fprintf(w, "calls %d, throttled (429) %d, retries %d, elapsed %s, %.1f calls/min\n",
 		s.Calls, s.Throttled, s.Retries, s.Elapsed.Round(100*time.Millisecond), s.CallsPerMinute)
+	if s.JournalMissing {
+		fmt.Fprintf(w, "--resume found no journal at %s: every job ran as new\n", s.JournalFile)
+	}
 	if s.CarriedOver > 0 {
 		fmt.Fprintf(w, "%d jobs carried over as ok from the journal\n", s.CarriedOver)
 	}

@@ -123,14 +123,26 @@ func killManifest(t *testing.T, dir string) (path string, jobs int) {
 // signed in as the simulator's administrator unless env says otherwise.
 func bulkProcess(t *testing.T, bin, manifest, url string, env []string, extra ...string) *exec.Cmd {
 	t.Helper()
-	args := append([]string{"run", manifest, "--url", url, "--rate-limit", "1000/1s", "--concurrency", "4", "--quiet"}, extra...)
+	cmd := bulkCommand(bin, manifest, url, env, append([]string{"--quiet"}, extra...)...)
+	startProcess(t, cmd)
+	return cmd
+}
+
+// bulkCommand is bulkProcess's command, not started.
+func bulkCommand(bin, manifest, url string, env []string, extra ...string) *exec.Cmd {
+	args := append([]string{"run", manifest, "--url", url, "--rate-limit", "1000/1s", "--concurrency", "4"}, extra...)
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(append(os.Environ(), "IMANAGE_USER=admin", "IMANAGE_PASSWORD=admin", "IMANAGE_CLIENT_ID=bulk"), env...)
+	return cmd
+}
+
+// startProcess starts cmd, killed at the end of the test if still running.
+func startProcess(t *testing.T, cmd *exec.Cmd) {
+	t.Helper()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	return cmd
 }
 
 // exitCode waits for cmd and returns its exit status.

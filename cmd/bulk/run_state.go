@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/firmtools/bulk/internal/executor"
 	"github.com/firmtools/bulk/internal/manifest"
@@ -39,7 +40,7 @@ func openRun(o *runOptions, m *manifest.Manifest, red *report.Redactor, clock ex
 		return nil, err
 	}
 	loc := runfiles.Locate(o.Manifests, o.Out, o.Journal, o.Conn.Sim)
-	if err := runfiles.Check(inputFiles(m.Files), outputFiles(loc, o.GenPasswords)); err != nil {
+	if err := runfiles.Check(inputFiles(m.Files, o.Manifests), outputFiles(loc, o.GenPasswords)); err != nil {
 		return nil, withExit(ExitInvalid, err)
 	}
 	lock, err := runfiles.Acquire(loc.Lock, loc.Journal, clock.Now())
@@ -73,10 +74,15 @@ func openRun(o *runOptions, m *manifest.Manifest, red *report.Redactor, clock ex
 	return st, nil
 }
 
-func inputFiles(paths []string) []runfiles.File {
+// inputFiles names the files the run read: the manifests it was given and
+// the sources their YAML names.
+func inputFiles(paths, manifests []string) []runfiles.File {
 	out := make([]runfiles.File, len(paths))
 	for i, p := range paths {
-		out[i] = runfiles.File{What: "an input of this run", Path: p}
+		out[i] = runfiles.File{What: "a YAML source", Path: p}
+		if slices.Contains(manifests, p) {
+			out[i].What = "the manifest"
+		}
 	}
 	return out
 }

@@ -74,7 +74,7 @@ func Check(inputs, outputs []File) error {
 
 func collision(first, second File, input bool) error {
 	if input {
-		return fmt.Errorf("%w: %s %s is %s %s, which the run reads: choose another path (no input is ever overwritten)",
+		return fmt.Errorf("%w: %s %s is %s %s, which this run reads: choose another path (no input is ever overwritten)",
 			ErrCollision, second.What, second.Path, first.What, first.Path)
 	}
 	return fmt.Errorf("%w: %s %s and %s %s are the same file: choose two paths", ErrCollision, first.What, first.Path, second.What, second.Path)

@@ -9,10 +9,10 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/firmtools/bulk/internal/diskfull"
 	"github.com/firmtools/bulk/internal/report"
 	"github.com/firmtools/bulk/internal/sim"
 )
@@ -278,23 +278,6 @@ func TestACorruptJournalStopsTheRunBeforeAnyCall(t *testing.T) {
 	}
 }
 
-// diskFull lets limit bytes through, then fails as a full disk does,
-// after writing what fits.
-type diskFull struct {
-	w     io.Writer
-	limit int
-}
-
-func (d *diskFull) Write(p []byte) (int, error) {
-	if len(p) <= d.limit {
-		d.limit -= len(p)
-		return d.w.Write(p)
-	}
-	n, _ := d.w.Write(p[:d.limit])
-	d.limit = 0
-	return n, syscall.ENOSPC
-}
-
 func TestAFullDiskStopsTheCalls(t *testing.T) {
 	for _, which := range []string{"result file", "journal"} {
 		t.Run(which, func(t *testing.T) {
@@ -311,7 +294,7 @@ func TestAFullDiskStopsTheCalls(t *testing.T) {
 						return w
 					}
 					// Room for about two rows, or the header and a few lines.
-					return &diskFull{w: w, limit: map[string]int{"result file": 150, "journal": 1000}[which]}
+					return diskfull.After(w, map[string]int{"result file": 150, "journal": 1000}[which])
 				}}
 			o.Manifest.Action = "add-tab"
 			err := runRun(t.Context(), o)

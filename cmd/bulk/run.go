@@ -218,6 +218,11 @@ func runRun(ctx context.Context, o *runOptions) error {
 	if err := st.finish(ios); err != nil {
 		return err
 	}
+	return o.conclude(ios, summary, runErr)
+}
+
+// conclude prints the summary and chooses the run's exit.
+func (o *runOptions) conclude(ios *IOStreams, summary *report.Summary, runErr error) error {
 	if o.JSON {
 		enc := json.NewEncoder(ios.Out)
 		enc.SetIndent("", "  ")

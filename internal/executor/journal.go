@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/firmtools/bulk/internal/manifest"
@@ -57,20 +56,15 @@ type JournalEntry struct {
 	End     *JournalRecord // nil when the job started and never ended
 }
 
-// Journal appends records durably. A line reaches the file in one write;
-// a write that fails is cut back off the file and every later one is
+// Journal appends records durably, each line in one write, synced: a
+// write that fails is cut back off the file and every later one is
 // refused, so the journal never holds half a line before a whole one.
 type Journal struct {
 	path   string
 	header JournalRecord
 	red    *report.Redactor
 	clock  Clock
-
-	mu     sync.Mutex
-	f      *os.File
-	out    io.Writer // f, or what a test's wrap made of it
-	size   int64     // bytes of whole lines in f
-	broken error
+	file   *report.Appender
 }
 
 // journalFile is what reading a journal found.
@@ -175,36 +169,21 @@ func (jf *journalFile) add(rec *JournalRecord, line int) error {
 }
 
 // openJournal opens path for appending after its first whole bytes (a torn
-// last line is cut away), or creates it with header when restart.
+// last line is cut away), or starts it over with header when restart.
 func openJournal(path string, header JournalRecord, restart bool, whole int64, opts WriteOptions) (*Journal, error) {
-	flags := os.O_CREATE | os.O_WRONLY | os.O_APPEND
 	if restart {
-		flags |= os.O_TRUNC
+		whole = 0
 	}
-	f, err := os.OpenFile(path, flags, 0o600)
+	f, err := report.OpenAppender("journal", path, whole, 0o600, true, opts.Wrap)
 	if err != nil {
-		return nil, fmt.Errorf("opening journal: %w", err)
-	}
-	st, err := f.Stat()
-	if err == nil && st.Size() > whole && !restart {
-		err = f.Truncate(whole)
-	}
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("opening journal %s: %w", path, err)
+		return nil, err
 	}
 	clock := opts.Clock
 	if clock == nil {
 		clock = RealClock{}
 	}
-	j := &Journal{path: path, header: header, red: opts.Redactor, clock: clock, f: f, out: f, size: min(st.Size(), whole)}
-	if restart {
-		j.size = 0
-	}
-	if opts.Wrap != nil {
-		j.out = opts.Wrap(f)
-	}
-	if j.size == 0 {
+	j := &Journal{path: path, header: header, red: opts.Redactor, clock: clock, file: f}
+	if f.Size() == 0 {
 		if err := j.write(header); err != nil {
 			f.Close()
 			return nil, err
@@ -232,33 +211,7 @@ func (j *Journal) write(rec JournalRecord) error {
 	if err != nil {
 		return fmt.Errorf("writing journal %s: %w", j.path, err)
 	}
-	b = append(b, '\n')
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	if j.broken != nil {
-		return j.broken
-	}
-	if j.f == nil {
-		return fmt.Errorf("writing journal %s: closed", j.path)
-	}
-	n, err := j.out.Write(b)
-	if err == nil && n < len(b) {
-		err = io.ErrShortWrite
-	}
-	if err == nil {
-		if err = j.f.Sync(); err != nil {
-			n = 0 // not durable: cut it away like a failed write
-		}
-	}
-	if err != nil {
-		j.broken = fmt.Errorf("writing journal %s: %w", j.path, err)
-		if terr := j.f.Truncate(j.size); terr != nil {
-			j.broken = fmt.Errorf("%w (and cutting off the half-written line failed: %v)", j.broken, terr)
-		}
-		return j.broken
-	}
-	j.size += int64(n)
-	return nil
+	return j.file.Append(append(b, '\n'))
 }
 
 // Start records that key's first request is about to be sent.
@@ -285,16 +238,7 @@ func (j *Journal) End(key string, o Outcome) error {
 }
 
 // Close closes the journal file.
-func (j *Journal) Close() error {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	if j.f == nil {
-		return nil
-	}
-	err := j.f.Close()
-	j.f = nil
-	return err
-}
+func (j *Journal) Close() error { return j.file.Close() }
 
 // JobKeys gives every job its journal key: the hash of its content, with
 // "#n" for the n-th identical job so exact duplicates keep apart.

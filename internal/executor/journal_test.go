@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/firmtools/bulk/internal/actions"
+	"github.com/firmtools/bulk/internal/diskfull"
 	"github.com/firmtools/bulk/internal/manifest"
 	"github.com/firmtools/bulk/internal/report"
 )
@@ -339,23 +340,6 @@ func TestAStatusThisBulkDoesNotKnowIsNeverRepeatedBlindly(t *testing.T) {
 	}
 }
 
-// fullDisk lets limit bytes through, then fails every write as a full disk
-// does, after writing what fits.
-type fullDisk struct {
-	w     io.Writer
-	limit int
-}
-
-func (d *fullDisk) Write(p []byte) (int, error) {
-	if len(p) <= d.limit {
-		d.limit -= len(p)
-		return d.w.Write(p)
-	}
-	n, _ := d.w.Write(p[:d.limit])
-	d.limit = 0
-	return n, syscall.ENOSPC
-}
-
 func TestAFailedJournalWriteLeavesNoHalfLine(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "x.journal")
 	p, err := PlanJournal(JournalOptions{Path: path, Service: tenant, Manifests: []string{"/data/t.csv"}})
@@ -363,7 +347,7 @@ func TestAFailedJournalWriteLeavesNoHalfLine(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Room for the header, one start line and half of the next.
-	j, err := p.Open(WriteOptions{Wrap: func(w io.Writer) io.Writer { return &fullDisk{w: w, limit: 400} }})
+	j, err := p.Open(WriteOptions{Wrap: func(w io.Writer) io.Writer { return diskfull.After(w, 400) }})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -145,10 +146,7 @@ type Writer struct {
 	red  *Redactor
 
 	mu     sync.Mutex
-	f      *os.File
-	out    io.Writer // f, or what Options.Wrap made of it
-	size   int64     // bytes of whole rows in f
-	broken error     // the first failed write
+	file   *Appender
 	latest map[int]Row
 }
 
@@ -176,19 +174,11 @@ func Create(path string, red *Redactor, opts Options) (*Writer, error) {
 	if err := WriteFile(path, seed, red); err != nil {
 		return nil, fmt.Errorf("creating result file: %w", err)
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	f, err := OpenAppender("result file", path, math.MaxInt64, 0o644, false, opts.Wrap)
 	if err != nil {
-		return nil, fmt.Errorf("creating result file: %w", err)
+		return nil, err
 	}
-	st, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("creating result file: %w", err)
-	}
-	w.f, w.out, w.size = f, f, st.Size()
-	if opts.Wrap != nil {
-		w.out = opts.Wrap(f)
-	}
+	w.file = f
 	return w, nil
 }
 
@@ -198,34 +188,23 @@ func (w *Writer) Path() string { return w.path }
 // Add appends one row and hands it to the operating system, so that a crash
 // of this process loses no finished row. A row equal to the one the file
 // already holds for its job (a seed row carried over) is not written again.
-// After a failed write every Add returns that failure.
+// After a failed write every Add returns that failure (the row is still
+// kept for the sorted file Close writes).
 func (w *Writer) Add(r Row) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if prev, ok := w.latest[r.Index]; ok && prev == r {
-		return w.broken
+		return nil
 	}
 	w.latest[r.Index] = r
-	if w.broken != nil || w.f == nil {
-		return w.broken
+	if w.file == nil {
+		return fmt.Errorf("writing result file %s: closed", w.path)
 	}
 	var line bytes.Buffer
 	cw := csv.NewWriter(&line)
 	_ = cw.Write(r.cells(w.red)) // a bytes.Buffer does not fail
 	cw.Flush()
-	n, err := w.out.Write(line.Bytes())
-	if err == nil && n < line.Len() {
-		err = io.ErrShortWrite
-	}
-	if err != nil {
-		w.broken = fmt.Errorf("writing result file %s: %w", w.path, err)
-		if terr := w.f.Truncate(w.size); terr != nil {
-			w.broken = fmt.Errorf("%w (and cutting off the half-written row failed: %v)", w.broken, terr)
-		}
-		return w.broken
-	}
-	w.size += int64(n)
-	return nil
+	return w.file.Append(line.Bytes())
 }
 
 // Rows returns one row per job added or seeded, sorted.
@@ -250,11 +229,11 @@ func (w *Writer) sorted() []Row {
 func (w *Writer) Close() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.f == nil {
+	if w.file == nil {
 		return nil
 	}
-	closeErr := w.f.Close()
-	w.f = nil
+	closeErr := w.file.Close()
+	w.file = nil
 	if err := WriteFile(w.path, w.sorted(), w.red); err != nil {
 		return err
 	}

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/firmtools/bulk/internal/diskfull"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -130,28 +132,11 @@ func TestSummaryCounts(t *testing.T) {
 	}
 }
 
-// fullDisk lets limit bytes through, then fails every write as a full disk
-// does, after writing what fits.
-type fullDisk struct {
-	w     io.Writer
-	limit int
-}
-
-func (d *fullDisk) Write(p []byte) (int, error) {
-	if len(p) <= d.limit {
-		d.limit -= len(p)
-		return d.w.Write(p)
-	}
-	n, _ := d.w.Write(p[:d.limit])
-	d.limit = 0
-	return n, syscall.ENOSPC
-}
-
 func TestWriterNeverLeavesHalfARow(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "r.csv")
 	rows := sampleRows()
 	// Room for the first row and part of the second.
-	w, err := Create(path, nil, Options{Wrap: func(f io.Writer) io.Writer { return &fullDisk{w: f, limit: 100} }})
+	w, err := Create(path, nil, Options{Wrap: func(f io.Writer) io.Writer { return diskfull.After(f, 100) }})
 	if err != nil {
 		t.Fatal(err)
 	}

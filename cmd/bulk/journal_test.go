@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -314,5 +315,57 @@ func TestAFullDiskStopsTheCalls(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestWhileAResumeRunsItsResultFileKeepsEveryEarlierRow(t *testing.T) {
+	s := startSim(t, sim.Options{RateLimit: 1000, Window: time.Second})
+	dir := t.TempDir()
+	// Two tabs fail (no such workspace), two are made.
+	m := writeFile(t, dir, "m.csv", "name,parent_id\nA,ACTIVE_US!1000\nB,ACTIVE_US!9998\nC,ACTIVE_US!1001\nD,ACTIVE_US!9999\n")
+	out := filepath.Join(dir, "m.results.csv")
+	if r := bulk(t, s.env(), "run", m, "--action", "add-tab", "--rate-limit", "1000/1s", "--quiet"); r.code != 1 {
+		t.Fatalf("first run: exit %d %s", r.code, r.stderr)
+	}
+	earlier := rowSet(readResults(t, out))
+	// The resume repeats the two failed tabs; when its first call reaches
+	// the service, the file still holds all four earlier rows.
+	var during []string
+	var first sync.Once
+	f := func(int64) {
+		first.Do(func() {
+			rows, err := report.ReadFile(out)
+			if err == nil {
+				during = rowSet(rows)
+			}
+		})
+	}
+	s.onReq.Store(&f)
+	defer s.onReq.Store(nil)
+	if r := bulk(t, s.env(), "run", m, "--action", "add-tab", "--rate-limit", "1000/1s", "--quiet", "--resume", "--concurrency", "1"); r.code != 1 {
+		t.Fatalf("resume: exit %d %s", r.code, r.stderr)
+	}
+	for _, r := range earlier {
+		if !slices.Contains(during, r) {
+			t.Fatalf("during the resume the result file lacked %q:\n%s", r, strings.Join(during, "\n"))
+		}
+	}
+	oneRowPerJob(t, readResults(t, out), 4)
+}
+
+func TestOutputsNeverOverwriteTheCredentialFiles(t *testing.T) {
+	s := startSim(t, sim.Options{})
+	dir := t.TempDir()
+	m := writeFile(t, dir, "m.csv", tabsCSV(1))
+	pw := writeFile(t, dir, "pw", "admin\n")
+	os.Chmod(pw, 0o600)
+	env := s.env()
+	delete(env, "IMANAGE_PASSWORD")
+	r := bulk(t, env, "run", m, "--action", "add-tab", "--password-file", pw, "--journal", pw, "--quiet")
+	if r.code != 2 || !strings.Contains(r.stderr, "is --password-file") {
+		t.Fatalf("--journal over the password file: exit %d %s", r.code, r.stderr)
+	}
+	if b, _ := os.ReadFile(pw); string(b) != "admin\n" {
+		t.Fatalf("the password file was changed: %q", b)
 	}
 }

@@ -40,7 +40,13 @@ func openRun(o *runOptions, m *manifest.Manifest, red *report.Redactor, clock ex
 		return nil, err
 	}
 	loc := runfiles.Locate(o.Manifests, o.Out, o.Journal, o.Conn.Sim)
-	if err := runfiles.Check(inputFiles(m.Files, o.Manifests), outputFiles(loc, o.GenPasswords)); err != nil {
+	inputs := inputFiles(m.Files, o.Manifests)
+	for flag, p := range map[string]string{"--password-file": o.Conn.PasswordFile, "--client-secret-file": o.Conn.ClientSecretFile, "--ca-file": o.Conn.CAFile} {
+		if p != "" {
+			inputs = append(inputs, runfiles.File{What: flag, Path: p})
+		}
+	}
+	if err := runfiles.Check(inputs, outputFiles(loc, o.GenPasswords)); err != nil {
 		return nil, withExit(ExitInvalid, err)
 	}
 	lock, err := runfiles.Acquire(loc.Lock, loc.Journal, clock.Now())

@@ -83,7 +83,11 @@ func (o *connOptions) service(ios *IOStreams) (executor.Service, error) {
 	if p := u.Port(); (u.Scheme == "https" && p == "443") || (u.Scheme == "http" && p == "80") {
 		u.Host = strings.TrimSuffix(u.Host, ":"+p)
 	}
-	return executor.Service{URL: u.String(), User: firstNonEmpty(o.User, ios.Getenv("IMANAGE_USER"))}, nil
+	user := firstNonEmpty(o.User, ios.Getenv("IMANAGE_USER"))
+	if user == "" && ios.Getenv("IMANAGE_TOKEN") == "" {
+		return executor.Service{}, &usageError{errors.New("no user: give --user or IMANAGE_USER")}
+	}
+	return executor.Service{URL: u.String(), User: user}, nil
 }
 
 // errNoPassword is a usage problem: there is no way to get the password.

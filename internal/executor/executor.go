@@ -131,11 +131,8 @@ type runner struct {
 	fatalErr error
 }
 
-// Run runs jobs and calls opts.OnEnd once for every one of them. The error
-// is nil when every job ran (whatever its outcome); otherwise it says why
-// the run stopped early: ErrInterrupted, ErrMaxFailures, or a fatal error
-// such as a lost sign-in (imanage.ErrAuthLost).
-func Run(ctx context.Context, jobs []*manifest.Job, opts Options) error {
+// withDefaults fills what o leaves unset.
+func (opts Options) withDefaults() Options {
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = 4
 	}
@@ -163,7 +160,15 @@ func Run(ctx context.Context, jobs []*manifest.Job, opts Options) error {
 	if opts.OnStart == nil {
 		opts.OnStart = func(*manifest.Job) error { return nil }
 	}
+	return opts
+}
 
+// Run runs jobs and calls opts.OnEnd once for every one of them. The error
+// is nil when every job ran (whatever its outcome); otherwise it says why
+// the run stopped early: ErrInterrupted, ErrMaxFailures, or a fatal error
+// such as a lost sign-in (imanage.ErrAuthLost).
+func Run(ctx context.Context, jobs []*manifest.Job, opts Options) error {
+	opts = opts.withDefaults()
 	callCtx, cancelCalls := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelCalls()
 	stopGrace := context.AfterFunc(ctx, func() {

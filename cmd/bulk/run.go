@@ -126,14 +126,20 @@ func runRun(ctx context.Context, o *runOptions) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	ios := o.ios
 	limit, err := o.check()
 	if err != nil {
 		return err
 	}
+	// Interruption, from here on: nothing new starts, calls in flight
+	// finish. A reader of the output that goes away is one too.
+	runCtx, stopSignals := o.interruptContext(ctx)
+	defer stopSignals()
+	runCtx, pipeClosed := context.WithCancel(runCtx)
+	defer pipeClosed()
+	ios := o.ios.stopOnClosedPipe(pipeClosed)
 
 	// 1. Validate everything before a single call.
-	m, maxFailures, red, err := loadRun(ctx, o)
+	m, maxFailures, red, err := loadRun(ctx, o, ios)
 	if err != nil {
 		return err
 	}
@@ -143,20 +149,13 @@ func runRun(ctx context.Context, o *runOptions) error {
 	}
 
 	// 2. Journal and results: held, checked and seeded before sign-in.
-	st, err := openRun(o, m, red, clock)
+	st, err := openRun(o, ios, m, red, clock)
 	if err != nil {
 		return err
 	}
 	defer st.release()
 
-	// 3. Interruption: nothing new starts, calls in flight finish.
-	runCtx, stopSignals := o.interruptContext(ctx)
-	defer stopSignals()
-	runCtx, pipeClosed := context.WithCancel(runCtx)
-	defer pipeClosed()
-	ios = ios.stopOnClosedPipe(pipeClosed)
-
-	// 4. Sign in.
+	// 3. Sign in.
 	pacer := executor.NewPacer(limit, clock)
 	counters := &executor.Counters{}
 	logger := runLogger(o, ios, red)
@@ -172,7 +171,7 @@ func runRun(ctx context.Context, o *runOptions) error {
 		return st.notStarted(runCtx, withExit(ExitJobsFailed, err))
 	}
 
-	// 5. Run.
+	// 4. Run.
 	var stopProgress func()
 	if !o.Quiet {
 		stopProgress = executor.StartProgress(executor.ProgressOptions{
@@ -265,7 +264,7 @@ func (o *runOptions) check() (executor.RateLimit, error) {
 
 // loadRun reads and validates the manifests; any problem is exit 2 with
 // nothing sent.
-func loadRun(ctx context.Context, o *runOptions) (*manifest.Manifest, int, *report.Redactor, error) {
+func loadRun(ctx context.Context, o *runOptions, ios *IOStreams) (*manifest.Manifest, int, *report.Redactor, error) {
 	if o.GenPasswords != "" {
 		// "Create a password" rows may then leave the password empty.
 		set := map[string]string{actions.GeneratePasswordField: "true"}
@@ -278,8 +277,8 @@ func loadRun(ctx context.Context, o *runOptions) (*manifest.Manifest, int, *repo
 	if err != nil {
 		return nil, 0, nil, withExit(ExitInvalid, err)
 	}
-	if n := printProblems(o.ios, m.Problems); n > 0 {
-		fmt.Fprintf(o.ios.ErrOut, "%d problem(s) found; nothing was sent.\n", n)
+	if n := printProblems(ios, m.Problems); n > 0 {
+		fmt.Fprintf(ios.ErrOut, "%d problem(s) found; nothing was sent.\n", n)
 		return nil, 0, nil, withExit(ExitInvalid, errSilent)
 	}
 	maxFailures, err := parseMaxFailures(o.MaxFailures, len(m.Jobs))

@@ -34,8 +34,8 @@ type runState struct {
 // openRun decides where the run writes, refuses files that collide, takes
 // the journal's lock, reads the journal and starts the result file from
 // what it records. Every refusal is exit 2, with nothing sent.
-func openRun(o *runOptions, m *manifest.Manifest, red *report.Redactor, clock executor.Clock) (*runState, error) {
-	svc, err := o.Conn.service(o.ios)
+func openRun(o *runOptions, ios *IOStreams, m *manifest.Manifest, red *report.Redactor, clock executor.Clock) (*runState, error) {
+	svc, err := o.Conn.service(ios)
 	if err != nil {
 		return nil, err
 	}
@@ -53,7 +53,7 @@ func openRun(o *runOptions, m *manifest.Manifest, red *report.Redactor, clock ex
 	if err != nil {
 		return nil, withExit(ExitInvalid, err)
 	}
-	st := &runState{ios: o.ios, jobs: m.Jobs, loc: loc, lock: lock,
+	st := &runState{ios: ios, jobs: m.Jobs, loc: loc, lock: lock,
 		summary: &report.Summary{ResultFile: loc.Out, JournalFile: loc.Journal}}
 	if err := st.readJournal(o, svc); err != nil {
 		st.release()

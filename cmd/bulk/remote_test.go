@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -42,5 +43,60 @@ assign-user-to-library,N1,,,,ATTORNEY,ACTIVE_UK
 	ok := writeFile(t, dir, "ok.csv", "action,user_id,full_name,email,preferred_library,role\ncreate-user,N1,New One,n1@firm.example.com,ACTIVE_US,ATTORNEY\n")
 	if r := bulk(t, s.env(), "validate", ok, "--remote", "--rate-limit", fast); r.code != 0 || !strings.Contains(r.stdout, "plan") {
 		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestValidateRemoteSaysWhatAlreadyExists: before anything is written,
+// validate --remote names the rows a run would end exists or conflict.
+func TestValidateRemoteSaysWhatAlreadyExists(t *testing.T) {
+	s := startSim(t, sim.Options{RateLimit: 100, Window: 600 * time.Millisecond})
+	m := writeFile(t, t.TempDir(), "m.csv", existingManifest)
+	r := bulk(t, s.env(), "validate", m, "--remote", "--rate-limit", fast)
+	if r.code != 2 {
+		t.Fatalf("exit %d, want 2: a conflict is an error\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	for _, want := range []string{
+		"m.csv:2: exists: create-user ASMITH: the service already has user ASMITH; no read shows its full name, email, preferred library or external flag",
+		"m.csv:3: exists: create-user BJONES:", // the run finds the conflict in createUser's answer
+		"m.csv:5: exists: create-lookup-alias ACTIVE_US/custom1/1001: already in the service as the row asks",
+		"m.csv:8: exists: create-lookup-alias ACTIVE_US/custom2/1001/1001-0001:",
+		`m.csv:6:alias_description: alias_description: conflict: already in the service, but not as the row asks: alias_description: the service has "Globex", the row says "Globex Inc"`,
+		`m.csv:9:enabled: enabled: conflict:`,
+		"already in the service: 4 as the row asks (the run ends it exists, exit 0), 2 otherwise (conflict, exit 1)\n",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("report lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	if strings.Contains(r.stdout, "NEWONE") || strings.Contains(r.stdout, "1004") {
+		t.Errorf("new rows reported as existing:\n%s", r.stdout)
+	}
+	st := s.Stats()
+	for op := range st.Calls {
+		if !strings.HasPrefix(op, "get") {
+			t.Fatalf("--remote made a write: %s", op)
+		}
+	}
+	if st.Calls["getLookupAliases"] != 3 {
+		t.Fatalf("%d alias reads, want 3 (custom1, custom2 under 1001, custom3)", st.Calls["getLookupAliases"])
+	}
+
+	r = bulk(t, s.env(), "validate", m, "--remote", "--rate-limit", fast, "--format", "json")
+	var rep struct {
+		Valid    bool             `json:"valid"`
+		Remote   map[string]int   `json:"remote"`
+		Existing []map[string]any `json:"existing"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatalf("%v\n%s", err, r.stdout)
+	}
+	if rep.Valid || rep.Remote["exists"] != 4 || rep.Remote["conflicts"] != 2 || len(rep.Existing) != 6 {
+		t.Fatalf("report %+v", rep)
+	}
+	if e := rep.Existing[0]; e["row"] != float64(2) || e["status"] != "exists" || e["compared"] != false || e["key"] != "ASMITH" {
+		t.Fatalf("first entry %v", e)
+	}
+	if e := rep.Existing[3]; e["row"] != float64(6) || e["status"] != "conflict" || e["compared"] != true {
+		t.Fatalf("conflict entry %v", e)
 	}
 }

@@ -9,8 +9,8 @@ import (
 )
 
 const exitCodesHelp = `Exit codes:
-  0    every job ok (or: the manifest is valid)
-  1    at least one job failed, ended unknown, or was skipped because of a failure;
+  0    every job ok or exists (or: the manifest is valid)
+  1    at least one job failed, conflict, ended unknown, or was skipped;
        or a journal or result write failed, and no further call was sent
   2    invalid manifest or usage; nothing was sent (also: the journal is held by
        another run, belongs to another service, or is damaged; an output names an input)

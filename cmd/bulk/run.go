@@ -87,7 +87,7 @@ terminal; a ready token from IMANAGE_TOKEN. Never from a flag.
 	f := cmd.Flags()
 	f.StringVar(&o.Out, "out", "", "result CSV (default <manifest name>.results.csv beside the manifest; .sim.results.csv with --sim)")
 	f.StringVar(&o.Journal, "journal", "", "journal file (default beside the results: <name>.results.journal)")
-	f.BoolVar(&o.Resume, "resume", false, "continue from the journal: jobs that ended ok are not sent again")
+	f.BoolVar(&o.Resume, "resume", false, "continue from the journal: jobs that ended ok or exists are not sent again")
 	f.BoolVar(&o.RetryUnknown, "retry-unknown", false, "with --resume: repeat tabs and folders whose earlier outcome is unknown")
 	f.BoolVar(&o.Fresh, "fresh", false, "discard an existing journal and start over")
 	f.BoolVar(&o.AdoptJournal, "adopt-journal", false, "with --resume: accept a journal written by an older bulk (which names no service), or for a manifest since moved or renamed, as this run's")
@@ -98,7 +98,7 @@ terminal; a ready token from IMANAGE_TOKEN. Never from a flag.
 	f.BoolVar(&o.Quiet, "quiet", false, "no progress display and no summary (errors still go to standard error)")
 	f.BoolVarP(&o.Verbose, "verbose", "v", false, "log every call and every job's outcome to standard error")
 	f.BoolVar(&o.JSON, "json", false, "print the summary as JSON on standard output")
-	f.StringVar(&o.GenPasswords, "generate-passwords", "", "make random passwords for new users with 'Create a password' and none given; write them to this new file (mode 0600)")
+	f.StringVar(&o.GenPasswords, "generate-passwords", "", "make random passwords for new users with 'Create a password' and none given; write those of the users this run creates to this new file (mode 0600)")
 	return cmd
 }
 
@@ -197,7 +197,7 @@ func runRun(ctx context.Context, o *runOptions) error {
 		Counters:    counters,
 		OnStart:     st.start,
 		OnEnd: func(oc executor.Outcome) error {
-			err := st.end(oc)
+			err := st.end(&oc)
 			logger.job(oc)
 			return err
 		},
@@ -217,11 +217,14 @@ func runRun(ctx context.Context, o *runOptions) error {
 	if err := st.finish(ios); err != nil {
 		return err
 	}
-	return o.conclude(ios, summary, runErr)
+	summary.PasswordFile, summary.Passwords = o.GenPasswords, st.passwords.Written()
+	return o.conclude(ios, summary, runErr, st.passwords.Close())
 }
 
-// conclude prints the summary and chooses the run's exit.
-func (o *runOptions) conclude(ios *IOStreams, summary *report.Summary, runErr error) error {
+// conclude prints the summary and chooses the exit of a run that signed
+// in: 0 only when every job succeeded (ok or exists) and every file was
+// written.
+func (o *runOptions) conclude(ios *IOStreams, summary *report.Summary, runErr, writeErr error) error {
 	if o.JSON {
 		enc := json.NewEncoder(ios.Out)
 		enc.SetIndent("", "  ")
@@ -232,12 +235,14 @@ func (o *runOptions) conclude(ios *IOStreams, summary *report.Summary, runErr er
 	switch {
 	case errors.Is(runErr, executor.ErrInterrupted):
 		return withExit(ExitInterrupted, errors.New("interrupted: every row has its result; run again with --resume to finish"))
-	case errors.Is(runErr, imanage.ErrAuthLost) && summary.Total.OK == summary.CarriedOver:
+	case errors.Is(runErr, imanage.ErrAuthLost) && summary.Total.Succeeded() == summary.CarriedOver:
 		// A ready token refused at the first call: nothing was done.
 		return withExit(ExitUnreachable, runErr)
 	case runErr != nil:
 		return withExit(ExitJobsFailed, runErr)
-	case summary.Total.Failed+summary.Total.Unknown+summary.Total.Skipped > 0:
+	case writeErr != nil:
+		return withExit(ExitJobsFailed, writeErr)
+	case !summary.Total.AllSucceeded():
 		return withExit(ExitJobsFailed, errSilent)
 	}
 	return nil
@@ -362,7 +367,10 @@ func (g *runLog) job(oc executor.Outcome) {
 	if oc.Err != nil {
 		attrs = append(attrs, "error", g.red.Redact(oc.Err.Error()))
 	}
-	if oc.Status == report.StatusOK {
+	if oc.Result.Note != "" {
+		attrs = append(attrs, "note", g.red.Redact(oc.Result.Note))
+	}
+	if oc.Status.Succeeded() {
 		g.l.Info("job", attrs...)
 		return
 	}

@@ -27,8 +27,11 @@ type runState struct {
 	presets map[int]executor.Preset
 	results *report.Writer
 	journal *executor.Journal
-	summary *report.Summary
-	seeded  int // rows the result file started with
+	// passwords writes the generated passwords of the users this run
+	// creates (--generate-passwords); nil without it.
+	passwords *executor.Passwords
+	summary   *report.Summary
+	seeded    int // rows the result file started with
 }
 
 // openRun decides where the run writes, refuses files that collide, takes
@@ -60,7 +63,7 @@ func openRun(o *runOptions, ios *IOStreams, m *manifest.Manifest, red *report.Re
 		return nil, err
 	}
 	if o.GenPasswords != "" {
-		if err := generatePasswords(o.GenPasswords, m.Jobs); err != nil {
+		if st.passwords, err = newPasswords(o.GenPasswords, m.Jobs); err != nil {
 			st.release()
 			return nil, withExit(ExitInvalid, err)
 		}
@@ -151,18 +154,28 @@ func (st *runState) openJournal(opts executor.WriteOptions) error {
 	return nil
 }
 
-// start records that a job's first request is about to be sent.
-func (st *runState) start(j *manifest.Job) error { return st.journal.Start(st.keys[j.Index], j) }
+// start records that a job's first request is about to be sent (and
+// refuses a generated password that could not be written down).
+func (st *runState) start(j *manifest.Job) error {
+	if err := st.passwords.Before(j); err != nil {
+		return err
+	}
+	return st.journal.Start(st.keys[j.Index], j)
+}
 
-// end records how a job ended, in the journal (unless carried over from
-// it) and in the result file. An error stops the run: no call is made
-// whose outcome cannot be recorded.
-func (st *runState) end(oc executor.Outcome) error {
+// end records how a job ended: a generated password first (on disk before
+// the journal says the user was made), then the journal (unless carried
+// over from it) and the result file. A journal or result error stops the
+// run: no call is made whose outcome cannot be recorded.
+func (st *runState) end(oc *executor.Outcome) error {
+	if err := st.passwords.Record(oc); err != nil {
+		fmt.Fprintf(st.ios.ErrOut, "bulk: %v\n", err)
+	}
 	var jerr error
 	if !oc.CarriedOver {
-		jerr = st.journal.End(st.keys[oc.Job.Index], oc)
+		jerr = st.journal.End(st.keys[oc.Job.Index], *oc)
 	}
-	if err := st.record(oc); err != nil {
+	if err := st.record(*oc); err != nil {
 		return err
 	}
 	return jerr
@@ -170,7 +183,7 @@ func (st *runState) end(oc executor.Outcome) error {
 
 func (st *runState) record(oc executor.Outcome) error {
 	st.summary.Count(oc.Job.Action.Name, oc.Status)
-	if oc.CarriedOver && oc.Status == report.StatusOK {
+	if oc.CarriedOver && oc.Status.Succeeded() {
 		st.summary.CarriedOver++
 	}
 	return st.results.Add(oc.Row())
@@ -230,5 +243,6 @@ func (st *runState) release() {
 	if st.journal != nil {
 		_ = st.journal.Close()
 	}
+	_ = st.passwords.Close()
 	_ = st.lock.Release()
 }

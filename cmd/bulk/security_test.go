@@ -96,25 +96,6 @@ DNEW,D New,dnew@firm.example.com,ACTIVE_US,ATTORNEY,Create a password,,yes
 	}
 }
 
-func TestRandomPasswordsAreStrongAndDistinct(t *testing.T) {
-	seen := map[string]bool{}
-	for i := 0; i < 200; i++ {
-		p, err := randomPassword(genPasswordLen)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(p) != genPasswordLen || seen[p] {
-			t.Fatalf("password %d: length %d, repeated %v", i, len(p), seen[p])
-		}
-		seen[p] = true
-		for _, class := range []string{lowerChars, upperChars, digitChars, symbolChars} {
-			if !strings.ContainsAny(p, class) {
-				t.Fatalf("password lacks one of %q", class)
-			}
-		}
-	}
-}
-
 func TestPlainHTTPOnlyToLoopback(t *testing.T) {
 	dir := t.TempDir()
 	good := writeFile(t, dir, "good.csv", "action,library_id\nget-library-roles,ACTIVE_US\n")

@@ -94,7 +94,10 @@ type validateReport struct {
 	Warnings  int                   `json:"warnings"`
 	Problems  []manifest.Problem    `json:"problems"`
 	Remote    *manifest.RemoteStats `json:"remote,omitempty"`
-	Plan      *planJSON             `json:"plan,omitempty"`
+	// Existing are the rows whose object the service already has (or may:
+	// status unknown), with --remote.
+	Existing []manifest.Found `json:"existing,omitempty"`
+	Plan     *planJSON        `json:"plan,omitempty"`
 }
 
 type planJSON struct {
@@ -138,15 +141,15 @@ func runValidate(ctx context.Context, o *validateOptions) error {
 		if release != nil {
 			defer release()
 		}
-		ps, stats, err := manifest.CheckRemote(ctx, m, remote)
+		rr, err := manifest.CheckRemote(ctx, m, remote)
 		if err != nil {
 			if errors.Is(err, context.Canceled) {
 				return err
 			}
 			return withExit(ExitUnreachable, fmt.Errorf("remote checks: %w", err))
 		}
-		rep.Problems = append(m.Problems, ps...)
-		rep.Remote = &stats
+		rep.Problems = append(m.Problems, rr.Problems...)
+		rep.Remote, rep.Existing = &rr.Stats, rr.Found
 		p := manifest.Plan(m, limit.N, limit.Window)
 		plan = &p
 		rep.Jobs, rep.PerAction = p.Jobs, p.PerAction
@@ -211,6 +214,7 @@ func writeValidateText(w io.Writer, rep validateReport, plan *manifest.PlanSumma
 		fmt.Fprintf(&b, "valid: %s\n", jobs)
 	}
 	if rep.Remote != nil {
+		writeExisting(&b, rep)
 		fmt.Fprintf(&b, "remote checks: %s to the service\n", countOf(rep.Remote.Calls, "lookup", "lookups"))
 	}
 	if plan != nil {
@@ -218,6 +222,28 @@ func writeValidateText(w io.Writer, rep validateReport, plan *manifest.PlanSumma
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeExisting lists the rows the service already has (conflicts are
+// problems too, listed above) and counts them.
+func writeExisting(b *strings.Builder, rep validateReport) {
+	for _, f := range rep.Existing {
+		if f.Status != "conflict" {
+			b.WriteString(f.String())
+			b.WriteByte('\n')
+		}
+	}
+	st := rep.Remote
+	if st.Exists+st.Conflicts+st.Unknown == 0 {
+		b.WriteString("already in the service: none of the rows\n")
+		return
+	}
+	fmt.Fprintf(b, "already in the service: %d as the row asks (the run ends it exists, exit 0), %d otherwise (conflict, exit 1)",
+		st.Exists, st.Conflicts)
+	if st.Unknown > 0 {
+		fmt.Fprintf(b, ", %d the service would not say", st.Unknown)
+	}
+	b.WriteString("\n")
 }
 
 func countOf(n int, one, many string) string {

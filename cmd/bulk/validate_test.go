@@ -195,13 +195,13 @@ func (f *remoteFake) GetLibraryRoles(context.Context, imanage.GetLibraryRolesReq
 	f.calls++
 	return []imanage.IDDescription{{ID: "ATTORNEY"}, {ID: "PARALEGAL"}}, nil
 }
-func (f *remoteFake) GetLookupAliases(context.Context, imanage.GetLookupAliasesRequest) ([]imanage.IDDescription, error) {
+func (f *remoteFake) GetLookupAliases(context.Context, imanage.GetLookupAliasesRequest) ([]imanage.LookupAlias, error) {
 	f.calls++
 	return nil, nil
 }
 func (f *remoteFake) GetMyMattersCategories(context.Context, string) ([]imanage.MyMattersCategory, error) {
 	f.calls++
-	return nil, nil
+	return nil, &imanage.Error{Op: imanage.OpGetMyMattersCategories, Delivery: imanage.Answered, StatusCode: 404, Code: "USER_NOT_FOUND"}
 }
 
 func TestValidateRemote(t *testing.T) {
@@ -216,7 +216,8 @@ func TestValidateRemote(t *testing.T) {
 	r := runCLI(t, "validate", p, "--action", "create-user", "--remote", "--rate-limit", "2/1s")
 	want := p + ":4:preferred_library: preferred_library: the service has no library \"ACTIVE_UK\"; did you mean \"ACTIVE_US\"?\n" +
 		"invalid: 1 error in 3 jobs (create-user 3)\n" +
-		"remote checks: 2 lookups to the service\n" +
+		"already in the service: none of the rows\n" +
+		"remote checks: 5 lookups to the service\n" +
 		"plan:\n" +
 		"  create-user                    3 jobs   3 calls\n" +
 		"  total                          3 jobs   3 calls\n" +
@@ -224,7 +225,8 @@ func TestValidateRemote(t *testing.T) {
 	if r.code != 2 || r.out != want {
 		t.Fatalf("exit %d\n%s\nwant:\n%s\nstderr %q", r.code, r.out, want, r.errOut)
 	}
-	if fake.calls != 2 || !released {
+	// Libraries, roles, and one existence check per user.
+	if fake.calls != 5 || !released {
 		t.Fatalf("calls %d, released %v", fake.calls, released)
 	}
 	r = runCLI(t, "validate", p, "--action", "create-user", "--remote", "--rate-limit", "100/1m", "--format", "json")
@@ -239,7 +241,7 @@ func TestValidateRemote(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.out), &rep); err != nil {
 		t.Fatal(err)
 	}
-	if rep.Remote["calls"] != 2 || rep.Plan.TotalCalls != 3 || rep.Plan.RateLimit != "100/60s" || rep.Plan.DurationSeconds != (1200*time.Millisecond).Seconds() {
+	if rep.Remote["calls"] != 5 || rep.Plan.TotalCalls != 3 || rep.Plan.RateLimit != "100/60s" || rep.Plan.DurationSeconds != (1200*time.Millisecond).Seconds() {
 		t.Fatalf("report %+v", rep)
 	}
 }

@@ -234,7 +234,8 @@ type fakeClient struct {
 
 func (f *fakeClient) CreateUser(_ context.Context, r imanage.CreateUserRequest) (*imanage.User, error) {
 	f.got = r
-	return &imanage.User{ID: r.ID, UserNum: 42, UserCreated: true}, f.err
+	num, created := int64(42), true
+	return &imanage.User{ID: r.ID, UserNum: &num, UserCreated: &created}, f.err
 }
 func (f *fakeClient) AssignUserToLibrary(_ context.Context, r imanage.AssignUserToLibraryRequest) (*imanage.AssignUserToLibraryResult, error) {
 	f.got = r
@@ -244,7 +245,7 @@ func (f *fakeClient) GetLibraryRoles(_ context.Context, r imanage.GetLibraryRole
 	f.got = r
 	return []imanage.IDDescription{{ID: "ATTORNEY", Description: "Attorney"}}, f.err
 }
-func (f *fakeClient) GetLookupAliases(_ context.Context, r imanage.GetLookupAliasesRequest) ([]imanage.IDDescription, error) {
+func (f *fakeClient) GetLookupAliases(_ context.Context, r imanage.GetLookupAliasesRequest) ([]imanage.LookupAlias, error) {
 	f.got = r
 	return nil, f.err
 }

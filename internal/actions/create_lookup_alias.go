@@ -39,6 +39,7 @@ func init() {
 		RefFields:   []string{"id"},
 		CheckFields: []string{"lookup_field_id", "parent_alias"},
 		Check:       func(v Values, _ Secrets) []FieldError { return checkParentAlias(v, true) },
+		PreRead:     aliasPreRead,
 		Call: func(ctx context.Context, c Client, v Values, _ Secrets) (Result, error) {
 			req := lookupAliasRequest(v)
 			if err := c.CreateLookupAlias(ctx, req); err != nil {
@@ -61,4 +62,59 @@ func lookupAliasRequest(v Values) imanage.LookupAliasRequest {
 			Parent:      v["parent_alias"],
 		},
 	}
+}
+
+// aliasPreRead lists the aliases of each library, field and parent once
+// before creating any: an alias already there ends exists (or conflict)
+// without a create call, and a DUPLICATE_ALIAS after an ambiguous attempt
+// can be told apart from an alias that was there before.
+var aliasPreRead = &PreRead{
+	Group: func(v Values) string {
+		for _, f := range []string{"library_id", "lookup_field_id", "parent_alias"} {
+			if HasRef(v[f]) {
+				return ""
+			}
+		}
+		return v["library_id"] + "\x00" + v["lookup_field_id"] + "\x00" + v["parent_alias"]
+	},
+	Describe: func(v Values) string {
+		if p := v["parent_alias"]; p != "" {
+			return fmt.Sprintf("the %s aliases under %s in %s", v["lookup_field_id"], p, v["library_id"])
+		}
+		return fmt.Sprintf("the %s aliases in %s", v["lookup_field_id"], v["library_id"])
+	},
+	Read: func(ctx context.Context, c Reader, v Values) (Seen, error) {
+		list, err := c.GetLookupAliases(ctx, imanage.GetLookupAliasesRequest{
+			LibraryID: v["library_id"], LookupFieldID: v["lookup_field_id"], ParentAlias: v["parent_alias"]})
+		if err != nil {
+			return nil, err
+		}
+		seen := aliasesSeen{}
+		for _, a := range list {
+			seen[a.ID] = a
+		}
+		return seen, nil
+	},
+}
+
+// aliasesSeen are the aliases a pre-read listed, by ID.
+type aliasesSeen map[string]imanage.LookupAlias
+
+// Find compares the alias row v would create with the one listed. The
+// definition's getLookupAliases answers {id, description} only: the
+// description is compared when the row gives one; enabled and hipaa only
+// when the service showed them (the simulator does), else the note says
+// they were not compared.
+func (s aliasesSeen) Find(v Values) (Result, bool) {
+	a, ok := s[v["alias"]]
+	if !ok {
+		return Result{}, false
+	}
+	var c compare
+	if d, given := v["alias_description"]; given {
+		c.field("alias_description", a.Description, d, false)
+	}
+	c.boolField("enabled", a.Enabled, v.Bool("enabled"))
+	c.boolField("hipaa", a.HIPAA, v.Bool("hipaa"))
+	return Result{ObjectID: a.ID, Output: a, Refs: map[string]string{"id": a.ID}, Existing: c.result()}, true
 }

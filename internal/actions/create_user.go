@@ -43,12 +43,13 @@ func init() {
 				Rule: "be true or false; only with password_create_method \"Create a password\""},
 			{Name: GeneratePasswordField, Kind: KindBool, Internal: true},
 		},
-		Repeat:      RepeatSafe,
-		KeyFields:   []string{"id"},
-		RefFields:   []string{"id", "user_num"},
-		CheckFields: []string{"password_create_method", "force_password_change", GeneratePasswordField},
-		Check:       checkCreateUser,
-		Call:        callCreateUser,
+		Repeat:        RepeatSafe,
+		KeyFields:     []string{"id"},
+		RefFields:     []string{"id", "user_num"},
+		CheckFields:   []string{"password_create_method", "force_password_change", GeneratePasswordField},
+		Check:         checkCreateUser,
+		Call:          callCreateUser,
+		NeedsPassword: needsGeneratedPassword,
 	})
 }
 
@@ -95,12 +96,54 @@ func callCreateUser(ctx context.Context, c Client, v Values, s Secrets) (Result,
 	if err != nil {
 		return Result{}, fmt.Errorf("create-user %s: %w", req.ID, err)
 	}
-	created, num := u.UserCreated, u.UserNum
-	return Result{
-		UserCreated: &created,
-		UserNum:     &num,
-		ObjectID:    u.ID,
-		Output:      u,
-		Refs:        map[string]string{"id": u.ID, "user_num": itoa(u.UserNum)},
-	}, nil
+	return createUserResult(u, v), nil
+}
+
+// createUserResult reads createUser's answer, none of whose fields the
+// definition requires: a field not sent stays unknown (an empty cell, no
+// reference), never false or 0. user_created: false is compared with the
+// row: the executor makes it exists, or conflict when it differs.
+func createUserResult(u *imanage.User, v Values) Result {
+	var notes []string
+	id := u.ID
+	if id == "" {
+		id = v["id"]
+		notes = append(notes, "the service's answer has no id: the row's id is shown")
+	}
+	res := Result{UserCreated: u.UserCreated, UserNum: u.UserNum, ObjectID: id, Output: u,
+		Refs: map[string]string{"id": id}}
+	if u.UserNum != nil {
+		res.Refs["user_num"] = itoa(*u.UserNum)
+	} else {
+		notes = append(notes, "the service's answer has no user_num")
+	}
+	switch {
+	case u.UserCreated == nil:
+		notes = append(notes, "the service did not say whether it created the user (no user_created in its answer)")
+		// Whatever happened, a user unlike the row is not what was asked.
+		if ex := compareUser(u, v); ex.Conflict() {
+			res.Existing = ex
+		}
+	case !*u.UserCreated:
+		res.Existing = compareUser(u, v)
+	}
+	res.Note = JoinNotes(notes...)
+	return res
+}
+
+// compareUser compares the user the service returned with the row: full
+// name exactly, e-mail and preferred library ignoring case, external.
+func compareUser(u *imanage.User, v Values) *Existing {
+	var c compare
+	c.field("full_name", u.FullName, v["full_name"], false)
+	c.field("email", u.Email, v["email"], true)
+	c.field("preferred_library", u.PreferredLibrary, v["preferred_library"], true)
+	c.boolField("is_external", u.IsExternal, v.Bool("is_external"))
+	return c.result()
+}
+
+// needsGeneratedPassword reports a row that asks for "Create a password"
+// with none given while --generate-passwords is on.
+func needsGeneratedPassword(v Values, s Secrets) (string, bool) {
+	return "password", v.Bool(GeneratePasswordField) && v["password_create_method"] == CreateAPassword && s["password"].IsZero()
 }

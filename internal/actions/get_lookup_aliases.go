@@ -43,7 +43,7 @@ func callGetLookupAliases(ctx context.Context, c Client, v Values, _ Secrets) (R
 		return Result{}, fmt.Errorf("get-lookup-aliases %s %s: %w", req.LibraryID, req.LookupFieldID, err)
 	}
 	if aliases == nil {
-		aliases = []imanage.IDDescription{}
+		aliases = []imanage.LookupAlias{}
 	}
 	return Result{Output: aliases}, nil
 }

@@ -103,6 +103,12 @@ type Result struct {
 	ObjectID    string            // ID of what was created, if anything
 	Output      any               // the rest of the answer, written as compact JSON
 	Refs        map[string]string // fields later jobs may reference as ${ref.NAME}
+	// Existing is set when the object was already in the service and the
+	// call made nothing (create-user answered user_created: false).
+	Existing *Existing
+	// Note is what the row's result should say besides its status: a field
+	// the service did not send, what could not be compared.
+	Note string
 }
 
 // Client is what the actions need of the service client.
@@ -110,7 +116,7 @@ type Client interface {
 	CreateUser(ctx context.Context, req imanage.CreateUserRequest) (*imanage.User, error)
 	AssignUserToLibrary(ctx context.Context, req imanage.AssignUserToLibraryRequest) (*imanage.AssignUserToLibraryResult, error)
 	GetLibraryRoles(ctx context.Context, req imanage.GetLibraryRolesRequest) ([]imanage.IDDescription, error)
-	GetLookupAliases(ctx context.Context, req imanage.GetLookupAliasesRequest) ([]imanage.IDDescription, error)
+	GetLookupAliases(ctx context.Context, req imanage.GetLookupAliasesRequest) ([]imanage.LookupAlias, error)
 	CreateLookupAlias(ctx context.Context, req imanage.LookupAliasRequest) error
 	UpdateCustomField(ctx context.Context, req imanage.LookupAliasRequest) error
 	AddTab(ctx context.Context, req imanage.AddTabRequest) (*imanage.Tab, error)
@@ -142,6 +148,13 @@ type Spec struct {
 	// RefFields are the answer fields a later job may reference as
 	// ${name.FIELD} (the keys of Result.Refs); empty: nothing to reference.
 	RefFields []string
+	// PreRead, when set, is read before any row is created, so that rows
+	// whose object is already there end exists or conflict without a call
+	// of their own (see PreRead).
+	PreRead *PreRead
+	// NeedsPassword, when set, reports a row that asks for a generated
+	// password (bulk run --generate-passwords): the secret field to fill.
+	NeedsPassword func(v Values, s Secrets) (field string, ok bool)
 
 	ix *specIndex // built by Register (see validate.go)
 }

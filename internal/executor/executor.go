@@ -61,7 +61,9 @@ type Counters struct {
 	Total     atomic.Int64
 	Done      atomic.Int64
 	OK        atomic.Int64
+	Exists    atomic.Int64
 	Failed    atomic.Int64
+	Conflict  atomic.Int64
 	Skipped   atomic.Int64
 	Unknown   atomic.Int64
 	Retries   atomic.Int64
@@ -74,11 +76,15 @@ func (c *Counters) count(s report.Status) {
 	switch s {
 	case report.StatusOK:
 		c.OK.Add(1)
+	case report.StatusExists:
+		c.Exists.Add(1)
 	case report.StatusFailed:
 		c.Failed.Add(1)
+	case report.StatusConflict:
+		c.Conflict.Add(1)
 	case report.StatusSkipped:
 		c.Skipped.Add(1)
-	case report.StatusUnknown:
+	default:
 		c.Unknown.Add(1)
 	}
 }
@@ -129,6 +135,7 @@ type runner struct {
 	refs     map[int]map[string]string
 	failures int
 	fatalErr error
+	preReads map[string]*preRead // by action and group
 }
 
 // withDefaults fills what o leaves unset.
@@ -190,7 +197,7 @@ func Run(ctx context.Context, jobs []*manifest.Job, opts Options) error {
 	r := &runner{
 		opts: opts, ctx: schedCtx, stop: stopSched, callCtx: callCtx,
 		jobs: map[int]*manifest.Job{}, refOwner: map[string]int{},
-		status: map[int]report.Status{}, refs: map[int]map[string]string{},
+		status: map[int]report.Status{}, refs: map[int]map[string]string{}, preReads: map[string]*preRead{},
 	}
 	opts.Counters.Total.Add(int64(len(jobs)))
 	var toRun []*manifest.Job
@@ -213,7 +220,7 @@ func Run(ctx context.Context, jobs []*manifest.Job, opts Options) error {
 		toRun = append(toRun, j)
 	}
 	units := plan(toRun, maybeDone)
-	opts.Counters.Pending.Add(int64(len(units)))
+	opts.Counters.Pending.Add(int64(len(units) + r.planPreReads(units)))
 
 	// Workers are bounded by counting, not by a blocking errgroup.Go: the
 	// stop conditions (interruption, --max-failures, a lost sign-in) must be
@@ -294,6 +301,7 @@ scheduling:
 		remove(i)
 	}
 	_ = g.Wait()
+	r.unplanPreReads()
 	if err := r.fatal(); err != nil {
 		return err
 	}
@@ -345,7 +353,7 @@ func (r *runner) depState(u *unit) (ready bool, blocker *manifest.Job) {
 			ready = false
 			continue
 		}
-		if st != report.StatusOK {
+		if !st.Succeeded() {
 			return false, r.jobs[d]
 		}
 	}
@@ -374,10 +382,10 @@ func (r *runner) finish(o Outcome) {
 		return
 	}
 	r.status[o.Job.Index] = o.Status
-	if o.Status == report.StatusOK && o.Job.Ref != "" {
+	if o.Status.Succeeded() && o.Job.Ref != "" {
 		r.refs[o.Job.Index] = o.Result.Refs
 	}
-	if !o.CarriedOver && (o.Status == report.StatusFailed || o.Status == report.StatusUnknown) {
+	if !o.CarriedOver && o.Status.Failure() {
 		r.failures++
 	}
 	r.mu.Unlock()
@@ -411,6 +419,20 @@ func (r *runner) stopped() string {
 // runUnit sends u's request, repeating it while that is safe, and records
 // one outcome per job of the unit.
 func (r *runner) runUnit(u *unit) {
+	// References are filled once: what they name has ended and will not change.
+	var vals actions.Values
+	var secs actions.Secrets
+	if u.batch == nil {
+		var err error
+		if vals, secs, err = r.resolve(u.jobs[0]); err != nil {
+			r.endAll(u, nil, Outcome{Status: report.StatusFailed, Err: err})
+			return
+		}
+	}
+	read, done := r.preReadFirst(u, vals)
+	if done {
+		return
+	}
 	for _, j := range u.jobs {
 		if err := r.opts.OnStart(j); err != nil {
 			r.setFatal(fmt.Errorf("recording the start of %s row %d: %w", j.Source, j.Row, err))
@@ -418,62 +440,42 @@ func (r *runner) runUnit(u *unit) {
 			return
 		}
 	}
+	r.send(u, vals, secs, read)
+}
+
+// send makes u's attempts. read says a pre-read before it did not list
+// what u creates.
+func (r *runner) send(u *unit, vals actions.Values, secs actions.Secrets, read bool) {
 	spec := u.spec()
-	maybe := u.maybeDone
+	maybe := u.maybeDone  // an earlier attempt (in an earlier run or this one) may have been processed
+	ambiguousNow := false // one of this run's attempts may have been processed
 	var lastErr error
 	attempt := 0
-	// References are filled once: what they name has ended and will not change.
-	var vals actions.Values
-	var secs actions.Secrets
-	if u.batch == nil {
-		var err error
-		vals, secs, err = r.resolve(u.jobs[0])
-		if err != nil {
-			for _, j := range u.jobs {
-				r.finish(Outcome{Job: j, Status: report.StatusFailed, Err: err})
-			}
-			return
-		}
-	}
-	filled := func(j *manifest.Job) actions.Values {
-		if u.batch == nil {
-			return vals
-		}
-		return j.Values
-	}
 	end := func(st report.Status, err error) {
-		for _, j := range u.jobs {
-			r.finish(Outcome{Job: j, Status: st, Attempts: attempt, Err: err, Values: filled(j)})
-		}
+		r.endAll(u, vals, Outcome{Status: st, Attempts: attempt, Err: err})
 	}
 	for {
 		attempt++
 		results, err := r.call(u, vals, secs)
 		if err == nil {
-			for i, j := range u.jobs {
-				o := Outcome{Job: j, Status: report.StatusOK, Attempts: attempt, Result: results[i].Result, Values: filled(j)}
-				if results[i].Err != nil {
-					o.Status, o.Err = report.StatusFailed, results[i].Err
-				}
-				r.finish(o)
-			}
+			r.answered(u, vals, results, attempt, maybe)
 			return
 		}
-		if spec.Repeat == actions.RepeatRecognizeDuplicate && maybe && isDuplicateAlias(err) {
-			for _, j := range u.jobs {
-				r.finish(Outcome{Job: j, Status: report.StatusOK, Attempts: attempt, Values: filled(j), Result: actions.Result{
-					ObjectID: j.Values["alias"],
-					Output:   "already existed: created by an earlier attempt whose answer was lost",
-				}})
-			}
+		// DUPLICATE_ALIAS after an attempt of ours that may have been
+		// processed is that attempt's success; after a pre-read, only an
+		// attempt of this run (the read did not list the alias) can be.
+		if spec.Repeat == actions.RepeatRecognizeDuplicate && isDuplicateAlias(err) && (ambiguousNow || (maybe && !read)) {
+			r.endAll(u, vals, Outcome{Status: report.StatusOK, Attempts: attempt, Result: actions.Result{
+				ObjectID: vals["alias"], Refs: map[string]string{"id": vals["alias"]},
+				Note: "already existed: created by an earlier attempt of this job whose answer was lost",
+			}})
 			return
 		}
 		lastErr = err
 		if maybeProcessed(err) {
-			maybe = true
+			maybe, ambiguousNow = true, true
 		}
-		v := classify(err, spec.Repeat)
-		switch v {
+		switch classify(err, spec.Repeat) {
 		case fatal:
 			r.setFatal(err)
 			end(report.StatusFailed, err)
@@ -502,26 +504,84 @@ func (r *runner) runUnit(u *unit) {
 			end(r.finalStatus(spec, maybe), fmt.Errorf("%s before attempt %d: %w", r.stopped(), attempt+1, attemptsErr(attempt, err)))
 			return
 		}
-		r.opts.Counters.Retries.Add(1)
-		if e, ok := asThrottled(err); ok {
-			r.opts.Counters.Throttled.Add(1)
-			wait := e.RetryAfter
-			if !e.HasRetryAfter {
-				wait = r.opts.Backoff.Delay(attempt, r.opts.Rand())
-			}
-			// Every worker holds, not just this one: the connection is throttled.
-			r.opts.Pacer.Hold(wait)
-			continue
-		}
-		wait := r.opts.Backoff.Delay(attempt, r.opts.Rand())
-		if e, ok := asRetryAfter(err); ok && e > wait {
-			wait = e
-		}
-		if err := r.opts.Clock.Sleep(r.ctx, wait); err != nil {
+		if err := r.pause(attempt, err); err != nil {
 			end(r.finalStatus(spec, maybe), fmt.Errorf("%s before attempt %d: %w", r.stopped(), attempt+1, attemptsErr(attempt, lastErr)))
 			return
 		}
 	}
+}
+
+// endAll ends every job of u with o (Job and Values filled in per job).
+func (r *runner) endAll(u *unit, vals actions.Values, o Outcome) {
+	for _, j := range u.jobs {
+		o.Job, o.Values = j, r.filled(u, vals, j)
+		r.finish(o)
+	}
+}
+
+// filled is j's values with references filled: those resolved for a
+// single-job unit (nil if resolving failed), a batch's own.
+func (r *runner) filled(u *unit, vals actions.Values, j *manifest.Job) actions.Values {
+	if u.batch == nil {
+		return vals
+	}
+	return j.Values
+}
+
+// answered records the outcomes of an attempt the service answered.
+func (r *runner) answered(u *unit, vals actions.Values, results []actions.BatchResult, attempt int, maybe bool) {
+	for i, j := range u.jobs {
+		o := Outcome{Job: j, Status: report.StatusOK, Attempts: attempt, Result: results[i].Result, Values: r.filled(u, vals, j)}
+		switch {
+		case results[i].Err != nil:
+			o.Status, o.Err = report.StatusFailed, results[i].Err
+		case o.Result.Existing != nil:
+			judgeExisting(&o, maybe)
+		}
+		r.finish(o)
+	}
+}
+
+// judgeExisting gives the status of a job whose object was already in the
+// service (o.Result.Existing): conflict when it differs from the row;
+// otherwise exists, or ok when an earlier attempt of this job may have
+// been processed (that attempt made it, and its answer was lost).
+func judgeExisting(o *Outcome, maybe bool) {
+	ex := o.Result.Existing
+	var note string
+	switch {
+	case ex.Conflict():
+		o.Status = report.StatusConflict
+		o.Err = fmt.Errorf("conflict: already in the service, but not as the row asks, and nothing was changed: %s", ex.DifferenceText())
+	case maybe:
+		o.Status = report.StatusOK
+		note = "already there after an earlier attempt of this job that may have been processed: taken as that attempt's success"
+	default:
+		o.Status = report.StatusExists
+	}
+	o.Result.Note = actions.JoinNotes(o.Result.Note, note, ex.UncheckedText())
+}
+
+// pause waits before attempt number attempt+1 after err: on a 429 every
+// worker holds, not just this one (the connection is throttled);
+// otherwise this one backs off, at least as long as the service asked. An
+// error means the run was interrupted while waiting.
+func (r *runner) pause(attempt int, err error) error {
+	r.opts.Counters.Retries.Add(1)
+	if e, ok := asThrottled(err); ok {
+		r.opts.Counters.Throttled.Add(1)
+		wait := e.RetryAfter
+		if !e.HasRetryAfter {
+			wait = r.opts.Backoff.Delay(attempt, r.opts.Rand())
+		}
+		r.opts.Pacer.Hold(wait)
+		return nil
+	}
+	wait := r.opts.Backoff.Delay(attempt, r.opts.Rand())
+	if e, ok := asRetryAfter(err); ok && e > wait {
+		wait = e
+	}
+	return r.opts.Clock.Sleep(r.ctx, wait)
 }
 
 // finalStatus is the status of a job whose last attempt failed: unknown

@@ -25,7 +25,9 @@ type fakeClient struct {
 	reqs    []any
 	onCall  func(op string)
 	tabSeq  int
-	blockOn chan struct{} // when set, AddTab waits on it
+	blockOn chan struct{}         // when set, AddTab waits on it
+	aliases []imanage.LookupAlias // what GetLookupAliases lists
+	user    *imanage.User         // when set, what CreateUser answers
 }
 
 func newFake() *fakeClient {
@@ -58,7 +60,11 @@ func (f *fakeClient) CreateUser(ctx context.Context, r imanage.CreateUserRequest
 	if err := f.next("createUser", r); err != nil {
 		return nil, err
 	}
-	return &imanage.User{ID: r.ID, UserNum: 42, UserCreated: true}, nil
+	num, created := int64(42), true
+	if f.user != nil {
+		return f.user, nil
+	}
+	return &imanage.User{ID: r.ID, UserNum: &num, UserCreated: &created}, nil
 }
 func (f *fakeClient) AssignUserToLibrary(ctx context.Context, r imanage.AssignUserToLibraryRequest) (*imanage.AssignUserToLibraryResult, error) {
 	if err := f.next("assignUserToLibrary", r); err != nil {
@@ -72,11 +78,11 @@ func (f *fakeClient) GetLibraryRoles(ctx context.Context, r imanage.GetLibraryRo
 	}
 	return []imanage.IDDescription{{ID: "ATTORNEY", Description: "Attorney"}}, nil
 }
-func (f *fakeClient) GetLookupAliases(ctx context.Context, r imanage.GetLookupAliasesRequest) ([]imanage.IDDescription, error) {
+func (f *fakeClient) GetLookupAliases(ctx context.Context, r imanage.GetLookupAliasesRequest) ([]imanage.LookupAlias, error) {
 	if err := f.next("getLookupAliases", r); err != nil {
 		return nil, err
 	}
-	return nil, nil
+	return f.aliases, nil
 }
 func (f *fakeClient) CreateLookupAlias(ctx context.Context, r imanage.LookupAliasRequest) error {
 	return f.next("createCustomOrPropertyLookup", r)
@@ -606,3 +612,5 @@ func TestAnOutcomeThatCannotBeRecordedStopsNewCalls(t *testing.T) {
 		}
 	})
 }
+
+func ptr[T any](v T) *T { return &v }

@@ -48,6 +48,7 @@ type JournalRecord struct {
 	ObjectID    string            `json:"object_id,omitempty"`
 	Output      json.RawMessage   `json:"output,omitempty"`
 	Refs        map[string]string `json:"refs,omitempty"`
+	Note        string            `json:"note,omitempty"`
 }
 
 // JournalEntry is what the journal knows of one job.
@@ -228,6 +229,7 @@ func (j *Journal) End(key string, o Outcome) error {
 		rec.HTTPStatus, rec.ErrorCode = errorFields(o.Err)
 	}
 	rec.UserCreated, rec.UserNum, rec.ObjectID, rec.Refs = o.Result.UserCreated, o.Result.UserNum, o.Result.ObjectID, o.Result.Refs
+	rec.Note = j.red.Redact(o.Result.Note)
 	if o.Result.Output != nil {
 		out, err := json.Marshal(o.Result.Output)
 		if err == nil {

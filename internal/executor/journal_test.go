@@ -12,6 +12,7 @@ import (
 
 	"github.com/firmtools/bulk/internal/actions"
 	"github.com/firmtools/bulk/internal/diskfull"
+	"github.com/firmtools/bulk/internal/imanage"
 	"github.com/firmtools/bulk/internal/manifest"
 	"github.com/firmtools/bulk/internal/report"
 )
@@ -404,6 +405,18 @@ func TestJournalRecordsEveryJobOfARun(t *testing.T) {
 	}
 }
 
+func TestJobKeysSeparateExactDuplicates(t *testing.T) {
+	a, b := tab(t, 0, "Same"), tab(t, 1, "Same")
+	keys := JobKeys([]*manifest.Job{a, b})
+	if keys[0] == keys[1] {
+		t.Fatal("two identical jobs share a journal key")
+	}
+	moved := tab(t, 7, "Same") // the same content at another row keeps its key
+	if JobKeys([]*manifest.Job{moved})[7] != keys[0] {
+		t.Fatal("a job's key depends on its row")
+	}
+}
+
 func TestSeedRowsKeepEveryRowAnEarlierRunWrote(t *testing.T) {
 	done, failed, lost, fresh := tab(t, 0, "Done"), tab(t, 1, "Failed"), tab(t, 2, "Lost"), tab(t, 3, "New")
 	jobs := []*manifest.Job{done, failed, lost, fresh}
@@ -495,11 +508,23 @@ func TestFailedAfterAmbiguityMayBeDone(t *testing.T) {
 	if !p[0].MaybeDone || p[0].Outcome != nil {
 		t.Fatalf("preset %+v", p[0])
 	}
-	// On the rerun, DUPLICATE_ALIAS is the alias the earlier run made.
+	// On the rerun, the alias the pre-read lists is the one the earlier
+	// run's attempt made: that attempt's success, with no create call.
 	fc := newFake()
-	fc.script["createCustomOrPropertyLookup"] = []error{apiErr(409, "DUPLICATE_ALIAS")}
+	fc.aliases = []imanage.LookupAlias{{ID: "PAR", Enabled: ptr(true), HIPAA: ptr(false)}}
 	col, err := runJobs(t, context.Background(), fc, []*manifest.Job{alias}, func(o *Options) { o.Preset = p })
-	if err != nil || col.out[0].Status != report.StatusOK {
+	if err != nil || col.out[0].Status != report.StatusOK || !strings.Contains(col.out[0].Result.Note, "earlier attempt") {
+		t.Fatalf("%v %+v", err, col.out[0])
+	}
+	if n := fc.count("createCustomOrPropertyLookup"); n != 0 {
+		t.Fatalf("%d create calls for an alias the read listed", n)
+	}
+	// The read does not list it: the earlier attempt did not make it, so a
+	// DUPLICATE_ALIAS now is someone else's alias, not a success of ours.
+	fc = newFake()
+	fc.script["createCustomOrPropertyLookup"] = []error{apiErr(409, "DUPLICATE_ALIAS")}
+	col, err = runJobs(t, context.Background(), fc, []*manifest.Job{alias}, func(o *Options) { o.Preset = p })
+	if err != nil || col.out[0].Status != report.StatusFailed {
 		t.Fatalf("%v %+v", err, col.out[0])
 	}
 }

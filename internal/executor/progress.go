@@ -97,6 +97,15 @@ func StatusLine(c *Counters, p *Pacer, elapsed time.Duration) string {
 		left := time.Duration(float64(c.Pending.Load()) / p.CallsPerSecond() * float64(time.Second))
 		eta = left.Round(time.Second).String()
 	}
-	return fmt.Sprintf("%d/%d done, %d ok, %d failed, %d skipped, %d unknown, %.0f calls/min, %d throttled, ETA %s",
-		done, total, c.OK.Load(), c.Failed.Load(), c.Skipped.Load(), c.Unknown.Load(), cpm, c.Throttled.Load(), eta)
+	// exists and conflict only when there are some: most runs have none.
+	ok := fmt.Sprintf("%d ok", c.OK.Load())
+	if n := c.Exists.Load(); n > 0 {
+		ok += fmt.Sprintf(", %d exists", n)
+	}
+	failed := fmt.Sprintf("%d failed", c.Failed.Load())
+	if n := c.Conflict.Load(); n > 0 {
+		failed += fmt.Sprintf(", %d conflict", n)
+	}
+	return fmt.Sprintf("%d/%d done, %s, %s, %d skipped, %d unknown, %.0f calls/min, %d throttled, ETA %s",
+		done, total, ok, failed, c.Skipped.Load(), c.Unknown.Load(), cpm, c.Throttled.Load(), eta)
 }

@@ -12,10 +12,12 @@ import (
 )
 
 // Presets decide, from the journal of an earlier run, what each job does
-// now: ok jobs are carried over and not sent again; failed and skipped jobs
-// run again; jobs that started and never ended, ended unknown, or ended
-// with a status this bulk does not know run again when repeating them is
-// safe, and stay unknown otherwise unless retryUnknown.
+// now: ok and exists jobs are carried over and not sent again; failed,
+// conflict and skipped jobs run again (a conflict was a clear answer: the
+// service made nothing, so it is not "maybe done"); jobs that started and
+// never ended, ended unknown, or ended with a status this bulk does not
+// know run again when repeating them is safe, and stay unknown otherwise
+// unless retryUnknown.
 func Presets(jobs []*manifest.Job, keys map[int]string, entries map[string]*JournalEntry, retryUnknown bool) map[int]Preset {
 	out := map[int]Preset{}
 	for _, j := range jobs {
@@ -26,7 +28,7 @@ func Presets(jobs []*manifest.Job, keys map[int]string, entries map[string]*Jour
 		switch {
 		case e.End == nil:
 			out[j.Index] = unsure(j, nil, retryUnknown)
-		case e.End.Status == report.StatusOK:
+		case e.End.Status.CarriedOver():
 			o := outcomeFromRecord(e.End)
 			o.CarriedOver = true
 			out[j.Index] = Preset{Outcome: &o}
@@ -62,7 +64,7 @@ func unsure(j *manifest.Job, end *JournalRecord, retryUnknown bool) Preset {
 
 func outcomeFromRecord(rec *JournalRecord) Outcome {
 	o := Outcome{Status: rec.Status, Attempts: rec.Attempts, resultKey: rec.ResultKey, Result: actions.Result{
-		UserCreated: rec.UserCreated, UserNum: rec.UserNum, ObjectID: rec.ObjectID, Refs: rec.Refs,
+		UserCreated: rec.UserCreated, UserNum: rec.UserNum, ObjectID: rec.ObjectID, Refs: rec.Refs, Note: rec.Note,
 	}}
 	if len(rec.Output) > 0 {
 		o.Result.Output = rec.Output
@@ -109,7 +111,7 @@ func SeedRows(jobs []*manifest.Job, keys map[int]string, entries map[string]*Jou
 func (o Outcome) Row() report.Row {
 	j := o.Job
 	r := report.Row{Source: j.Source, Row: j.Row, Index: j.Index, Action: j.Action.Name, Key: o.Key(),
-		Status: o.Status, Attempts: o.Attempts, ObjectID: o.Result.ObjectID}
+		Status: o.Status, Attempts: o.Attempts, ObjectID: o.Result.ObjectID, Note: o.Result.Note}
 	if o.Err != nil {
 		r.Error = o.Err.Error()
 		status, code := errorFields(o.Err)

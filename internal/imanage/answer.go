@@ -2,12 +2,12 @@ package imanage
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -108,28 +108,41 @@ func (c *Client) clean(s string, max int, scrub []secret.Secret) string {
 	return b.String()
 }
 
-// redact replaces sec in s, also in the escaped forms an echo of a form or
-// JSON body would show it in.
+// redact replaces sec in s, in every form a service or a library may echo
+// it (secret.Forms: escaped, percent-encoded, base64).
 func redact(s string, sec secret.Secret) string {
-	v := sec.Reveal()
-	if v == "" {
-		return s
-	}
-	forms := []string{v, url.QueryEscape(v), url.PathEscape(v)}
-	if j, err := json.Marshal(v); err == nil { // escapes <, >, & as \u00XX
-		forms = append(forms, string(j[1:len(j)-1]))
-	}
-	var b strings.Builder
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if enc.Encode(v) == nil {
-		j := strings.TrimSpace(b.String())
-		forms = append(forms, j[1:len(j)-1])
-	}
-	for _, f := range forms {
+	for _, f := range secret.Forms(sec.Reveal()) {
 		s = strings.ReplaceAll(s, f, secret.Redacted)
 	}
 	return s
+}
+
+// cleanError is an error from the standard library (a transport error
+// quoting a bad Location header, a URL that does not parse) after its text
+// went through clean: secrets redacted in every form, length capped. The
+// raw error is not kept, so nothing can print it by unwrapping; only
+// whether it was a context error stays (errors.Is).
+type cleanError struct {
+	text string
+	ctx  error // context.Canceled or context.DeadlineExceeded when the cause was one
+}
+
+func (e *cleanError) Error() string { return e.text }
+func (e *cleanError) Unwrap() error { return e.ctx }
+
+// cleanErr returns err with its text fit for a log, a message or the
+// result file.
+func (c *Client) cleanErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	e := &cleanError{text: c.clean(err.Error(), maxTextLen, nil)}
+	for _, sentinel := range []error{context.Canceled, context.DeadlineExceeded} {
+		if errors.Is(err, sentinel) {
+			e.ctx = sentinel
+		}
+	}
+	return e
 }
 
 // Answer decoders. Each takes the body of a 2xx answer and returns the
@@ -157,15 +170,47 @@ func isNull(raw json.RawMessage) bool {
 	return len(t) == 0 || string(t) == "null"
 }
 
+// decodeUser reads createUser's answer, whose fields the definition
+// declares all optional: a field not sent stays nil. Integers may come as
+// any JSON number with an integral value (3, 3.0, 3e0).
 func decodeUser(body []byte) (*User, error) {
-	var u User
-	if err := decodeData(body, &u); err != nil {
+	var raw struct {
+		User
+		UserNum      *json.Number `json:"user_num"`
+		UserNos      *json.Number `json:"user_nos"`
+		FailedLogins *json.Number `json:"failed_logins"`
+	}
+	if err := decodeData(body, &raw); err != nil {
 		return nil, err
 	}
-	if u.ID == "" {
-		return nil, errors.New("the created user has no id")
+	u := raw.User
+	for _, f := range []struct {
+		name string
+		n    *json.Number
+		dst  **int64
+	}{{"user_num", raw.UserNum, &u.UserNum}, {"user_nos", raw.UserNos, &u.UserNos}, {"failed_logins", raw.FailedLogins, &u.FailedLogins}} {
+		if f.n == nil {
+			continue
+		}
+		v, err := integral(*f.n)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", f.name, err)
+		}
+		*f.dst = &v
 	}
 	return &u, nil
+}
+
+// integral reads a JSON number that must hold a whole value.
+func integral(n json.Number) (int64, error) {
+	if v, err := n.Int64(); err == nil {
+		return v, nil
+	}
+	f, err := n.Float64()
+	if err != nil || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
+		return 0, fmt.Errorf("%s is not a whole number", n)
+	}
+	return int64(f), nil
 }
 
 func decodeAssignResult(body []byte) (*AssignUserToLibraryResult, error) {
@@ -202,6 +247,10 @@ func decodeList[T any](body []byte, id func(T) string) ([]T, error) {
 
 func decodeIDDescriptions(body []byte) ([]IDDescription, error) {
 	return decodeList(body, func(x IDDescription) string { return x.ID })
+}
+
+func decodeLookupAliases(body []byte) ([]LookupAlias, error) {
+	return decodeList(body, func(x LookupAlias) string { return x.ID })
 }
 
 func decodeCategories(body []byte) ([]MyMattersCategory, error) {
@@ -293,8 +342,10 @@ func decodeAnswer(op string, body []byte) (any, error) {
 		return decodeUser(body)
 	case OpAssignUserToLibrary:
 		return decodeAssignResult(body)
-	case OpGetLibraryRoles, OpGetLookupAliases:
+	case OpGetLibraryRoles:
 		return decodeIDDescriptions(body)
+	case OpGetLookupAliases:
+		return decodeLookupAliases(body)
 	case OpCreateLookupAlias, OpUpdateCustomField:
 		return decodeEmpty(body)
 	case OpAddTab:

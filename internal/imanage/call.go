@@ -149,7 +149,7 @@ func (c *Client) exchange(ctx context.Context, op string, newReq func(context.Co
 	}
 	req, err := newReq(httptrace.WithClientTrace(actx, trace))
 	if err != nil {
-		return nil, &Error{Op: op, Delivery: NotSent, Err: fmt.Errorf("building the request: %w", err)}
+		return nil, &Error{Op: op, Delivery: NotSent, Err: fmt.Errorf("building the request: %w", c.cleanErr(err))}
 	}
 	req.Header.Set("User-Agent", c.userAgent)
 
@@ -199,7 +199,9 @@ func (c *Client) attemptError(ctx, actx context.Context, err error) error {
 	if errors.Is(actx.Err(), context.DeadlineExceeded) {
 		return fmt.Errorf("%w within %s", ErrTimeout, c.timeout)
 	}
-	return err
+	// The standard library's text may quote what the service sent (a
+	// Location header it could not parse) or the URL.
+	return c.cleanErr(err)
 }
 
 // drainClose discards a bounded remainder of body so the connection can

@@ -80,14 +80,14 @@ func TestSimEveryOperation(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if u.ID != "JDOE" || !u.UserCreated || u.UserNum == 0 || !u.HasPassword || !u.ForcePasswordChange || u.UserNos != 6 {
+		if u.ID != "JDOE" || !*u.UserCreated || *u.UserNum == 0 || !*u.HasPassword || !*u.ForcePasswordChange || *u.UserNos != 6 {
 			t.Errorf("created user %+v", u)
 		}
 		again, err := c.CreateUser(ctx, req)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if again.UserCreated || again.UserNum != u.UserNum {
+		if *again.UserCreated || *again.UserNum != *u.UserNum {
 			t.Errorf("second create: %+v; want the same user, not created", again)
 		}
 	})
@@ -99,7 +99,7 @@ func TestSimEveryOperation(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !u.IsExternal || u.UserNos != 2 || u.HasPassword {
+		if !*u.IsExternal || *u.UserNos != 2 || *u.HasPassword {
 			t.Errorf("external user %+v", u)
 		}
 	})
@@ -133,7 +133,7 @@ func TestSimEveryOperation(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if ids := idsOf(as); !slices.Contains(ids, "1001-0001") || slices.Contains(ids, "1002-0001") {
+		if ids := aliasIDs(as); !slices.Contains(ids, "1001-0001") || slices.Contains(ids, "1002-0001") {
 			t.Errorf("custom2 under 1001: %v", ids)
 		}
 	})
@@ -152,8 +152,8 @@ func TestSimEveryOperation(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !slices.Contains(idsOf(as), "LIT-IP") {
-			t.Errorf("new alias missing: %v", idsOf(as))
+		if !slices.Contains(aliasIDs(as), "LIT-IP") {
+			t.Errorf("new alias missing: %v", aliasIDs(as))
 		}
 	})
 	var tabID string
@@ -271,6 +271,14 @@ func TestSimEveryOperation(t *testing.T) {
 func ptr[T any](v T) *T { return &v }
 
 func idsOf(list []imanage.IDDescription) []string {
+	var out []string
+	for _, x := range list {
+		out = append(out, x.ID)
+	}
+	return out
+}
+
+func aliasIDs(list []imanage.LookupAlias) []string {
 	var out []string
 	for _, x := range list {
 		out = append(out, x.ID)

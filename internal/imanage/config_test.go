@@ -176,7 +176,7 @@ func TestNewHTTPClient(t *testing.T) {
 				t.Errorf("TLS config: min version %x, skip verify %v", tlsCfg.MinVersion, tlsCfg.InsecureSkipVerify)
 			}
 			// httptest's certificate is for 127.0.0.1, an https URL on loopback.
-			c := newTestClient(t, Config{BaseURL: ts.URL, Token: secret.New("t"), HTTPClient: hc})
+			c := newTestClient(t, Config{BaseURL: ts.URL, Token: secret.New("a-ready-access-token"), HTTPClient: hc})
 			_, err = c.GetEmailOptions(t.Context())
 			if tt.wantCall {
 				if err != nil {

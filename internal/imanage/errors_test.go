@@ -1,10 +1,12 @@
 package imanage
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"reflect"
 	"strings"
 	"testing"
@@ -191,7 +193,7 @@ func TestUnexpectedAnswers(t *testing.T) {
 		{name: "data null", call: roles, body: `{"data":null}`, wantErr: `no "data"`},
 		{name: "top-level array", call: roles, body: `[{"id":"A"}]`, wantErr: "envelope"},
 		{name: "wrong type", call: createUser, body: `{"data":{"id":"X","user_num":"twelve"}}`, wantErr: "reading \"data\""},
-		{name: "createUser without id", call: createUser, body: `{"data":{"user_num":5}}`, wantErr: "no id"},
+		{name: "createUser with a fractional user_num", call: createUser, body: `{"data":{"user_num":5.5}}`, wantErr: "user_num: 5.5 is not a whole number"},
 		{name: "assign without user_num", call: assign, body: `{"data":{}}`, wantErr: "no user_num"},
 		{name: "list entry without id", call: roles, body: `{"data":[{"id":"A"},{"description":"x"}]}`, wantErr: "entry 2"},
 		{name: "list is an object", call: roles, body: `{"data":{"id":"A"}}`, wantErr: "reading \"data\""},
@@ -296,7 +298,8 @@ func TestSecretsNeverInErrors(t *testing.T) {
 			name:   "unexpected 200 echoes the body",
 			echoed: false,
 			op: func(w http.ResponseWriter, r *http.Request) {
-				writeJSON(w, 200, fmt.Sprintf(`{"data":{"full_name":%q}}`, echo(r)))
+				// Not a number: the decoding error quotes the value.
+				writeJSON(w, 200, fmt.Sprintf(`{"data":{"user_num":%q}}`, echo(r)))
 			},
 		},
 	}
@@ -382,5 +385,34 @@ func TestErrorIsWrapped(t *testing.T) {
 	}
 	if errors.Is(wrapped, ErrAuthLost) || errors.Is(wrapped, ErrSignIn) {
 		t.Error("a 409 must not look like an auth failure")
+	}
+}
+
+// TestStandardLibraryErrorsAreCleaned: net/http quotes a Location header it
+// cannot parse in its error. A service echoing the credentials there, in any
+// encoding, must not put them in an error text, nor a text without bound.
+func TestStandardLibraryErrorsAreCleaned(t *testing.T) {
+	basic := base64.StdEncoding.EncodeToString([]byte(testUser + ":" + testPassword))
+	ts := serve(t, &fakeService{op: func(w http.ResponseWriter, r *http.Request) {
+		// %zz does not parse; the rest echoes what the request carried.
+		w.Header().Set("Location", "http://elsewhere.example/%zz/"+testPassword+
+			"?basic="+basic+"&q="+url.QueryEscape(testClientSecret)+
+			"&b64="+base64.RawURLEncoding.EncodeToString([]byte(r.Header.Get("X-Auth-Token")))+
+			"&tok="+r.Header.Get("X-Auth-Token")+"&pad="+strings.Repeat("x", 5000))
+		w.WriteHeader(http.StatusFound)
+	}})
+	c := newTestClient(t, testConfig(ts.URL))
+	_, err := c.GetEmailOptions(t.Context())
+	e := mustError(t, err)
+	msg := err.Error()
+	if !strings.Contains(msg, "failed to parse Location header") || !strings.Contains(msg, secret.Redacted) {
+		t.Fatalf("error %q: not the standard library's, or nothing redacted", msg)
+	}
+	assertNoSecrets(t, err, "tok-1", basic, url.QueryEscape(testClientSecret), base64.RawURLEncoding.EncodeToString([]byte("tok-1")))
+	if strings.Contains(msg, "Zq8rT5") {
+		t.Fatalf("a piece of the password remains: %q", msg)
+	}
+	if n := len([]rune(e.Err.Error())); n > maxTextLen+1 {
+		t.Fatalf("cause of %d characters: not capped", n)
 	}
 }

@@ -56,12 +56,19 @@ func checkAccepted(t *testing.T, op string, v any, body []byte) {
 	fail := func(what string) { t.Fatalf("%s accepted %q: %s", op, body, what) }
 	switch x := v.(type) {
 	case *User:
-		if x == nil || x.ID == "" {
-			fail("a user without id")
+		// The definition requires none of its fields, not even id.
+		if x == nil {
+			fail("nil user")
 		}
 	case *AssignUserToLibraryResult:
 		if x == nil {
 			fail("nil result")
+		}
+	case []LookupAlias:
+		for _, e := range x {
+			if e.ID == "" {
+				fail("an alias without id")
+			}
 		}
 	case []IDDescription:
 		for _, e := range x {

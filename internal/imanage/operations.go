@@ -32,13 +32,13 @@ func (c *Client) GetLibraryRoles(ctx context.Context, req GetLibraryRolesRequest
 }
 
 // GetLookupAliases lists the aliases of a lookup field (GET /getLookupAliases).
-func (c *Client) GetLookupAliases(ctx context.Context, req GetLookupAliasesRequest) ([]IDDescription, error) {
+func (c *Client) GetLookupAliases(ctx context.Context, req GetLookupAliasesRequest) ([]LookupAlias, error) {
 	q := url.Values{}
 	q.Set(qLibraryID, req.LibraryID)
 	q.Set(qLookupFieldID, req.LookupFieldID)
 	setIf(q, qParentAlias, req.ParentAlias)
 	q.Set(qGetParentAliases, queryBool(req.GetParentAliases))
-	return call(ctx, c, http.MethodGet, OpGetLookupAliases, q, nil, decodeIDDescriptions)
+	return call(ctx, c, http.MethodGet, OpGetLookupAliases, q, nil, decodeLookupAliases)
 }
 
 // CreateLookupAlias creates an alias of a custom or property lookup field

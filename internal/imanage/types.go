@@ -43,27 +43,30 @@ func (c CreatePassword) MarshalJSON() ([]byte, error) {
 	}{c.Password.Reveal(), c.ForcePasswordChange})
 }
 
-// User is the answer of createUser.
+// User is the answer of createUser. The definition declares none of its
+// fields required, so each is a pointer: nil is a field the service did not
+// send, which is unknown, never false, 0 or "" (see decodeUser). ID is ""
+// when absent.
 type User struct {
-	UserNum             int64  `json:"user_num"`
-	FullName            string `json:"full_name"`
-	ID                  string `json:"id"`
-	PreferredLibrary    string `json:"preferred_library"`
-	UserNos             int    `json:"user_nos"`
-	UserIDEx            string `json:"user_id_ex"`
-	SSID                string `json:"ssid"`
-	PwdNeverExpire      bool   `json:"pwd_never_expire"`
-	IsLocked            bool   `json:"is_locked"`
-	IsExternal          bool   `json:"is_external"`
-	HasPassword         bool   `json:"has_password"`
-	ForcePasswordChange bool   `json:"force_password_change"`
-	FailedLogins        int    `json:"failed_logins"`
-	Email               string `json:"email"`
-	EditDate            string `json:"edit_date"`
-	CreateDate          string `json:"create_date"`
-	PwdChangedTS        string `json:"pwd_changed_ts"`
-	AllowLogon          bool   `json:"allow_logon"`
-	UserCreated         bool   `json:"user_created"`
+	UserNum             *int64  `json:"user_num,omitempty"`
+	FullName            *string `json:"full_name,omitempty"`
+	ID                  string  `json:"id,omitempty"`
+	PreferredLibrary    *string `json:"preferred_library,omitempty"`
+	UserNos             *int64  `json:"user_nos,omitempty"`
+	UserIDEx            *string `json:"user_id_ex,omitempty"`
+	SSID                *string `json:"ssid,omitempty"`
+	PwdNeverExpire      *bool   `json:"pwd_never_expire,omitempty"`
+	IsLocked            *bool   `json:"is_locked,omitempty"`
+	IsExternal          *bool   `json:"is_external,omitempty"`
+	HasPassword         *bool   `json:"has_password,omitempty"`
+	ForcePasswordChange *bool   `json:"force_password_change,omitempty"`
+	FailedLogins        *int64  `json:"failed_logins,omitempty"`
+	Email               *string `json:"email,omitempty"`
+	EditDate            *string `json:"edit_date,omitempty"`
+	CreateDate          *string `json:"create_date,omitempty"`
+	PwdChangedTS        *string `json:"pwd_changed_ts,omitempty"`
+	AllowLogon          *bool   `json:"allow_logon,omitempty"`
+	UserCreated         *bool   `json:"user_created,omitempty"`
 }
 
 // AssignUserToLibraryRequest is the body of POST /assignUserToLibrary.
@@ -90,6 +93,18 @@ type GetLibraryRolesRequest struct {
 type IDDescription struct {
 	ID          string `json:"id"`
 	Description string `json:"description"`
+}
+
+// LookupAlias is one entry of getLookupAliases. The definition answers
+// {id, description}; Enabled, HIPAA and Parent are read when a service
+// sends them too (the simulator does) and stay nil or "" when it does not:
+// what is not shown cannot be compared.
+type LookupAlias struct {
+	ID          string  `json:"id"`
+	Description *string `json:"description,omitempty"`
+	Enabled     *bool   `json:"enabled,omitempty"`
+	HIPAA       *bool   `json:"hipaa,omitempty"`
+	Parent      string  `json:"parent,omitempty"`
 }
 
 // GetLookupAliasesRequest is the query of GET /getLookupAliases.

@@ -49,7 +49,7 @@ func TestOperationsWireFormat(t *testing.T) {
 				"password_create_method":"Create a password",
 				"create_password":{"password":"` + testNewUserPwd + `","force_password_change":true}}`,
 			answer: `{"data":{"user_num":1001,"id":"JDOE","full_name":"Jane Doe","user_nos":6,"user_created":true,"extra":"ignored"}}`,
-			want:   &User{UserNum: 1001, ID: "JDOE", FullName: "Jane Doe", UserNos: 6, UserCreated: true},
+			want:   &User{UserNum: ptr[int64](1001), ID: "JDOE", FullName: ptr("Jane Doe"), UserNos: ptr[int64](6), UserCreated: ptr(true)},
 		},
 		{
 			name: "createUser sending an email",
@@ -61,7 +61,7 @@ func TestOperationsWireFormat(t *testing.T) {
 			body: `{"full_name":"B","id":"B","email":"b@x.io","is_external":false,"preferred_library":"L","role":"R",
 				"ignore_if_user_already_exists":false,"password_create_method":"Send an email","create_password":{}}`,
 			answer: `{"data":{"user_num":7,"id":"B","user_created":false}}`,
-			want:   &User{UserNum: 7, ID: "B"},
+			want:   &User{UserNum: ptr[int64](7), ID: "B", UserCreated: ptr(false)},
 		},
 		{
 			name: "assignUserToLibrary",
@@ -101,7 +101,7 @@ func TestOperationsWireFormat(t *testing.T) {
 			method: "GET", op: OpGetLookupAliases,
 			query:  url.Values{"libraryId": {"ACTIVE_US"}, "lookupFieldId": {"custom2"}, "parentAlias": {"1001"}, "getParentAliases": {"false"}},
 			answer: `{"data":[{"id":"1001-0001","description":"Sub"}]}`,
-			want:   []IDDescription{{ID: "1001-0001", Description: "Sub"}},
+			want:   []LookupAlias{{ID: "1001-0001", Description: ptr("Sub")}},
 		},
 		{
 			name: "createCustomOrPropertyLookup answered {}",

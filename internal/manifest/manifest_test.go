@@ -285,6 +285,26 @@ func TestValidateManyRowsInParallel(t *testing.T) {
 	}
 }
 
+func TestPlanCountsPreReadsOncePerGroup(t *testing.T) {
+	dir := t.TempDir()
+	path := writeFile(t, dir, "aliases.csv", []byte(`library_id,lookup_field_id,parent_alias,alias
+ACTIVE_US,custom1,,2001
+ACTIVE_US,custom1,,2002
+ACTIVE_US,custom2,1001,1001-0009
+ACTIVE_UK,custom1,,2001
+`))
+	m := load(t, Options{Action: "create-lookup-alias"}, path)
+	p := Plan(m, 100, time.Minute)
+	// One get-lookup-aliases per library, field and parent: three reads,
+	// then at most one create per row.
+	if p.Jobs != 4 || p.PreReads != 3 || p.Calls["create-lookup-alias"] != 7 || p.TotalCalls != 7 {
+		t.Fatalf("plan %+v", p)
+	}
+	if s := p.String(); !strings.Contains(s, "3 reads of what already exists") {
+		t.Fatalf("plan text does not count the reads:\n%s", s)
+	}
+}
+
 func TestPlan(t *testing.T) {
 	m := load(t, Options{}, corpus("mixed_actions.csv"), corpus("libraries.yaml"))
 	p := Plan(m, 100, time.Minute)

@@ -15,17 +15,49 @@ import (
 type Remote interface {
 	GetLibraries(ctx context.Context, showAll, hidePreferred bool) ([]imanage.Library, error)
 	GetLibraryRoles(ctx context.Context, req imanage.GetLibraryRolesRequest) ([]imanage.IDDescription, error)
-	GetLookupAliases(ctx context.Context, req imanage.GetLookupAliasesRequest) ([]imanage.IDDescription, error)
+	GetLookupAliases(ctx context.Context, req imanage.GetLookupAliasesRequest) ([]imanage.LookupAlias, error)
 	GetMyMattersCategories(ctx context.Context, userID string) ([]imanage.MyMattersCategory, error)
 }
 
-// RemoteStats counts the lookups CheckRemote made.
+// RemoteStats counts the lookups CheckRemote made and what it found.
 type RemoteStats struct {
 	Calls      int `json:"calls"`
 	Libraries  int `json:"libraries"`
 	Roles      int `json:"roles"`
 	Aliases    int `json:"aliases"`
 	Categories int `json:"categories"`
+	Exists     int `json:"exists"`    // rows whose object the service already has
+	Conflicts  int `json:"conflicts"` // ... but not as the row asks
+	Unknown    int `json:"unknown"`   // rows for which the service could not say
+}
+
+// Found is a row whose object the service may already have: what a run
+// will find, said before anything is written.
+type Found struct {
+	File   string `json:"file"`
+	Row    int    `json:"row"`
+	Action string `json:"action"`
+	Key    string `json:"key"`
+	// Status is what the run will make of the row: "exists" (nothing to
+	// create), "conflict" (there, but not as the row asks; the row fails),
+	// or "unknown" (the service would not say whether it is there).
+	Status string `json:"status"`
+	// Compared: the service showed the object, so it was compared with the
+	// row. A user can only be seen to exist: no read shows its details.
+	Compared bool   `json:"compared"`
+	Message  string `json:"message"`
+}
+
+// String formats f as "file:row: status: action key: message".
+func (f Found) String() string {
+	return fmt.Sprintf("%s:%d: %s: %s %s: %s", f.File, f.Row, f.Status, f.Action, f.Key, f.Message)
+}
+
+// RemoteReport is what CheckRemote learned.
+type RemoteReport struct {
+	Problems []Problem
+	Found    []Found // sorted by file and row
+	Stats    RemoteStats
 }
 
 // CheckRemote asks the service whether what the jobs name exists: the
@@ -33,13 +65,17 @@ type RemoteStats struct {
 // changes, that a child alias hangs under, that a folder's profile uses) and
 // the My Matters categories of existing users. Each distinct lookup is made
 // once. Values holding references, and users, aliases created by the
-// manifest itself, are not looked up. The error is for a failed lookup that
-// is not an answer about the thing looked up (sign-in, network, throttling
-// beyond retries).
-func CheckRemote(ctx context.Context, m *Manifest, r Remote) ([]Problem, RemoteStats, error) {
+// manifest itself, are not looked up. It also says which rows the service
+// already has (Found): an action's pre-read (the aliases a
+// create-lookup-alias would find), and for create-user whether the user
+// exists, which is all a read can show of a user. The error is for a failed
+// lookup that is not an answer about the thing looked up (sign-in,
+// network, throttling beyond retries).
+func CheckRemote(ctx context.Context, m *Manifest, r Remote) (RemoteReport, error) {
 	c := &remoteChecker{ctx: ctx, r: r,
-		roles: map[string]map[string]bool{}, aliases: map[string]map[string]bool{},
-		categories: map[string]map[string]bool{}, missingUsers: map[string]bool{},
+		roles: map[string]map[string]bool{}, aliasLists: map[imanage.GetLookupAliasesRequest]*aliasList{},
+		categories: map[string]map[string]bool{}, refusedUsers: map[string]*imanage.Error{},
+		reportedUsers: map[string]bool{}, preReads: map[string]actions.Seen{},
 		createdUsers: map[string]*Job{}, createdAliases: map[string]bool{}}
 	for _, j := range m.Jobs {
 		switch j.Action.Name {
@@ -53,11 +89,18 @@ func CheckRemote(ctx context.Context, m *Manifest, r Remote) ([]Problem, RemoteS
 	}
 	for _, j := range m.Jobs {
 		if err := c.job(j); err != nil {
-			return nil, c.stats, err
+			return RemoteReport{Stats: c.stats}, err
 		}
 	}
 	SortProblems(c.problems)
-	return c.problems, c.stats, nil
+	sort.SliceStable(c.found, func(a, b int) bool {
+		x, y := c.found[a], c.found[b]
+		if x.File != y.File {
+			return x.File < y.File
+		}
+		return x.Row < y.Row
+	})
+	return RemoteReport{Problems: c.problems, Found: c.found, Stats: c.stats}, nil
 }
 
 type remoteChecker struct {
@@ -66,12 +109,16 @@ type remoteChecker struct {
 	stats    RemoteStats
 	problems []Problem
 
-	libraries    map[string]bool // nil until fetched
-	libraryNames []string
-	roles        map[string]map[string]bool // library|external -> roles; nil entry: library unknown
-	aliases      map[string]map[string]bool // library|field|parent -> aliases
-	categories   map[string]map[string]bool // user -> category IDs
-	missingUsers map[string]bool
+	found []Found
+
+	libraries     map[string]bool // nil until fetched
+	libraryNames  []string
+	roles         map[string]map[string]bool // library|external -> roles; nil entry: library unknown
+	aliasLists    map[imanage.GetLookupAliasesRequest]*aliasList
+	preReads      map[string]actions.Seen    // action|group -> what its pre-read saw; nil: refused
+	categories    map[string]map[string]bool // user -> category IDs
+	refusedUsers  map[string]*imanage.Error  // user -> why the service would not list their categories
+	reportedUsers map[string]bool            // users whose refusal is already a problem
 
 	createdUsers   map[string]*Job
 	createdAliases map[string]bool
@@ -120,8 +167,14 @@ func (c *remoteChecker) job(j *Job) error {
 			}
 		}
 	}
+	if err := c.checkPreRead(j); err != nil {
+		return err
+	}
 	switch j.Action.Name {
 	case "create-user":
+		if err := c.checkUserExists(j); err != nil {
+			return err
+		}
 		return c.checkRole(j, "preferred_library", []bool{j.Values.Bool("is_external")})
 	case "assign-user-to-library":
 		ext := []bool{false, true} // an existing user may be internal or external
@@ -211,19 +264,32 @@ func (c *remoteChecker) checkRole(j *Job, libField string, external []bool) erro
 	return nil
 }
 
+// aliasList is one getLookupAliases answer: the list, or the refusal.
+type aliasList struct {
+	list []imanage.LookupAlias
+	err  error
+}
+
+// GetLookupAliases asks the service once for each distinct request, for
+// the remote checks and the actions' pre-reads alike (it is the
+// actions.Reader they are given).
+func (c *remoteChecker) GetLookupAliases(ctx context.Context, req imanage.GetLookupAliasesRequest) ([]imanage.LookupAlias, error) {
+	if a, seen := c.aliasLists[req]; seen {
+		return a.list, a.err
+	}
+	list, err := c.r.GetLookupAliases(ctx, req)
+	c.stats.Calls++
+	c.stats.Aliases++
+	c.aliasLists[req] = &aliasList{list: list, err: err}
+	return list, err
+}
+
 // lookupAliases fetches (once) the aliases of a lookup field; ok is false
 // when the service refused the question (reported by the library check).
 func (c *remoteChecker) lookupAliases(lib, field, parent string) (map[string]bool, bool, error) {
-	key := lib + "\x00" + field + "\x00" + parent
-	if a, seen := c.aliases[key]; seen {
-		return a, a != nil, nil
-	}
-	list, err := c.r.GetLookupAliases(c.ctx, imanage.GetLookupAliasesRequest{LibraryID: lib, LookupFieldID: field, ParentAlias: parent})
-	c.stats.Calls++
-	c.stats.Aliases++
+	list, err := c.GetLookupAliases(c.ctx, imanage.GetLookupAliasesRequest{LibraryID: lib, LookupFieldID: field, ParentAlias: parent})
 	if err != nil {
 		if e, ok := imanage.AsError(err); ok && e.Rejected() {
-			c.aliases[key] = nil
 			return nil, false, nil
 		}
 		return nil, false, fmt.Errorf("checking the aliases of %s in %s: %w", field, lib, err)
@@ -232,7 +298,6 @@ func (c *remoteChecker) lookupAliases(lib, field, parent string) (map[string]boo
 	for _, x := range list {
 		a[x.ID] = true
 	}
-	c.aliases[key] = a
 	return a, true, nil
 }
 
@@ -258,21 +323,147 @@ func (c *remoteChecker) checkAlias(j *Job) error {
 			c.problem(j, "parent_alias", fmt.Sprintf("%s has no %s alias %q to be the parent", lib, pf, parent), Error)
 		}
 	}
+	if j.Action.Name != "update-custom-field" {
+		return nil // an alias to create: its pre-read says whether it is there (checkPreRead)
+	}
 	existing, ok, err := c.lookupAliases(lib, field, parent)
 	if err != nil || !ok {
 		return err
 	}
-	switch j.Action.Name {
-	case "create-lookup-alias":
-		if existing[alias] {
-			c.problem(j, "alias", fmt.Sprintf("%s already has %s alias %q: creating it again fails; use update-custom-field to change it", lib, field, alias), Error)
-		}
-	case "update-custom-field":
-		if !existing[alias] && !c.createdAliases[aliasKey(lib, field, alias)] {
-			c.problem(j, "alias", fmt.Sprintf("%s has no %s alias %q to update", lib, field, alias), Error)
-		}
+	if !existing[alias] && !c.createdAliases[aliasKey(lib, field, alias)] {
+		c.problem(j, "alias", fmt.Sprintf("%s has no %s alias %q to update", lib, field, alias), Error)
 	}
 	return nil
+}
+
+// checkPreRead makes the read j's action makes before creating (once per
+// group) and says whether the run will find j's object already there: it
+// will end exists, or conflict, which is also an error here.
+func (c *remoteChecker) checkPreRead(j *Job) error {
+	pr := j.Action.PreRead
+	if pr == nil {
+		return nil
+	}
+	for _, v := range j.Values {
+		if actions.HasRef(v) {
+			return nil
+		}
+	}
+	group := pr.Group(j.Values)
+	if group == "" {
+		return nil
+	}
+	key := j.Action.Name + "\x00" + group
+	seen, done := c.preReads[key]
+	if !done {
+		var err error
+		seen, err = pr.Read(c.ctx, c, j.Values)
+		if err != nil {
+			if e, ok := imanage.AsError(err); !ok || !e.Rejected() {
+				return fmt.Errorf("listing %s: %w", pr.Describe(j.Values), err)
+			}
+			seen = nil // refused: the library and parent checks say why
+		}
+		c.preReads[key] = seen
+	}
+	if seen == nil {
+		return nil
+	}
+	res, found := seen.Find(j.Values)
+	if !found {
+		return nil
+	}
+	f := c.foundRow(j)
+	f.Compared = true
+	if ex := res.Existing; ex.Conflict() {
+		f.Status, f.Message = "conflict", "already in the service, but not as the row asks: "+ex.DifferenceText()
+		c.problem(j, ex.Differences[0].Field, "conflict: "+f.Message+"; the run leaves it as it is and the row ends conflict", Error)
+		c.stats.Conflicts++
+	} else {
+		f.Status, f.Message = "exists", actions.JoinNotes("already in the service as the row asks: the run creates nothing and the row ends exists", ex.UncheckedText())
+		c.stats.Exists++
+	}
+	c.found = append(c.found, f)
+	return nil
+}
+
+func (c *remoteChecker) foundRow(j *Job) Found {
+	return Found{File: j.Source, Row: j.Row, Action: j.Action.Name, Key: j.Key()}
+}
+
+// checkUserExists says whether the service already has the user a
+// create-user row names. No read of the contract shows a user's full name,
+// e-mail, preferred library or external flag, so only existence can be
+// known before the run: the run compares the details from createUser's
+// answer. Existence is read from getMyMattersCategories: a user the service
+// has lists its categories (every user has My Matters and My Favorites); a
+// user it does not have is refused (USER_NOT_FOUND).
+func (c *remoteChecker) checkUserExists(j *Job) error {
+	id, ok := known(j, "id")
+	if !ok {
+		return nil
+	}
+	cats, refused, err := c.userCategories(id)
+	if err != nil {
+		return err
+	}
+	f := c.foundRow(j)
+	switch {
+	case refused != nil && isUserNotFound(refused):
+		return nil // it will be created
+	case refused != nil:
+		f.Status, f.Message = "unknown", fmt.Sprintf("could not tell whether the service has user %s: it refused to list the user's My Matters categories (%s)", id, refusalText(refused))
+		c.stats.Unknown++
+	case len(cats) == 0:
+		f.Status, f.Message = "unknown", fmt.Sprintf("could not tell whether the service has user %s: it listed no My Matters categories for it", id)
+		c.stats.Unknown++
+	case !j.Values.Bool("ignore_if_user_already_exists"):
+		c.problem(j, "id", fmt.Sprintf("the service already has user %s and ignore_if_user_already_exists is false: createUser will refuse the row (DUPLICATE_USER)", id), Error)
+		return nil
+	default:
+		f.Status = "exists"
+		f.Message = fmt.Sprintf("the service already has user %s; no read shows its full name, email, preferred library or external flag, "+
+			"so they are not compared here: the run compares them with createUser's answer and ends the row exists or conflict", id)
+		c.stats.Exists++
+	}
+	c.found = append(c.found, f)
+	return nil
+}
+
+func isUserNotFound(e *imanage.Error) bool { return e.Code == "USER_NOT_FOUND" || e.StatusCode == 404 }
+
+func refusalText(e *imanage.Error) string {
+	if e.Code != "" {
+		return e.Code
+	}
+	return fmt.Sprintf("HTTP %d", e.StatusCode)
+}
+
+// userCategories lists (once) the My Matters categories of user; refused
+// is the service's refusal to (USER_NOT_FOUND for a user it does not have).
+func (c *remoteChecker) userCategories(user string) (cats map[string]bool, refused *imanage.Error, err error) {
+	if e, ok := c.refusedUsers[user]; ok {
+		return nil, e, nil
+	}
+	if cats, ok := c.categories[user]; ok {
+		return cats, nil, nil
+	}
+	list, err := c.r.GetMyMattersCategories(c.ctx, user)
+	c.stats.Calls++
+	c.stats.Categories++
+	if err != nil {
+		if e, ok := imanage.AsError(err); ok && e.Rejected() {
+			c.refusedUsers[user] = e
+			return nil, e, nil
+		}
+		return nil, nil, fmt.Errorf("checking the My Matters categories of %s: %w", user, err)
+	}
+	cats = map[string]bool{}
+	for _, x := range list {
+		cats[x.ID] = true
+	}
+	c.categories[user] = cats
+	return cats, nil, nil
 }
 
 // checkProfile checks a folder's lookup-field profile values against the
@@ -322,31 +513,20 @@ func (c *remoteChecker) checkCategory(j *Job) error {
 	if _, created := c.createdUsers[user]; created {
 		return nil // its categories come with the user
 	}
-	if c.missingUsers[user] {
-		return nil
+	cats, refused, err := c.userCategories(user)
+	if err != nil {
+		return err
 	}
-	cats, seen := c.categories[user]
-	if !seen {
-		list, err := c.r.GetMyMattersCategories(c.ctx, user)
-		c.stats.Calls++
-		c.stats.Categories++
-		if err != nil {
-			if e, ok := imanage.AsError(err); ok && e.Rejected() {
-				c.missingUsers[user] = true
-				msg := fmt.Sprintf("the service has no user %q", user)
-				if e.Code != "USER_NOT_FOUND" && e.StatusCode != 404 {
-					msg = fmt.Sprintf("the service refused to list the My Matters categories of %q: %s", user, e.Code)
-				}
-				c.problem(j, "user_id", msg, Error)
-				return nil
+	if refused != nil {
+		if !c.reportedUsers[user] {
+			c.reportedUsers[user] = true
+			msg := fmt.Sprintf("the service has no user %q", user)
+			if !isUserNotFound(refused) {
+				msg = fmt.Sprintf("the service refused to list the My Matters categories of %q: %s", user, refused.Code)
 			}
-			return fmt.Errorf("checking the My Matters categories of %s: %w", user, err)
+			c.problem(j, "user_id", msg, Error)
 		}
-		cats = map[string]bool{}
-		for _, x := range list {
-			cats[x.ID] = true
-		}
-		c.categories[user] = cats
+		return nil
 	}
 	if !cats[cat] {
 		ids := make([]string, 0, len(cats))

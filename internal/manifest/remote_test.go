@@ -46,20 +46,23 @@ func (f *fakeRemote) GetLibraryRoles(_ context.Context, req imanage.GetLibraryRo
 	return []imanage.IDDescription{{ID: "ATTORNEY"}, {ID: "PARALEGAL"}, {ID: "SECRETARY"}, {ID: "READ_ONLY"}}, nil
 }
 
-func (f *fakeRemote) GetLookupAliases(_ context.Context, req imanage.GetLookupAliasesRequest) ([]imanage.IDDescription, error) {
+func (f *fakeRemote) GetLookupAliases(_ context.Context, req imanage.GetLookupAliasesRequest) ([]imanage.LookupAlias, error) {
 	if err := f.count(fmt.Sprintf("aliases %s %s %s", req.LibraryID, req.LookupFieldID, req.ParentAlias)); err != nil {
 		return nil, err
 	}
 	switch req.LookupFieldID {
 	case "custom1":
-		return []imanage.IDDescription{{ID: "1001"}, {ID: "1002"}, {ID: "1003"}}, nil
+		return []imanage.LookupAlias{{ID: "1001"}, {ID: "1002"}, {ID: "1003"}}, nil
 	case "custom2":
 		if req.ParentAlias == "1001" {
-			return []imanage.IDDescription{{ID: "1001-0001"}, {ID: "1001-0002"}}, nil
+			return []imanage.LookupAlias{{ID: "1001-0001"}, {ID: "1001-0002"}}, nil
 		}
 		return nil, nil
 	case "custom3":
-		return []imanage.IDDescription{{ID: "NY"}, {ID: "LDN"}}, nil
+		// As the simulator shows them: with enabled and hipaa.
+		yes, no := true, false
+		ny, ldn := "New York", "London"
+		return []imanage.LookupAlias{{ID: "NY", Description: &ny, Enabled: &yes, HIPAA: &no}, {ID: "LDN", Description: &ldn, Enabled: &yes, HIPAA: &no}}, nil
 	}
 	return nil, nil
 }
@@ -68,7 +71,11 @@ func (f *fakeRemote) GetMyMattersCategories(_ context.Context, userID string) ([
 	if err := f.count("categories " + userID); err != nil {
 		return nil, err
 	}
-	if userID == "GHOST" {
+	switch userID {
+	case "ASMITH", "BJONES", "CWONG", "DKIM":
+	case "HIDDEN":
+		return nil, &imanage.Error{Op: imanage.OpGetMyMattersCategories, Delivery: imanage.Answered, StatusCode: 403, Code: "INSUFFICIENT_RIGHTS"}
+	default:
 		return nil, &imanage.Error{Op: imanage.OpGetMyMattersCategories, Delivery: imanage.Answered, StatusCode: 404, Code: "USER_NOT_FOUND"}
 	}
 	return []imanage.MyMattersCategory{{ID: "ACTIVE_US!9001", Name: "My Matters"}, {ID: "ACTIVE_US!9002", Name: "My Favorites"}}, nil
@@ -99,32 +106,41 @@ jobs:
   - {action: add-my-matters-shortcuts, user_id: GHOST, workspace_id: ACTIVE_US!1002, category_id: ACTIVE_US!9001}
   - {action: get-library-roles, library_id: "${x.id}"}
   - {action: add-tab, ref: x, name: T, parent_id: ACTIVE_US!1000}
+  - {action: create-user, id: CWONG, full_name: Carol Wong, email: cwong@example.com, preferred_library: ACTIVE_US, role: ATTORNEY}
+  - {action: create-user, id: DKIM, full_name: Dan Kim, email: dkim@example.com, preferred_library: ACTIVE_US, role: ATTORNEY, ignore_if_user_already_exists: no}
+  - {action: create-lookup-alias, library_id: ACTIVE_US, lookup_field_id: custom3, alias: NY, alias_description: Manhattan}
+  - {action: create-lookup-alias, library_id: ACTIVE_US, lookup_field_id: custom3, alias: LDN, alias_description: London, enabled: no}
+  - {action: create-lookup-alias, library_id: ACTIVE_UK, lookup_field_id: custom3, alias: LDN, alias_description: London}
+  - {action: create-user, id: HIDDEN, full_name: Hid Den, email: hidden@example.com, preferred_library: ACTIVE_US, role: ATTORNEY}
 `
 
 func TestCheckRemote(t *testing.T) {
 	path := writeFile(t, t.TempDir(), "remote.yaml", []byte(remoteManifest))
 	m := load(t, Options{}, path)
 	// A library is not a field that takes a reference.
-	if len(m.Jobs) != 23 || len(m.Problems) != 1 || m.Problems[0].Message != "cannot hold a ${name.field} reference; it must be given as a value" {
+	if len(m.Jobs) != 29 || len(m.Problems) != 1 || m.Problems[0].Message != "cannot hold a ${name.field} reference; it must be given as a value" {
 		t.Fatalf("%d jobs, offline problems %v", len(m.Jobs), m.Problems)
 	}
 	r := &fakeRemote{}
-	ps, stats, err := CheckRemote(context.Background(), m, r)
+	rep, err := CheckRemote(context.Background(), m, r)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := strings.ReplaceAll(problemLines(ps), path, "remote.yaml")
+	stats := rep.Stats
+	got := strings.ReplaceAll(problemLines(rep.Problems), path, "remote.yaml")
 	want := `remote.yaml:4:role: role: "ATTORNEY" is not an external role of library ACTIVE_US; its roles are EXTERNAL_CLIENT, EXTERNAL_COUNSEL
 remote.yaml:5:preferred_library: preferred_library: the service has no library "ACTIVE_USA"; did you mean "ACTIVE_US"?
 remote.yaml:8:role: role: "EXTERNAL_CLIENT" is not a role of library ACTIVE_UK; its roles are ATTORNEY, PARALEGAL, READ_ONLY, SECRETARY
 remote.yaml:9:role: role: "PARTNER" is not a role of library ACTIVE_UK; its roles are ATTORNEY, EXTERNAL_CLIENT, EXTERNAL_COUNSEL, PARALEGAL, READ_ONLY, SECRETARY
-remote.yaml:10:alias: alias: ACTIVE_US already has custom1 alias "1001": creating it again fails; use update-custom-field to change it
 remote.yaml:13:parent_alias: parent_alias: ACTIVE_US has no custom1 alias "1009" to be the parent
 remote.yaml:15:alias: alias: ACTIVE_US has no custom3 alias "PAR" to update
 remote.yaml:17:custom2: custom2: ACTIVE_US has no custom2 alias "1001-0009"
 remote.yaml:18:parent_id: parent_id: NOWHERE!3001 is in library "NOWHERE", which the service does not have
 remote.yaml:20:category_id: category_id: "ACTIVE_US!9009" is not a My Matters category of ASMITH; theirs are ACTIVE_US!9001, ACTIVE_US!9002
 remote.yaml:22:user_id: user_id: the service has no user "GHOST"
+remote.yaml:27:id: id: the service already has user DKIM and ignore_if_user_already_exists is false: createUser will refuse the row (DUPLICATE_USER)
+remote.yaml:28:alias_description: alias_description: conflict: already in the service, but not as the row asks: alias_description: the service has "New York", the row says "Manhattan"; the run leaves it as it is and the row ends conflict
+remote.yaml:29:enabled: enabled: conflict: already in the service, but not as the row asks: enabled: the service has "true", the row says "false"; the run leaves it as it is and the row ends conflict
 `
 	if got != want {
 		t.Fatalf("problems:\n%s\nwant:\n%s", got, want)
@@ -135,18 +151,40 @@ remote.yaml:22:user_id: user_id: the service has no user "GHOST"
 	// existing user may be either). Aliases: custom1; custom2 under 1004
 	// (the parent 1004 itself is created here, so not looked up) and under
 	// 1009; custom3; custom2 under 1001 for the folder. Categories: ASMITH
-	// and GHOST, not NEWBIE, who is created here.
+	// and GHOST for their shortcuts; NEWBIE, EXT, TYPO, CWONG and DKIM to
+	// learn whether the users the manifest creates exist, and HIDDEN, whom
+	// the service will not say anything about.
 	for q, n := range r.calls {
 		if n != 1 {
 			t.Errorf("%s asked %d times", q, n)
 		}
 	}
-	wantStats := RemoteStats{Calls: len(r.calls), Libraries: 1, Roles: 5, Aliases: 5, Categories: 2}
+	wantStats := RemoteStats{Calls: len(r.calls), Libraries: 1, Roles: 5, Aliases: 6, Categories: 8, Exists: 3, Conflicts: 2, Unknown: 1}
 	if stats != wantStats {
 		t.Errorf("stats %+v, want %+v; calls %v", stats, wantStats, r.calls)
 	}
-	if r.calls["libraries true false"] != 1 || r.calls["categories NEWBIE"] != 0 {
+	if r.calls["libraries true false"] != 1 {
 		t.Errorf("calls %v", r.calls)
+	}
+	var found []string
+	for _, f := range rep.Found {
+		found = append(found, fmt.Sprintf("%d %s %s compared=%v", f.Row, f.Status, f.Key, f.Compared))
+	}
+	// Alias 1001 is listed without enabled and hipaa (as the definition
+	// answers): compared as far as shown, and the note says what was not.
+	wantFound := "10 exists ACTIVE_US/custom1/1001 compared=true|26 exists CWONG compared=false|" +
+		"28 conflict ACTIVE_US/custom3/NY compared=true|29 conflict ACTIVE_US/custom3/LDN compared=true|30 exists ACTIVE_UK/custom3/LDN compared=true|31 unknown HIDDEN compared=false"
+	if g := strings.Join(found, "|"); g != wantFound {
+		t.Errorf("found %s\nwant  %s", g, wantFound)
+	}
+	if m := rep.Found[0].Message; !strings.Contains(m, "not compared, the service did not show them: enabled, hipaa") {
+		t.Errorf("alias 1001: %s", m)
+	}
+	if m := rep.Found[1].Message; !strings.Contains(m, "not compared here") {
+		t.Errorf("CWONG: %s", m)
+	}
+	if m := rep.Found[5].Message; !strings.Contains(m, "could not tell whether the service has user HIDDEN") || !strings.Contains(m, "INSUFFICIENT_RIGHTS") {
+		t.Errorf("HIDDEN: %s", m)
 	}
 }
 
@@ -154,7 +192,7 @@ func TestCheckRemoteFails(t *testing.T) {
 	path := writeFile(t, t.TempDir(), "remote.yaml", []byte(remoteManifest))
 	m := load(t, Options{}, path)
 	cause := &imanage.Error{Op: imanage.OpGetLibraries, Delivery: imanage.NotSent, Err: errors.New("dial tcp: connection refused")}
-	_, _, err := CheckRemote(context.Background(), m, &fakeRemote{failAll: cause})
+	_, err := CheckRemote(context.Background(), m, &fakeRemote{failAll: cause})
 	if !errors.Is(err, cause) || !strings.HasPrefix(err.Error(), "checking libraries: ") {
 		t.Fatalf("error %v", err)
 	}

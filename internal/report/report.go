@@ -20,27 +20,9 @@ import (
 	"sync"
 
 	"github.com/gocarina/gocsv"
+
+	"github.com/firmtools/bulk/internal/secret"
 )
-
-// Status is how a job ended.
-type Status string
-
-const (
-	StatusOK      Status = "ok"
-	StatusFailed  Status = "failed"
-	StatusSkipped Status = "skipped"
-	StatusUnknown Status = "unknown" // the request may have been processed; not repeated
-)
-
-// Known reports whether s is a status this program writes. A journal or
-// result file from a newer bulk may hold others.
-func (s Status) Known() bool {
-	switch s {
-	case StatusOK, StatusFailed, StatusSkipped, StatusUnknown:
-		return true
-	}
-	return false
-}
 
 // Row is one line of the result CSV. The column order is the struct's order
 // and is documented in README; keep it stable.
@@ -58,6 +40,7 @@ type Row struct {
 	UserNum     string `csv:"user_num"`
 	ObjectID    string `csv:"object_id"`
 	Output      string `csv:"output"`
+	Note        string `csv:"note"`
 
 	// Index orders rows that share a source and row (jobs expanded from one
 	// YAML job); it is not written.
@@ -67,14 +50,14 @@ type Row struct {
 // Header is the result CSV's header, in order.
 func Header() []string {
 	return []string{"source", "row", "action", "key", "status", "attempts", "http_status",
-		"error_code", "error", "user_created", "user_num", "object_id", "output"}
+		"error_code", "error", "user_created", "user_num", "object_id", "output", "note"}
 }
 
 // cells returns r's cells in Header order, neutralised and redacted.
 func (r Row) cells(red *Redactor) []string {
 	c := []string{r.Source, strconv.Itoa(r.Row), r.Action, r.Key, string(r.Status),
 		strconv.Itoa(r.Attempts), r.HTTPStatus, r.ErrorCode, r.Error, r.UserCreated,
-		r.UserNum, r.ObjectID, r.Output}
+		r.UserNum, r.ObjectID, r.Output, r.Note}
 	for i := range c {
 		c[i] = Neutralise(red.Redact(c[i]))
 	}
@@ -95,18 +78,29 @@ func Neutralise(s string) string {
 	return s
 }
 
-// Redactor removes known secret values from text. It is the last line of
-// defence: secrets are kept out of results by type, and this catches a
-// service that echoes one back in an error message.
+// Redactor removes known secret values from text, in every form a server
+// may echo them (secret.Forms: raw, JSON- and HTML-escaped,
+// percent-encoded, base64). It is the last line of defence: secrets are
+// kept out of results by type, and this catches a service that echoes one
+// back in an error message.
+//
+// The forms are indexed by their first minSecret bytes, so a text costs a
+// map lookup per byte whatever the number of secrets (a run may hold the
+// passwords of thousands of new users), and memory stays proportional to
+// the forms themselves.
 type Redactor struct {
 	mu      sync.RWMutex
-	secrets []string
+	secrets map[string]bool
+	index   map[string][]string // forms by their first minSecret bytes, longest first; nil: to build
 }
 
-// Add registers a secret value. Values shorter than 8 characters are not
-// registered: replacing them would mangle ordinary text (the simulator's
-// default password "admin" is also its administrator's user ID), and new
-// users' passwords are 8 or more by the contract.
+// minSecret is the shortest value registered: replacing shorter ones would
+// mangle ordinary text (the simulator's default password "admin" is also
+// its administrator's user ID), and new users' passwords are 8 or more by
+// the contract. Every form of a value is at least as long.
+const minSecret = 8
+
+// Add registers secret values; values shorter than 8 bytes are not.
 func (r *Redactor) Add(values ...string) {
 	if r == nil {
 		return
@@ -114,25 +108,78 @@ func (r *Redactor) Add(values ...string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, v := range values {
-		if len(v) >= 8 {
-			r.secrets = append(r.secrets, v)
+		if len(v) >= minSecret && !r.secrets[v] {
+			if r.secrets == nil {
+				r.secrets = map[string]bool{}
+			}
+			r.secrets[v] = true
+			r.index = nil
 		}
 	}
 }
 
-// Redact replaces every registered secret in s with [redacted].
+// Redact replaces every form of every registered secret in s with
+// [redacted], leftmost first, the longest form where several start at one
+// place.
 func (r *Redactor) Redact(s string) string {
-	if r == nil || s == "" {
+	if r == nil || len(s) < minSecret {
 		return s
 	}
 	r.mu.RLock()
-	defer r.mu.RUnlock()
-	for _, v := range r.secrets {
-		if strings.Contains(s, v) {
-			s = strings.ReplaceAll(s, v, "[redacted]")
+	idx := r.index
+	r.mu.RUnlock()
+	if idx == nil {
+		idx = r.build()
+	}
+	if len(idx) == 0 {
+		return s
+	}
+	var b strings.Builder
+	last := 0
+	for i := 0; i+minSecret <= len(s); {
+		n := 0
+		for _, f := range idx[s[i:i+minSecret]] {
+			if strings.HasPrefix(s[i:], f) {
+				n = len(f)
+				break
+			}
+		}
+		if n == 0 {
+			i++
+			continue
+		}
+		b.WriteString(s[last:i])
+		b.WriteString(secret.Redacted)
+		i += n
+		last = i
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+func (r *Redactor) build() map[string][]string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.index != nil {
+		return r.index
+	}
+	idx := map[string][]string{}
+	for v := range r.secrets {
+		for _, f := range secret.Forms(v) {
+			if len(f) >= minSecret {
+				idx[f[:minSecret]] = append(idx[f[:minSecret]], f)
+			}
 		}
 	}
-	return s
+	for k, forms := range idx {
+		sort.SliceStable(forms, func(i, j int) bool { return len(forms[i]) > len(forms[j]) })
+		idx[k] = forms
+	}
+	r.index = idx
+	return idx
 }
 
 // Writer appends result rows as jobs end and writes the sorted file at Close.
@@ -299,7 +346,7 @@ func Write(out io.Writer, rows []Row, red *Redactor) error {
 		c := r.cells(red)
 		clean[i] = Row{Source: c[0], Row: r.Row, Action: c[2], Key: c[3], Status: Status(c[4]),
 			Attempts: r.Attempts, HTTPStatus: c[6], ErrorCode: c[7], Error: c[8],
-			UserCreated: c[9], UserNum: c[10], ObjectID: c[11], Output: c[12]}
+			UserCreated: c[9], UserNum: c[10], ObjectID: c[11], Output: c[12], Note: c[13]}
 	}
 	if err := gocsv.Marshal(&clean, out); err != nil {
 		return fmt.Errorf("writing results: %w", err)

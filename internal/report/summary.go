@@ -10,14 +10,65 @@ import (
 
 // ActionCounts are the outcomes of one action's jobs.
 type ActionCounts struct {
-	OK      int `json:"ok"`
-	Failed  int `json:"failed"`
-	Skipped int `json:"skipped"`
-	Unknown int `json:"unknown"`
+	OK       int `json:"ok"`
+	Exists   int `json:"exists"`
+	Failed   int `json:"failed"`
+	Conflict int `json:"conflict"`
+	Skipped  int `json:"skipped"`
+	Unknown  int `json:"unknown"`
+}
+
+// of is the counter of status st (nil for a status this program does not
+// write).
+func (c *ActionCounts) of(st Status) *int {
+	switch st {
+	case StatusOK:
+		return &c.OK
+	case StatusExists:
+		return &c.Exists
+	case StatusFailed:
+		return &c.Failed
+	case StatusConflict:
+		return &c.Conflict
+	case StatusSkipped:
+		return &c.Skipped
+	case StatusUnknown:
+		return &c.Unknown
+	}
+	return nil
+}
+
+// Of is how many jobs ended st.
+func (c ActionCounts) Of(st Status) int {
+	if p := c.of(st); p != nil {
+		return *p
+	}
+	return 0
 }
 
 // Total is the number of jobs counted.
-func (c ActionCounts) Total() int { return c.OK + c.Failed + c.Skipped + c.Unknown }
+func (c ActionCounts) Total() int {
+	n := 0
+	for _, st := range statusOrder {
+		n += c.Of(st)
+	}
+	return n
+}
+
+// Succeeded is the number of jobs whose status succeeded (ok, exists).
+func (c ActionCounts) Succeeded() int {
+	n := 0
+	for _, st := range statusOrder {
+		if st.Succeeded() {
+			n += c.Of(st)
+		}
+	}
+	return n
+}
+
+// AllSucceeded reports whether every job counted succeeded: the run's exit
+// code is 0 only then.
+func (c ActionCounts) AllSucceeded() bool { return c.Succeeded() == c.Total() }
 
 // Summary is the end-of-run report.
 type Summary struct {
@@ -31,7 +82,9 @@ type Summary struct {
 	CallsPerMinute float64                  `json:"calls_per_minute"`
 	ResultFile     string                   `json:"result_file,omitempty"`
 	JournalFile    string                   `json:"journal_file,omitempty"`
-	CarriedOver    int                      `json:"carried_over,omitempty"`    // jobs taken from the journal as already ok
+	PasswordFile   string                   `json:"password_file,omitempty"`   // --generate-passwords
+	Passwords      int                      `json:"passwords,omitempty"`       // generated passwords written: users this run created
+	CarriedOver    int                      `json:"carried_over,omitempty"`    // jobs taken from the journal as already ok or exists
 	JournalMissing bool                     `json:"journal_missing,omitempty"` // --resume found no journal: every job ran as new
 	Interrupted    bool                     `json:"interrupted,omitempty"`
 	Stopped        string                   `json:"stopped,omitempty"` // why the run stopped early, if it did
@@ -48,16 +101,11 @@ func (s *Summary) Count(action string, st Status) {
 		s.Actions[action] = c
 	}
 	for _, x := range []*ActionCounts{c, &s.Total} {
-		switch st {
-		case StatusOK:
-			x.OK++
-		case StatusFailed:
-			x.Failed++
-		case StatusSkipped:
-			x.Skipped++
-		case StatusUnknown:
-			x.Unknown++
+		p := x.of(st)
+		if p == nil {
+			p = &x.Unknown // a status this program does not write: never counted as done
 		}
+		*p++
 	}
 }
 
@@ -81,12 +129,22 @@ func (s *Summary) WriteText(w io.Writer) {
 	}
 	sort.Strings(names)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "action\tok\tfailed\tskipped\tunknown")
-	for _, n := range names {
-		c := s.Actions[n]
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\n", n, c.OK, c.Failed, c.Skipped, c.Unknown)
+	fmt.Fprint(tw, "action")
+	for _, st := range statusOrder {
+		fmt.Fprintf(tw, "\t%s", st)
 	}
-	fmt.Fprintf(tw, "total\t%d\t%d\t%d\t%d\n", s.Total.OK, s.Total.Failed, s.Total.Skipped, s.Total.Unknown)
+	fmt.Fprintln(tw)
+	line := func(name string, c ActionCounts) {
+		fmt.Fprint(tw, name)
+		for _, st := range statusOrder {
+			fmt.Fprintf(tw, "\t%d", c.Of(st))
+		}
+		fmt.Fprintln(tw)
+	}
+	for _, n := range names {
+		line(n, *s.Actions[n])
+	}
+	line("total", s.Total)
 	tw.Flush()
 	fmt.Fprintf(w, "calls %d, throttled (429) %d, retries %d, elapsed %s, %.1f calls/min\n",
 		s.Calls, s.Throttled, s.Retries, s.Elapsed.Round(100*time.Millisecond), s.CallsPerMinute)
@@ -94,12 +152,19 @@ func (s *Summary) WriteText(w io.Writer) {
 		fmt.Fprintf(w, "--resume found no journal at %s: every job ran as new\n", s.JournalFile)
 	}
 	if s.CarriedOver > 0 {
-		fmt.Fprintf(w, "%d jobs carried over as ok from the journal\n", s.CarriedOver)
+		fmt.Fprintf(w, "%d jobs carried over from the journal (ok or exists in an earlier run)\n", s.CarriedOver)
 	}
 	if s.Stopped != "" {
 		fmt.Fprintf(w, "stopped early: %s\n", s.Stopped)
 	}
 	if s.ResultFile != "" {
 		fmt.Fprintf(w, "results: %s\n", s.ResultFile)
+	}
+	if s.PasswordFile != "" {
+		if s.Passwords == 0 {
+			fmt.Fprintf(w, "passwords: none written (no user was created with a generated password), no %s\n", s.PasswordFile)
+		} else {
+			fmt.Fprintf(w, "passwords: %d new users' passwords in %s\n", s.Passwords, s.PasswordFile)
+		}
 	}
 }

@@ -1,0 +1,148 @@
+package executor
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/firmtools/bulk/internal/actions"
+	"github.com/firmtools/bulk/internal/report"
+)
+
+// A pre-read (actions.PreRead) is made once per run for each group of rows
+// that share it, by the first unit to need it; the others wait for its
+// answer. It is paced and repeated like any safe call, and counted in the
+// calls still to make.
+
+type preRead struct {
+	done    chan struct{} // closed when seen and err are set
+	started bool
+	planned bool // counted in Counters.Pending
+	seen    actions.Seen
+	err     error
+}
+
+func preReadKey(spec *actions.Spec, group string) string { return spec.Name + "\x00" + group }
+
+// preReadGroup is the pre-read u needs, "" for none.
+func preReadGroup(u *unit, vals actions.Values) string {
+	pr := u.spec().PreRead
+	if pr == nil || u.batch != nil {
+		return ""
+	}
+	return pr.Group(vals)
+}
+
+// planPreReads registers the pre-reads units will need, as far as is known
+// before references are filled, and returns how many.
+func (r *runner) planPreReads(units []*unit) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, u := range units {
+		g := preReadGroup(u, u.jobs[0].Values)
+		if g == "" {
+			continue
+		}
+		key := preReadKey(u.spec(), g)
+		if r.preReads[key] == nil {
+			r.preReads[key] = &preRead{done: make(chan struct{}), planned: true}
+			n++
+		}
+	}
+	return n
+}
+
+// unplanPreReads takes the pre-reads that were never made (every row that
+// needed one was skipped) off the calls still to make.
+func (r *runner) unplanPreReads() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, p := range r.preReads {
+		if p.planned && !p.started {
+			p.planned = false
+			r.opts.Counters.Pending.Add(-1)
+		}
+	}
+}
+
+// preReadFirst makes (or waits for) the pre-read u's action declares and
+// ends u's jobs when it lists their object: exists, conflict, or ok when an
+// earlier run's attempt may have made it. read reports that a read was
+// made; done, that u's jobs have ended.
+func (r *runner) preReadFirst(u *unit, vals actions.Values) (read, done bool) {
+	group := preReadGroup(u, vals)
+	if group == "" {
+		return false, false
+	}
+	spec := u.spec()
+	seen, err := r.preRead(spec, group, vals)
+	if err != nil {
+		r.endAll(u, vals, r.preReadFailed(err, spec.PreRead.Describe(vals)))
+		return true, true
+	}
+	res, found := seen.Find(vals)
+	if !found {
+		return true, false
+	}
+	o := Outcome{Result: res}
+	judgeExisting(&o, u.maybeDone)
+	r.endAll(u, vals, o)
+	return true, true
+}
+
+// preRead returns the pre-read of group, making it if no unit has.
+func (r *runner) preRead(spec *actions.Spec, group string, v actions.Values) (actions.Seen, error) {
+	key := preReadKey(spec, group)
+	r.mu.Lock()
+	p := r.preReads[key]
+	if p == nil {
+		p = &preRead{done: make(chan struct{})}
+		r.preReads[key] = p
+	}
+	if p.started {
+		r.mu.Unlock()
+		<-p.done
+		return p.seen, p.err
+	}
+	p.started = true
+	r.mu.Unlock()
+	if p.planned {
+		defer r.opts.Counters.Pending.Add(-1)
+	}
+	defer close(p.done)
+	p.err = r.withRetries(func() error {
+		var err error
+		p.seen, err = spec.PreRead.Read(r.callCtx, r.opts.Client, v)
+		return err
+	})
+	return p.seen, p.err
+}
+
+// withRetries makes a read, repeating it while that helps (a read is safe
+// to repeat), with the waits of any other call.
+func (r *runner) withRetries(read func() error) error {
+	for attempt := 1; ; attempt++ {
+		err := read()
+		if err == nil {
+			return nil
+		}
+		if classify(err, actions.RepeatSafe) != retry || attempt >= r.opts.MaxAttempts {
+			return attemptsErr(attempt, err)
+		}
+		if r.ctx.Err() != nil || r.pause(attempt, err) != nil {
+			return fmt.Errorf("%s before attempt %d: %w (%w)", r.stopped(), attempt+1, context.Canceled, err)
+		}
+	}
+}
+
+// preReadFailed is the outcome of rows whose pre-read failed: nothing was
+// created, and nothing is without knowing what is already there.
+func (r *runner) preReadFailed(err error, what string) Outcome {
+	switch classify(err, actions.RepeatSafe) {
+	case fatal:
+		r.setFatal(err)
+	case cancelled:
+		return Outcome{Status: report.StatusSkipped, Err: fmt.Errorf("not started: %s while listing %s", r.stopped(), what)}
+	}
+	return Outcome{Status: report.StatusFailed, Err: fmt.Errorf("not created: listing %s first failed: %w", what, err)}
+}

@@ -142,7 +142,10 @@ func writeActionFields(w io.Writer, s *actions.Spec) error {
 			continue
 		}
 		req := "optional"
-		if f.Required {
+		switch {
+		case f.Required && f.Default != "":
+			req = "required, with a default"
+		case f.Required:
 			req = "required"
 		}
 		def := f.Default
@@ -168,6 +171,7 @@ func writeActionFields(w io.Writer, s *actions.Spec) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	fmt.Fprintln(w, "\nA field \"required, with a default\" may be left empty: the service needs a value, and the default is sent.")
 	if len(s.RefFields) > 0 {
 		fmt.Fprintf(w, "\nA job with ref: NAME lets later jobs use its answer: %s.\n", refList(s.RefFields))
 	}

@@ -18,9 +18,12 @@ func addManifestFlags(cmd *cobra.Command, o *manifest.Options) {
 	f.Var(&setFlag{o: o}, "set", "FIELD=VALUE given to every row that has no column for FIELD (repeatable)")
 	f.Var(&delimiterFlag{r: &o.Delimiter}, "delimiter", `CSV separator: "," ";" "|" or "tab" (default: detected from the header)`)
 	f.StringVar(&o.Encoding, "encoding", "", "text encoding of CSV files: utf-8, utf-16 or windows-1252 (default: UTF-8, or as the byte-order mark says)")
-	f.StringVar(&o.Sheet, "sheet", "", "sheet of an .xlsx workbook (default: the first)")
+	f.StringVar(&o.Sheet, "sheet", "", "sheet of an .xlsx workbook (default: the active sheet, or the first visible one)")
+	f.StringVar(&o.HiddenRows, "hidden-rows", "", "rows hidden in a sheet (by a filter or by hand): include or skip (default: an error naming them)")
+	f.IntVar(&o.HeaderRow, "header-row", 0, "the row of the header (default: the first row, or the row below title rows when that is plain)")
 	f.BoolVar(&o.IgnoreColumns, "ignore-columns", false, "ignore columns that are not fields, instead of reporting them")
 	f.IntVar(&o.Limits.MaxRows, "max-rows", manifest.DefaultLimits.MaxRows, "most rows read from one file")
+	f.BoolVar(&o.Strict, "strict", false, "treat every warning as an error (exit 2): for cron jobs that must not guess")
 }
 
 // setFlag collects --set FIELD=VALUE into Options.Set.

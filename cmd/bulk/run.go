@@ -13,7 +13,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/firmtools/bulk/internal/actions"
 	"github.com/firmtools/bulk/internal/executor"
 	"github.com/firmtools/bulk/internal/imanage"
 	"github.com/firmtools/bulk/internal/manifest"
@@ -139,14 +138,11 @@ func runRun(ctx context.Context, o *runOptions) error {
 	ios := o.ios.stopOnClosedPipe(pipeClosed)
 
 	// 1. Validate everything before a single call.
-	m, maxFailures, red, err := loadRun(ctx, o, ios)
+	m, maxFailures, warnings, err := loadRun(ctx, o, ios)
 	if err != nil {
 		return err
 	}
-	clock := o.clock
-	if clock == nil {
-		clock = executor.RealClock{}
-	}
+	red, clock := &report.Redactor{}, o.clockOrReal()
 
 	// 2. Journal and results: held, checked and seeded before sign-in.
 	st, err := openRun(o, ios, m, red, clock)
@@ -154,6 +150,7 @@ func runRun(ctx context.Context, o *runOptions) error {
 		return err
 	}
 	defer st.release()
+	st.summary.Warnings = warnings
 
 	// 3. Sign in.
 	pacer := executor.NewPacer(limit, clock)
@@ -268,29 +265,33 @@ func (o *runOptions) check() (executor.RateLimit, error) {
 }
 
 // loadRun reads and validates the manifests; any problem is exit 2 with
-// nothing sent.
-func loadRun(ctx context.Context, o *runOptions, ios *IOStreams) (*manifest.Manifest, int, *report.Redactor, error) {
+// nothing sent. It returns the jobs, --max-failures as a number, and how
+// many warnings were printed.
+func loadRun(ctx context.Context, o *runOptions, ios *IOStreams) (*manifest.Manifest, int, int, error) {
 	if o.GenPasswords != "" {
-		// "Create a password" rows may then leave the password empty.
-		set := map[string]string{actions.GeneratePasswordField: "true"}
-		for k, v := range o.Manifest.Set {
-			set[k] = v
-		}
-		o.Manifest.Set = set
+		o.Manifest = withGeneratedPasswords(o.Manifest)
 	}
 	m, err := manifest.Load(ctx, o.Manifests, o.Manifest)
 	if err != nil {
-		return nil, 0, nil, withExit(ExitInvalid, err)
+		return nil, 0, 0, withExit(ExitInvalid, err)
 	}
-	if n := printProblems(ios, m.Problems); n > 0 {
-		fmt.Fprintf(ios.ErrOut, "%d problem(s) found; nothing was sent.\n", n)
-		return nil, 0, nil, withExit(ExitInvalid, errSilent)
+	nErrors, nWarnings := printProblems(ios, m)
+	if nErrors > 0 {
+		return nil, 0, 0, withExit(ExitInvalid, errSilent)
 	}
 	maxFailures, err := parseMaxFailures(o.MaxFailures, len(m.Jobs))
 	if err != nil {
-		return nil, 0, nil, &usageError{err}
+		return nil, 0, 0, &usageError{err}
 	}
-	return m, maxFailures, &report.Redactor{}, nil
+	return m, maxFailures, nWarnings, nil
+}
+
+// clockOrReal is the test hook's clock, or the real one.
+func (o *runOptions) clockOrReal() executor.Clock {
+	if o.clock == nil {
+		return executor.RealClock{}
+	}
+	return o.clock
 }
 
 // interruptContext is cancelled by Ctrl-C, SIGTERM and SIGHUP (an SSH
@@ -311,17 +312,26 @@ func (o *runOptions) wrapWrite(path string) func(io.Writer) io.Writer {
 	return func(w io.Writer) io.Writer { return o.writeHook(path, w) }
 }
 
-// printProblems prints validation problems to standard error, one per line,
-// and returns how many are errors.
-func printProblems(ios *IOStreams, problems []manifest.Problem) int {
-	n := 0
-	for _, p := range problems {
+// printProblems prints what was read of each workbook and the validation
+// problems to standard error, one per line,
+// and when there are errors a line saying nothing was sent; it returns how
+// many are errors and warnings.
+func printProblems(ios *IOStreams, m *manifest.Manifest) (errs, warnings int) {
+	for _, r := range m.Reads {
+		fmt.Fprintln(ios.ErrOut, r.String())
+	}
+	for _, p := range m.Problems {
 		fmt.Fprintln(ios.ErrOut, p.String())
 		if p.Severity == manifest.Error {
-			n++
+			errs++
+		} else {
+			warnings++
 		}
 	}
-	return n
+	if errs > 0 {
+		fmt.Fprintf(ios.ErrOut, "%s found; nothing was sent.\n", countOf(errs, "error", "errors"))
+	}
+	return errs, warnings
 }
 
 // runLog writes the --verbose log: one line per call attempt and per job

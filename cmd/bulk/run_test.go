@@ -405,3 +405,30 @@ func TestRunFlagsParseWithoutIO(t *testing.T) {
 	}
 	_ = executor.DefaultRateLimit
 }
+
+// Warnings are printed and counted, do not stop a run, and --strict makes
+// them errors.
+func TestRunWarningsAndStrict(t *testing.T) {
+	s := startSim(t, sim.Options{RateLimit: 100, Window: 600 * time.Millisecond})
+	dir := t.TempDir()
+	m := writeFile(t, dir, "roles.csv", "action,library_id\nget-library-roles,ACTIVE_US\nget-library-roles,ACTIVE_US\n")
+	r := bulk(t, s.env(), "run", m, "--rate-limit", fast, "--json", "--out", filepath.Join(dir, "r.csv"))
+	if r.code != 0 || !strings.Contains(r.stderr, "roles.csv:3: warning: repeats row 2 exactly") {
+		t.Fatalf("exit %d, stderr %s", r.code, r.stderr)
+	}
+	var sum struct {
+		Warnings int              `json:"warnings"`
+		Total    struct{ OK int } `json:"total"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &sum); err != nil || sum.Warnings != 1 || sum.Total.OK != 2 {
+		t.Fatalf("summary %s (%v)", r.stdout, err)
+	}
+	calls := s.Stats().TotalCalls
+	r = bulk(t, s.env(), "run", m, "--rate-limit", fast, "--strict", "--fresh", "--out", filepath.Join(dir, "r2.csv"))
+	if r.code != 2 || !strings.Contains(r.stderr, "(an error with --strict)") || !strings.Contains(r.stderr, "1 error found; nothing was sent.") {
+		t.Fatalf("exit %d, stderr %s", r.code, r.stderr)
+	}
+	if s.Stats().TotalCalls != calls {
+		t.Fatal("a strict run with a warning reached the service")
+	}
+}

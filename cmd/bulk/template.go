@@ -33,8 +33,12 @@ With --yaml it prints a YAML manifest with one job: required fields to fill
 in, optional fields and defaults commented out.`,
 		Example: `  bulk template create-user > users.csv
   bulk template add-folder --yaml > folders.yaml`,
-		Args: cobra.ExactArgs(1),
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return &usageError{fmt.Errorf("name the action to make a template for: bulk template ACTION, where ACTION is one of %s (see 'bulk actions')",
+					strings.Join(actions.Names(), ", "))}
+			}
 			o.Action = args[0]
 			if runF != nil {
 				return runF(o)

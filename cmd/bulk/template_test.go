@@ -39,15 +39,17 @@ func TestActionsFields(t *testing.T) {
 	}{
 		{[]string{"actions", "create-user"}, 0, []string{
 			"create-user (createUser): Create a user",
-			"email                          required  string  -              must be 5 to 254 characters like name@firm.com",
-			"password_create_method         required  enum    Send an email  must be one of Send an email, Create a password",
-			"password                       optional  secret",
+			"email                          required                  string  -              must be an e-mail address like name@firm.com",
+			"password_create_method         required, with a default  enum    Send an email  must be one of Send an email, Create a password",
+			"password                       optional                  secret",
+			`A field "required, with a default" may be left empty: the service needs a value, and the default is sent.`,
 			"A job with ref: NAME lets later jobs use its answer: ${NAME.id}, ${NAME.user_num}.",
 		}},
 		{[]string{"actions", "AddTab"}, 0, []string{
 			"add-tab (addTab)",
 			"Not idempotent",
-			"parent_id         required  string  -        must look like LIBRARY!123 (a workspace ID) [may be ${ref.field}; also parentId, workspace_id, workspaceId]",
+			"parent_id         required                  string  -        must look like LIBRARY!123 (a workspace ID) [may be ${ref.field}; also parentId, workspace_id, workspaceId]",
+			"default_security  required, with a default  enum    inherit  must be one of inherit, private, view, public",
 		}},
 		{[]string{"actions", "add-my-matters-shortcuts"}, 0, []string{"workspace_id  required  list"}},
 	}
@@ -76,7 +78,8 @@ func TestActionsAndTemplateErrors(t *testing.T) {
 	}{
 		{[]string{"actions", "crate-user"}, `bulk: "crate-user" is not an action; did you mean "create-user"? (the actions are add-folder,`},
 		{[]string{"actions", "a", "b"}, "accepts at most 1 arg(s), received 2"},
-		{[]string{"template"}, "accepts 1 arg(s), received 0"},
+		{[]string{"template"}, "bulk: name the action to make a template for: bulk template ACTION, where ACTION is one of add-folder, add-my-matters-shortcuts, add-tab, assign-user-to-library, create-lookup-alias, create-user, get-library-roles, get-lookup-aliases, get-my-matters-categories, update-custom-field"},
+		{[]string{"template", "a", "b"}, "accepts at most 1 arg(s), received 2"},
 		{[]string{"template", "add-tabs", "--yaml"}, `bulk: "add-tabs" is not an action; did you mean "add-tab"?`},
 	}
 	for _, tt := range tests {

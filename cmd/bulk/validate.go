@@ -34,6 +34,9 @@ type validateOptions struct {
 	Format    string // text or json
 	Remote    bool
 	RateLimit string
+	// GenPasswords: "Create a password" rows may leave the password
+	// empty, as bulk run --generate-passwords fills it in.
+	GenPasswords string
 
 	cmd *cobra.Command // for connectRemote, which reads the connection flags
 }
@@ -79,6 +82,8 @@ the calls take at --rate-limit.`,
 	f.StringVar(&o.Format, "format", "text", "output format: text or json")
 	f.BoolVar(&o.Remote, "remote", false, "also check, read-only, that what the jobs name exists in the service, and print the plan")
 	f.StringVar(&o.RateLimit, "rate-limit", executor.DefaultRateLimit.String(), "the service's limit, N/DURATION, for the plan's time")
+	f.StringVar(&o.GenPasswords, "generate-passwords", "", "validate as 'bulk run --generate-passwords' will run: 'Create a password' rows may have no password (nothing is written)")
+	f.Lookup("generate-passwords").NoOptDefVal = "yes"
 	if addRemoteFlags != nil {
 		addRemoteFlags(cmd)
 	}
@@ -92,6 +97,7 @@ type validateReport struct {
 	PerAction map[string]int        `json:"per_action"`
 	Errors    int                   `json:"errors"`
 	Warnings  int                   `json:"warnings"`
+	Read      []manifest.Read       `json:"read"`
 	Problems  []manifest.Problem    `json:"problems"`
 	Remote    *manifest.RemoteStats `json:"remote,omitempty"`
 	// Existing are the rows whose object the service already has (or may:
@@ -111,7 +117,10 @@ func runValidate(ctx context.Context, o *validateOptions) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	rep := validateReport{Problems: []manifest.Problem{}}
+	rep := validateReport{Problems: []manifest.Problem{}, Read: []manifest.Read{}}
+	if o.GenPasswords != "" {
+		o.Manifest = withGeneratedPasswords(o.Manifest)
+	}
 	var plan *manifest.PlanSummary
 	if !o.Remote {
 		// Streaming: a big CSV is never held whole; only its problems are.
@@ -122,6 +131,7 @@ func runValidate(ctx context.Context, o *validateOptions) error {
 			return manifestError(err)
 		}
 		rep.Jobs, rep.PerAction = sum.Jobs, sum.PerAction
+		rep.Read = append(rep.Read, sum.Reads...)
 	} else {
 		limit, err := executor.ParseRateLimit(o.RateLimit)
 		if err != nil {
@@ -149,6 +159,7 @@ func runValidate(ctx context.Context, o *validateOptions) error {
 			return withExit(ExitUnreachable, fmt.Errorf("remote checks: %w", err))
 		}
 		rep.Problems = append(m.Problems, rr.Problems...)
+		rep.Read = append(rep.Read, m.Reads...)
 		rep.Remote, rep.Existing = &rr.Stats, rr.Found
 		p := manifest.Plan(m, limit.N, limit.Window)
 		plan = &p
@@ -196,6 +207,10 @@ func manifestError(err error) error {
 
 func writeValidateText(w io.Writer, rep validateReport, plan *manifest.PlanSummary) error {
 	var b strings.Builder
+	for _, r := range rep.Read {
+		b.WriteString(r.String())
+		b.WriteByte('\n')
+	}
 	for _, p := range rep.Problems {
 		b.WriteString(p.String())
 		b.WriteByte('\n')

@@ -110,14 +110,14 @@ func TestValidateText(t *testing.T) {
 		{name: "valid", args: []string{"validate", good, "--action", "create-user"}, code: 0,
 			out: "valid: 2 jobs (create-user 2)\n"},
 		{name: "invalid", args: []string{"validate", bad, "--action", "create-user"}, code: 2,
-			out: bad + ":3:E-mail: email: must be 5 to 254 characters like name@firm.com, not \"al@firm\"\n" +
+			out: bad + ":3:E-mail: email: must be an e-mail address like name@firm.com, not \"al@firm\"\n" +
 				bad + ":3:ID: id: must be a user ID like JSMITH (no spaces or control characters), not \"AL JONES\"\n" +
 				bad + ":3:Password: password: must be 8 to 128 characters; only with password_create_method \"Create a password\" (never shown back)\n" +
 				bad + ":3:Role: role: is required\n" +
-				bad + ":4: warning: repeats row 2 exactly; it will run twice\n" +
+				bad + ":4: warning: repeats row 2 exactly (user ID JSMITH); it will run twice\n" +
 				"invalid: 4 errors, 1 warning in 3 jobs (create-user 3)\n"},
 		{name: "warnings only", args: []string{"validate", writeTemp(t, "dup.csv", validUsers+"Jo Smith,JSMITH,jo@firm.com,ACTIVE_US,ATTORNEY\n"), "--action", "create-user"}, code: 0,
-			out: "dup.csv:4: warning: repeats row 2 exactly; it will run twice\nvalid: 3 jobs (create-user 3), 1 warning\n"},
+			out: "dup.csv:4: warning: repeats row 2 exactly (user ID JSMITH); it will run twice\nvalid: 3 jobs (create-user 3), 1 warning\n"},
 		{name: "missing file", args: []string{"validate", filepath.Join(t.TempDir(), "nope.csv")}, code: 2,
 			errOut: "no such file or directory"},
 		{name: "unknown action", args: []string{"validate", good, "--action", "create-users"}, code: 2,
@@ -243,5 +243,36 @@ func TestValidateRemote(t *testing.T) {
 	}
 	if rep.Remote["calls"] != 5 || rep.Plan.TotalCalls != 3 || rep.Plan.RateLimit != "100/60s" || rep.Plan.DurationSeconds != (1200*time.Millisecond).Seconds() {
 		t.Fatalf("report %+v", rep)
+	}
+}
+
+// validate --generate-passwords accepts "Create a password" rows without a
+// password, as the run will, and writes nothing; --strict turns warnings
+// into errors.
+func TestValidateGeneratePasswordsAndStrict(t *testing.T) {
+	dir := t.TempDir()
+	m := filepath.Join(dir, "u.csv")
+	if err := os.WriteFile(m, []byte("id,full_name,email,preferred_library,role,password_create_method\n"+
+		"JSMITH,Jo,jo@firm.com,ACTIVE_US,ATTORNEY,Create a password\n"+
+		"JSMITH,Jo,jo@firm.com,ACTIVE_US,ATTORNEY,Create a password\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := runCLI(t, "validate", m, "--action", "create-user"); r.code != 2 || !strings.Contains(r.out, "password: is required") {
+		t.Fatalf("exit %d: %s", r.code, r.out)
+	}
+	r := runCLI(t, "validate", m, "--action", "create-user", "--generate-passwords")
+	if r.code != 0 || !strings.HasSuffix(r.out, "valid: 2 jobs (create-user 2), 1 warning\n") {
+		t.Fatalf("exit %d: %s %s", r.code, r.out, r.errOut)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Fatalf("validate wrote files: %v", entries)
+	}
+	r = runCLI(t, "validate", m, "--action", "create-user", "--generate-passwords", "--strict", "--format", "json")
+	if r.code != 2 || !strings.Contains(r.out, `"errors": 1`) || !strings.Contains(r.out, "(an error with --strict)") {
+		t.Fatalf("exit %d: %s", r.code, r.out)
+	}
+	if r := runCLI(t, "validate", m, "--action", "create-user", "--set", "password=hunter2hunter2"); r.code != 2 ||
+		!strings.Contains(r.errOut, "--set password: a password on the command line shows in ps") || strings.Contains(r.errOut, "hunter2hunter2") {
+		t.Fatalf("exit %d: %s", r.code, r.errOut)
 	}
 }

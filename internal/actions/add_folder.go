@@ -16,7 +16,7 @@ func profileField(n int) Field {
 	f := Field{Name: name, Aliases: []string{"profileProperties." + name, "profile_" + name}}
 	switch {
 	case n <= 12 || n == 29 || n == 30:
-		f.Kind, f.MaxLen = KindString, 32
+		f.Kind, f.MaxLen, f.Identifier = KindString, 32, true
 		f.Rule = "be an alias of " + name + ", at most 32 characters; only with inherit_profile_from_workspace No"
 	case n <= 16:
 		f.Kind, f.MaxLen = KindString, 96
@@ -51,7 +51,7 @@ func init() {
 		{Name: "inherit_profile_from_workspace", Aliases: []string{"inherit_profile"}, Kind: KindEnum, Required: true, Default: "Yes",
 			Enum: []string{"Yes", "No"}},
 		{Name: "description", Kind: KindString},
-		{Name: "email", Kind: KindString, MaxLen: 254, Pattern: folderEmailRe, Match: isFolderEmail,
+		{Name: "email", Kind: KindString, MaxLen: 254, Identifier: true, Pattern: folderEmailRe, Match: isFolderEmail,
 			Rule: "be a folder e-mail prefix: letters, digits, \".\", \"_\" and \"-\""},
 		ownerField(),
 		{Name: "class", Kind: KindString, MaxLen: 32, Rule: "be at most 32 characters"},

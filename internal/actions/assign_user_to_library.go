@@ -15,7 +15,7 @@ func init() {
 		Fields: []Field{
 			libraryField("library_id", "libraryId", "library"),
 			userIDField("user_id", true, true, "userId"),
-			{Name: "role", Kind: KindString, Required: true, MaxLen: 254,
+			{Name: "role", Kind: KindString, Required: true, MaxLen: 254, Identifier: true,
 				Rule: "be a role of the library that this user may hold, like ATTORNEY"},
 			boolField("is_preferred_library", "false", true, "preferred"),
 		},

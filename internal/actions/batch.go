@@ -38,7 +38,8 @@ const maxShortcutsPerCall = 100
 
 var batchers = map[string]*Batcher{
 	"add-my-matters-shortcuts": {
-		Key:  func(v Values) string { return v["user_id"] + "\x00" + v["category_id"] },
+		// User IDs compare ignoring case: iManage keeps them in upper case.
+		Key:  func(v Values) string { return strings.ToUpper(v["user_id"]) + "\x00" + v["category_id"] },
 		Size: func(v Values) int { return len(splitList(v["workspace_id"])) },
 		Max:  maxShortcutsPerCall,
 		Call: callShortcutBatch,

@@ -22,17 +22,17 @@ func init() {
 			{Name: "full_name", Aliases: []string{"fullName"}, Kind: KindString, Required: true, MaxLen: 254,
 				Rule: "be the user's full name, at most 254 characters"},
 			{Name: "id", Aliases: []string{"user_id"}, Kind: KindString, Required: true,
-				Pattern: userIDPattern, Match: isUserID,
+				Identifier: true, IgnoreCase: true, Pattern: userIDPattern, Match: isUserID,
 				Rule: "be a user ID like JSMITH (no spaces or control characters)"},
-			{Name: "email", Kind: KindString, Required: true, MinLen: 5, MaxLen: 254,
+			{Name: "email", Kind: KindString, Required: true, MinLen: 5, MaxLen: 254, Identifier: true,
 				Pattern: emailPattern, Match: isEmail,
-				Rule: "be 5 to 254 characters like name@firm.com"},
+				Rule: "be an e-mail address like name@firm.com"},
 			boolField("is_external", "false", true),
 			func() Field {
 				f := libraryField("preferred_library", "library", "preferredLibrary")
 				return f
 			}(),
-			{Name: "role", Kind: KindString, Required: true, MaxLen: 254,
+			{Name: "role", Kind: KindString, Required: true, MaxLen: 254, Identifier: true,
 				Rule: "be a role of preferred_library (an external role when is_external), like ATTORNEY"},
 			boolField("ignore_if_user_already_exists", "true", true),
 			{Name: "password_create_method", Kind: KindEnum, Required: true, Default: SendAnEmail,

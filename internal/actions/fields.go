@@ -122,25 +122,26 @@ func isFolderEmail(s string) bool {
 // Field builders shared by the action files.
 
 func libraryField(name string, aliases ...string) Field {
-	return Field{Name: name, Aliases: aliases, Kind: KindString, Required: true,
+	return Field{Name: name, Aliases: aliases, Kind: KindString, Required: true, Identifier: true,
 		Pattern: libraryPattern, Match: isLibraryName,
 		Rule: "be a library name like ACTIVE_US (no spaces, no \"!\")"}
 }
 
 func userIDField(name string, required, reference bool, aliases ...string) Field {
 	return Field{Name: name, Aliases: aliases, Kind: KindString, Required: required, Reference: reference,
-		Pattern: userIDPattern, Match: isUserID,
+		Identifier: true, IgnoreCase: true, Pattern: userIDPattern, Match: isUserID,
 		Rule: "be a user ID like JSMITH (no spaces or control characters)"}
 }
 
 func ownerField() Field {
 	return Field{Name: "owner", Kind: KindString, MaxLen: 63, Pattern: userIDPattern, Match: isUserID,
+		Identifier: true, IgnoreCase: true,
 		Rule: "be a user ID of at most 63 characters (no spaces)"}
 }
 
 func containerField(name, what string, required bool, aliases ...string) Field {
 	return Field{Name: name, Aliases: aliases, Kind: KindString, Required: required, Reference: true,
-		Pattern: containerPattern, Match: isContainerID,
+		Identifier: true, Pattern: containerPattern, Match: isContainerID,
 		Rule: "look like LIBRARY!123 (" + what + ")"}
 }
 
@@ -151,7 +152,7 @@ func boolField(name, def string, required bool, aliases ...string) Field {
 }
 
 func roleField() Field {
-	return Field{Name: "role", Kind: KindString, Required: true, MaxLen: 254,
+	return Field{Name: "role", Kind: KindString, Required: true, MaxLen: 254, Identifier: true,
 		Rule: "be a role of the library, like ATTORNEY"}
 }
 
@@ -169,7 +170,7 @@ func lookupFieldField() Field {
 
 func aliasField(name string, required bool, aliases ...string) Field {
 	return Field{Name: name, Aliases: aliases, Kind: KindString, Required: required, MinLen: 1, MaxLen: 32,
-		Rule: "be 1 to 32 characters"}
+		Identifier: true, Rule: "be 1 to 32 characters"}
 }
 
 // checkParentAlias applies the contract's parent rule of lookup aliases:

@@ -57,6 +57,15 @@ type Field struct {
 	// by an administrator: `bulk actions`, `bulk template` and the docs leave
 	// them out, and they are never sent to the service.
 	Internal bool
+	// Identifier: the value names something (a user, library, container,
+	// alias, e-mail address) and must be exactly what it looks like:
+	// invisible and control characters are errors, letters of two scripts
+	// that look alike are warnings, and a spreadsheet number in General
+	// format is a warning (leading zeros may be lost).
+	Identifier bool
+	// IgnoreCase: iManage keeps the value (a user ID) in upper case, so two
+	// values that differ only in case are the same thing.
+	IgnoreCase bool
 }
 
 // Values are a job's normalised field values by canonical name. Secret fields
@@ -70,6 +79,25 @@ type Secrets map[string]secret.Secret
 type FieldError struct {
 	Field   string // canonical field name ("" for a whole-row problem)
 	Message string // what is wrong and what would be valid; never a secret value
+	// Warning: worth a look, but the value is kept and the row may run.
+	Warning bool
+	// Tag says what kind of problem it is, for readers that add advice
+	// (TagMojibake: the reader knows whether --encoding was given).
+	Tag string
+}
+
+// TagMojibake marks UTF-8 text that was decoded as Windows-1252.
+const TagMojibake = "mojibake"
+
+// Errors returns the problems that are not warnings.
+func Errors(errs []FieldError) []FieldError {
+	var out []FieldError
+	for _, e := range errs {
+		if !e.Warning {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 func (e FieldError) Error() string {

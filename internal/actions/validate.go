@@ -1,6 +1,7 @@
 package actions
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"sort"
@@ -75,7 +76,7 @@ func (f *Field) RuleText() string {
 	case KindNumber:
 		return "be a number like 12.5"
 	case KindDateTime:
-		return "be an ISO 8601 date-time like 2024-03-01T09:30:00Z"
+		return "be an ISO 8601 date-time like 2024-03-01T09:30:00Z, or a date like 2024-03-01 (without a zone: UTC)"
 	}
 	return ""
 }
@@ -133,10 +134,7 @@ func (f *Field) Normalize(raw string) (string, error) {
 		}
 		return "", fmt.Errorf("must %s, not %s", f.RuleText(), echo(v))
 	case KindDateTime:
-		if _, err := time.Parse(time.RFC3339Nano, v); err != nil {
-			return "", fmt.Errorf("must %s, not %s", f.RuleText(), echo(v))
-		}
-		return v, nil
+		return f.normalizeDateTime(v)
 	case KindList:
 		return f.normalizeList(v)
 	}
@@ -144,6 +142,21 @@ func (f *Field) Normalize(raw string) (string, error) {
 		return "", err
 	}
 	return v, nil
+}
+
+// normalizeDateTime accepts an ISO 8601 date-time with a zone, and a date
+// or a date-time without one, which is taken in UTC (as Excel's dates are:
+// a workbook keeps no time zone): 2024-03-01 is 2024-03-01T00:00:00Z.
+func (f *Field) normalizeDateTime(v string) (string, error) {
+	if _, err := time.Parse(time.RFC3339Nano, v); err == nil {
+		return v, nil
+	}
+	for _, layout := range []string{"2006-01-02", "2006-01-02T15:04:05.999999999", "2006-01-02T15:04"} {
+		if t, err := time.Parse(layout, v); err == nil {
+			return t.UTC().Format(time.RFC3339Nano), nil
+		}
+	}
+	return "", fmt.Errorf("must %s, not %s", f.RuleText(), echo(v))
 }
 
 // normalizeNumber accepts plain decimals (no hex, no NaN or Inf, which Go
@@ -274,7 +287,7 @@ func (f *Field) checkRunes(v string) error {
 			return fmt.Errorf("must not contain control characters (found U+%04X)", r)
 		}
 	}
-	return nil
+	return f.textError(v, f.Kind != KindSecret)
 }
 
 // lengthRule is the rule for a length failure: the field's own rule when it
@@ -448,8 +461,16 @@ func (s *Spec) validate(cells []string, v Values, norm []string, all bool) (Secr
 		} else {
 			n, err := f.Normalize(x)
 			if err != nil {
-				errs = append(errs, FieldError{Field: f.Name, Message: err.Error()})
+				fe := FieldError{Field: f.Name, Message: err.Error()}
+				var te *tagError
+				if errors.As(err, &te) {
+					fe.Tag = te.tag
+				}
+				errs = append(errs, fe)
 				continue
+			}
+			if w := f.warning(n); w != "" {
+				errs = append(errs, FieldError{Field: f.Name, Message: w, Warning: true})
 			}
 			if n == "" { // a list of only separators
 				if f.Required {

@@ -1,12 +1,14 @@
 package actions
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 )
 
 func TestNormalize(t *testing.T) {
-	email := Field{Name: "email", Kind: KindString, MinLen: 5, MaxLen: 254, Match: isEmail, Rule: "be 5 to 254 characters like name@firm.com"}
+	cu, _ := Lookup("create-user")
+	email := *func() *Field { f, _ := cu.Field("email"); return f }()
 	sec := Field{Name: "default_security", Kind: KindEnum, Enum: securityEnum}
 	ws := Field{Name: "workspace_id", Kind: KindList, Match: isContainerID, Rule: "look like LIBRARY!123"}
 	id := Field{Name: "parent_id", Kind: KindString, Match: isContainerID, Rule: "look like LIBRARY!123"}
@@ -41,7 +43,9 @@ func TestNormalize(t *testing.T) {
 		{"number overflow", Field{Kind: KindNumber}, "1e400", "", `must be a number like 12.5, not "1e400"`},
 		{"datetime", Field{Kind: KindDateTime}, "2024-03-01T09:30:00Z", "2024-03-01T09:30:00Z", ""},
 		{"datetime offset", Field{Kind: KindDateTime}, "2024-03-01T09:30:00.5+01:00", "2024-03-01T09:30:00.5+01:00", ""},
-		{"datetime date only", Field{Kind: KindDateTime}, "2024-03-01", "", `must be an ISO 8601 date-time like 2024-03-01T09:30:00Z, not "2024-03-01"`},
+		{"datetime date only", Field{Kind: KindDateTime}, "2024-03-01", "2024-03-01T00:00:00Z", ""},
+		{"datetime without a zone is UTC", Field{Kind: KindDateTime}, "2024-03-01T09:30:00", "2024-03-01T09:30:00Z", ""},
+		{"datetime bad date", Field{Kind: KindDateTime}, "2024-02-30", "", `must be an ISO 8601 date-time like 2024-03-01T09:30:00Z, or a date like 2024-03-01 (without a zone: UTC), not "2024-02-30"`},
 		{"list semicolon", ws, "A!1; B!2", "A!1;B!2", ""},
 		{"list pipe and empties", ws, "|A!1||B!2|", "A!1;B!2", ""},
 		{"list bad item", ws, "A!1;B2", "", `item "B2": must look like LIBRARY!123, not "B2"`},
@@ -49,9 +53,10 @@ func TestNormalize(t *testing.T) {
 		{"id bad", id, "ACTIVE_US-123", "", `must look like LIBRARY!123, not "ACTIVE_US-123"`},
 		{"id two bangs", id, "A!B!1", "", `must look like LIBRARY!123, not "A!B!1"`},
 		{"email ok", email, "jo.smith+x@firm.co.uk", "jo.smith+x@firm.co.uk", ""},
-		{"email short", email, "a@b", "", "must be 5 to 254 characters like name@firm.com (it has 3)"},
-		{"email no tld", email, "jo@firm", "", `must be 5 to 254 characters like name@firm.com, not "jo@firm"`},
-		{"email long", email, strings.Repeat("a", 250) + "@x.com", "", "must be 5 to 254 characters like name@firm.com (it has 256)"},
+		// The message says what is wrong: the length, or the form.
+		{"email short", email, "a@b", "", "must be 5 to 254 characters (it has 3)"},
+		{"email no tld", email, "jo.smith.jones@firm", "", `must be an e-mail address like name@firm.com, not "jo.smith.jones@firm"`},
+		{"email long", email, strings.Repeat("a", 250) + "@x.com", "", "must be 5 to 254 characters (it has 256)"},
 		{"alias long counts characters", alias, strings.Repeat("é", 32), strings.Repeat("é", 32), ""},
 		{"alias too long", alias, strings.Repeat("é", 33), "", "must be 1 to 32 characters (it has 33)"},
 		{"control character", alias, "a\x00b", "", "must not contain control characters (found U+0000)"},
@@ -147,5 +152,77 @@ func TestRegistry(t *testing.T) {
 	}
 	if s, ok := Lookup("Add_Tab"); !ok || s.Name != "add-tab" {
 		t.Fatalf("Lookup folded failed")
+	}
+}
+
+// Text that looks right in a spreadsheet and is not.
+func TestTextChecks(t *testing.T) {
+	cu, _ := Lookup("create-user")
+	tab, _ := Lookup("add-tab")
+	row := func(name, id string) []string {
+		cells := make([]string, len(cu.Fields))
+		for i, f := range cu.Fields {
+			switch f.Name {
+			case "full_name":
+				cells[i] = name
+			case "id":
+				cells[i] = id
+			case "email":
+				cells[i] = "jo@firm.com"
+			case "preferred_library":
+				cells[i] = "ACTIVE_US"
+			case "role":
+				cells[i] = "ATTORNEY"
+			}
+		}
+		return cells
+	}
+	cases := []struct {
+		name, full, id string
+		want           []FieldError
+	}{
+		{"plain", "Zoë Brontë", "ZBRONTE", nil},
+		{"mojibake", "ZoÃ« BrontÃ«", "ZBRONTE", []FieldError{{Field: "full_name", Tag: TagMojibake,
+			Message: `looks like UTF-8 text read as Windows-1252 ("Ã«" is "ë")`}}},
+		{"mojibake quote", "Oâ€™Brien", "OBRIEN", []FieldError{{Field: "full_name", Tag: TagMojibake,
+			Message: `looks like UTF-8 text read as Windows-1252 ("â€™" is "’")`}}},
+		{"mojibake umlaut", "JÃ¼rgen", "JURGEN", []FieldError{{Field: "full_name", Tag: TagMojibake,
+			Message: `looks like UTF-8 text read as Windows-1252 ("Ã¼" is "ü")`}}},
+		{"question mark for a letter", "?ukasz Nowak", "LNOWAK", []FieldError{{Field: "full_name", Warning: true,
+			Message: `has "?" where a letter probably was (a Windows-1252 export turns letters such as "Ł" or "王" into "?"): export the file as UTF-8`}}},
+		{"question marks for a name", "??", "WFANG", []FieldError{{Field: "full_name", Warning: true,
+			Message: `has "?" where a letter probably was (a Windows-1252 export turns letters such as "Ł" or "王" into "?"): export the file as UTF-8`}}},
+		{"zero width space in an ID", "Jo Smith", "JSMI\u200bTH", []FieldError{{Field: "id",
+			Message: "contains the invisible character U+200B (zero width space), which an identifier cannot hold: retype the value"}}},
+		{"bidi override in an ID", "Jo Smith", "JSMITH\u202e", []FieldError{{Field: "id",
+			Message: "contains the invisible character U+202E (right-to-left override), which an identifier cannot hold: retype the value"}}},
+		{"byte-order mark in an ID", "Jo Smith", "\ufeffJSMITH", []FieldError{{Field: "id",
+			Message: "contains the invisible character U+FEFF (byte-order mark (zero width no-break space)), which an identifier cannot hold: retype the value"}}},
+		{"no-break space in an ID", "Jo Smith", "J\u00a0SMITH", []FieldError{{Field: "id",
+			Message: "contains the invisible character U+00A0 (no-break space), which an identifier cannot hold: retype the value"}}},
+		{"control character in an ID", "Jo Smith", "JSM\x1bITH", []FieldError{{Field: "id",
+			Message: "must not contain control characters (found U+001B)"}}},
+		{"Cyrillic A in a Latin ID", "Jo Smith", "\u0410SMITH", []FieldError{{Field: "id", Warning: true,
+			Message: `mixes Latin and Cyrillic letters (Cyrillic "А" U+0410 among Latin ones): a look-alike? Retype it in one script`}}},
+		{"Cyrillic ID alone is fine", "Иван Петров", "ИПЕТРОВ", nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, _, errs := cu.ValidateFields(row(c.full, c.id))
+			if !reflect.DeepEqual(errs, c.want) {
+				t.Errorf("errors\n%+v\nwant\n%+v", errs, c.want)
+			}
+		})
+	}
+	// A question mark ending a sentence is not a lost letter; a warning keeps the value.
+	cells := make([]string, len(tab.Fields))
+	cells[0], cells[1], cells[3] = "Ready?", "ACTIVE_US!1", "Why? Because"
+	v, _, errs := tab.ValidateFields(cells)
+	if len(errs) != 0 || v["description"] != "Why? Because" {
+		t.Errorf("errors %v, values %v", errs, v)
+	}
+	v, _, errs = cu.ValidateFields(row("?ukasz", "LNOWAK"))
+	if len(Errors(errs)) != 0 || v["full_name"] != "?ukasz" {
+		t.Errorf("a warning must keep the value: %v %v", errs, v)
 	}
 }

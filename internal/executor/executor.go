@@ -660,7 +660,7 @@ func (r *runner) resolve(j *manifest.Job) (actions.Values, actions.Secrets, erro
 		raw[k] = s.Reveal()
 	}
 	v, s, problems := j.Action.Validate(raw)
-	if len(problems) > 0 {
+	if problems = actions.Errors(problems); len(problems) > 0 { // warnings were reported before the run
 		msgs := make([]string, len(problems))
 		for i, p := range problems {
 			msgs[i] = p.Error()

@@ -26,6 +26,9 @@ type table interface {
 	Row() int
 	// CheckUTF8: cells still have to be checked for valid UTF-8.
 	CheckUTF8() bool
+	// Meta says what the cells of the record Next returned are, for a
+	// workbook (numbers, dates); nil for CSV. The slice may be reused.
+	Meta() []cellMeta
 	Close() error
 }
 
@@ -64,6 +67,8 @@ func encodingByName(name string) (textEncoding, error) {
 	return textEncoding{}, fmt.Errorf("%w: --encoding %q: use utf-8, utf-16 or windows-1252", ErrUsage, name)
 }
 
+const odsAdvice = "is an OpenDocument spreadsheet (.ods), which bulk does not read: save it as .xlsx or as CSV UTF-8"
+
 var (
 	zipMagic = []byte("PK\x03\x04")
 	oleMagic = []byte("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1")
@@ -90,11 +95,8 @@ func (l *loader) openTable(path string, opts Options) (t table, stop *Problem, e
 	ext := strings.ToLower(filepath.Ext(path))
 	switch {
 	case bytes.HasPrefix(head, zipMagic):
-		if st, err := f.Stat(); err == nil && st.Size() > l.lim.MaxXLSXBytes {
-			return fileProblem(fmt.Sprintf("workbook is %d bytes, more than the limit of %d", st.Size(), l.lim.MaxXLSXBytes))
-		}
-		f.Close() // excelize opens the file itself, to read the zip directory
-		t, stop := openXLSX(path, opts.Sheet, l.lim)
+		f.Close() // the workbook reader opens it again, to read the zip directory
+		t, stop := openXLSX(path, opts, l.lim)
 		if stop != nil {
 			return nil, stop, nil
 		}
@@ -116,6 +118,8 @@ func (l *loader) openTable(path string, opts Options) (t table, stop *Problem, e
 		return fileProblem(msg)
 	case ext == ".xls":
 		return fileProblem("is an Excel 97-2003 workbook (.xls): save it as .xlsx or as CSV UTF-8")
+	case ext == ".ods":
+		return fileProblem(odsAdvice)
 	}
 	ct, stop := newCSVTable(path, f, br, head, opts, l.lim)
 	if stop != nil {
@@ -155,11 +159,30 @@ func newCSVTable(path string, f io.Closer, br *bufio.Reader, head []byte, opts O
 	if b, err := dec.Peek(3); err == nil && bytes.Equal(b, []byte{0xEF, 0xBB, 0xBF}) {
 		dec.Discard(3)
 	}
+	// Classic Mac OS line ends (CR alone), as old Excel for Mac saves CSV:
+	// read as lines, not as one long record.
+	if b, _ := dec.Peek(64 << 10); bytes.IndexByte(b, '\r') >= 0 && bytes.IndexByte(b, '\n') < 0 {
+		dec = bufio.NewReaderSize(crToLF{dec}, 64<<10)
+	}
 	delim := opts.Delimiter
 	if delim == 0 {
 		delim = sniffDelimiter(dec)
 	}
 	return &csvTable{f: f, s: newCSVScanner(dec, byte(delim), maxRecordBytes(lim), checkUTF8)}, nil
+}
+
+// crToLF turns every CR into LF, for files whose lines end in CR alone
+// (a line break inside a quoted cell too).
+type crToLF struct{ r io.Reader }
+
+func (c crToLF) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	for i, b := range p[:n] {
+		if b == '\r' {
+			p[i] = '\n'
+		}
+	}
+	return n, err
 }
 
 // sniffDelimiter picks the delimiter that appears most often, outside
@@ -210,6 +233,9 @@ func (t *csvTable) Next() ([]string, error) {
 }
 
 func (t *csvTable) Row() int { return t.s.row }
+
+// Meta: a CSV cell is text.
+func (t *csvTable) Meta() []cellMeta { return nil }
 
 // CheckUTF8: the scanner checks each record itself.
 func (t *csvTable) CheckUTF8() bool { return false }

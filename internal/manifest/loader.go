@@ -1,10 +1,13 @@
 package manifest
 
 import (
+	"bytes"
 	"cmp"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"hash/maphash"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -26,6 +29,9 @@ type loader struct {
 	keep   bool // Load: keep the jobs
 	action *actions.Spec
 	set    map[string]string // --set, folded field name -> value
+	// setNames: folded field name -> the name as typed after --set, for
+	// messages.
+	setNames map[string]string
 
 	jobs []*Job
 	sc   *scratch // for the jobs read one at a time; its count is a job's index in Load
@@ -36,7 +42,12 @@ type loader struct {
 
 	files  []fileInfo
 	inputs []string // every file opened: manifests and YAML sources
-	seed   maphash.Seed
+	reads  []Read   // guarded by mu
+	// listed and unlisted count the problems of each file that were
+	// reported and left out (guarded by mu).
+	listed   map[string]int
+	unlisted map[string]*unlisted
+	seed     maphash.Seed
 
 	refs        refTracker
 	actionIndex map[*actions.Spec]uint8
@@ -59,6 +70,9 @@ type scratch struct {
 	// would cost a cache miss per row.
 	dups [dupBuckets][][]dupEntry // chunks, so that growing never copies
 	hbuf []byte
+	// keys holds the text of each entry's natural key and a hash of its
+	// secrets, for the message when it repeats (a few bytes a row).
+	keys []byte
 }
 
 func newScratch() *scratch { return &scratch{values: actions.Values{}, perAction: map[string]int{}} }
@@ -94,17 +108,51 @@ func newLoader(ctx context.Context, opts Options, keep bool, emit func(Problem))
 	if _, err := encodingByName(opts.Encoding); err != nil {
 		return nil, err
 	}
+	if err := checkHiddenRows(opts.HiddenRows); err != nil {
+		return nil, fmt.Errorf("%w: --hidden-rows %w", ErrUsage, err)
+	}
+	if opts.HeaderRow < 0 {
+		return nil, fmt.Errorf("%w: --header-row %d: give the row of the header, 1 or more", ErrUsage, opts.HeaderRow)
+	}
 	switch opts.Delimiter {
 	case 0, ',', ';', '\t', '|':
 	default:
 		return nil, fmt.Errorf("%w: --delimiter %q: use one of , ; | or tab", ErrUsage, opts.Delimiter)
+	}
+	for k := range opts.Set {
+		if isSecretField(k) {
+			return nil, fmt.Errorf("%w: --set %s: a password on the command line shows in ps and in the shell's history: "+
+				"give it in the manifest's %s column, or let bulk run --generate-passwords make one", ErrUsage, k, k)
+		}
 	}
 	set, err := foldSet(opts.Set, l.action, "--set")
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUsage, err)
 	}
 	l.set = set
+	l.setNames = map[string]string{}
+	for k := range opts.Set {
+		l.setNames[actions.FoldName(k)] = strings.TrimSpace(k)
+	}
 	return l, nil
+}
+
+func checkHiddenRows(v string) error {
+	switch v {
+	case "", "include", "skip":
+		return nil
+	}
+	return fmt.Errorf("%q: want include (run the hidden rows) or skip (leave them out)", v)
+}
+
+// isSecretField reports whether name is a secret field of some action.
+func isSecretField(name string) bool {
+	for _, s := range actions.All() {
+		if f, ok := s.Field(name); ok && f.Kind == actions.KindSecret {
+			return true
+		}
+	}
+	return false
 }
 
 // foldSet folds the keys of a --set (or a source's set:) and checks each is
@@ -204,8 +252,11 @@ func (l *loader) file(path string) error {
 	if err != nil {
 		return fmt.Errorf("reading manifest: %w", err)
 	}
-	if st.IsDir() {
-		return fmt.Errorf("reading manifest %s: is a directory", path)
+	if !st.Mode().IsRegular() {
+		// Opening a named pipe waits for a writer, a device may never end:
+		// a manifest is read more than once (sniffing, then rows), from a
+		// file.
+		return fmt.Errorf("reading manifest %s: is %s, not a file: save the manifest to a file and name that", path, fileKind(st.Mode()))
 	}
 	l.inputs = append(l.inputs, path)
 	switch strings.ToLower(filepath.Ext(path)) {
@@ -215,10 +266,77 @@ func (l *loader) file(path string) error {
 	return l.tableFile(path, l.opts, tableContext{})
 }
 
-func (l *loader) problem(p Problem) {
+func (l *loader) noteRead(r Read) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.reads = append(l.reads, r)
+}
+
+// fileKind names what a path that is not a regular file is.
+func fileKind(m os.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&os.ModeNamedPipe != 0:
+		return "a named pipe (FIFO)"
+	case m&os.ModeSocket != 0:
+		return "a socket"
+	case m&os.ModeDevice != 0:
+		return "a device"
+	}
+	return "not a regular file"
+}
+
+func (l *loader) problem(p Problem) {
+	if l.opts.Strict && p.Severity == Warning {
+		p.Severity = Error
+		p.Message += " (an error with --strict)"
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	// Problems are kept until they are printed: a small file of a million
+	// bad rows must not make millions of them.
+	if l.listed == nil {
+		l.listed, l.unlisted = map[string]int{}, map[string]*unlisted{}
+	}
+	if l.listed[p.File] >= maxProblemsPerFile {
+		u := l.unlisted[p.File]
+		if u == nil {
+			u = &unlisted{}
+			l.unlisted[p.File] = u
+		}
+		u.n++
+		u.errors = u.errors || p.Severity == Error
+		return
+	}
+	l.listed[p.File]++
 	l.emit(p)
+}
+
+// maxProblemsPerFile bounds the problems listed for one file. A variable
+// for the tests.
+var maxProblemsPerFile = 10_000
+
+type unlisted struct {
+	n      int
+	errors bool
+}
+
+// reportUnlisted says how many problems of each file were not listed.
+func (l *loader) reportUnlisted() {
+	files := make([]string, 0, len(l.unlisted))
+	for f := range l.unlisted {
+		files = append(files, f)
+	}
+	sort.Strings(files)
+	for _, f := range files {
+		u := l.unlisted[f]
+		sev := Warning
+		if u.errors {
+			sev = Error
+		}
+		l.emit(Problem{File: f, Severity: sev, Message: fmt.Sprintf("has %d more problems, not listed: the first %d are; correct those and validate again", u.n, maxProblemsPerFile)})
+	}
 }
 
 // fileIndex numbers files for duplicate locations.
@@ -257,6 +375,10 @@ type pending struct {
 	// refused are fields already reported (a list where a value was
 	// expected): validation would only add "is required".
 	refused []string
+	// singleByte: the file was decoded with --encoding windows-1252 or
+	// latin1, the likely cause of mojibake.
+	singleByte bool
+	hidden     map[string]bool // columns (by header) hidden in the sheet
 }
 
 func (p *pending) refuse(field string) {
@@ -289,18 +411,16 @@ func (l *loader) add(p *pending, sc *scratch) int {
 	idx := sc.count
 	sc.count++
 	sc.perAction[p.spec.Name]++
+	failed := false
 	for _, e := range errs {
 		if e.Field != "" && slices.Contains(p.refused, e.Field) {
 			continue
 		}
-		row := p.row
-		if ln, ok := p.lines[e.Field]; ok {
-			row = ln
-		}
-		l.problem(Problem{File: p.source, Row: row, Column: p.columns[e.Field], Field: e.Field, Message: e.Message})
+		failed = failed || !e.Warning
+		l.problem(p.fieldProblem(e))
 	}
-	if len(errs) == 0 && !p.bad {
-		l.checkDuplicate(p, values, norm, sc)
+	if !failed && !p.bad {
+		l.checkDuplicate(p, values, secrets, norm, sc)
 	}
 	if p.ref != "" {
 		l.refs.define(l, p, idx)
@@ -337,39 +457,90 @@ func (l *loader) add(p *pending, sc *scratch) int {
 	return idx
 }
 
-// dupEntry is what duplicate detection keeps of a valid job.
+// fieldProblem is the Problem of one field error of the job.
+func (p *pending) fieldProblem(e actions.FieldError) Problem {
+	row := p.row
+	if ln, ok := p.lines[e.Field]; ok {
+		row = ln
+	}
+	msg := e.Message
+	if e.Tag == actions.TagMojibake {
+		if p.singleByte {
+			msg += ": the file is UTF-8; read it without --encoding"
+		} else {
+			msg += ": the text was converted twice before it reached this file; correct it where it was exported"
+		}
+	}
+	col := p.columns[e.Field]
+	if p.hidden[col] {
+		msg += fmt.Sprintf(" (column %q is hidden in the sheet)", col)
+	}
+	sev := Error
+	if e.Warning {
+		sev = Warning
+	}
+	return Problem{File: p.source, Row: row, Column: col, Field: e.Field, Message: msg, Severity: sev}
+}
+
+// dupEntry is what duplicate detection keeps of a valid job: 24 bytes.
 type dupEntry struct {
 	key    uint64 // hash of action and natural key
-	val    uint32 // hash of all the values
+	val    uint32 // hash of all the values (not the secrets)
 	row    uint32
+	koff   uint32 // where its key's text and secrets' hash are in its scratch's keys; noKey: not kept
 	file   uint16
 	action uint8 // index in actions.All()
 }
 
-func (l *loader) checkDuplicate(p *pending, v actions.Values, norm []string, sc *scratch) {
-	var key string
+const noKey = math.MaxUint32
+
+// fieldValue is the normalised value of the i-th field of the job, folded
+// to upper case for a field that ignores case (a user ID), as the service
+// compares them.
+func fieldValue(p *pending, i int, v actions.Values, norm []string) string {
+	f := &p.spec.Fields[i]
+	x := ""
 	if norm != nil {
-		key = keyOf(p.keyIdx, norm)
+		x = norm[i]
 	} else {
-		key = p.spec.Key(v)
+		x = v[f.Name]
 	}
-	if key == "" || p.fi > 0xFFFF {
+	if f.IgnoreCase && x != "" {
+		x = upperASCIIFast(x)
+	}
+	return x
+}
+
+func upperASCIIFast(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 0x80 || ('a' <= c && c <= 'z') {
+			return strings.ToUpper(s)
+		}
+	}
+	return s
+}
+
+func (l *loader) checkDuplicate(p *pending, v actions.Values, secrets actions.Secrets, norm []string, sc *scratch) {
+	if p.fi > 0xFFFF {
 		return
 	}
 	// One buffer, two hashes: the natural key, then every value.
 	b := append(sc.hbuf[:0], p.spec.Name...)
 	b = append(b, 0)
-	b = append(b, key...)
+	empty := true
+	for _, i := range p.keyIdx {
+		x := fieldValue(p, i, v, norm)
+		empty = empty && x == ""
+		b = append(b, x...)
+		b = append(b, 0)
+	}
+	if empty {
+		return
+	}
 	kh := maphash.Bytes(l.seed, b)
 	b = b[:0]
 	for i := range p.spec.Fields {
-		var x string
-		if norm != nil {
-			x = norm[i]
-		} else {
-			x = v[p.spec.Fields[i].Name]
-		}
-		if x != "" {
+		if x := fieldValue(p, i, v, norm); x != "" {
 			b = append(b, byte(i))
 			b = append(b, x...)
 			b = append(b, 0)
@@ -382,29 +553,64 @@ func (l *loader) checkDuplicate(p *pending, v actions.Values, norm []string, sc 
 		*chunks = append(*chunks, make([]dupEntry, 0, dupChunk))
 	}
 	last := &(*chunks)[len(*chunks)-1]
-	*last = append(*last, dupEntry{key: kh, val: uint32(sum ^ sum>>32),
+	*last = append(*last, dupEntry{key: kh, val: uint32(sum ^ sum>>32), koff: sc.keepKey(p, v, norm, secrets, l.seed),
 		row: uint32(min(max(p.row, 0), 0xFFFFFFFF)), file: uint16(p.fi), action: p.action})
+}
+
+// keepKey appends the text of the job's key (its key fields, as given,
+// each ended by 0) and a hash of its secrets to sc.keys.
+func (sc *scratch) keepKey(p *pending, v actions.Values, norm []string, secrets actions.Secrets, seed maphash.Seed) uint32 {
+	off := len(sc.keys)
+	if off > math.MaxUint32-(1<<20) {
+		return noKey
+	}
+	for _, i := range p.keyIdx {
+		x := ""
+		if norm != nil {
+			x = norm[i]
+		} else {
+			x = v[p.spec.Fields[i].Name]
+		}
+		sc.keys = append(sc.keys, x...)
+		sc.keys = append(sc.keys, 0)
+	}
+	var sh uint64
+	if len(secrets) > 0 {
+		var h maphash.Hash
+		h.SetSeed(seed)
+		for _, f := range p.spec.Fields {
+			if s, ok := secrets[f.Name]; ok {
+				h.WriteString(f.Name)
+				h.WriteByte(0)
+				h.WriteString(s.Reveal())
+				h.WriteByte(0)
+			}
+		}
+		sh = h.Sum64() | 1 // never 0: 0 is "no secrets"
+	}
+	sc.keys = binary.LittleEndian.AppendUint64(sc.keys, sh)
+	return uint32(off)
+}
+
+// keptKey reads back what keepKey wrote: the key fields' values and the
+// secrets' hash.
+func (sc *scratch) keptKey(off uint32, n int) ([]string, uint64, bool) {
+	if off == noKey {
+		return nil, 0, false
+	}
+	b := sc.keys[off:]
+	vals := make([]string, n)
+	for i := range vals {
+		j := bytes.IndexByte(b, 0)
+		vals[i], b = string(b[:j]), b[j+1:]
+	}
+	return vals, binary.LittleEndian.Uint64(b), true
 }
 
 const (
 	dupBuckets = 256
 	dupChunk   = 512 // entries: 12 KiB
 )
-
-// keyOf is Spec.Key over values by position; idx are the key fields'
-// positions.
-func keyOf(idx []int, norm []string) string {
-	if len(idx) == 1 {
-		return norm[idx[0]]
-	}
-	parts := make([]string, 0, len(idx))
-	for _, i := range idx {
-		if norm[i] != "" {
-			parts = append(parts, norm[i])
-		}
-	}
-	return strings.Join(parts, "/")
-}
 
 // reportDuplicates reports every job whose natural key an earlier job
 // already had: an error when the details differ, a warning when the job is
@@ -420,28 +626,33 @@ func (l *loader) reportDuplicates() {
 		go func() {
 			defer wg.Done()
 			var entries []dupEntry
+			var owners []*scratch
 			seen := map[uint64]int32{}
 			for {
 				b := int(next.Add(1) - 1)
 				if b >= dupBuckets {
 					return
 				}
-				entries = entries[:0]
+				entries, owners = entries[:0], owners[:0]
 				for _, sc := range scratches {
 					for _, c := range sc.dups[b] {
 						entries = append(entries, c...)
+						for range c {
+							owners = append(owners, sc)
+						}
 					}
 					sc.dups[b] = nil
 				}
-				l.checkBucket(entries, seen)
+				l.checkBucket(entries, owners, seen)
 			}
 		}()
 	}
 	wg.Wait()
 }
 
-// checkBucket finds the keys that repeat in one bucket and reports them.
-func (l *loader) checkBucket(entries []dupEntry, seen map[uint64]int32) {
+// checkBucket finds the keys that repeat in one bucket and reports them;
+// owners[i] is the scratch that holds entries[i]'s key text.
+func (l *loader) checkBucket(entries []dupEntry, owners []*scratch, seen map[uint64]int32) {
 	clear(seen)
 	var repeated map[uint64]bool
 	for i, e := range entries {
@@ -457,40 +668,76 @@ func (l *loader) checkBucket(entries []dupEntry, seen map[uint64]int32) {
 	if repeated == nil {
 		return
 	}
-	runs := map[uint64][]dupEntry{}
-	for _, e := range entries {
+	runs := map[uint64][]int{}
+	for i, e := range entries {
 		if repeated[e.key] {
-			runs[e.key] = append(runs[e.key], e)
+			runs[e.key] = append(runs[e.key], i)
 		}
 	}
-	all := actions.All()
 	for _, run := range runs {
-		slices.SortStableFunc(run, func(a, b dupEntry) int {
+		slices.SortStableFunc(run, func(i, j int) int {
+			a, b := entries[i], entries[j]
 			if c := cmp.Compare(a.file, b.file); c != 0 {
 				return c
 			}
 			return cmp.Compare(a.row, b.row)
 		})
-		a := run[0]
-		for _, b := range run[1:] {
-			spec := all[b.action]
-			file := l.files[b.file]
-			where := l.describeLocation(a, file.path)
-			if a.val == b.val {
-				msg := "repeats " + where + " exactly"
-				if spec.Repeat == actions.RepeatIfNotProcessed {
-					msg += "; this would create a second one"
-				} else {
-					msg += "; it will run twice"
-				}
-				l.problem(Problem{File: file.path, Row: int(b.row), Severity: Warning, Message: msg})
-				continue
-			}
-			l.problem(Problem{File: file.path, Row: int(b.row),
-				Message: fmt.Sprintf("duplicate of %s: another %s with the same %s but different details",
-					where, spec.Name, strings.Join(spec.KeyFields, ", "))})
+		for _, j := range run[1:] {
+			l.reportDuplicate(entries[run[0]], owners[run[0]], entries[j], owners[j])
 		}
 	}
+}
+
+// reportDuplicate reports b, a job with the natural key of the earlier a.
+func (l *loader) reportDuplicate(a dupEntry, aOwner *scratch, b dupEntry, bOwner *scratch) {
+	spec := actions.All()[b.action]
+	file := l.files[b.file]
+	where := l.describeLocation(a, file.path)
+	aKey, aSec, _ := aOwner.keptKey(a.koff, len(spec.KeyFields))
+	bKey, bSec, ok := bOwner.keptKey(b.koff, len(spec.KeyFields))
+	what := "the same " + strings.Join(spec.KeyFields, ", ")
+	if ok {
+		what = describeKey(spec, aKey, bKey)
+	}
+	switch {
+	case a.val == b.val && aSec == bSec:
+		msg := "repeats " + where + " exactly (" + what + ")"
+		if spec.Repeat == actions.RepeatIfNotProcessed {
+			msg += "; this would create a second one"
+		} else {
+			msg += "; it will run twice"
+		}
+		l.problem(Problem{File: file.path, Row: int(b.row), Severity: Warning, Message: msg})
+	case a.val == b.val:
+		l.problem(Problem{File: file.path, Row: int(b.row),
+			Message: fmt.Sprintf("conflicts with %s: another %s with %s and the same details but a different password; keep one of them", where, spec.Name, what)})
+	default:
+		l.problem(Problem{File: file.path, Row: int(b.row),
+			Message: fmt.Sprintf("duplicate of %s: another %s with %s but different details", where, spec.Name, what)})
+	}
+}
+
+// describeKey names a natural key and its value as the later job gives it
+// ("user ID NEW001"), saying so when the earlier one differs only in case.
+func describeKey(spec *actions.Spec, a, b []string) string {
+	var parts []string
+	folded := false
+	for i, name := range spec.KeyFields {
+		if b[i] == "" {
+			continue
+		}
+		label := name
+		if f, ok := spec.Field(name); ok && f.IgnoreCase {
+			label = "user ID"
+			folded = folded || (a[i] != b[i] && strings.EqualFold(a[i], b[i]))
+		}
+		parts = append(parts, label+" "+b[i])
+	}
+	out := strings.Join(parts, ", ")
+	if folded {
+		out += " (user IDs ignore case)"
+	}
+	return out
 }
 
 func (l *loader) describeLocation(d dupEntry, current string) string {
@@ -510,6 +757,7 @@ func (l *loader) describeLocation(d dupEntry, current string) string {
 func (l *loader) finish() {
 	l.reportDuplicates()
 	deps := l.refs.resolve(l)
+	l.reportUnlisted()
 	if !l.keep {
 		return
 	}
@@ -540,12 +788,18 @@ func (l *loader) implicitDependencies() {
 		switch j.Action.Name {
 		case "create-user":
 			if id := v["id"]; id != "" {
-				first(users, id, j.Index)
+				first(users, strings.ToUpper(id), j.Index)
 			}
 		case "create-lookup-alias":
 			if v["library_id"] != "" && v["lookup_field_id"] != "" && v["alias"] != "" {
 				first(aliases, aliasKey(v["library_id"], v["lookup_field_id"], v["alias"]), j.Index)
 			}
+		}
+	}
+	// User IDs compare ignoring case, as the service keeps them.
+	waitUser := func(j *Job, id string) {
+		if c, ok := users[strings.ToUpper(id)]; ok && c != j.Index {
+			j.DependsOn = append(j.DependsOn, c)
 		}
 	}
 	wait := func(j *Job, m map[string]int, k string) {
@@ -557,9 +811,9 @@ func (l *loader) implicitDependencies() {
 		v := j.Values
 		switch j.Action.Name {
 		case "assign-user-to-library", "add-my-matters-shortcuts", "get-my-matters-categories", "get-library-roles":
-			wait(j, users, v["user_id"])
+			waitUser(j, v["user_id"])
 		case "add-tab":
-			wait(j, users, v["owner"])
+			waitUser(j, v["owner"])
 		case "create-lookup-alias", "update-custom-field":
 			if pf, ok := childOf[v["lookup_field_id"]]; ok && v["parent_alias"] != "" {
 				wait(j, aliases, aliasKey(v["library_id"], pf, v["parent_alias"]))
@@ -568,7 +822,7 @@ func (l *loader) implicitDependencies() {
 				wait(j, aliases, aliasKey(v["library_id"], v["lookup_field_id"], v["alias"]))
 			}
 		case "add-folder":
-			wait(j, users, v["owner"])
+			waitUser(j, v["owner"])
 			lib, _, ok := strings.Cut(v["parent_id"], "!")
 			if !ok || v["inherit_profile_from_workspace"] != "No" {
 				continue

@@ -37,13 +37,23 @@ var ErrUsage = errors.New("invalid manifest options")
 // Options say how to read manifests. They come from the command line flags
 // (see cmd/bulk/manifestflags.go) and, for YAML sources, from the source entry.
 type Options struct {
-	Action        string            // --action: action for files without an action column
-	Set           map[string]string // --set field=value for every row (field names folded like columns)
-	Delimiter     rune              // 0: detect from the header (',', ';', '\t')
-	Encoding      string            // "" (auto: BOM sniff; UTF-8 else error suggesting --encoding windows-1252), "utf-8", "utf-16", "windows-1252"
-	Sheet         string            // xlsx sheet name; "" first sheet
+	Action    string            // --action: action for files without an action column
+	Set       map[string]string // --set field=value for every row (field names folded like columns)
+	Delimiter rune              // 0: detect from the header (',', ';', '\t')
+	Encoding  string            // "" (auto: BOM sniff; UTF-8 else error suggesting --encoding windows-1252), "utf-8", "utf-16", "windows-1252"
+	Sheet     string            // xlsx sheet name; "": the active sheet when visible, else the first visible one
+	// HiddenRows says what to do with rows hidden in a sheet (by a filter
+	// or by hand): "" reports them as an error, "include" reads them,
+	// "skip" leaves them out.
+	HiddenRows string
+	// HeaderRow is the row of the header (1 is the first); 0 finds it:
+	// the first non-blank row, or the one below title rows.
+	HeaderRow     int
 	IgnoreColumns bool
-	Limits        Limits // zero value = defaults
+	// Strict makes every warning an error: for cron jobs that must not
+	// guess.
+	Strict bool
+	Limits Limits // zero value = defaults
 }
 
 // Limits bound what is read, so that no input can exhaust memory or time.
@@ -212,6 +222,9 @@ func SortProblems(ps []Problem) {
 type Manifest struct {
 	Jobs     []*Job
 	Problems []Problem // sorted (file, row, column)
+	// Reads say what was read of each workbook (which sheet, where the
+	// header is), and of each CSV file whose header is not its first row.
+	Reads []Read
 	// Files are the files read, as named: the manifests and their YAML
 	// sources. A run never writes to one.
 	Files []string
@@ -234,6 +247,7 @@ type Summary struct {
 	PerAction map[string]int `json:"per_action"`
 	Errors    int            `json:"errors"`
 	Warnings  int            `json:"warnings"`
+	Reads     []Read         `json:"read,omitempty"`
 }
 
 // Load reads the manifests in order. The error is only for a file that
@@ -251,7 +265,7 @@ func Load(ctx context.Context, paths []string, opts Options) (*Manifest, error) 
 		}
 	}
 	l.finish()
-	m.Jobs, m.Files = l.jobs, l.inputs
+	m.Jobs, m.Reads, m.Files = l.jobs, l.reads, l.inputs
 	SortProblems(m.Problems)
 	return m, nil
 }
@@ -289,6 +303,7 @@ func Validate(ctx context.Context, paths []string, opts Options, emit func(Probl
 		}
 	}
 	l.finish()
+	sum.Reads = l.reads
 	sum.PerAction = map[string]int{}
 	for _, sc := range append(l.scratch, l.sc) {
 		sum.Jobs += sc.count

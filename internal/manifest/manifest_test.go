@@ -1,14 +1,19 @@
 package manifest
 
 import (
+	"archive/zip"
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -272,9 +277,9 @@ func TestValidateManyRowsInParallel(t *testing.T) {
 	if problemLines(ps) != problemLines(m.Problems) {
 		t.Fatalf("Validate:\n%s\nLoad:\n%s", problemLines(ps), problemLines(m.Problems))
 	}
-	want := path + ":20002: warning: repeats row 9 exactly; it will run twice\n" +
-		path + ":20003: duplicate of row 12347: another create-user with the same id but different details\n" +
-		path + ":20004:email: email: must be 5 to 254 characters like name@firm.com (it has 4)\n" +
+	want := path + ":20002: warning: repeats row 9 exactly (user ID U0000007); it will run twice\n" +
+		path + ":20003: duplicate of row 12347: another create-user with user ID U0012345 but different details\n" +
+		path + ":20004:email: email: must be 5 to 254 characters (it has 4)\n" +
 		path + ":20004:id: id: must be a user ID like JSMITH (no spaces or control characters), not \"has space\"\n" +
 		path + ":20004:is_external: is_external: must be true or false (or yes/no, y/n, 1/0), not \"maybe\"\n"
 	if problemLines(m.Problems) != want {
@@ -412,5 +417,171 @@ func TestLoadNamesEveryFileItRead(t *testing.T) {
 	want := []string{"../../samples/joiners.yaml", filepath.Join("../../samples", "hr-export.csv"), "../../samples/audit.csv"}
 	if strings.Join(m.Files, " ") != strings.Join(want, " ") {
 		t.Fatalf("files %q, want %q", m.Files, want)
+	}
+}
+
+// User IDs compare ignoring case: duplicates and the waits for a user
+// created in the same manifest.
+func TestUserIDsIgnoreCase(t *testing.T) {
+	dir := t.TempDir()
+	users := writeFile(t, dir, "u.csv", []byte("action,id,user_id,full_name,email,preferred_library,role,library_id\n"+
+		"create-user,jdoe,,Jo Doe,jo@firm.com,ACTIVE_US,ATTORNEY,\n"+
+		"assign-user-to-library,,JDOE,,,,ATTORNEY,ACTIVE_UK\n"+
+		"create-user,JDoe,,Jo Doe,jo@firm.com,ACTIVE_US,ATTORNEY,\n"+
+		"create-user,JDOE,,Joanna Doe,jo@firm.com,ACTIVE_US,ATTORNEY,\n"))
+	m := load(t, Options{}, users)
+	want := []string{
+		dir + "/u.csv:4: warning: repeats row 2 exactly (user ID JDoe (user IDs ignore case)); it will run twice",
+		dir + "/u.csv:5: duplicate of row 2: another create-user with user ID JDOE (user IDs ignore case) but different details",
+	}
+	if got := strings.Split(strings.TrimSpace(problemLines(m.Problems)), "\n"); !reflect.DeepEqual(got, want) {
+		t.Errorf("problems\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if got := m.Jobs[1].DependsOn; !reflect.DeepEqual(got, []int{0}) {
+		t.Errorf("the assignment of JDOE depends on %v, want the creation of jdoe", got)
+	}
+}
+
+// Two create-user rows that differ only in their passwords conflict: one of
+// the two passwords would be lost.
+func TestPasswordOnlyDifferenceConflicts(t *testing.T) {
+	p := writeFile(t, t.TempDir(), "u.csv", []byte("id,full_name,email,preferred_library,role,password_create_method,password\n"+
+		"JSMITH,Jo,jo@firm.com,ACTIVE_US,ATTORNEY,Create a password,first-secret-1\n"+
+		"JSMITH,Jo,jo@firm.com,ACTIVE_US,ATTORNEY,Create a password,other-secret-2\n"+
+		"JSMITH,Jo,jo@firm.com,ACTIVE_US,ATTORNEY,Create a password,first-secret-1\n"))
+	for _, validate := range []bool{false, true} {
+		var ps []Problem
+		if validate {
+			if _, err := Validate(context.Background(), []string{p}, Options{Action: "create-user"}, func(x Problem) { ps = append(ps, x) }); err != nil {
+				t.Fatal(err)
+			}
+			SortProblems(ps)
+		} else {
+			ps = load(t, Options{Action: "create-user"}, p).Problems
+		}
+		got := problemLines(ps)
+		if !strings.Contains(got, ":3: conflicts with row 2: another create-user with user ID JSMITH and the same details but a different password; keep one of them") ||
+			!strings.Contains(got, ":4: warning: repeats row 2 exactly") {
+			t.Errorf("validate %v: problems\n%s", validate, got)
+		}
+		if strings.Contains(got, "secret") {
+			t.Errorf("a password is in a message:\n%s", got)
+		}
+	}
+}
+
+func TestStrictMakesWarningsErrors(t *testing.T) {
+	p := writeFile(t, t.TempDir(), "u.csv", []byte("id,full_name,email,preferred_library,role\n"+
+		"JSMITH,Jo,jo@firm.com,ACTIVE_US,ATTORNEY\nJSMITH,Jo,jo@firm.com,ACTIVE_US,ATTORNEY\n"))
+	if m := load(t, Options{Action: "create-user"}, p); m.Errors() != 0 || len(m.Problems) != 1 {
+		t.Fatalf("problems %v", m.Problems)
+	}
+	m := load(t, Options{Action: "create-user", Strict: true}, p)
+	if m.Errors() != 1 || !strings.HasSuffix(m.Problems[0].Message, "(an error with --strict)") {
+		t.Fatalf("problems %v", m.Problems)
+	}
+}
+
+// UTF-8 read as Windows-1252 is an error; the advice depends on whether
+// --encoding made it.
+func TestMojibakeAdvice(t *testing.T) {
+	dir := t.TempDir()
+	utf8File := writeFile(t, dir, "u.csv", []byte("id,full_name,email,preferred_library,role\nZB,Zoë Brontë,z@firm.com,ACTIVE_US,ATTORNEY\n"))
+	m := load(t, Options{Action: "create-user", Encoding: "windows-1252"}, utf8File)
+	if got := problemLines(m.Problems); !strings.Contains(got, `u.csv:2:full_name: full_name: looks like UTF-8 text read as Windows-1252 ("Ã«" is "ë"): the file is UTF-8; read it without --encoding`) {
+		t.Errorf("problems\n%s", got)
+	}
+	twice := writeFile(t, dir, "t.csv", []byte("id,full_name,email,preferred_library,role\nZB,ZoÃ« BrontÃ«,z@firm.com,ACTIVE_US,ATTORNEY\n"))
+	m = load(t, Options{Action: "create-user"}, twice)
+	if got := problemLines(m.Problems); !strings.Contains(got, "converted twice before it reached this file") {
+		t.Errorf("problems\n%s", got)
+	}
+	if m := load(t, Options{Action: "create-user"}, utf8File); len(m.Problems) != 0 {
+		t.Errorf("problems %v", m.Problems)
+	}
+}
+
+func TestSetRefusesSecretsAndEchoesNames(t *testing.T) {
+	_, err := Load(context.Background(), nil, Options{Action: "create-user", Set: map[string]string{"Password": "hunter22"}})
+	if err == nil || !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), "--set Password: a password on the command line shows in ps") ||
+		strings.Contains(err.Error(), "hunter22") {
+		t.Fatalf("err %v", err)
+	}
+	p := writeFile(t, t.TempDir(), "u.csv", []byte("id,full_name,email,preferred_library,role\nJS,Jo,jo@firm.com,ACTIVE_US,ATTORNEY\n"))
+	m := load(t, Options{Action: "create-user", Set: map[string]string{"Preferred-Library": "ACTIVE_UK"}}, p)
+	if got := problemLines(m.Problems); !strings.Contains(got, "is also given by --set Preferred-Library; remove one of them") {
+		t.Errorf("problems\n%s", got)
+	}
+}
+
+// The alias limit counts what aliases expand to, not values written out: a
+// large plain manifest is not an alias bomb.
+func TestYAMLAliasLimitCountsAliasesOnly(t *testing.T) {
+	var plain strings.Builder
+	plain.WriteString("version: 1\njobs:\n")
+	for i := range 2000 {
+		fmt.Fprintf(&plain, "  - {action: add-tab, name: T%d, parent_id: ACTIVE_US!1000}\n", i)
+	}
+	dir := t.TempDir()
+	lim := Limits{MaxYAMLNodes: 1000}
+	m := load(t, Options{Limits: lim}, writeFile(t, dir, "plain.yaml", []byte(plain.String())))
+	if len(m.Problems) != 0 || len(m.Jobs) != 2000 {
+		t.Fatalf("%d jobs, problems %v", len(m.Jobs), m.Problems[:min(3, len(m.Problems))])
+	}
+	bomb := "version: 1\ndescription: &a [x, x, x, x, x, x, x, x, x, x]\ndefaults: {}\n" +
+		"x1: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nx2: [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\njobs: []\n"
+	m = load(t, Options{Limits: lim}, writeFile(t, dir, "bomb.yaml", []byte(bomb)))
+	if got := problemLines(m.Problems); !strings.Contains(got, "expands to more than 1000 values through its aliases (an alias bomb?)") {
+		t.Fatalf("problems\n%s", got)
+	}
+}
+
+func TestCROnlyLineEnds(t *testing.T) {
+	p := writeFile(t, t.TempDir(), "mac.csv", []byte("name,parent_id,description\r\"Letters\",ACTIVE_US!1000,\"two\rlines\"\rMemos,ACTIVE_US!1001,\r"))
+	m := load(t, Options{Action: "add-tab"}, p)
+	if len(m.Problems) != 0 || len(m.Jobs) != 2 || m.Jobs[1].Row != 3 || m.Jobs[0].Values["description"] != "two\nlines" {
+		t.Fatalf("problems %v, jobs %d", m.Problems, len(m.Jobs))
+	}
+}
+
+// A FIFO would block the reader forever; a directory or a device is no
+// manifest either. They are refused before anything is opened.
+func TestNotAFileIsRefusedAtOnce(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "pipe.csv")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatalf("mkfifo: %v", err)
+	}
+	for path, want := range map[string]string{fifo: "is a named pipe (FIFO), not a file", dir: "is a directory, not a file", "/dev/null": "is a device, not a file"} {
+		done := make(chan error, 1)
+		go func() { _, err := Load(context.Background(), []string{path}, Options{Action: "add-tab"}); done <- err }()
+		select {
+		case err := <-done:
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("%s: %v, want %q", path, err, want)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s: still reading after 10s", path)
+		}
+	}
+}
+
+func TestOpenDocumentAdvice(t *testing.T) {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, _ := zw.Create("mimetype")
+	io.WriteString(w, "application/vnd.oasis.opendocument.spreadsheet")
+	w, _ = zw.Create("content.xml")
+	io.WriteString(w, "<office:document-content/>")
+	zw.Close()
+	for _, name := range []string{"people.ods", "people.xlsx"} {
+		_, got := loadBytes(t, name, buf.Bytes(), Options{Action: "create-user"})
+		if want := "$TMP/" + name + ": " + odsAdvice + "\n"; got != want {
+			t.Errorf("problems %q, want %q", got, want)
+		}
+	}
+	_, got := loadBytes(t, "people.ods", []byte("not a zip"), Options{Action: "create-user"})
+	if want := "$TMP/people.ods: " + odsAdvice + "\n"; got != want {
+		t.Errorf("problems %q, want %q", got, want)
 	}
 }

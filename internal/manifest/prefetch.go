@@ -19,8 +19,9 @@ const (
 )
 
 type recBatch struct {
-	cells []string // the cells of all records, one after the other
-	ends  []int    // end of each record in cells
+	cells []string   // the cells of all records, one after the other
+	metas []cellMeta // for a workbook: what each cell is, beside cells
+	ends  []int      // end of each record in cells
 	rows  []int
 	err   error // after the records: io.EOF, a *stopError, *utf8Error, *rowLimitError, or an I/O error
 }
@@ -72,7 +73,7 @@ func (p *prefetcher) run(t table) {
 		var b *recBatch
 		select {
 		case b = <-p.free:
-			b.cells, b.ends, b.rows, b.err = b.cells[:0], b.ends[:0], b.rows[:0], nil
+			b.cells, b.metas, b.ends, b.rows, b.err = b.cells[:0], b.metas[:0], b.ends[:0], b.rows[:0], nil
 		default:
 			b = &recBatch{}
 		}
@@ -91,6 +92,9 @@ func (p *prefetcher) run(t table) {
 					b.err = &utf8Error{row: t.Row(), col: col, cell: strings.Clone(rec[col])}
 					break
 				}
+			}
+			if m := t.Meta(); m != nil {
+				b.metas = append(b.metas, m[:len(rec)]...)
 			}
 			b.cells = append(b.cells, rec...)
 			b.ends = append(b.ends, len(b.cells))
@@ -122,10 +126,10 @@ type cursor struct {
 	i int
 }
 
-// next returns the next record for c and its row; err ends the records:
-// io.EOF at the end, or what stopped the reading (to the consumer that got
-// the last batch).
-func (p *prefetcher) next(c *cursor) ([]string, int, error) {
+// next returns the next record for c, what its cells are (a workbook's;
+// nil for CSV) and its row; err ends the records: io.EOF at the end, or
+// what stopped the reading (to the consumer that got the last batch).
+func (p *prefetcher) next(c *cursor) ([]string, []cellMeta, int, error) {
 	for {
 		if c.b != nil && c.i < len(c.b.rows) {
 			start := 0
@@ -134,14 +138,18 @@ func (p *prefetcher) next(c *cursor) ([]string, int, error) {
 			}
 			end := c.b.ends[c.i]
 			rec, row := c.b.cells[start:end:end], c.b.rows[c.i]
+			var meta []cellMeta
+			if len(c.b.metas) > 0 {
+				meta = c.b.metas[start:end:end]
+			}
 			c.i++
-			return rec, row, nil
+			return rec, meta, row, nil
 		}
 		if c.b != nil {
 			b := c.b
 			c.b = nil
 			if b.err != nil && b.err != io.EOF {
-				return nil, 0, b.err
+				return nil, nil, 0, b.err
 			}
 			select {
 			case p.free <- b:
@@ -149,11 +157,11 @@ func (p *prefetcher) next(c *cursor) ([]string, int, error) {
 			}
 		}
 		if p.aborted.Load() {
-			return nil, 0, io.EOF
+			return nil, nil, 0, io.EOF
 		}
 		b, ok := <-p.batches
 		if !ok {
-			return nil, 0, io.EOF
+			return nil, nil, 0, io.EOF
 		}
 		c.b, c.i = b, 0
 	}

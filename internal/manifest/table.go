@@ -24,6 +24,11 @@ type tableContext struct {
 	set      map[string]string // folded field -> value (source set:)
 	defaults map[string]string // folded field -> value (YAML defaults:)
 	ignore   bool              // ignore_columns: true
+	// hiddenCol reports a column hidden in the sheet (nil for CSV).
+	hiddenCol func(int) bool
+	// singleByte: the file is decoded as Windows-1252 or Latin-1 (from
+	// --encoding or a source's encoding:).
+	singleByte bool
 }
 
 // columnMap maps a field to a header, or to a template over the row.
@@ -36,6 +41,15 @@ type columnMap struct {
 	line   int
 }
 
+// hiddenNote is what a message about a cell of column col adds when the
+// column is hidden.
+func (tc *tableContext) hiddenNote(col int) string {
+	if tc.hiddenCol != nil && tc.hiddenCol(col) {
+		return " (the column is hidden in the sheet)"
+	}
+	return ""
+}
+
 // tableFile reads a CSV file or workbook.
 func (l *loader) tableFile(path string, opts Options, tc tableContext) error {
 	if tc.yamlFile != "" {
@@ -43,6 +57,8 @@ func (l *loader) tableFile(path string, opts Options, tc tableContext) error {
 		l.inputs = append(l.inputs, path) // a YAML source
 		l.mu.Unlock()
 	}
+	te, _ := encodingByName(opts.Encoding) // checked by newLoader and the YAML source
+	tc.singleByte = te.name == "windows-1252" || te.name == "iso-8859-1"
 	t, stop, err := l.openTable(path, opts)
 	if err != nil {
 		return err
@@ -52,7 +68,52 @@ func (l *loader) tableFile(path string, opts Options, tc tableContext) error {
 		return nil
 	}
 	defer t.Close()
-	return l.readTable(path, t, tc)
+	return l.readTable(path, t, tc, opts.HeaderRow)
+}
+
+// noteTable says, once the table is read, what was read of it and which
+// hidden rows were.
+func (l *loader) noteTable(path string, xt *xlsxTable, h headerResult) {
+	read := Read{File: path, HeaderRow: h.row, HeaderHow: h.how}
+	if xt == nil {
+		if h.row != 1 {
+			l.noteRead(read)
+		}
+		return
+	}
+	read.Sheet, read.Why, read.HiddenRowsSkipped = xt.sheet, xt.why, xt.skipped
+	l.noteRead(read)
+	if len(xt.hidden) > 0 {
+		l.problem(hiddenRowsProblem(path, xt.sheet, xt.hidden))
+	}
+}
+
+// hiddenColumns warns of the columns hidden in the sheet that fields are
+// read from, and marks them for the messages of their cells.
+func (l *loader) hiddenColumns(cp *columnPlan, xt *xlsxTable) {
+	for i, h := range cp.header {
+		if !xt.columnHidden(i) || strings.TrimSpace(h) == "" {
+			continue
+		}
+		if cp.hidden == nil {
+			cp.hidden = map[string]bool{}
+		}
+		cp.hidden[h] = true
+		if cp.direct[i] || i == cp.actionCol || cp.mappedCol(i) {
+			l.problem(Problem{File: cp.file, Row: cp.headerRow, Column: h, Severity: Warning,
+				Message: fmt.Sprintf("column %s is hidden in the sheet, and its values are read: unhide it to see what will run", columnLetters(i))})
+		}
+	}
+}
+
+// mappedCol reports whether a YAML source's columns: reads column i.
+func (cp *columnPlan) mappedCol(i int) bool {
+	for _, c := range cp.mapped {
+		if c == i {
+			return true
+		}
+	}
+	return false
 }
 
 func blank(rec []string) bool {
@@ -85,24 +146,29 @@ func trimTrailingEmpty(rec []string) []string {
 	return rec
 }
 
-func (l *loader) readTable(path string, t table, tc tableContext) error {
-	var header []string
-	for {
-		rec, err := t.Next()
-		if err == io.EOF {
-			l.problem(Problem{File: path, Message: "is empty: a header row naming the columns was expected"})
-			return nil
-		}
-		if err != nil {
-			return l.stop(path, err)
-		}
-		if blank(rec) {
-			continue
-		}
-		header = append([]string(nil), trimTrailingEmpty(rec)...)
-		break
+func (l *loader) readTable(path string, t table, tc tableContext, headerRow int) error {
+	xt, _ := t.(*xlsxTable)
+	if xt != nil {
+		tc.hiddenCol = xt.columnHidden
 	}
-	headerRow := t.Row()
+	spec := l.action
+	if tc.action != nil {
+		spec = tc.action
+	}
+	h, stop, err := findHeader(path, t, tc, spec, headerRow)
+	if err != nil {
+		return l.stop(path, err)
+	}
+	if stop != nil {
+		l.problem(*stop)
+		return nil
+	}
+	header := h.header
+	if len(h.held) > 0 {
+		t = &replayTable{table: t, held: h.held}
+	}
+	headerRow = h.row
+	defer l.noteTable(path, xt, h)
 	if len(header) > l.lim.MaxColumns {
 		l.problem(Problem{File: path, Row: headerRow, Message: fmt.Sprintf("has %d columns; the limit is %d", len(header), l.lim.MaxColumns)})
 		return nil
@@ -121,6 +187,9 @@ func (l *loader) readTable(path string, t table, tc tableContext) error {
 	cp := l.newColumnPlan(path, headerRow, header, tc)
 	if cp == nil {
 		return nil
+	}
+	if xt != nil {
+		l.hiddenColumns(cp, xt)
 	}
 	pf := startPrefetch(t, l.lim.MaxRows)
 	defer pf.stop()
@@ -200,7 +269,7 @@ func (w *rowWorker) run(pf *prefetcher) error {
 				return err
 			}
 		}
-		rec, row, err := pf.next(&w.cur)
+		rec, meta, row, err := pf.next(&w.cur)
 		if err == io.EOF {
 			return nil
 		}
@@ -223,7 +292,7 @@ func (w *rowWorker) run(pf *prefetcher) error {
 			continue
 		}
 		w.rows++
-		w.row(rec, row)
+		w.row(rec, meta, row)
 	}
 }
 
@@ -272,6 +341,7 @@ type columnPlan struct {
 	fi        int            // the file's index for duplicate locations
 	mu        sync.Mutex     // guards plans: workers share the plan
 	plans     map[*actions.Spec]*actionPlan
+	hidden    map[string]bool // headers of the columns hidden in the sheet
 }
 
 type simpleField struct{ col, index int }
@@ -309,7 +379,7 @@ func (l *loader) newColumnPlan(path string, headerRow int, header []string, tc t
 		cp.spec = tc.action
 	}
 	hp := func(col int, msg string) {
-		l.problem(Problem{File: path, Row: headerRow, Column: header[col], Message: msg})
+		l.problem(Problem{File: path, Row: headerRow, Column: header[col], Message: msg + tc.hiddenNote(col)})
 	}
 	first := map[string]int{}
 	for i, h := range header {
@@ -489,7 +559,7 @@ func (cp *columnPlan) plan(spec *actions.Spec) *actionPlan {
 		setValue(k, v, "set:")
 	}
 	for k, v := range cp.l.set {
-		setValue(k, v, "--set")
+		setValue(cp.l.setNames[k], v, "--set")
 	}
 	for k, v := range cp.tc.defaults {
 		f, ok := spec.Field(k)
@@ -536,34 +606,19 @@ func (cp *columnPlan) columnName(i int) string {
 	return "column " + strconv.Itoa(i+1)
 }
 
-// row turns one record into a job.
-func (w *rowWorker) row(rec []string, row int) {
+// row turns one record into a job; meta says what its cells are, for a
+// workbook.
+func (w *rowWorker) row(rec []string, meta []cellMeta, row int) {
 	cp := w.cp
 	l := cp.l
 	prob := func(col int, msg string, sev Severity) {
-		l.problem(Problem{File: cp.file, Row: row, Column: cp.columnName(col), Message: msg, Severity: sev})
+		l.problem(Problem{File: cp.file, Row: row, Column: cp.columnName(col), Message: msg + cp.tc.hiddenNote(col), Severity: sev})
 	}
 	if len(rec) > l.lim.MaxColumns {
 		l.problem(Problem{File: cp.file, Row: row, Message: fmt.Sprintf("has %d cells; the limit is %d", len(rec), l.lim.MaxColumns)})
 		return
 	}
-	skip := false
-	for i, c := range rec {
-		if len(c) > l.lim.MaxCellBytes {
-			prob(i, fmt.Sprintf("cell is %d bytes; the limit is %d", len(c), l.lim.MaxCellBytes), Error)
-			skip = true
-			continue
-		}
-		if (i >= len(cp.header) || cp.folded[i] == "") && !isBlank(c) {
-			if i >= len(cp.header) {
-				prob(i, fmt.Sprintf("has a value, but the header has only %d columns", len(cp.header)), Error)
-			} else {
-				prob(i, "has a value, but the column has no header", Error)
-			}
-			skip = true
-		}
-	}
-	if skip {
+	if !cp.cellsFit(rec, prob) {
 		return
 	}
 	spec := cp.spec
@@ -604,7 +659,8 @@ func (w *rowWorker) row(rec []string, row int) {
 		}
 		w.cells = w.cells[:len(spec.Fields)]
 		clear(w.cells)
-		*p = pending{source: cp.file, spec: spec, cells: w.cells, fi: cp.fi, keyIdx: ap.keyIdx, action: ap.action}
+		*p = pending{source: cp.file, spec: spec, cells: w.cells, fi: cp.fi, keyIdx: ap.keyIdx, action: ap.action,
+			singleByte: cp.tc.singleByte, hidden: cp.hidden}
 	}
 	if ap.templates {
 		if w.data == nil {
@@ -623,6 +679,9 @@ func (w *rowWorker) row(rec []string, row int) {
 		x := ""
 		if sf.col < len(rec) {
 			x = rec[sf.col]
+			if meta != nil && meta[sf.col].kind != cellText {
+				x = w.fromCell(&spec.Fields[sf.index], sf.col, x, meta[sf.col], row)
+			}
 		}
 		cells[sf.index] = x
 	}
@@ -637,6 +696,9 @@ func (w *rowWorker) row(rec []string, row int) {
 			x := rec[c]
 			if isBlank(x) {
 				continue
+			}
+			if meta != nil && meta[c].kind != cellText {
+				x = w.fromCell(&spec.Fields[fs.index], c, x, meta[c], row)
 			}
 			if from < 0 {
 				val, from = x, c
@@ -683,6 +745,68 @@ func (w *rowWorker) row(rec []string, row int) {
 		p.refCol = cp.header[cp.refCol]
 	}
 	l.add(p, w.sc)
+}
+
+// cellsFit reports the cells of a record too long, or where the header
+// has no column (once a row past its last), and whether there were none.
+func (cp *columnPlan) cellsFit(rec []string, prob func(col int, msg string, sev Severity)) bool {
+	ok, beyond := true, false
+	for i, c := range rec {
+		if len(c) > cp.l.lim.MaxCellBytes {
+			prob(i, fmt.Sprintf("cell is %d bytes; the limit is %d", len(c), cp.l.lim.MaxCellBytes), Error)
+			ok = false
+			continue
+		}
+		if (i >= len(cp.header) || cp.folded[i] == "") && !isBlank(c) {
+			switch {
+			case i < len(cp.header):
+				prob(i, "has a value, but the column has no header", Error)
+			case !beyond:
+				prob(i, fmt.Sprintf("has a value, but the header has only %d columns", len(cp.header)), Error)
+				beyond = true
+			}
+			ok = false
+		}
+	}
+	return ok
+}
+
+// fromCell is what a field takes from a workbook cell that is not text: a
+// number field the number beneath the display (1,234.50 is 1234.5), a text
+// field what Excel shows (123 formatted 00000 is 00123), a date field the
+// date. What cannot be taken as the sheet shows it is reported.
+func (w *rowWorker) fromCell(f *actions.Field, col int, x string, m cellMeta, row int) string {
+	l, cp, p := w.cp.l, w.cp, &w.pend
+	report := func(sev Severity, format string, args ...any) {
+		msg := fmt.Sprintf("cell %s ", cellName(col, row)) + fmt.Sprintf(format, args...) + cp.tc.hiddenNote(col)
+		l.problem(Problem{File: cp.file, Row: row, Column: cp.columnName(col), Field: f.Name, Message: msg, Severity: sev})
+	}
+	switch m.kind {
+	case cellError:
+		report(Error, "holds the Excel error %s: correct the formula, or type the value", x)
+		p.refuse(f.Name)
+		return ""
+	case cellNumber, cellGeneral, cellShownAs:
+		switch f.Kind {
+		case actions.KindNumber, actions.KindInt, actions.KindBool:
+			return m.value
+		case actions.KindDateTime:
+			return x // a number, not a date: validation says what a date must be
+		}
+		if m.kind == cellShownAs {
+			report(Error, "is the number %s shown with the format %q, which bulk does not reproduce: format the column as Text and type the value as it should read", m.value, m.code)
+			p.refuse(f.Name)
+			return ""
+		}
+		if m.kind == cellGeneral && f.Identifier {
+			report(Warning, "is a number in General format (%s): leading zeros may have been lost; format the column as Text and type the values again", m.value)
+		}
+	case cellBool:
+		if f.Kind == actions.KindBool {
+			return m.value
+		}
+	}
+	return x
 }
 
 // execute runs a column template over the current row. Files with

@@ -9,185 +9,480 @@ import (
 	"io"
 	"math"
 	"os"
+	"path"
+	"strconv"
 	"strings"
-
-	"github.com/xuri/excelize/v2"
 )
 
-// A workbook is a zip of XML parts. When excelize opens one it unzips every
-// part: a worksheet or the shared strings (the text of the cells) larger
-// than xlsxInMemory to a temporary file, streamed from there; every other
-// part into memory, parsing the workbook, styles, theme, relationships and
-// calculation chain whole. It then holds each row, and each shared string,
-// whole and with copies: one cell of 300 MB took it 2 GB. So that no file
-// can exhaust memory or disk, checkWorkbookZip reads the zip first:
+// A workbook is a zip of XML parts. bulk reads the parts a sheet needs
+// itself, one token at a time (xmlTokens), and keeps only what the rows
+// need: the sheet list, one byte of number-format class per cell style,
+// and the shared strings (the text of the cells) in one string. A general
+// workbook library parses the styles, the workbook and the shared strings
+// into Go values of ten to forty times their size, and gave a 38 KB file
+// 756 MB (see BENCHMARKS.md, "Hostile workbooks"); it also does not say
+// which rows are hidden, which cells are numbers in General format, or what
+// a number is beneath its display, which is what validation must know.
 //
-//   - at most Limits.MaxXLSXBytes (1 GiB) unzipped, which excelize's
-//     UnzipSizeLimit enforces again: a sheet of a million create-user rows
-//     (7 text columns) unzips to 415 MB, so a million-row manifest fits
-//     with room to spare; what is beyond xlsxInMemory costs disk and time,
-//     not memory;
-//   - each other part at most xlsxMaxPart, and the parts held in memory
-//     together at most xlsxMaxInMemory;
-//   - the shared strings at most xlsxMaxSharedStrings bytes and
-//     xlsxMaxSharedStringItems strings: on disk, excelize indexes each one;
-//   - at most xlsxMaxParts parts;
-//   - every part unzips, to the size its directory says (the zip reader
-//     enforces it) and with its checksum;
-//   - in the sheets and the shared strings, no row, string or other XML
-//     token is longer than a bound (xmlBound): twice the largest record the
-//     cell and column limits allow, and 1 MiB more.
+// What is read is bounded before it is read, from the zip directory:
 //
-// Reading, a record is bounded like a CSV one (maxRecordBytes), and rows
-// beyond Limits.MaxRows are not read.
-
-// xlsxInMemory is excelize's UnzipXMLSizeLimit: larger worksheets and
-// shared strings go to a temporary file. A quarter of excelize's default:
-// shared strings in memory are parsed whole, and grow up to eightfold as Go
-// values (measured), while a temporary file costs little. A variable for
-// the tests.
-var xlsxInMemory int64 = 4 << 20
+//   - at most Limits.MaxXLSXBytes (1 GiB) unzipped, xlsxMaxParts parts, and
+//     each part other than a sheet or the shared strings at most
+//     xlsxMaxPart;
+//   - no part larger than xlsxRatioFloor that unzips to more than
+//     xlsxMaxRatio times its compressed size: the sheets Excel writes
+//     compress 10 to 20 times, a zip bomb a thousand;
+//   - the zip directory itself is read within zipDirectoryBudget;
+//
+// and while it is read: no tag or text longer than a bound, at most
+// xlsxMaxStyles cell styles and xlsxMaxNumFmts number formats,
+// xlsxMaxSharedStringItems shared strings, Excel's 1,048,576 rows and
+// 16,384 columns; a record is bounded like a CSV one (maxRecordBytes), and
+// rows beyond Limits.MaxRows are not read. Every part read is checked
+// against its checksum, to its end.
 
 const (
-	// xlsxMaxPart bounds each part that excelize holds in memory; those it
-	// parses grow about tenfold as Go values.
+	// xlsxMaxPart bounds each part that is not a sheet or the shared
+	// strings (the styles, the workbook, a picture).
 	xlsxMaxPart = 16 << 20
-	// xlsxMaxInMemory bounds what excelize holds in memory in all.
-	xlsxMaxInMemory = 256 << 20
 	// xlsxMaxSharedStrings: a million rows of three distinct text cells
 	// make about 100 MB of shared strings.
 	xlsxMaxSharedStrings = 512 << 20
-	// xlsxMaxSharedStringItems: excelize keeps 40 bytes for each (640 MB
-	// at most), and one can be 5 bytes of XML.
+	// xlsxMaxSharedStringItems: 4 bytes each are kept.
 	xlsxMaxSharedStringItems = 16_000_000
 	xlsxMaxParts             = 10_000
+	// xlsxMaxRatio and xlsxRatioFloor: see above.
+	xlsxMaxRatio   = 100
+	xlsxRatioFloor = 1 << 20
+	// xlsxMaxStyles: Excel allows 64,000 cell formats.
+	xlsxMaxStyles = 1 << 17
+	// xlsxMaxNumFmts: Excel allows about 250 custom number formats.
+	xlsxMaxNumFmts = 1 << 13
+	// xlsxMaxSheets bounds the sheet list.
+	xlsxMaxSheets = 10_000
 	// xlsxSheetsListed bounds the sheets named in a message.
 	xlsxSheetsListed = 20
+	// excelRows and excelColumns are Excel's own limits.
+	excelRows    = 1_048_576
+	excelColumns = 16_384
 )
 
-// isoDateFormat is the number format given to date cells: the value is read
-// as an ISO 8601 date-time, which is what date fields take, rather than as
-// the locale's display (3/1/24 is 1 March or 3 January).
-const isoDateFormat = `yyyy-mm-dd"T"hh:mm:ss"Z"`
-
-// xlsxTable reads one sheet of a workbook row by row.
-type xlsxTable struct {
-	path      string
-	sheet     string
-	tmp       string // excelize's temporary files, removed on Close
-	f         *excelize.File
-	rows      *excelize.Rows
-	row       int
-	maxRecord int
-	pending   error // ends the table after the record returned
+// workbook is what is kept of a workbook while one of its sheets is read.
+type workbook struct {
+	path     string
+	file     *os.File
+	parts    map[string]*zip.File // by lower-case name
+	sheets   []sheetEntry
+	active   int // the workbook's active sheet (index in sheets)
+	date1904 bool
+	styles   []numFmtInfo // by cell style (the s of a cell)
+	sst      sharedStrings
+	lim      Limits
 }
 
-// openXLSX opens the workbook at path and the sheet to read (the first when
-// sheet is ""). Anything wrong with the file is a Problem naming it.
-func openXLSX(path, sheet string, lim Limits) (t *xlsxTable, stop *Problem) {
+type sheetEntry struct {
+	name  string
+	state string // "", "hidden" or "veryHidden"
+	part  string // lower-case part name; "" when it is not a worksheet
+}
+
+type numFmtInfo struct {
+	class numFmtClass
+	code  string
+}
+
+// sharedStrings holds every shared string in one string: item i is
+// text[ends[i-1]:ends[i]].
+type sharedStrings struct {
+	text string
+	ends []uint32
+}
+
+func (s *sharedStrings) get(i int) (string, bool) {
+	if i < 0 || i >= len(s.ends) {
+		return "", false
+	}
+	start := uint32(0)
+	if i > 0 {
+		start = s.ends[i-1]
+	}
+	return s.text[start:s.ends[i]], true
+}
+
+// openXLSX opens the workbook at path and the sheet to read. Anything wrong
+// with the file is a Problem naming it.
+func openXLSX(path string, opts Options, lim Limits) (t *xlsxTable, stop *Problem) {
 	problem := func(format string, args ...any) *Problem {
 		return &Problem{File: path, Message: fmt.Sprintf(format, args...)}
 	}
-	if msg := checkWorkbookZip(path, lim); msg != "" {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, problem("cannot read the workbook: %v", err)
+	}
+	wb := &workbook{path: path, file: f, lim: lim}
+	defer func() {
+		if stop != nil {
+			f.Close()
+		}
+	}()
+	zr, msg := checkWorkbookZip(f, lim)
+	if msg != "" {
 		return nil, problem("%s", msg)
 	}
-	// Temporary files go to a directory of their own, so that all of them
-	// are removed, even those excelize forgets when it fails half-way.
-	tmp, err := os.MkdirTemp("", "bulk-xlsx-")
-	if err != nil {
-		return nil, problem("cannot read the workbook: creating a temporary directory: %v", err)
+	wb.parts = make(map[string]*zip.File, len(zr.File))
+	for _, e := range zr.File {
+		wb.parts[strings.ToLower(strings.ReplaceAll(e.Name, "\\", "/"))] = e
 	}
-	var f *excelize.File
-	var rows *excelize.Rows
-	defer func() {
-		v := recover()
-		if v != nil {
-			t, stop = nil, problem("is a damaged workbook (reading it failed: %v): open it in Excel and save it again", v)
+	if msg := wb.readParts(); msg != "" {
+		return nil, problem("%s", msg)
+	}
+	i, why, msg := wb.chooseSheet(opts.Sheet)
+	if msg != "" {
+		return nil, problem("%s", msg)
+	}
+	t, msg = wb.openSheet(i, why, opts.HiddenRows)
+	if msg != "" {
+		return nil, problem("%s", msg)
+	}
+	return t, nil
+}
+
+// readParts reads the package relationships, the workbook, its styles and
+// its shared strings.
+func (wb *workbook) readParts() string {
+	main := "xl/workbook.xml"
+	if rels, err := wb.readRels("_rels/.rels", ""); err != "" {
+		return err
+	} else if target, ok := rels.byType["officeDocument"]; ok {
+		main = target
+	}
+	if _, ok := wb.parts[main]; !ok {
+		return "is not an Excel workbook: it has no workbook part (" + main + ")"
+	}
+	dir := path.Dir(main)
+	relsPart := path.Join(dir, "_rels", path.Base(main)+".rels")
+	rels, msg := wb.readRels(relsPart, dir)
+	if msg != "" {
+		return msg
+	}
+	if msg := wb.readPart(main, wb.parseWorkbook(rels)); msg != "" {
+		return msg
+	}
+	if len(wb.sheets) == 0 {
+		return "the workbook has no sheets: is it an Excel workbook?"
+	}
+	if p := rels.partOf("styles", path.Join(dir, "styles.xml")); wb.parts[p] != nil {
+		if msg := wb.readPart(p, wb.parseStyles); msg != "" {
+			return msg
 		}
-		if stop != nil {
-			closeWorkbook(f, rows, tmp)
+	}
+	if p := rels.partOf("sharedStrings", path.Join(dir, "sharedstrings.xml")); wb.parts[p] != nil {
+		if msg := wb.readSharedStrings(p); msg != "" {
+			return msg
 		}
-	}()
-	f, err = excelize.OpenFile(path, excelize.Options{
-		UnzipSizeLimit:    lim.MaxXLSXBytes,
-		UnzipXMLSizeLimit: min(xlsxInMemory, lim.MaxXLSXBytes),
-		TmpDir:            tmp,
-	})
-	if err != nil {
-		return nil, problem("%s", openError(err))
 	}
-	sheets := f.GetSheetList()
-	if len(sheets) == 0 {
-		return nil, problem("the workbook has no sheets: is it an Excel workbook?")
+	return ""
+}
+
+// relationships are a part's links to other parts.
+type relationships struct {
+	byID   map[string]string // Id -> target part (lower case)
+	byType map[string]string // last element of Type -> the first target of that type
+}
+
+func (r relationships) partOf(typ, fallback string) string {
+	if p, ok := r.byType[typ]; ok {
+		return p
 	}
-	name := sheets[0]
-	if sheet != "" {
-		name = ""
-		for _, s := range sheets {
-			if strings.EqualFold(s, sheet) {
-				name = s
-				break
+	return fallback
+}
+
+// readRels reads a relationships part; targets are resolved against dir.
+func (wb *workbook) readRels(name, dir string) (relationships, string) {
+	rels := relationships{byID: map[string]string{}, byType: map[string]string{}}
+	if wb.parts[name] == nil {
+		return rels, ""
+	}
+	msg := wb.readPart(name, func(x *xmlTokens) error {
+		for {
+			if err := x.next(); err != nil {
+				return err
+			}
+			if x.kind != tokStart || !x.is("Relationship") {
+				continue
+			}
+			if len(rels.byID) >= xlsxMaxParts {
+				return &boundError{fmt.Sprintf("has more than %d relationships", xlsxMaxParts)}
+			}
+			id, _ := x.attr("Id")
+			typ, _ := x.attr("Type")
+			target, _ := x.attr("Target")
+			if mode, _ := x.attr("TargetMode"); string(mode) == "External" {
+				continue
+			}
+			t := string(target)
+			if strings.HasPrefix(t, "/") {
+				t = strings.TrimPrefix(t, "/")
+			} else {
+				t = path.Join(dir, t)
+			}
+			t = strings.ToLower(t)
+			rels.byID[string(id)] = t
+			kind := string(typ)
+			if i := strings.LastIndexByte(kind, '/'); i >= 0 {
+				kind = kind[i+1:]
+			}
+			if _, dup := rels.byType[kind]; !dup {
+				rels.byType[kind] = t
 			}
 		}
-		if name == "" {
-			return nil, problem("the workbook has no sheet %q; its sheets are %s%s", sheet, sheetList(sheets), didYouMean(sheet, sheets))
-		}
-	}
-	if err := readDatesAsISO(f); err != nil {
-		return nil, problem("cannot read the cell formats of the workbook: %v", err)
-	}
-	rows, err = f.Rows(name)
+	})
+	return rels, msg
+}
+
+// readPart reads one part with parse, which reads tokens until io.EOF;
+// the rest of the part is then read too, so that its checksum is checked.
+func (wb *workbook) readPart(name string, parse func(x *xmlTokens) error) string {
+	e := wb.parts[name]
+	rc, err := e.Open()
 	if err != nil {
-		return nil, problem("cannot read sheet %q: %v", name, err)
+		return partError(e.Name, err)
 	}
-	return &xlsxTable{path: path, sheet: name, tmp: tmp, f: f, rows: rows, maxRecord: maxRecordBytes(lim)}, nil
+	defer rc.Close()
+	x := newXMLTokens(rc, xmlTokenLimit(wb.lim))
+	err = parse(x)
+	if err == nil {
+		_, err = io.Copy(io.Discard, rc)
+	}
+	if err != nil && err != io.EOF {
+		return partError(e.Name, err)
+	}
+	return ""
 }
 
-// closeWorkbook closes what openXLSX opened, whatever state it is in.
-func closeWorkbook(f *excelize.File, rows *excelize.Rows, tmp string) (err error) {
-	defer func() {
-		if v := recover(); v != nil && err == nil {
-			err = fmt.Errorf("closing the workbook: %v", v)
-		}
-		if rerr := os.RemoveAll(tmp); rerr != nil && err == nil {
-			err = rerr
-		}
-	}()
-	if rows != nil {
-		rows.Close() // its error is the reading error, already reported
-	}
-	if f != nil {
-		return f.Close()
-	}
-	return nil
+// xmlTokenLimit bounds one tag or text of a part: twice the largest row
+// the cell and column limits allow, and 1 MiB more.
+func xmlTokenLimit(lim Limits) int {
+	return 2*maxRecordBytes(lim) + 1<<20
 }
 
-// openError says why excelize could not open a workbook.
-func openError(err error) string {
+// partError says what is wrong with a part.
+func partError(part string, err error) string {
+	var be *boundError
+	var de *damagedXML
 	switch {
-	case errors.Is(err, zip.ErrFormat), errors.Is(err, zip.ErrChecksum), errors.Is(err, zip.ErrAlgorithm),
-		errors.Is(err, io.ErrUnexpectedEOF):
-		return fmt.Sprintf("is a damaged workbook (its zip container: %v): open it in Excel and save it again", err)
-	case errors.Is(err, excelize.ErrWorkbookFileFormat), errors.Is(err, excelize.ErrWorkbookPassword):
-		return "is a password-protected (encrypted) workbook: " + encryptedAdvice
+	case errors.As(err, &be):
+		return fmt.Sprintf("is too large to read safely: its part %s %s: split the sheet, or save it as CSV", part, be.what)
+	case errors.As(err, &de):
+		return fmt.Sprintf("is a damaged workbook (its part %s %s): open it in Excel and save it again", part, de.what)
 	}
-	return fmt.Sprintf("is a damaged workbook (%v): open it in Excel and save it again", err)
+	return fmt.Sprintf("is a damaged workbook (part %s: %v): open it in Excel and save it again", part, err)
 }
 
-const encryptedAdvice = "bulk does not open encrypted workbooks; in Excel, clear the password " +
-	"(File > Info > Protect Workbook > Encrypt with Password) and save it again, or save the sheet as CSV UTF-8"
-
-// checkWorkbookZip checks the zip directory of a workbook against the
-// limits; it returns the problem, or "".
-func checkWorkbookZip(path string, lim Limits) string {
-	file, err := os.Open(path)
-	if err != nil {
-		return fmt.Sprintf("cannot read the workbook: %v", err)
+// parseWorkbook reads the sheet list, the active sheet and the date system.
+func (wb *workbook) parseWorkbook(rels relationships) func(x *xmlTokens) error {
+	return func(x *xmlTokens) error {
+		for {
+			if err := x.next(); err != nil {
+				return err
+			}
+			if x.kind != tokStart {
+				continue
+			}
+			switch {
+			case x.is("sheet"):
+				if len(wb.sheets) >= xlsxMaxSheets {
+					return &boundError{fmt.Sprintf("has more than %d sheets", xlsxMaxSheets)}
+				}
+				name, _ := x.attr("name")
+				state, _ := x.attr("state")
+				id, _ := x.attr("id") // r:id
+				part := rels.byID[string(id)]
+				if !strings.Contains(part, "worksheets/") {
+					part = "" // a chart sheet, or a dialog sheet
+				}
+				wb.sheets = append(wb.sheets, sheetEntry{name: string(name), state: string(state), part: part})
+			case x.is("workbookView"):
+				if v, ok := x.attr("activeTab"); ok {
+					wb.active, _ = strconv.Atoi(string(v))
+				}
+			case x.is("workbookPr"):
+				if v, ok := x.attr("date1904"); ok {
+					wb.date1904 = string(v) == "1" || string(v) == "true"
+				}
+			}
+		}
 	}
-	defer file.Close()
+}
+
+// parseStyles reads the number format of each cell style.
+func (wb *workbook) parseStyles(x *xmlTokens) error {
+	custom := map[int]string{}
+	inXfs := false
+	for {
+		if err := x.next(); err != nil {
+			return err
+		}
+		switch {
+		case x.kind == tokStart && x.is("numFmt"):
+			if len(custom) >= xlsxMaxNumFmts {
+				return &boundError{fmt.Sprintf("has more than %d number formats", xlsxMaxNumFmts)}
+			}
+			id, _ := x.attr("numFmtId")
+			code, _ := x.attr("formatCode")
+			n, err := strconv.Atoi(string(id))
+			if _, dup := custom[n]; err == nil && !dup {
+				custom[n] = string(code)
+			}
+		case x.kind == tokStart && x.is("cellXfs"):
+			inXfs = !x.selfClose
+		case x.kind == tokEnd && x.is("cellXfs"):
+			inXfs = false
+		case x.kind == tokStart && inXfs && x.is("xf"):
+			if len(wb.styles) >= xlsxMaxStyles {
+				return &boundError{fmt.Sprintf("has more than %d cell styles", xlsxMaxStyles)}
+			}
+			id, _ := x.attr("numFmtId")
+			n, _ := strconv.Atoi(string(id))
+			wb.styles = append(wb.styles, numFmtOf(n, custom))
+		}
+	}
+}
+
+// numFmtOf classes the number format n of a workbook with custom formats.
+func numFmtOf(n int, custom map[int]string) numFmtInfo {
+	if code, ok := custom[n]; ok {
+		return numFmtInfo{class: classifyNumFmt(code), code: code}
+	}
+	if builtinDateFormats[n] {
+		return numFmtInfo{class: fmtDate}
+	}
+	if code, ok := builtinNumFmts[n]; ok {
+		return numFmtInfo{class: classifyNumFmt(code), code: code}
+	}
+	if n == 0 {
+		return numFmtInfo{class: fmtGeneral}
+	}
+	return numFmtInfo{class: fmtOther, code: fmt.Sprintf("built-in format %d", n)}
+}
+
+// readSharedStrings reads the shared strings into one string.
+func (wb *workbook) readSharedStrings(name string) string {
+	var b strings.Builder
+	// The text is shorter than its XML: growing once spares the copies.
+	b.Grow(int(min(wb.parts[name].UncompressedSize64, xlsxMaxSharedStrings)))
+	var ends []uint32
+	msg := wb.readPart(name, func(x *xmlTokens) error {
+		depth, text := 0, false // depth of <si>; in a <t> of it (not of a phonetic run)
+		skip := 0               // depth of an <rPh> being skipped
+		for {
+			if err := x.next(); err != nil {
+				return err
+			}
+			switch x.kind {
+			case tokStart:
+				switch {
+				case x.is("si"):
+					if len(ends) >= xlsxMaxSharedStringItems {
+						return &boundError{fmt.Sprintf("has more than %d shared strings", xlsxMaxSharedStringItems)}
+					}
+					depth = x.depth()
+					if x.selfClose {
+						ends = append(ends, uint32(b.Len()))
+					}
+				case x.is("rPh") && skip == 0:
+					skip = x.depth()
+				case x.is("t") && depth > 0 && skip == 0:
+					text = !x.selfClose
+				}
+			case tokEnd:
+				switch {
+				case x.is("t"):
+					text = false
+				case x.is("rPh") && x.depth()+1 == skip:
+					skip = 0
+				case x.is("si") && depth > 0:
+					depth = 0
+					ends = append(ends, uint32(b.Len()))
+				}
+			case tokText:
+				if text {
+					if b.Len()+len(x.text) > xlsxMaxSharedStrings {
+						return &boundError{fmt.Sprintf("has more than %d bytes of shared strings", xlsxMaxSharedStrings)}
+					}
+					writeUnescaped(&b, x.text)
+				}
+			}
+		}
+	})
+	wb.sst = sharedStrings{text: b.String(), ends: ends}
+	return msg
+}
+
+// writeUnescaped writes text with Excel's _xHHHH_ escapes (how it stores
+// characters XML cannot hold) decoded.
+func writeUnescaped(b *strings.Builder, text []byte) {
+	for {
+		i := bytes.Index(text, []byte("_x"))
+		if i < 0 || i+7 > len(text) || text[i+6] != '_' {
+			b.Write(text)
+			return
+		}
+		n, err := strconv.ParseUint(string(text[i+2:i+6]), 16, 16)
+		if err != nil {
+			b.Write(text[:i+2])
+			text = text[i+2:]
+			continue
+		}
+		b.Write(text[:i])
+		b.WriteRune(rune(n))
+		text = text[i+7:]
+	}
+}
+
+// chooseSheet picks the sheet to read: the one named, else the active one
+// when it is visible, else the first visible one. why says which.
+func (wb *workbook) chooseSheet(named string) (i int, why string, msg string) {
+	names := make([]string, len(wb.sheets))
+	for k, s := range wb.sheets {
+		names[k] = s.name
+	}
+	if named != "" {
+		for k, s := range wb.sheets {
+			if strings.EqualFold(s.name, named) {
+				if s.part == "" {
+					return 0, "", fmt.Sprintf("sheet %q is a chart, not a sheet of cells", s.name)
+				}
+				why = "named by --sheet"
+				if s.state != "" {
+					why += "; it is hidden"
+				}
+				return k, why, ""
+			}
+		}
+		return 0, "", fmt.Sprintf("the workbook has no sheet %q; its sheets are %s%s", named, sheetList(names), didYouMean(named, names))
+	}
+	visible := func(s sheetEntry) bool { return s.state == "" || s.state == "visible" }
+	if a := wb.active; a >= 0 && a < len(wb.sheets) && visible(wb.sheets[a]) && wb.sheets[a].part != "" {
+		return a, "the active sheet", ""
+	}
+	for k, s := range wb.sheets {
+		if visible(s) && s.part != "" {
+			return k, "the first visible sheet", ""
+		}
+	}
+	return 0, "", fmt.Sprintf("has no visible sheet of cells: name the one to read with --sheet (its sheets are %s)", sheetList(names))
+}
+
+// checkWorkbookZip reads the zip directory of a workbook and checks it
+// against the limits; it returns the reader, or the problem.
+func checkWorkbookZip(file *os.File, lim Limits) (*zip.Reader, string) {
 	st, err := file.Stat()
 	if err != nil {
-		return fmt.Sprintf("cannot read the workbook: %v", err)
+		return nil, fmt.Sprintf("cannot read the workbook: %v", err)
+	}
+	if st.Size() > lim.MaxXLSXBytes {
+		return nil, fmt.Sprintf("workbook is %d bytes, more than the limit of %d", st.Size(), lim.MaxXLSXBytes)
 	}
 	// The zip reader keeps every entry of the directory, about five times
 	// its size, before the entries can be counted.
@@ -195,69 +490,62 @@ func checkWorkbookZip(path string, lim Limits) string {
 	zr, err := zip.NewReader(budget, st.Size())
 	switch {
 	case errors.Is(err, errBudget):
-		return fmt.Sprintf("is not a workbook Excel would write: its zip directory is larger than %d bytes", zipDirectoryBudget)
+		return nil, fmt.Sprintf("is not a workbook Excel would write: its zip directory is larger than %d bytes", zipDirectoryBudget)
 	case err != nil:
-		return fmt.Sprintf("is a damaged workbook (its zip container: %v): open it in Excel and save it again", err)
+		return nil, fmt.Sprintf("is a damaged workbook (its zip container: %v): open it in Excel and save it again", err)
 	}
 	budget.left = math.MaxInt64
 	if len(zr.File) > xlsxMaxParts {
-		return fmt.Sprintf("is not a workbook Excel would write: it has %d parts; the limit is %d", len(zr.File), xlsxMaxParts)
+		return nil, fmt.Sprintf("is not a workbook Excel would write: it has %d parts; the limit is %d", len(zr.File), xlsxMaxParts)
 	}
-	var total, inMemory uint64
+	var total uint64
 	hasTypes := false
 	for _, e := range zr.File {
 		size := e.UncompressedSize64
 		name := strings.ToLower(strings.ReplaceAll(e.Name, "\\", "/"))
 		hasTypes = hasTypes || name == "[content_types].xml"
 		if size > uint64(lim.MaxXLSXBytes) || total+size > uint64(lim.MaxXLSXBytes) {
-			return fmt.Sprintf("unzips to more than the limit of %d bytes for a workbook: split the sheet, or save it as CSV", lim.MaxXLSXBytes)
+			return nil, fmt.Sprintf("unzips to more than the limit of %d bytes for a workbook: split the sheet, or save it as CSV", lim.MaxXLSXBytes)
 		}
 		total += size
-		// As excelize decides which parts go to temporary files.
-		streamed := strings.HasPrefix(name, "xl/worksheets/sheet") || name == "xl/sharedstrings.xml"
+		sheet := strings.HasPrefix(name, "xl/worksheets/")
 		switch {
 		case name == "xl/sharedstrings.xml" && size > xlsxMaxSharedStrings:
-			return fmt.Sprintf("has %d bytes of shared strings (the text of its cells); the limit is %d: split the sheet, or save it as CSV",
+			return nil, fmt.Sprintf("has %d bytes of shared strings (the text of its cells); the limit is %d: split the sheet, or save it as CSV",
 				size, xlsxMaxSharedStrings)
-		case streamed && size > uint64(min(xlsxInMemory, lim.MaxXLSXBytes)):
-			continue
-		case !streamed && size > xlsxMaxPart:
-			return fmt.Sprintf("has a part %s of %d bytes; the limit for a part other than a sheet is %d "+
+		case !sheet && name != "xl/sharedstrings.xml" && size > xlsxMaxPart:
+			return nil, fmt.Sprintf("has a part %s of %d bytes; the limit for a part other than a sheet is %d "+
 				"(a large picture? remove it, or save the sheet as CSV)", e.Name, size, xlsxMaxPart)
+		case size > xlsxRatioFloor && size/max(e.CompressedSize64, 1) > xlsxMaxRatio:
+			return nil, fmt.Sprintf("is not a workbook Excel would write: its part %s unzips from %d to %d bytes, %d times (a zip bomb?)",
+				e.Name, e.CompressedSize64, size, size/max(e.CompressedSize64, 1))
 		}
-		if inMemory += size; inMemory > xlsxMaxInMemory {
-			return fmt.Sprintf("has more than %d bytes of small parts (many sheets?); save the sheet to read as a workbook of its own, or as CSV",
-				xlsxMaxInMemory)
-		}
+	}
+	if !hasTypes && isOpenDocument(zr) {
+		return nil, odsAdvice
 	}
 	if !hasTypes {
-		return "is a zip archive, not an Excel workbook (it has no [Content_Types].xml): a CSV, .xlsx or YAML manifest was expected"
+		return nil, "is a zip archive, not an Excel workbook (it has no [Content_Types].xml): a CSV, .xlsx or YAML manifest was expected"
 	}
-	// excelize takes a part that fails its checksum or ends early as it
-	// comes, and a sheet cut short would lose its last rows without a word.
-	// Unzipping costs a few percent of reading the XML; the sheets and the
-	// shared strings are scanned on the way.
+	return zr, ""
+}
+
+// isOpenDocument reports a zip whose "mimetype" entry names an OpenDocument
+// spreadsheet (ODF 1.2 part 3, 3.3).
+func isOpenDocument(zr *zip.Reader) bool {
 	for _, e := range zr.File {
-		var w io.Writer = io.Discard
-		switch name := strings.ToLower(strings.ReplaceAll(e.Name, "\\", "/")); {
-		case strings.HasPrefix(name, "xl/worksheets/sheet"):
-			w = newXMLBound("row", int64(2*maxRecordBytes(lim)+1<<20), 0)
-		case name == "xl/sharedstrings.xml":
-			w = newXMLBound("si", int64(max(64*lim.MaxCellBytes, 1<<20)), xlsxMaxSharedStringItems)
+		if e.Name != "mimetype" || e.UncompressedSize64 > 256 {
+			continue
 		}
-		err := checkPart(e, w)
-		var be *boundError
-		var de *damagedXML
-		switch {
-		case errors.As(err, &be):
-			return fmt.Sprintf("is too large to read safely: its part %s %s: split the sheet, or save it as CSV", e.Name, be.what)
-		case errors.As(err, &de):
-			return fmt.Sprintf("is a damaged workbook (its part %s %s): open it in Excel and save it again", e.Name, de.what)
-		case err != nil:
-			return fmt.Sprintf("is a damaged workbook (part %s: %v): open it in Excel and save it again", e.Name, err)
+		rc, err := e.Open()
+		if err != nil {
+			return false
 		}
+		b, _ := io.ReadAll(io.LimitReader(rc, 256))
+		rc.Close()
+		return strings.HasPrefix(string(b), "application/vnd.oasis.opendocument.spreadsheet")
 	}
-	return ""
+	return false
 }
 
 // zipDirectoryBudget bounds what is read before a zip's entries are
@@ -281,22 +569,6 @@ func (b *budgetReaderAt) ReadAt(p []byte, off int64) (int, error) {
 	return b.r.ReadAt(p, off)
 }
 
-// checkPart unzips a part into w, checking its size and checksum.
-func checkPart(e *zip.File, w io.Writer) error {
-	rc, err := e.Open()
-	if err != nil {
-		return err
-	}
-	defer rc.Close()
-	if _, err = io.Copy(w, rc); err != nil {
-		return err
-	}
-	if c, ok := w.(io.Closer); ok {
-		return c.Close()
-	}
-	return nil
-}
-
 // maxRecordBytes bounds one record (all its cells), for CSV and workbooks.
 func maxRecordBytes(lim Limits) int {
 	n := lim.MaxCellBytes * lim.MaxColumns
@@ -304,59 +576,6 @@ func maxRecordBytes(lim Limits) int {
 		n = 64 << 20
 	}
 	return n
-}
-
-func (t *xlsxTable) Next() (rec []string, err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			rec, err = nil, &stopError{row: t.row, message: fmt.Sprintf("sheet %q: the workbook is damaged (reading it failed: %v): open it in Excel and save it again", t.sheet, v)}
-		}
-	}()
-	if t.pending != nil {
-		return nil, t.pending
-	}
-	if !t.rows.Next() {
-		if err := t.rows.Error(); err != nil {
-			return nil, t.readError(t.row+1, err)
-		}
-		return nil, io.EOF
-	}
-	t.row++
-	cols, err := t.rows.Columns()
-	if errors.Is(err, excelize.ErrMaxRows) {
-		// The row read is whole; the damage is in the next one.
-		t.pending = t.readError(t.row+1, err)
-	} else if err != nil {
-		return nil, t.readError(t.row, err)
-	}
-	n := 0
-	for _, c := range cols {
-		n += len(c)
-	}
-	if n > t.maxRecord {
-		return nil, &stopError{row: t.row, message: fmt.Sprintf("sheet %q: the row has %d bytes of text, more than the limit of %d: the rest was not read",
-			t.sheet, n, t.maxRecord)}
-	}
-	return cols, nil
-}
-
-func (t *xlsxTable) readError(row int, err error) error {
-	if errors.Is(err, excelize.ErrMaxRows) {
-		return &stopError{row: row, message: fmt.Sprintf("sheet %q: a row is numbered beyond Excel's last row, %d: the workbook is damaged", t.sheet, excelize.TotalRows)}
-	}
-	return &stopError{row: row, message: fmt.Sprintf("sheet %q: the workbook is damaged (%v): open it in Excel and save it again", t.sheet, err)}
-}
-
-func (t *xlsxTable) Row() int { return t.row }
-
-// CheckUTF8: excelize's XML decoder has checked the text.
-func (t *xlsxTable) CheckUTF8() bool { return false }
-
-func (t *xlsxTable) Close() error {
-	if err := closeWorkbook(t.f, t.rows, t.tmp); err != nil {
-		return fmt.Errorf("closing workbook %s: %w", t.path, err)
-	}
-	return nil
 }
 
 func sheetList(sheets []string) string {
@@ -374,129 +593,8 @@ func quoteList(xs []string) string {
 	return strings.Join(q, ", ")
 }
 
-// readDatesAsISO makes the cells whose number format shows a date read as
-// an ISO 8601 date-time (in UTC: Excel keeps no time zone). Other cells
-// keep the text Excel shows. Only the workbook in memory changes.
-func readDatesAsISO(f *excelize.File) error {
-	ss := f.Styles
-	if ss == nil || ss.CellXfs == nil {
-		return nil
-	}
-	custom := map[int]string{}
-	if ss.NumFmts != nil {
-		for _, nf := range ss.NumFmts.NumFmt {
-			if nf == nil {
-				continue
-			}
-			if _, dup := custom[nf.NumFmtID]; dup {
-				continue // excelize uses the first
-			}
-			code := nf.FormatCode
-			if nf.FormatCode16 != "" {
-				code = nf.FormatCode16
-			}
-			custom[nf.NumFmtID] = code
-		}
-	}
-	var dates []int
-	for i, xf := range ss.CellXfs.Xf {
-		if xf.NumFmtID == nil {
-			continue
-		}
-		id := *xf.NumFmtID
-		if code, ok := custom[id]; ok {
-			if isDateFormat(code) {
-				dates = append(dates, i)
-			}
-		} else if builtinDateFormats[id] {
-			dates = append(dates, i)
-		}
-	}
-	if len(dates) == 0 {
-		return nil
-	}
-	code := isoDateFormat
-	style, err := f.NewStyle(&excelize.Style{CustomNumFmt: &code})
-	if err != nil {
-		return err
-	}
-	if style < 0 || style >= len(ss.CellXfs.Xf) || ss.CellXfs.Xf[style].NumFmtID == nil {
-		return errors.New("the ISO date format could not be added")
-	}
-	id := *ss.CellXfs.Xf[style].NumFmtID
-	for _, i := range dates {
-		ss.CellXfs.Xf[i].NumFmtID = &id
-	}
-	return nil
-}
-
-// builtinDateFormats are the built-in number formats that show a date (ECMA-
-// 376 part 1, 18.8.30): 14-17 and 22, and the East Asian ones. Those that
-// show only a time (18-21, 45-47, ...) keep their display.
-var builtinDateFormats = map[int]bool{14: true, 15: true, 16: true, 17: true, 22: true,
-	27: true, 28: true, 29: true, 30: true, 31: true, 36: true, 50: true, 51: true, 54: true, 57: true, 58: true}
-
-// isDateFormat reports whether a number format code shows a date: a year,
-// a day or a month in its first section, outside quoted text, escapes and
-// brackets. "m" is a month unless it follows an hour or precedes seconds,
-// as Excel reads it.
-func isDateFormat(code string) bool {
-	type tok byte // 'y', 'd', 'm', 'h', 's'
-	var toks []tok
-	for i := 0; i < len(code); i++ {
-		c := code[i]
-		switch c {
-		case ';':
-			i = len(code) // the first section is the one for numbers ≥ 0
-		case '"':
-			if j := strings.IndexByte(code[i+1:], '"'); j >= 0 {
-				i += j + 1
-			} else {
-				i = len(code)
-			}
-		case '\\', '_', '*':
-			i++ // an escaped, spacing or repeated character
-		case '[':
-			j := strings.IndexByte(code[i:], ']')
-			if j < 0 {
-				i = len(code)
-				continue
-			}
-			inner := strings.ToLower(code[i+1 : i+j])
-			if inner != "" && strings.Trim(inner, "hms") == "" {
-				toks = append(toks, tok(inner[0])) // elapsed time: [h]:mm
-			}
-			i += j
-		default:
-			lower := c | 0x20
-			switch {
-			case len(code)-i >= 5 && strings.EqualFold(code[i:i+5], "am/pm"):
-				i += 4
-			case len(code)-i >= 3 && strings.EqualFold(code[i:i+3], "a/p"):
-				i += 2
-			case len(code)-i >= 7 && strings.EqualFold(code[i:i+7], "general"):
-				i += 6
-			case lower == 'y' || lower == 'd' || lower == 'm' || lower == 'h' || lower == 's':
-				toks = append(toks, tok(lower))
-				for i+1 < len(code) && code[i+1]|0x20 == lower {
-					i++
-				}
-			}
-		}
-	}
-	for i, t := range toks {
-		switch t {
-		case 'y', 'd':
-			return true
-		case 'm':
-			minute := (i > 0 && toks[i-1] == 'h') || (i+1 < len(toks) && toks[i+1] == 's')
-			if !minute {
-				return true
-			}
-		}
-	}
-	return false
-}
+const encryptedAdvice = "bulk does not open encrypted workbooks; in Excel, clear the password " +
+	"(File > Info > Protect Workbook > Encrypt with Password) and save it again, or save the sheet as CSV UTF-8"
 
 var oleEncryptedPackage = []byte("E\x00n\x00c\x00r\x00y\x00p\x00t\x00e\x00d\x00P\x00a\x00c\x00k\x00a\x00g\x00e\x00\x00\x00")
 

@@ -23,7 +23,7 @@ import (
 var (
 	topKeys    = []string{"version", "description", "defaults", "jobs", "sources"}
 	jobKeys    = []string{"action", "ref", "libraries", "my_matters"}
-	sourceKeys = []string{"path", "action", "sheet", "delimiter", "encoding", "columns", "set", "ignore_columns"}
+	sourceKeys = []string{"path", "action", "sheet", "header_row", "hidden_rows", "delimiter", "encoding", "columns", "set", "ignore_columns"}
 )
 
 // yamlReader interprets one YAML manifest.
@@ -124,13 +124,16 @@ type yamlLimitError struct {
 
 func (e *yamlLimitError) Error() string { return e.msg }
 
-// checkYAMLSize counts the nodes of the document as if every alias were
-// expanded (without expanding them) and measures nesting: an alias bomb of
-// a few hundred bytes that would expand to billions of values fails here,
-// in time proportional to the file.
+// checkYAMLSize measures nesting and counts the values the document's
+// aliases stand for, as if every alias were expanded (without expanding
+// them): an alias bomb of a few hundred bytes that would expand to billions
+// of values fails here, in time proportional to the file. Values written
+// out plainly are not counted (the file's size bounds them): a large manifest
+// without aliases is no bomb.
 func checkYAMLSize(root *yaml.Node, lim Limits) error {
-	memo := map[*yaml.Node]int{}
+	memo := map[*yaml.Node]int{} // a node's size with its aliases expanded
 	active := map[*yaml.Node]bool{}
+	expanded := 0 // values reached through aliases
 	var size func(n *yaml.Node, depth int) (int, error)
 	size = func(n *yaml.Node, depth int) (int, error) {
 		if depth > lim.MaxYAMLDepth {
@@ -143,7 +146,14 @@ func checkYAMLSize(root *yaml.Node, lim Limits) error {
 			if active[n.Alias] {
 				return 0, &yamlLimitError{line: n.Line, msg: fmt.Sprintf("alias *%s refers to itself", n.Value)}
 			}
-			return size(n.Alias, depth)
+			s, err := size(n.Alias, depth)
+			if err != nil {
+				return 0, err
+			}
+			if expanded += s; expanded > lim.MaxYAMLNodes {
+				return 0, &yamlLimitError{line: n.Line, msg: fmt.Sprintf("expands to more than %d values through its aliases (an alias bomb?)", lim.MaxYAMLNodes)}
+			}
+			return s, nil
 		}
 		if s, ok := memo[n]; ok {
 			return s, nil
@@ -156,9 +166,6 @@ func checkYAMLSize(root *yaml.Node, lim Limits) error {
 				return 0, err
 			}
 			total += s
-			if total > lim.MaxYAMLNodes {
-				return 0, &yamlLimitError{line: n.Line, msg: fmt.Sprintf("expands to more than %d values through its aliases (an alias bomb?)", lim.MaxYAMLNodes)}
-			}
 		}
 		delete(active, n)
 		memo[n] = total
@@ -417,7 +424,7 @@ func (y *yamlReader) fill(p *pending) {
 			continue
 		}
 		if _, has := p.raw[f.Name]; has {
-			y.problem(p.lines[f.Name], p.columns[f.Name], f.Name, "is also given by --set "+k+"; remove one of them")
+			y.problem(p.lines[f.Name], p.columns[f.Name], f.Name, "is also given by --set "+y.l.setNames[k]+"; remove one of them")
 			p.bad = true
 			continue
 		}
@@ -598,8 +605,8 @@ func (y *yamlReader) source(item *yaml.Node) error {
 				continue
 			}
 			tc.action = spec
-		case "sheet":
-			opts.Sheet = s
+		case "sheet", "headerrow", "hiddenrows":
+			ok = y.sheetOption(kv, key, s, &opts) && ok
 		case "delimiter":
 			d, err := parseDelimiter(s)
 			if err != nil {
@@ -662,6 +669,29 @@ func (y *yamlReader) source(item *yaml.Node) error {
 		return nil
 	}
 	return y.l.tableFile(full, opts, tc)
+}
+
+// sheetOption reads a source's sheet:, header_row: or hidden_rows:.
+func (y *yamlReader) sheetOption(kv pair, key, s string, opts *Options) bool {
+	switch key {
+	case "sheet":
+		opts.Sheet = s
+		return true
+	case "headerrow":
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 1 {
+			y.problem(kv.key.Line, kv.key.Value, "", fmt.Sprintf("must be the row of the header, 1 or more, not %q", s))
+			return false
+		}
+		opts.HeaderRow = n
+		return true
+	}
+	if err := checkHiddenRows(s); err != nil {
+		y.problem(kv.key.Line, kv.key.Value, "", "must be include or skip, not "+strconv.Quote(s))
+		return false
+	}
+	opts.HiddenRows = s
+	return true
 }
 
 func parseDelimiter(s string) (rune, error) {

@@ -86,6 +86,7 @@ type Summary struct {
 	Passwords      int                      `json:"passwords,omitempty"`       // generated passwords written: users this run created
 	CarriedOver    int                      `json:"carried_over,omitempty"`    // jobs taken from the journal as already ok or exists
 	JournalMissing bool                     `json:"journal_missing,omitempty"` // --resume found no journal: every job ran as new
+	Warnings       int                      `json:"warnings"`                  // manifest warnings, printed before the run
 	Interrupted    bool                     `json:"interrupted,omitempty"`
 	Stopped        string                   `json:"stopped,omitempty"` // why the run stopped early, if it did
 }
@@ -153,6 +154,9 @@ func (s *Summary) WriteText(w io.Writer) {
 	}
 	if s.CarriedOver > 0 {
 		fmt.Fprintf(w, "%d jobs carried over from the journal (ok or exists in an earlier run)\n", s.CarriedOver)
+	}
+	if s.Warnings > 0 {
+		fmt.Fprintf(w, "%d manifest warning(s), listed before the run (--strict makes them errors)\n", s.Warnings)
 	}
 	if s.Stopped != "" {
 		fmt.Fprintf(w, "stopped early: %s\n", s.Stopped)

@@ -62,6 +62,34 @@ type connection struct {
 	close   func()
 }
 
+// service names the service these options sign in to, as a journal
+// records it, without connecting: the normalised base URL (default port
+// left out) and the user, or the embedded simulator.
+func (o *connOptions) service(ios *IOStreams) (executor.Service, error) {
+	if o.Sim {
+		if o.URL != "" {
+			return executor.Service{}, &usageError{errors.New("--sim and --url name two services: use one")}
+		}
+		return executor.Service{Sim: true}, nil
+	}
+	raw := firstNonEmpty(o.URL, ios.Getenv("IMANAGE_URL"))
+	if raw == "" {
+		return executor.Service{}, &usageError{errors.New("no service: give --url (or IMANAGE_URL), or --sim for the embedded simulator")}
+	}
+	u, err := imanage.NormalizeBaseURL(raw)
+	if err != nil {
+		return executor.Service{}, &usageError{err}
+	}
+	if p := u.Port(); (u.Scheme == "https" && p == "443") || (u.Scheme == "http" && p == "80") {
+		u.Host = strings.TrimSuffix(u.Host, ":"+p)
+	}
+	user := firstNonEmpty(o.User, ios.Getenv("IMANAGE_USER"))
+	if user == "" && ios.Getenv("IMANAGE_TOKEN") == "" {
+		return executor.Service{}, &usageError{errors.New("no user: give --user or IMANAGE_USER")}
+	}
+	return executor.Service{URL: u.String(), User: user}, nil
+}
+
 // errNoPassword is a usage problem: there is no way to get the password.
 var errNoPassword = errors.New("no password: set IMANAGE_PASSWORD, use --password-file, or run on a terminal to be prompted (or set IMANAGE_TOKEN)")
 

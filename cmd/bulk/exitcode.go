@@ -17,7 +17,7 @@ const (
 	ExitJobsFailed  ExitCode = 1   // at least one job failed, unknown, or skipped for a failure
 	ExitInvalid     ExitCode = 2   // invalid manifest or usage; nothing sent
 	ExitUnreachable ExitCode = 3   // could not sign in or reach the service; nothing done
-	ExitInterrupted ExitCode = 130 // interrupted (Ctrl-C, SIGTERM)
+	ExitInterrupted ExitCode = 130 // interrupted (Ctrl-C, SIGTERM, SIGHUP, a closed output pipe)
 )
 
 // exitError carries an exit code with the error that caused it.

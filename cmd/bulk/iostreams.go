@@ -1,8 +1,11 @@
 package main
 
 import (
+	"errors"
 	"io"
 	"os"
+	"sync"
+	"syscall"
 
 	"golang.org/x/term"
 )
@@ -48,4 +51,38 @@ func TestIO(in io.Reader, out, errOut io.Writer, env map[string]string) *IOStrea
 		In: in, Out: out, ErrOut: errOut,
 		Getenv: func(k string) string { return env[k] },
 	}
+}
+
+// stopOnClosedPipe returns streams whose Out and ErrOut call stop when
+// their reader has gone (EPIPE: `bulk run ... -v 2>&1 | head`), so the run
+// ends as an interruption would; what is written after that is dropped,
+// since nobody reads it.
+func (ios *IOStreams) stopOnClosedPipe(stop func()) *IOStreams {
+	c := *ios
+	c.Out = &pipeWriter{w: ios.Out, gone: stop}
+	c.ErrOut = &pipeWriter{w: ios.ErrOut, gone: stop}
+	return &c
+}
+
+type pipeWriter struct {
+	w    io.Writer
+	gone func()
+
+	mu     sync.Mutex
+	closed bool
+}
+
+func (p *pipeWriter) Write(b []byte) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return len(b), nil
+	}
+	n, err := p.w.Write(b)
+	if errors.Is(err, syscall.EPIPE) {
+		p.closed = true
+		p.gone()
+		return len(b), nil
+	}
+	return n, err
 }

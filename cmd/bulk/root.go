@@ -9,11 +9,13 @@ import (
 )
 
 const exitCodesHelp = `Exit codes:
-  0    every job ok (or: the manifest is valid)
-  1    at least one job failed, ended unknown, or was skipped because of a failure
-  2    invalid manifest or usage; nothing was sent
+  0    every job ok or exists (or: the manifest is valid)
+  1    at least one job failed, conflict, ended unknown, or was skipped;
+       or a journal or result write failed, and no further call was sent
+  2    invalid manifest or usage; nothing was sent (also: the journal is held by
+       another run, belongs to another service, or is damaged; an output names an input)
   3    could not sign in to or reach the service; nothing was done
-  130  interrupted (Ctrl-C, SIGTERM); every row still has its result`
+  130  interrupted (Ctrl-C, SIGTERM, SIGHUP, a closed output pipe); every row still has its result`
 
 // subcommands are added by each command's file (run.go, sim.go, ...).
 var subcommands []func(ios *IOStreams) *cobra.Command

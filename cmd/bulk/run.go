@@ -5,13 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
-	"os"
-	"os/signal"
-	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -36,6 +33,7 @@ type runOptions struct {
 	Resume       bool
 	RetryUnknown bool
 	Fresh        bool
+	AdoptJournal bool
 	Concurrency  int
 	RateLimit    string
 	MaxAttempts  int
@@ -51,6 +49,7 @@ type runOptions struct {
 	grace     time.Duration
 	interrupt func(context.Context) (context.Context, context.CancelFunc)
 	progress  time.Duration
+	writeHook func(path string, w io.Writer) io.Writer // between the run and its result file or journal
 }
 
 func newRunCmd(ios *IOStreams) *cobra.Command { return newRunCmdWith(ios, nil) }
@@ -86,11 +85,12 @@ terminal; a ready token from IMANAGE_TOKEN. Never from a flag.
 	addManifestFlags(cmd, &o.Manifest)
 	addConnFlags(cmd, &o.Conn)
 	f := cmd.Flags()
-	f.StringVar(&o.Out, "out", "", "result CSV (default <manifest name>.results.csv in the current directory)")
+	f.StringVar(&o.Out, "out", "", "result CSV (default <manifest name>.results.csv beside the manifest; .sim.results.csv with --sim)")
 	f.StringVar(&o.Journal, "journal", "", "journal file (default beside the results: <name>.results.journal)")
 	f.BoolVar(&o.Resume, "resume", false, "continue from the journal: jobs that ended ok or exists are not sent again")
 	f.BoolVar(&o.RetryUnknown, "retry-unknown", false, "with --resume: repeat tabs and folders whose earlier outcome is unknown")
 	f.BoolVar(&o.Fresh, "fresh", false, "discard an existing journal and start over")
+	f.BoolVar(&o.AdoptJournal, "adopt-journal", false, "with --resume: accept a journal written by an older bulk (which names no service), or for a manifest since moved or renamed, as this run's")
 	f.IntVar(&o.Concurrency, "concurrency", 4, "workers sending calls at once")
 	f.StringVar(&o.RateLimit, "rate-limit", executor.DefaultRateLimit.String(), "the service's limit, N/DURATION")
 	f.IntVar(&o.MaxAttempts, "max-attempts", 5, "attempts per job, first included")
@@ -122,156 +122,54 @@ func parseMaxFailures(s string, total int) (int, error) {
 	return n, nil
 }
 
-// defaultOut is <first manifest's name>.results.csv in the current directory.
-func defaultOut(manifests []string) string {
-	base := filepath.Base(manifests[0])
-	return strings.TrimSuffix(base, filepath.Ext(base)) + ".results.csv"
-}
-
-func defaultJournal(out string) string {
-	return strings.TrimSuffix(out, filepath.Ext(out)) + ".journal"
-}
-
 func runRun(ctx context.Context, o *runOptions) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	ios := o.ios
-	limit, err := executor.ParseRateLimit(o.RateLimit)
+	limit, err := o.check()
 	if err != nil {
-		return &usageError{fmt.Errorf("--rate-limit: %w", err)}
+		return err
 	}
-	if o.Concurrency < 1 || o.Concurrency > 64 {
-		return &usageError{fmt.Errorf("--concurrency %d: want 1 to 64", o.Concurrency)}
-	}
-	if o.MaxAttempts < 1 || o.MaxAttempts > 20 {
-		return &usageError{fmt.Errorf("--max-attempts %d: want 1 to 20", o.MaxAttempts)}
-	}
-	if o.Resume && o.Fresh {
-		return &usageError{errors.New("--resume and --fresh contradict each other: use one")}
-	}
+	// Interruption, from here on: nothing new starts, calls in flight
+	// finish. A reader of the output that goes away is one too.
+	runCtx, stopSignals := o.interruptContext(ctx)
+	defer stopSignals()
+	runCtx, pipeClosed := context.WithCancel(runCtx)
+	defer pipeClosed()
+	ios := o.ios.stopOnClosedPipe(pipeClosed)
 
 	// 1. Validate everything before a single call.
-	if o.GenPasswords != "" {
-		o.Manifest = withGeneratedPasswords(o.Manifest)
-	}
-	m, err := manifest.Load(ctx, o.Manifests, o.Manifest)
+	m, maxFailures, warnings, err := loadRun(ctx, o, ios)
 	if err != nil {
-		return withExit(ExitInvalid, err)
+		return err
 	}
-	nErrors, nWarnings := printProblems(ios, m)
-	if nErrors > 0 {
-		return withExit(ExitInvalid, errSilent)
-	}
-	maxFailures, err := parseMaxFailures(o.MaxFailures, len(m.Jobs))
-	if err != nil {
-		return &usageError{err}
-	}
-	red := &report.Redactor{}
-	var passwords *executor.Passwords
-	if o.GenPasswords != "" {
-		if passwords, err = newPasswords(o.GenPasswords, m.Jobs); err != nil {
-			return withExit(ExitInvalid, err)
-		}
-		defer passwords.Close()
-	}
-	for _, j := range m.Jobs {
-		for _, s := range j.Secrets {
-			red.Add(s.Reveal())
-		}
-	}
+	red, clock := &report.Redactor{}, o.clockOrReal()
 
-	// 2. Journal and results.
-	out := o.Out
-	if out == "" {
-		out = defaultOut(o.Manifests)
-	}
-	jpath := o.Journal
-	if jpath == "" {
-		jpath = defaultJournal(out)
-	}
-	clock := o.clock
-	if clock == nil {
-		clock = executor.RealClock{}
-	}
-	keys := executor.JobKeys(m.Jobs)
-	var presets map[int]executor.Preset
-	if o.Resume {
-		entries, err := executor.ReadJournal(jpath)
-		if err != nil {
-			return withExit(ExitInvalid, err)
-		}
-		presets = executor.Presets(m.Jobs, keys, entries, o.RetryUnknown)
-	}
-	// The in-process simulator starts empty every time, so an old journal
-	// says nothing about it.
-	fresh := o.Fresh || (o.Conn.Sim && !o.Resume)
-	journal, err := executor.OpenJournal(jpath, o.Resume, fresh, red, clock)
+	// 2. Journal and results: held, checked and seeded before sign-in.
+	st, err := openRun(o, ios, m, red, clock)
 	if err != nil {
-		return withExit(ExitInvalid, err)
+		return err
 	}
-	defer journal.Close()
-	results, err := report.Create(out, red)
-	if err != nil {
-		return withExit(ExitInvalid, err)
-	}
-	summary := &report.Summary{ResultFile: out, JournalFile: jpath, Warnings: nWarnings}
-	var resultErr error
-	record := func(oc executor.Outcome) {
-		if err := results.Add(resultRow(oc)); err != nil && resultErr == nil {
-			resultErr = err
-			fmt.Fprintf(ios.ErrOut, "bulk: %v\n", err)
-		}
-		summary.Count(oc.Job.Action.Name, oc.Status)
-		if oc.CarriedOver && oc.Status.Succeeded() {
-			summary.CarriedOver++
-		}
-	}
+	defer st.release()
+	st.summary.Warnings = warnings
 
-	// 3. Interruption: nothing new starts, calls in flight finish.
-	interrupt := o.interrupt
-	if interrupt == nil {
-		interrupt = func(ctx context.Context) (context.Context, context.CancelFunc) {
-			return signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-		}
-	}
-	runCtx, stopSignals := interrupt(ctx)
-	defer stopSignals()
-
-	// 4. Sign in.
+	// 3. Sign in.
 	pacer := executor.NewPacer(limit, clock)
 	counters := &executor.Counters{}
 	logger := runLogger(o, ios, red)
 	conn, err := o.Conn.connect(runCtx, ios, limit, pacer.Wait, logger.call)
 	if err != nil {
-		code := exitCodeFor(err)
-		if code == ExitInvalid || errors.Is(err, errNoPassword) {
-			results.Close()
-			os.Remove(out)
-			return err
-		}
-		for _, j := range m.Jobs {
-			oc := executor.Outcome{Job: j, Status: report.StatusSkipped, Err: fmt.Errorf("not started: %v", err)}
-			if p := presets[j.Index]; p.Outcome != nil {
-				oc = *p.Outcome
-				oc.Job = j
-			}
-			record(oc)
-		}
-		if cerr := results.Close(); cerr != nil {
-			return cerr
-		}
-		if runCtx.Err() != nil {
-			return withExit(ExitInterrupted, errors.New("interrupted while signing in"))
-		}
-		return err
+		return st.signInFailed(runCtx, err)
 	}
 	defer conn.close()
 	for _, s := range conn.secrets {
 		red.Add(s.Reveal())
 	}
+	if err := st.openJournal(executor.WriteOptions{Redactor: red, Clock: clock, Wrap: o.wrapWrite(st.loc.Journal)}); err != nil {
+		return st.notStarted(runCtx, withExit(ExitJobsFailed, err))
+	}
 
-	// 5. Run.
+	// 4. Run.
 	var stopProgress func()
 	if !o.Quiet {
 		stopProgress = executor.StartProgress(executor.ProgressOptions{
@@ -293,47 +191,39 @@ func runRun(ctx context.Context, o *runOptions) error {
 		MaxFailures: maxFailures,
 		Backoff:     backoff,
 		Grace:       o.grace,
-		Preset:      presets,
+		Preset:      st.presets,
 		Counters:    counters,
-		OnSchemas:   schemaNotes(ios, summary),
-		OnStart: func(j *manifest.Job) error {
-			if err := passwords.Before(j); err != nil {
-				return err
-			}
-			return journal.Start(keys[j.Index], j)
-		},
-		OnEnd: func(oc executor.Outcome) {
-			// The password is on disk before the journal says the user was made.
-			if err := passwords.Record(&oc); err != nil {
-				fmt.Fprintf(ios.ErrOut, "bulk: %v\n", err)
-			}
-			if !oc.CarriedOver {
-				if err := journal.End(keys[oc.Job.Index], oc); err != nil {
-					fmt.Fprintf(ios.ErrOut, "bulk: %v\n", err)
-				}
-			}
-			record(oc)
+		OnSchemas:   schemaNotes(ios, st.summary),
+		OnStart:     st.start,
+		OnEnd: func(oc executor.Outcome) error {
+			err := st.end(&oc)
 			logger.job(oc)
+			return err
 		},
 	})
 	if stopProgress != nil {
 		stopProgress()
 	}
-	summary.Calls, summary.Throttled, summary.Retries = pacer.Calls(), counters.Throttled.Load(), counters.Retries.Load()
+	summary := st.summary
+	summary.Calls = pacer.Calls()
+	summary.Throttled = counters.Throttled.Load()
+	summary.Retries = counters.Retries.Load()
 	summary.Finish(clock.Now().Sub(start))
 	if runErr != nil {
 		summary.Stopped = runErr.Error()
 		summary.Interrupted = errors.Is(runErr, executor.ErrInterrupted)
 	}
-	if err := results.Close(); err != nil {
+	if err := st.finish(ios); err != nil {
 		return err
 	}
-	summary.PasswordFile, summary.Passwords = o.GenPasswords, passwords.Written()
-	if err := journal.Close(); err != nil {
-		fmt.Fprintf(ios.ErrOut, "bulk: closing journal: %v\n", err)
-	} else if err := executor.CompactJournal(jpath, m.Jobs, keys); err != nil {
-		fmt.Fprintf(ios.ErrOut, "bulk: %v (the journal is whole, only larger)\n", err)
-	}
+	summary.PasswordFile, summary.Passwords = o.GenPasswords, st.passwords.Written()
+	return o.conclude(ios, summary, runErr, st.passwords.Close())
+}
+
+// conclude prints the summary and chooses the exit of a run that signed
+// in: 0 only when every job succeeded (ok or exists) and every file was
+// written.
+func (o *runOptions) conclude(ios *IOStreams, summary *report.Summary, runErr, writeErr error) error {
 	if o.JSON {
 		enc := json.NewEncoder(ios.Out)
 		enc.SetIndent("", "  ")
@@ -341,15 +231,6 @@ func runRun(ctx context.Context, o *runOptions) error {
 	} else if !o.Quiet {
 		summary.WriteText(ios.ErrOut)
 	}
-	if resultErr == nil {
-		resultErr = passwords.Close()
-	}
-	return runExit(runErr, resultErr, summary)
-}
-
-// runExit chooses the exit code of a run that signed in: 0 only when every
-// job succeeded (ok or exists) and every file was written.
-func runExit(runErr, writeErr error, summary *report.Summary) error {
 	var schemaErr *executor.SchemaError
 	switch {
 	case errors.Is(runErr, executor.ErrInterrupted):
@@ -370,45 +251,71 @@ func runExit(runErr, writeErr error, summary *report.Summary) error {
 	return nil
 }
 
-// schemaNotes records what the run read of the service's schemas in the
-// summary, and says once, at once, where the service has no schema
-// operation and the contract's shape stands in.
-func schemaNotes(ios *IOStreams, summary *report.Summary) func(*actions.Schemas) {
-	return func(ss *actions.Schemas) {
-		summary.SchemaReads = ss.Reads
-		summary.SchemaFallbacks = ss.Fallbacks
-		for _, op := range ss.Fallbacks {
-			fmt.Fprintf(ios.ErrOut, "bulk: the service has no %s (404): its member follows the contract's shape (docs/contract.md)\n", op)
-		}
+// check reads the flags that need no file and no service.
+func (o *runOptions) check() (executor.RateLimit, error) {
+	limit, err := executor.ParseRateLimit(o.RateLimit)
+	if err != nil {
+		return limit, &usageError{fmt.Errorf("--rate-limit: %w", err)}
 	}
+	switch {
+	case o.Concurrency < 1 || o.Concurrency > 64:
+		return limit, &usageError{fmt.Errorf("--concurrency %d: want 1 to 64", o.Concurrency)}
+	case o.MaxAttempts < 1 || o.MaxAttempts > 20:
+		return limit, &usageError{fmt.Errorf("--max-attempts %d: want 1 to 20", o.MaxAttempts)}
+	case o.Resume && o.Fresh:
+		return limit, &usageError{errors.New("--resume and --fresh contradict each other: use one")}
+	case o.AdoptJournal && !o.Resume:
+		return limit, &usageError{errors.New("--adopt-journal only means something with --resume")}
+	}
+	return limit, nil
 }
 
-// resultRow turns an outcome into its result CSV row.
-func resultRow(oc executor.Outcome) report.Row {
-	j := oc.Job
-	r := report.Row{Source: j.Source, Row: j.Row, Index: j.Index, Action: j.Action.Name, Key: oc.Key(),
-		Status: oc.Status, Attempts: oc.Attempts, ObjectID: oc.Result.ObjectID, Note: oc.Result.Note}
-	if oc.Err != nil {
-		r.Error = oc.Err.Error()
-		if e, ok := imanage.AsError(oc.Err); ok {
-			if e.StatusCode != 0 {
-				r.HTTPStatus = strconv.Itoa(e.StatusCode)
-			}
-			r.ErrorCode = e.Code
-		}
+// loadRun reads and validates the manifests; any problem is exit 2 with
+// nothing sent. It returns the jobs, --max-failures as a number, and how
+// many warnings were printed.
+func loadRun(ctx context.Context, o *runOptions, ios *IOStreams) (*manifest.Manifest, int, int, error) {
+	if o.GenPasswords != "" {
+		o.Manifest = withGeneratedPasswords(o.Manifest)
 	}
-	if oc.Result.UserCreated != nil {
-		r.UserCreated = strconv.FormatBool(*oc.Result.UserCreated)
+	m, err := manifest.Load(ctx, o.Manifests, o.Manifest)
+	if err != nil {
+		return nil, 0, 0, withExit(ExitInvalid, err)
 	}
-	if oc.Result.UserNum != nil {
-		r.UserNum = strconv.FormatInt(*oc.Result.UserNum, 10)
+	nErrors, nWarnings := printProblems(ios, m)
+	if nErrors > 0 {
+		return nil, 0, 0, withExit(ExitInvalid, errSilent)
 	}
-	if oc.Result.Output != nil {
-		if b, err := json.Marshal(oc.Result.Output); err == nil && string(b) != "null" {
-			r.Output = string(b)
-		}
+	maxFailures, err := parseMaxFailures(o.MaxFailures, len(m.Jobs))
+	if err != nil {
+		return nil, 0, 0, &usageError{err}
 	}
-	return r
+	return m, maxFailures, nWarnings, nil
+}
+
+// clockOrReal is the test hook's clock, or the real one.
+func (o *runOptions) clockOrReal() executor.Clock {
+	if o.clock == nil {
+		return executor.RealClock{}
+	}
+	return o.clock
+}
+
+// interruptContext is cancelled by Ctrl-C, SIGTERM and SIGHUP (an SSH
+// session that drops), or by the test hook.
+func (o *runOptions) interruptContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	if o.interrupt != nil {
+		return o.interrupt(ctx)
+	}
+	return interruptOnSignals(ctx)
+}
+
+// wrapWrite is the test hook that stands between a run and the file at
+// path (a disk that fills); nil otherwise.
+func (o *runOptions) wrapWrite(path string) func(io.Writer) io.Writer {
+	if o.writeHook == nil {
+		return nil
+	}
+	return func(w io.Writer) io.Writer { return o.writeHook(path, w) }
 }
 
 // printProblems prints what was read of each workbook and the validation
@@ -484,4 +391,17 @@ func (g *runLog) job(oc executor.Outcome) {
 		return
 	}
 	g.l.Warn("job", attrs...)
+}
+
+// schemaNotes records what the run read of the service's schemas in the
+// summary, and says once, at once, where the service has no schema
+// operation and the contract's shape stands in.
+func schemaNotes(ios *IOStreams, summary *report.Summary) func(*actions.Schemas) {
+	return func(ss *actions.Schemas) {
+		summary.SchemaReads = ss.Reads
+		summary.SchemaFallbacks = ss.Fallbacks
+		for _, op := range ss.Fallbacks {
+			fmt.Fprintf(ios.ErrOut, "bulk: the service has no %s (404): its member follows the contract's shape (docs/contract.md)\n", op)
+		}
+	}
 }

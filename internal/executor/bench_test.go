@@ -33,7 +33,7 @@ func BenchmarkRunOverhead(b *testing.B) {
 			Client:      newFake(),
 			Pacer:       NewPacer(RateLimit{N: 1 << 30, Window: time.Second}, nil),
 			Concurrency: 8,
-			OnEnd:       func(Outcome) { ended++ },
+			OnEnd:       func(Outcome) error { ended++; return nil },
 		})
 		if err != nil || ended != len(jobs) {
 			b.Fatalf("%v, %d ended", err, ended)

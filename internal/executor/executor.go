@@ -32,10 +32,15 @@ type Outcome struct {
 	// Values are the job's values with references filled, when they were
 	// (nil otherwise): the result's key shows what was really sent.
 	Values actions.Values
+
+	resultKey string // the key an earlier run recorded, for an outcome read from the journal
 }
 
 // Key is the job's natural key, from the filled values when there are.
 func (o Outcome) Key() string {
+	if o.resultKey != "" {
+		return o.resultKey
+	}
 	if o.Values != nil {
 		return o.Job.Action.Key(o.Values)
 	}
@@ -103,8 +108,10 @@ type Options struct {
 	// nothing may be sent.
 	OnStart func(*manifest.Job) error
 	// OnEnd is called exactly once per job, whatever happens; calls are
-	// serialised, so it needs no lock of its own.
-	OnEnd func(Outcome)
+	// serialised, so it needs no lock of its own. An error (the outcome
+	// could not be recorded) stops the run like OnStart's: no further call
+	// is sent, since its outcome could not be recorded either.
+	OnEnd func(Outcome) error
 	// OnSchemas, if set, is told what the run read of the service's
 	// schemas, before the first job starts.
 	OnSchemas func(*actions.Schemas)
@@ -118,7 +125,8 @@ var (
 
 type runner struct {
 	opts     Options
-	ctx      context.Context // scheduling: cancelled by an interruption
+	ctx      context.Context // scheduling: cancelled by an interruption or a fatal error
+	stop     context.CancelFunc
 	callCtx  context.Context // calls in flight: cancelled Grace after an interruption
 	jobs     map[int]*manifest.Job
 	refOwner map[string]int
@@ -133,11 +141,8 @@ type runner struct {
 	preReads map[string]*preRead // by action and group
 }
 
-// Run runs jobs and calls opts.OnEnd once for every one of them. The error
-// is nil when every job ran (whatever its outcome); otherwise it says why
-// the run stopped early: ErrInterrupted, ErrMaxFailures, or a fatal error
-// such as a lost sign-in (imanage.ErrAuthLost).
-func Run(ctx context.Context, jobs []*manifest.Job, opts Options) error {
+// withDefaults fills what o leaves unset.
+func (opts Options) withDefaults() Options {
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = 4
 	}
@@ -160,12 +165,20 @@ func Run(ctx context.Context, jobs []*manifest.Job, opts Options) error {
 		opts.Counters = &Counters{}
 	}
 	if opts.OnEnd == nil {
-		opts.OnEnd = func(Outcome) {}
+		opts.OnEnd = func(Outcome) error { return nil }
 	}
 	if opts.OnStart == nil {
 		opts.OnStart = func(*manifest.Job) error { return nil }
 	}
+	return opts
+}
 
+// Run runs jobs and calls opts.OnEnd once for every one of them. The error
+// is nil when every job ran (whatever its outcome); otherwise it says why
+// the run stopped early: ErrInterrupted, ErrMaxFailures, or a fatal error
+// such as a lost sign-in (imanage.ErrAuthLost).
+func Run(ctx context.Context, jobs []*manifest.Job, opts Options) error {
+	opts = opts.withDefaults()
 	callCtx, cancelCalls := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelCalls()
 	stopGrace := context.AfterFunc(ctx, func() {
@@ -179,9 +192,13 @@ func Run(ctx context.Context, jobs []*manifest.Job, opts Options) error {
 	})
 	defer stopGrace()
 
-	opts.Pacer.StopWith(ctx)
+	// A fatal error stops new calls as an interruption does, even those
+	// waiting for their turn, but lets the calls already sent finish.
+	schedCtx, stopSched := context.WithCancel(ctx)
+	defer stopSched()
+	opts.Pacer.StopWith(schedCtx)
 	r := &runner{
-		opts: opts, ctx: ctx, callCtx: callCtx,
+		opts: opts, ctx: schedCtx, stop: stopSched, callCtx: callCtx,
 		jobs: map[int]*manifest.Job{}, refOwner: map[string]int{},
 		status: map[int]report.Status{}, refs: map[int]map[string]string{}, preReads: map[string]*preRead{},
 	}
@@ -379,8 +396,11 @@ func (r *runner) finish(o Outcome) {
 	}
 	r.mu.Unlock()
 	r.endMu.Lock()
-	r.opts.OnEnd(o)
+	err := r.opts.OnEnd(o)
 	r.endMu.Unlock()
+	if err != nil {
+		r.setFatal(err)
+	}
 	r.opts.Counters.count(o.Status)
 }
 
@@ -390,6 +410,16 @@ func (r *runner) setFatal(err error) {
 		r.fatalErr = err
 	}
 	r.mu.Unlock()
+	r.stop()
+}
+
+// stopped words why a job did not start, or stopped before its next
+// attempt: the run was interrupted, or stopped for a fatal error.
+func (r *runner) stopped() string {
+	if err := r.fatal(); err != nil {
+		return "the run stopped: " + err.Error()
+	}
+	return "the run was interrupted"
 }
 
 // runUnit sends u's request, repeating it while that is safe, and records
@@ -459,10 +489,10 @@ func (r *runner) send(u *unit, vals actions.Values, secs actions.Secrets, read b
 		case cancelled:
 			if attempt == 1 && !maybe {
 				attempt = 0
-				end(report.StatusSkipped, fmt.Errorf("not started: the run was interrupted"))
+				end(report.StatusSkipped, fmt.Errorf("not started: %s", r.stopped()))
 				return
 			}
-			end(r.finalStatus(spec, maybe), fmt.Errorf("interrupted after %d attempts: %w", attempt, lastErr))
+			end(r.finalStatus(spec, maybe), fmt.Errorf("%s after %d attempts: %w", r.stopped(), attempt, lastErr))
 			return
 		case giveUp:
 			end(report.StatusFailed, attemptsErr(attempt, err))
@@ -477,11 +507,11 @@ func (r *runner) send(u *unit, vals actions.Values, secs actions.Secrets, read b
 			return
 		}
 		if r.ctx.Err() != nil {
-			end(r.finalStatus(spec, maybe), fmt.Errorf("interrupted before attempt %d: %w", attempt+1, attemptsErr(attempt, err)))
+			end(r.finalStatus(spec, maybe), fmt.Errorf("%s before attempt %d: %w", r.stopped(), attempt+1, attemptsErr(attempt, err)))
 			return
 		}
 		if err := r.pause(attempt, err); err != nil {
-			end(r.finalStatus(spec, maybe), fmt.Errorf("interrupted before attempt %d: %w", attempt+1, attemptsErr(attempt, lastErr)))
+			end(r.finalStatus(spec, maybe), fmt.Errorf("%s before attempt %d: %w", r.stopped(), attempt+1, attemptsErr(attempt, lastErr)))
 			return
 		}
 	}

@@ -197,7 +197,7 @@ type collected struct {
 	n   map[int]int
 }
 
-func (c *collected) add(o Outcome) {
+func (c *collected) add(o Outcome) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.out == nil {
@@ -205,6 +205,7 @@ func (c *collected) add(o Outcome) {
 	}
 	c.out[o.Job.Index] = o
 	c.n[o.Job.Index]++
+	return nil
 }
 
 func runJobs(t *testing.T, ctx context.Context, fc *fakeClient, jobs []*manifest.Job, mod func(*Options)) (*collected, error) {
@@ -565,6 +566,79 @@ func (f *fakeClient) GetCreateUserPasswordSchema(_ context.Context, a string) (j
 }
 func (f *fakeClient) GetAddFolderPropertiesSchema(_ context.Context, a string) (json.RawMessage, error) {
 	return f.schema(imanage.OpGetAddFolderPropertiesSchema, a)
+}
+
+func TestAnOutcomeThatCannotBeRecordedStopsNewCalls(t *testing.T) {
+	diskFull := errors.New("writing result file r.csv: no space left on device")
+	t.Run("no job starts after it", func(t *testing.T) {
+		fc := newFake()
+		var jobs []*manifest.Job
+		for i := 0; i < 5; i++ {
+			jobs = append(jobs, tab(t, i, fmt.Sprintf("T%d", i)))
+		}
+		col, err := runJobs(t, context.Background(), fc, jobs, func(o *Options) {
+			o.Concurrency = 1
+			end := o.OnEnd
+			o.OnEnd = func(oc Outcome) error {
+				_ = end(oc)
+				if oc.Job.Index == 0 {
+					return diskFull
+				}
+				return nil
+			}
+		})
+		if !errors.Is(err, diskFull) {
+			t.Fatalf("Run error %v, want the failed record", err)
+		}
+		if n := fc.count("addTab"); n != 1 {
+			t.Fatalf("%d calls, want only the one whose outcome could not be recorded", n)
+		}
+		for i := 1; i < 5; i++ {
+			if o := col.out[i]; o.Status != report.StatusSkipped || !strings.Contains(o.Err.Error(), "no space left") {
+				t.Fatalf("job %d: %s %v", i, o.Status, o.Err)
+			}
+		}
+	})
+	t.Run("a job being retried sends no further attempt", func(t *testing.T) {
+		fc := newFake()
+		fc.script["createUser"] = []error{apiErr(503, "SERVICE_UNAVAILABLE")}
+		stopped := make(chan struct{})
+		fc.onCall = func(op string) {
+			if op == "createUser" {
+				<-stopped // the run has stopped before the answer comes
+			}
+		}
+		// Two workers: the user's call and tab A's. A's outcome cannot be
+		// recorded; B, waiting for a worker, is then skipped, which tells
+		// the user's call that the run has stopped.
+		jobs := []*manifest.Job{user(t, 0, "JDOE"), tab(t, 1, "A"), tab(t, 2, "B")}
+		col, err := runJobs(t, context.Background(), fc, jobs, func(o *Options) {
+			o.Concurrency = 2
+			end := o.OnEnd
+			o.OnEnd = func(oc Outcome) error {
+				_ = end(oc)
+				switch oc.Job.Index {
+				case 1:
+					return diskFull
+				case 2:
+					close(stopped)
+				}
+				return nil
+			}
+		})
+		if !errors.Is(err, diskFull) {
+			t.Fatalf("Run error %v", err)
+		}
+		if n := fc.count("createUser"); n != 1 {
+			t.Fatalf("%d createUser attempts after the run stopped, want 1", n)
+		}
+		if o := col.out[0]; o.Status != report.StatusFailed || !strings.Contains(o.Err.Error(), "the run stopped") {
+			t.Fatalf("the retried job: %s %v", o.Status, o.Err)
+		}
+		if o := col.out[2]; o.Status != report.StatusSkipped || fc.count("addTab") != 1 {
+			t.Fatalf("tab B: %s, %d addTab calls", o.Status, fc.count("addTab"))
+		}
+	})
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -40,11 +40,11 @@ func TestPasswordFileThatCannotBeWrittenStopsTheRun(t *testing.T) {
 		o.Concurrency = 1
 		o.OnStart = p.Before
 		end := o.OnEnd
-		o.OnEnd = func(oc Outcome) {
+		o.OnEnd = func(oc Outcome) error {
 			if p.Record(&oc) != nil {
 				recordErrs++
 			}
-			end(oc)
+			return end(oc)
 		}
 	})
 	if err == nil || !strings.Contains(err.Error(), "not creating users with generated passwords") || !errors.Is(err, os.ErrNotExist) {

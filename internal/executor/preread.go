@@ -130,7 +130,7 @@ func (r *runner) withRetries(read func() error) error {
 			return attemptsErr(attempt, err)
 		}
 		if r.ctx.Err() != nil || r.pause(attempt, err) != nil {
-			return fmt.Errorf("interrupted before attempt %d: %w (%w)", attempt+1, context.Canceled, err)
+			return fmt.Errorf("%s before attempt %d: %w (%w)", r.stopped(), attempt+1, context.Canceled, err)
 		}
 	}
 }
@@ -142,7 +142,7 @@ func (r *runner) preReadFailed(err error, what string) Outcome {
 	case fatal:
 		r.setFatal(err)
 	case cancelled:
-		return Outcome{Status: report.StatusSkipped, Err: fmt.Errorf("not started: the run was interrupted while listing %s", what)}
+		return Outcome{Status: report.StatusSkipped, Err: fmt.Errorf("not started: %s while listing %s", r.stopped(), what)}
 	}
 	return Outcome{Status: report.StatusFailed, Err: fmt.Errorf("not created: listing %s first failed: %w", what, err)}
 }

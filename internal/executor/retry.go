@@ -104,6 +104,10 @@ func errorFields(err error) (httpStatus int, code string) {
 	if e, ok := imanage.AsError(err); ok {
 		return e.StatusCode, e.Code
 	}
+	var rec *recordedError
+	if errors.As(err, &rec) {
+		return rec.status, rec.code
+	}
 	return 0, ""
 }
 

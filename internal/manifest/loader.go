@@ -40,8 +40,9 @@ type loader struct {
 	mu      sync.Mutex
 	scratch []*scratch // of finished workers: counts and duplicate hashes
 
-	files []fileInfo
-	reads []Read // guarded by mu
+	files  []fileInfo
+	inputs []string // every file opened: manifests and YAML sources
+	reads  []Read   // guarded by mu
 	// listed and unlisted count the problems of each file that were
 	// reported and left out (guarded by mu).
 	listed   map[string]int
@@ -257,6 +258,7 @@ func (l *loader) file(path string) error {
 		// file.
 		return fmt.Errorf("reading manifest %s: is %s, not a file: save the manifest to a file and name that", path, fileKind(st.Mode()))
 	}
+	l.inputs = append(l.inputs, path)
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".yaml", ".yml":
 		return l.yamlFile(path)

@@ -225,6 +225,9 @@ type Manifest struct {
 	// Reads say what was read of each workbook (which sheet, where the
 	// header is), and of each CSV file whose header is not its first row.
 	Reads []Read
+	// Files are the files read, as named: the manifests and their YAML
+	// sources. A run never writes to one.
+	Files []string
 }
 
 // Errors counts the problems that stop a run.
@@ -262,7 +265,7 @@ func Load(ctx context.Context, paths []string, opts Options) (*Manifest, error) 
 		}
 	}
 	l.finish()
-	m.Jobs, m.Reads = l.jobs, l.reads
+	m.Jobs, m.Reads, m.Files = l.jobs, l.reads, l.inputs
 	SortProblems(m.Problems)
 	return m, nil
 }

@@ -413,6 +413,17 @@ func TestGeneratePasswordHook(t *testing.T) {
 	}
 }
 
+func TestLoadNamesEveryFileItRead(t *testing.T) {
+	m, err := Load(context.Background(), []string{"../../samples/joiners.yaml", "../../samples/audit.csv"}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"../../samples/joiners.yaml", filepath.Join("../../samples", "hr-export.csv"), "../../samples/audit.csv"}
+	if strings.Join(m.Files, " ") != strings.Join(want, " ") {
+		t.Fatalf("files %q, want %q", m.Files, want)
+	}
+}
+
 // User IDs compare ignoring case: duplicates and the waits for a user
 // created in the same manifest.
 func TestUserIDsIgnoreCase(t *testing.T) {

@@ -52,6 +52,11 @@ func (tc *tableContext) hiddenNote(col int) string {
 
 // tableFile reads a CSV file or workbook.
 func (l *loader) tableFile(path string, opts Options, tc tableContext) error {
+	if tc.yamlFile != "" {
+		l.mu.Lock()
+		l.inputs = append(l.inputs, path) // a YAML source
+		l.mu.Unlock()
+	}
 	te, _ := encodingByName(opts.Encoding) // checked by newLoader and the YAML source
 	tc.singleByte = te.name == "windows-1252" || te.name == "iso-8859-1"
 	t, stop, err := l.openTable(path, opts)

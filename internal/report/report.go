@@ -7,10 +7,11 @@
 package report
 
 import (
-	"bufio"
+	"bytes"
 	"encoding/csv"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -182,91 +183,111 @@ func (r *Redactor) build() map[string][]string {
 }
 
 // Writer appends result rows as jobs end and writes the sorted file at Close.
+//
+// Each row reaches the file in one write; a write that fails is cut back
+// off the file, so the file never ends in half a row, and no row is
+// appended after a failed one (the rows are kept for the sorted file that
+// Close writes).
 type Writer struct {
 	path string
 	red  *Redactor
 
-	mu   sync.Mutex
-	f    *os.File
-	bw   *bufio.Writer
-	cw   *csv.Writer
-	rows []Row
+	mu     sync.Mutex
+	file   *Appender
+	latest map[int]Row
 }
 
-// Create opens path for writing (truncating it) and writes the header.
-func Create(path string, red *Redactor) (*Writer, error) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o644)
-	if err != nil {
+// Options are Create's options.
+type Options struct {
+	// Seed rows are the file's first rows: what earlier runs recorded of
+	// this manifest's jobs, so that a resumed run's file never holds fewer
+	// rows than the last one's. A later row for the same job (Row.Index)
+	// replaces its seed row in the file Close writes.
+	Seed []Row
+	// Wrap wraps the writer rows are appended through: a test's disk that
+	// fills after N bytes.
+	Wrap func(io.Writer) io.Writer
+}
+
+// Create replaces path, atomically, with the header and the seed rows, then
+// appends rows to it as they are added.
+func Create(path string, red *Redactor, opts Options) (*Writer, error) {
+	w := &Writer{path: path, red: red, latest: map[int]Row{}}
+	seed := append([]Row(nil), opts.Seed...)
+	SortRows(seed)
+	for _, r := range seed {
+		w.latest[r.Index] = r
+	}
+	if err := WriteFile(path, seed, red); err != nil {
 		return nil, fmt.Errorf("creating result file: %w", err)
 	}
-	w := &Writer{path: path, red: red, f: f}
-	w.bw = bufio.NewWriter(f)
-	w.cw = csv.NewWriter(w.bw)
-	if err := w.cw.Write(Header()); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("writing result header: %w", err)
-	}
-	if err := w.flush(); err != nil {
-		f.Close()
+	f, err := OpenAppender("result file", path, math.MaxInt64, 0o644, false, opts.Wrap)
+	if err != nil {
 		return nil, err
 	}
+	w.file = f
 	return w, nil
 }
 
 // Path is the result file's path.
 func (w *Writer) Path() string { return w.path }
 
-func (w *Writer) flush() error {
-	w.cw.Flush()
-	if err := w.cw.Error(); err != nil {
-		return fmt.Errorf("writing %s: %w", w.path, err)
-	}
-	if err := w.bw.Flush(); err != nil {
-		return fmt.Errorf("writing %s: %w", w.path, err)
-	}
-	return nil
-}
-
-// Add appends one row and flushes it to the operating system, so that a
-// crash of this process loses no finished row.
+// Add appends one row and hands it to the operating system, so that a crash
+// of this process loses no finished row. A row equal to the one the file
+// already holds for its job (a seed row carried over) is not written again.
+// After a failed write every Add returns that failure (the row is still
+// kept for the sorted file Close writes).
 func (w *Writer) Add(r Row) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.rows = append(w.rows, r)
-	if err := w.cw.Write(r.cells(w.red)); err != nil {
-		return fmt.Errorf("writing %s: %w", w.path, err)
+	if prev, ok := w.latest[r.Index]; ok && prev == r {
+		return nil
 	}
-	return w.flush()
+	w.latest[r.Index] = r
+	if w.file == nil {
+		return fmt.Errorf("writing result file %s: closed", w.path)
+	}
+	var line bytes.Buffer
+	cw := csv.NewWriter(&line)
+	_ = cw.Write(r.cells(w.red)) // a bytes.Buffer does not fail
+	cw.Flush()
+	return w.file.Append(line.Bytes())
 }
 
-// Rows returns the rows added so far, sorted.
+// Rows returns one row per job added or seeded, sorted.
 func (w *Writer) Rows() []Row {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	out := append([]Row(nil), w.rows...)
+	return w.sorted()
+}
+
+func (w *Writer) sorted() []Row {
+	out := make([]Row, 0, len(w.latest))
+	for _, r := range w.latest {
+		out = append(out, r)
+	}
 	SortRows(out)
 	return out
 }
 
-// Close rewrites the file sorted by source and row.
+// Close rewrites the file with one row per job, sorted by source and row.
+// When that fails (the disk is full) the appended file stays as it is:
+// whole rows only.
 func (w *Writer) Close() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.f == nil {
+	if w.file == nil {
 		return nil
 	}
-	flushErr := w.flush()
-	closeErr := w.f.Close()
-	w.f = nil
-	if flushErr != nil {
-		return flushErr
+	closeErr := w.file.Close()
+	w.file = nil
+	if err := WriteFile(w.path, w.sorted(), w.red); err != nil {
+		return err
 	}
 	if closeErr != nil {
 		return fmt.Errorf("closing %s: %w", w.path, closeErr)
 	}
-	rows := append([]Row(nil), w.rows...)
-	SortRows(rows)
-	return WriteFile(w.path, rows, w.red)
+	return nil
 }
 
 // SortRows sorts by source, row, then the job's index.

@@ -2,17 +2,22 @@ package report
 
 import (
 	"bytes"
+	"errors"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+
+	"github.com/firmtools/bulk/internal/diskfull"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
 func sampleRows() []Row {
-	return []Row{
+	rows := []Row{
 		{Source: "b.csv", Row: 2, Action: "add-tab", Key: "ACTIVE_US!1000/Pleadings", Status: StatusOK, Attempts: 1,
 			ObjectID: "ACTIVE_US!10001", Output: `{"name":"Pleadings"}`},
 		{Source: "a.csv", Row: 3, Action: "create-user", Key: "=HYPERLINK(\"http://evil\")", Status: StatusFailed, Attempts: 2,
@@ -23,6 +28,10 @@ func sampleRows() []Row {
 			Error: "-1+1 @SUM(A1) \tx"},
 		{Source: "a.csv", Row: 5, Action: "add-folder", Key: "@x", Status: StatusSkipped, Error: "\rcarriage"},
 	}
+	for i := range rows {
+		rows[i].Index = i // each its own job
+	}
+	return rows
 }
 
 func TestResultCSVGolden(t *testing.T) {
@@ -75,7 +84,7 @@ func TestNeutralise(t *testing.T) {
 
 func TestWriterAppendsThenSorts(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "r.csv")
-	w, err := Create(path, nil)
+	w, err := Create(path, nil, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,5 +129,75 @@ func TestSummaryCounts(t *testing.T) {
 	s.WriteText(&buf)
 	if !strings.Contains(buf.String(), "60.0 calls/min") {
 		t.Fatalf("summary text: %s", buf.String())
+	}
+}
+
+func TestWriterNeverLeavesHalfARow(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "r.csv")
+	rows := sampleRows()
+	// Room for the first row and part of the second.
+	w, err := Create(path, nil, Options{Wrap: func(f io.Writer) io.Writer { return diskfull.After(f, 100) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Add(rows[0]); err != nil {
+		t.Fatalf("the first row fits: %v", err)
+	}
+	err = w.Add(rows[1])
+	if !errors.Is(err, syscall.ENOSPC) || !strings.Contains(err.Error(), path) {
+		t.Fatalf("a failed write: %v, want ENOSPC naming %s", err, path)
+	}
+	if err := w.Add(rows[2]); err == nil {
+		t.Fatal("a row was appended after a failed one")
+	}
+	got, err := ReadFile(path)
+	if err != nil {
+		t.Fatalf("the file after a failed write: %v", err)
+	}
+	if len(got) != 1 || got[0].Key != rows[0].Key {
+		t.Fatalf("after a failed write the file holds %+v, want the first row only", got)
+	}
+	// Close writes the whole sorted file through a new file when it can.
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := ReadFile(path); len(got) != 3 {
+		t.Fatalf("the sorted file holds %d rows, want 3", len(got))
+	}
+}
+
+func TestWriterStartsFromTheSeedAndReplacesItsRows(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "r.csv")
+	rows := sampleRows()
+	carried, repeated := rows[0], rows[1] // repeated failed earlier and runs again
+	w, err := Create(path, nil, Options{Seed: []Row{carried, repeated}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := ReadFile(path); len(got) != 2 {
+		t.Fatalf("the seeded file holds %d rows before anything ran, want 2", len(got))
+	}
+	if err := w.Add(carried); err != nil { // carried over: already there
+		t.Fatal(err)
+	}
+	again := repeated
+	again.Status, again.Error, again.HTTPStatus, again.ErrorCode = StatusOK, "", "", ""
+	if err := w.Add(again); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := ReadFile(path); len(got) != 3 {
+		t.Fatalf("while running the file holds %d rows, want the 2 seeded and the repeated job's new one", len(got))
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := ReadFile(path)
+	if len(got) != 2 {
+		t.Fatalf("after Close %d rows, want one per job: %+v", len(got), got)
+	}
+	for _, r := range got {
+		if r.Status != StatusOK {
+			t.Fatalf("the repeated job kept its earlier row: %+v", r)
+		}
 	}
 }

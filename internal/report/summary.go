@@ -82,10 +82,11 @@ type Summary struct {
 	CallsPerMinute float64                  `json:"calls_per_minute"`
 	ResultFile     string                   `json:"result_file,omitempty"`
 	JournalFile    string                   `json:"journal_file,omitempty"`
-	PasswordFile   string                   `json:"password_file,omitempty"` // --generate-passwords
-	Passwords      int                      `json:"passwords,omitempty"`     // generated passwords written: users this run created
-	CarriedOver    int                      `json:"carried_over,omitempty"`  // jobs taken from the journal as already ok or exists
-	Warnings       int                      `json:"warnings"`                // manifest warnings, printed before the run
+	PasswordFile   string                   `json:"password_file,omitempty"`   // --generate-passwords
+	Passwords      int                      `json:"passwords,omitempty"`       // generated passwords written: users this run created
+	CarriedOver    int                      `json:"carried_over,omitempty"`    // jobs taken from the journal as already ok or exists
+	JournalMissing bool                     `json:"journal_missing,omitempty"` // --resume found no journal: every job ran as new
+	Warnings       int                      `json:"warnings"`                  // manifest warnings, printed before the run
 	Interrupted    bool                     `json:"interrupted,omitempty"`
 	Stopped        string                   `json:"stopped,omitempty"` // why the run stopped early, if it did
 	// SchemaReads counts the schema operations read before the first write
@@ -153,6 +154,9 @@ func (s *Summary) WriteText(w io.Writer) {
 	tw.Flush()
 	fmt.Fprintf(w, "calls %d, throttled (429) %d, retries %d, elapsed %s, %.1f calls/min\n",
 		s.Calls, s.Throttled, s.Retries, s.Elapsed.Round(100*time.Millisecond), s.CallsPerMinute)
+	if s.JournalMissing {
+		fmt.Fprintf(w, "--resume found no journal at %s: every job ran as new\n", s.JournalFile)
+	}
 	if s.SchemaReads > 0 {
 		fmt.Fprintf(w, "the service's schemas: %d read before the first write\n", s.SchemaReads)
 	}

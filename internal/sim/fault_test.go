@@ -145,8 +145,8 @@ func TestLatency(t *testing.T) {
 		h := newHarness(t, Options{Latency: 5 * time.Millisecond})
 		assertEqual(t, "status", h.get("getLibraries", nil).status, 200)
 	})
-	t.Run("a caller that goes away ends the wait and changes nothing", func(t *testing.T) {
-		s := New(Options{Latency: time.Hour})
+	t.Run("a caller that goes away during the latency: the call is applied, the answer lost", func(t *testing.T) {
+		s := New(Options{Latency: 50 * time.Millisecond})
 		entered := make(chan struct{}, 1)
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if strings.HasPrefix(r.URL.Path, "/automate/") {
@@ -172,9 +172,24 @@ func TestLatency(t *testing.T) {
 		if err := <-done; !errors.Is(err, context.Canceled) {
 			t.Errorf("client error %v, want context.Canceled", err)
 		}
-		// Close waits for the handler: it returns only if the wait ended.
+		// Close waits for the handler, which waits out the latency first.
 		srv.Close()
-		assertEqual(t, "created", s.Stats().Created, map[string]int{})
+		assertEqual(t, "created", s.Stats().Created, map[string]int{"tab": 1})
+	})
+	t.Run("only the simulator's shutdown ends the wait", func(t *testing.T) {
+		server, shutdown := context.WithCancel(context.Background())
+		req, leave := context.WithCancel(withShutdown(server))
+		leave() // the caller went away
+		if err := shutdownContext(req).Err(); err != nil {
+			t.Fatalf("a caller leaving ended the wait: %v", err)
+		}
+		shutdown()
+		if sleep(shutdownContext(req), time.Hour) {
+			t.Fatal("the wait outlived the shutdown")
+		}
+		if err := shutdownContext(context.Background()).Err(); err != nil {
+			t.Fatalf("outside Serve: %v", err)
+		}
 	})
 }
 

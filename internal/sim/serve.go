@@ -58,7 +58,7 @@ func Serve(ctx context.Context, ln net.Listener, opts Options, out io.Writer) er
 	srv := &http.Server{
 		Handler:           New(opts),
 		ReadHeaderTimeout: 10 * time.Second,
-		BaseContext:       func(net.Listener) context.Context { return baseCtx },
+		BaseContext:       func(net.Listener) context.Context { return withShutdown(baseCtx) },
 	}
 	printBanner(out, ln.Addr(), opts)
 

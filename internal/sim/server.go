@@ -338,8 +338,11 @@ func (s *Server) serveOperation(w http.ResponseWriter, r *http.Request, name str
 	if r.Method == http.MethodPost {
 		body, bodyErr = readBody(w, r)
 	}
-	if !sleep(r.Context(), s.opts.Latency) {
-		return // the caller went away; nobody to answer
+	// A caller that goes away during the latency does not stop the call:
+	// a real service applies what it received and loses only the answer.
+	// Only the simulator's own shutdown ends the wait.
+	if !sleep(shutdownContext(r.Context()), s.opts.Latency) {
+		return
 	}
 
 	run, aerr := op.parse(r, body, bodyErr)
@@ -393,6 +396,24 @@ func (s *Server) fault() *apiError {
 		return newError(http.StatusInternalServerError, codeInternal, "injected fault: internal error")
 	}
 	return newError(http.StatusServiceUnavailable, codeUnavailable, "injected fault: service unavailable").withHeader("Retry-After", "1")
+}
+
+// shutdownKey marks the context that ends when the simulator shuts down
+// (Serve's), as opposed to the request's, which ends when its caller leaves.
+type shutdownKey struct{}
+
+// withShutdown returns ctx carrying itself as the shutdown context.
+func withShutdown(ctx context.Context) context.Context {
+	return context.WithValue(ctx, shutdownKey{}, ctx)
+}
+
+// shutdownContext is the shutdown context carried by a request's context,
+// or one that never ends (a server started without Serve).
+func shutdownContext(req context.Context) context.Context {
+	if ctx, ok := req.Value(shutdownKey{}).(context.Context); ok {
+		return ctx
+	}
+	return context.WithoutCancel(req)
 }
 
 // sleep waits d unless ctx ends first; it reports whether d passed.

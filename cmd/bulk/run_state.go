@@ -1,0 +1,248 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/firmtools/bulk/internal/executor"
+	"github.com/firmtools/bulk/internal/manifest"
+	"github.com/firmtools/bulk/internal/report"
+	"github.com/firmtools/bulk/internal/runfiles"
+)
+
+// runState is what a run holds from before sign-in to its end: the
+// journal's lock, what the journal said, the result file, and, once signed
+// in, the journal it appends to.
+type runState struct {
+	ios     *IOStreams
+	jobs    []*manifest.Job
+	loc     runfiles.Locations
+	lock    *runfiles.Lock
+	plan    *executor.JournalPlan
+	keys    map[int]string
+	presets map[int]executor.Preset
+	results *report.Writer
+	journal *executor.Journal
+	// passwords writes the generated passwords of the users this run
+	// creates (--generate-passwords); nil without it.
+	passwords *executor.Passwords
+	summary   *report.Summary
+	seeded    int // rows the result file started with
+}
+
+// openRun decides where the run writes, refuses files that collide, takes
+// the journal's lock, reads the journal and starts the result file from
+// what it records. Every refusal is exit 2, with nothing sent.
+func openRun(o *runOptions, ios *IOStreams, m *manifest.Manifest, red *report.Redactor, clock executor.Clock) (*runState, error) {
+	svc, err := o.Conn.service(ios)
+	if err != nil {
+		return nil, err
+	}
+	loc := runfiles.Locate(o.Manifests, o.Out, o.Journal, o.Conn.Sim)
+	inputs := inputFiles(m.Files, o.Manifests)
+	for flag, p := range map[string]string{"--password-file": o.Conn.PasswordFile, "--client-secret-file": o.Conn.ClientSecretFile, "--ca-file": o.Conn.CAFile} {
+		if p != "" {
+			inputs = append(inputs, runfiles.File{What: flag, Path: p})
+		}
+	}
+	if err := runfiles.Check(inputs, outputFiles(loc, o.GenPasswords)); err != nil {
+		return nil, withExit(ExitInvalid, err)
+	}
+	lock, err := runfiles.Acquire(loc.Lock, loc.Journal, clock.Now())
+	if err != nil {
+		return nil, withExit(ExitInvalid, err)
+	}
+	st := &runState{ios: ios, jobs: m.Jobs, loc: loc, lock: lock,
+		summary: &report.Summary{ResultFile: loc.Out, JournalFile: loc.Journal}}
+	if err := st.readJournal(o, svc); err != nil {
+		st.release()
+		return nil, err
+	}
+	if o.GenPasswords != "" {
+		if st.passwords, err = newPasswords(o.GenPasswords, m.Jobs); err != nil {
+			st.release()
+			return nil, withExit(ExitInvalid, err)
+		}
+	}
+	for _, j := range m.Jobs {
+		for _, s := range j.Secrets {
+			red.Add(s.Reveal())
+		}
+	}
+	seed := executor.SeedRows(m.Jobs, st.keys, st.plan.Entries, st.presets)
+	st.results, err = report.Create(loc.Out, red, report.Options{Seed: seed, Wrap: o.wrapWrite(loc.Out)})
+	if err != nil {
+		st.release()
+		return nil, withExit(ExitInvalid, err)
+	}
+	st.seeded = len(seed)
+	return st, nil
+}
+
+// inputFiles names the files the run read: the manifests it was given and
+// the sources their YAML names.
+func inputFiles(paths, manifests []string) []runfiles.File {
+	out := make([]runfiles.File, len(paths))
+	for i, p := range paths {
+		out[i] = runfiles.File{What: "a YAML source", Path: p}
+		if slices.Contains(manifests, p) {
+			out[i].What = "the manifest"
+		}
+	}
+	return out
+}
+
+func outputFiles(loc runfiles.Locations, passwords string) []runfiles.File {
+	out := []runfiles.File{{What: "--out", Path: loc.Out}, {What: "--journal", Path: loc.Journal},
+		{What: "the journal's lock file", Path: loc.Lock}}
+	if passwords != "" {
+		out = append(out, runfiles.File{What: "--generate-passwords", Path: passwords})
+	}
+	return out
+}
+
+// readJournal reads the journal, bound to this run's service and
+// manifests, and decides what each job does from it.
+func (st *runState) readJournal(o *runOptions, svc executor.Service) error {
+	plan, err := executor.PlanJournal(executor.JournalOptions{Path: st.loc.Journal, Service: svc,
+		Manifests: absPaths(o.Manifests), Resume: o.Resume, Fresh: o.Fresh, Adopt: o.AdoptJournal})
+	if err != nil {
+		return withExit(ExitInvalid, err)
+	}
+	st.plan, st.keys = plan, executor.JobKeys(st.jobs)
+	if o.Resume {
+		st.presets = executor.Presets(st.jobs, st.keys, plan.Entries, o.RetryUnknown)
+	}
+	switch {
+	case plan.Missing:
+		st.summary.JournalMissing = true
+		fmt.Fprintf(st.ios.ErrOut, "bulk: --resume: there is no journal at %s: every job runs as new\n", st.loc.Journal)
+	case plan.Torn && o.Resume:
+		fmt.Fprintf(st.ios.ErrOut, "bulk: the last line of %s was cut short (a crash or a full disk while it was written); it is cut away\n", st.loc.Journal)
+	}
+	return nil
+}
+
+// absPaths are the manifests as the journal names them: absolute, links
+// followed, so a run started from another directory is the same run.
+func absPaths(paths []string) []string {
+	out := make([]string, len(paths))
+	for i, p := range paths {
+		a, err := filepath.Abs(p)
+		if err != nil {
+			a = p
+		}
+		if r, err := filepath.EvalSymlinks(a); err == nil {
+			a = r
+		}
+		out[i] = a
+	}
+	return out
+}
+
+// openJournal opens the journal for this run's records, once signed in.
+func (st *runState) openJournal(opts executor.WriteOptions) error {
+	j, err := st.plan.Open(opts)
+	if err != nil {
+		return err
+	}
+	st.journal = j
+	return nil
+}
+
+// start records that a job's first request is about to be sent (and
+// refuses a generated password that could not be written down).
+func (st *runState) start(j *manifest.Job) error {
+	if err := st.passwords.Before(j); err != nil {
+		return err
+	}
+	return st.journal.Start(st.keys[j.Index], j)
+}
+
+// end records how a job ended: a generated password first (on disk before
+// the journal says the user was made), then the journal (unless carried
+// over from it) and the result file. A journal or result error stops the
+// run: no call is made whose outcome cannot be recorded.
+func (st *runState) end(oc *executor.Outcome) error {
+	if err := st.passwords.Record(oc); err != nil {
+		fmt.Fprintf(st.ios.ErrOut, "bulk: %v\n", err)
+	}
+	var jerr error
+	if !oc.CarriedOver {
+		jerr = st.journal.End(st.keys[oc.Job.Index], *oc)
+	}
+	if err := st.record(*oc); err != nil {
+		return err
+	}
+	return jerr
+}
+
+func (st *runState) record(oc executor.Outcome) error {
+	st.summary.Count(oc.Job.Action.Name, oc.Status)
+	if oc.CarriedOver && oc.Status.Succeeded() {
+		st.summary.CarriedOver++
+	}
+	return st.results.Add(oc.Row())
+}
+
+// notStarted ends a run that could not start (sign-in failed, the journal
+// could not be opened): every job gets its row, skipped or carried over.
+func (st *runState) notStarted(ctx context.Context, err error) error {
+	for _, j := range st.jobs {
+		oc := executor.Outcome{Job: j, Status: report.StatusSkipped, Err: fmt.Errorf("not started: %v", err)}
+		if p := st.presets[j.Index]; p.Outcome != nil {
+			oc = *p.Outcome
+			oc.Job = j
+		}
+		_ = st.record(oc) // Close writes every row, or says why it could not
+	}
+	if cerr := st.results.Close(); cerr != nil {
+		return cerr
+	}
+	if ctx.Err() != nil {
+		return withExit(ExitInterrupted, errors.New("interrupted while signing in"))
+	}
+	return err
+}
+
+// signInFailed ends a run whose sign-in failed. A usage problem (no
+// password) leaves the result file as it was seeded, or removes it when it
+// holds no row.
+func (st *runState) signInFailed(ctx context.Context, err error) error {
+	if exitCodeFor(err) != ExitInvalid && !errors.Is(err, errNoPassword) {
+		return st.notStarted(ctx, err)
+	}
+	if cerr := st.results.Close(); cerr == nil && st.seeded == 0 {
+		os.Remove(st.loc.Out)
+	}
+	return err
+}
+
+// finish writes the sorted result file and compacts the journal.
+func (st *runState) finish(ios *IOStreams) error {
+	resErr := st.results.Close()
+	if err := st.journal.Close(); err != nil {
+		fmt.Fprintf(ios.ErrOut, "bulk: closing journal: %v\n", err)
+	} else if resErr == nil {
+		if err := st.journal.Compact(st.jobs, st.keys); err != nil {
+			fmt.Fprintf(ios.ErrOut, "bulk: %v (the journal is whole, only larger)\n", err)
+		}
+	}
+	return resErr
+}
+
+// release closes what is still open and lets the journal go.
+func (st *runState) release() {
+	if st.results != nil {
+		_ = st.results.Close()
+	}
+	if st.journal != nil {
+		_ = st.journal.Close()
+	}
+	_ = st.passwords.Close()
+	_ = st.lock.Release()
+}

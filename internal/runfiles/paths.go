@@ -1,0 +1,122 @@
+// Package runfiles decides where a run writes (its result file, journal and
+// lock) and guards those files: no output is an input or another output,
+// and one run at a time holds a journal.
+package runfiles
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+)
+
+// Locations are the files a run writes besides the generated passwords.
+type Locations struct {
+	Out     string // the result CSV
+	Journal string
+	Lock    string // held while the run uses the journal
+}
+
+// Locate fills in the default locations. The result file goes beside the
+// first manifest, named after it (<name>.results.csv, or
+// <name>.sim.results.csv for a --sim rehearsal, so that a rehearsal never
+// shares files with a run against a service); the journal goes beside the
+// result file (<name>.results.journal). Defaults depend on the manifest's
+// path, not the working directory, so a run started from elsewhere finds
+// the same journal.
+func Locate(manifests []string, out, journal string, sim bool) Locations {
+	if out == "" && len(manifests) > 0 {
+		m := manifests[0]
+		name := strings.TrimSuffix(filepath.Base(m), filepath.Ext(m))
+		if sim {
+			name += ".sim"
+		}
+		out = filepath.Join(filepath.Dir(m), name+".results.csv")
+	}
+	if journal == "" {
+		journal = strings.TrimSuffix(out, filepath.Ext(out)) + ".journal"
+	}
+	return Locations{Out: out, Journal: journal, Lock: journal + ".lock"}
+}
+
+// A File is a path a run reads or writes, and what names it in messages.
+type File struct {
+	What string // "--out", "the manifest", ...
+	Path string
+}
+
+// ErrCollision is returned by Check when two of a run's files are one.
+var ErrCollision = errors.New("two of the run's files are the same file")
+
+// Check refuses outputs that are one of the inputs or one another, before
+// anything is written: comparing real paths (symbolic links followed,
+// "./x" and "x" alike, case ignored where the file system usually ignores
+// it) and, for files that exist, the files themselves (hard links).
+func Check(inputs, outputs []File) error {
+	seen := make([]identity, 0, len(inputs)+len(outputs))
+	all := append(append([]File(nil), inputs...), outputs...)
+	for i, f := range all {
+		id, err := identify(f.Path)
+		if err != nil {
+			return fmt.Errorf("%s %s: %w", f.What, f.Path, err)
+		}
+		for j, prev := range seen {
+			if i >= len(inputs) && prev.same(id) {
+				return collision(all[j], f, j < len(inputs))
+			}
+		}
+		seen = append(seen, id)
+	}
+	return nil
+}
+
+func collision(first, second File, input bool) error {
+	if input {
+		return fmt.Errorf("%w: %s %s is %s %s, which this run reads: choose another path (no input is ever overwritten)",
+			ErrCollision, second.What, second.Path, first.What, first.Path)
+	}
+	return fmt.Errorf("%w: %s %s and %s %s are the same file: choose two paths", ErrCollision, first.What, first.Path, second.What, second.Path)
+}
+
+// identity is what makes two paths one file.
+type identity struct {
+	real string      // absolute, links followed, case folded where case does not matter
+	info os.FileInfo // nil when the file does not exist yet
+}
+
+func (a identity) same(b identity) bool {
+	if a.real == b.real {
+		return true
+	}
+	return a.info != nil && b.info != nil && os.SameFile(a.info, b.info)
+}
+
+func identify(path string) (identity, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return identity{}, err
+	}
+	real, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		// Not there yet: its directory's real path, and its name.
+		dir, derr := filepath.EvalSymlinks(filepath.Dir(abs))
+		if derr != nil {
+			dir = filepath.Dir(abs)
+		}
+		real = filepath.Join(dir, filepath.Base(abs))
+	}
+	id := identity{real: real}
+	if caseInsensitive() {
+		id.real = strings.ToLower(real)
+	}
+	if info, err := os.Stat(real); err == nil {
+		id.info = info
+	}
+	return id, nil
+}
+
+// caseInsensitive reports a system whose file systems usually ignore case
+// (macOS, Windows). os.SameFile catches the rest for files that exist.
+func caseInsensitive() bool { return runtime.GOOS == "darwin" || runtime.GOOS == "windows" }

@@ -1,0 +1,159 @@
+package runfiles
+
+import (
+	"bufio"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestLocateDefaultsBesideTheManifest(t *testing.T) {
+	cases := []struct {
+		name                string
+		manifests           []string
+		out, journal        string
+		sim                 bool
+		wantOut, wantJounal string
+	}{
+		{"beside the manifest", []string{"../hr/joiners.csv"}, "", "", false, "../hr/joiners.results.csv", "../hr/joiners.results.journal"},
+		{"the first of several", []string{"/data/a.yaml", "/other/b.csv"}, "", "", false, "/data/a.results.csv", "/data/a.results.journal"},
+		{"a rehearsal has its own", []string{"/data/a.csv"}, "", "", true, "/data/a.sim.results.csv", "/data/a.sim.results.journal"},
+		{"the journal follows --out", []string{"/data/a.csv"}, "/var/out/r.csv", "", false, "/var/out/r.csv", "/var/out/r.journal"},
+		{"both given", []string{"/data/a.csv"}, "r.csv", "/var/j", true, "r.csv", "/var/j"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			l := Locate(tc.manifests, tc.out, tc.journal, tc.sim)
+			if l.Out != filepath.FromSlash(tc.wantOut) || l.Journal != filepath.FromSlash(tc.wantJounal) || l.Lock != l.Journal+".lock" {
+				t.Fatalf("%+v, want out %s, journal %s", l, tc.wantOut, tc.wantJounal)
+			}
+		})
+	}
+}
+
+func TestCheckRefusesOutputsThatAreInputsOrEachOther(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	write := func(name string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	m := write("m.yaml")
+	src := write("hr.csv")
+	if err := os.Symlink(m, filepath.Join(dir, "link.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Link(src, filepath.Join(dir, "hard.csv")); err != nil {
+		t.Fatal(err)
+	}
+	os.Mkdir(filepath.Join(dir, "sub"), 0o755)
+	inputs := []File{{"the manifest", m}, {"the source", src}}
+	cases := []struct {
+		name    string
+		outputs []File
+		want    string // "" accepted
+	}{
+		{"separate files", []File{{"--out", "r.csv"}, {"--journal", "r.journal"}, {"--generate-passwords", "pw.csv"}}, ""},
+		{"--out is the manifest", []File{{"--out", m}}, "--out " + m + " is the manifest"},
+		{"--out is the manifest, relative", []File{{"--out", "./sub/../m.yaml"}}, "is the manifest"},
+		{"--journal through a link", []File{{"--journal", "link.yaml"}}, "--journal link.yaml is the manifest"},
+		{"--generate-passwords is a YAML source", []File{{"--generate-passwords", "hr.csv"}}, "is the source"},
+		{"a hard link to a source", []File{{"--out", "hard.csv"}}, "is the source"},
+		{"--out and --journal", []File{{"--out", "r.csv"}, {"--journal", "./r.csv"}}, "--out r.csv and --journal ./r.csv are the same file"},
+		{"one new file named two ways", []File{{"--out", "sub/r.csv"}, {"--journal", filepath.Join(dir, "sub", "r.csv")}}, "are the same file"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			err := Check(inputs, tc.outputs)
+			if tc.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if !errors.Is(err, ErrCollision) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want one saying %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestLockIsHeldOnceAndNamesItsHolder(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "j.lock")
+	since := time.Date(2026, 12, 1, 2, 0, 0, 0, time.UTC)
+	l, err := Acquire(path, "j", since)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Acquire(path, "j", time.Now())
+	var le *LockedError
+	if !errors.As(err, &le) || !errors.Is(err, ErrLocked) || le.Holder == nil || le.Holder.PID != os.Getpid() || !le.Holder.Since.Equal(since) {
+		t.Fatalf("a second lock: %v (%+v)", err, le)
+	}
+	if msg := err.Error(); !strings.Contains(msg, "pid "+strconv.Itoa(os.Getpid())) || !strings.Contains(msg, "j is held") {
+		t.Fatalf("message %q", msg)
+	}
+	if err := l.Release(); err != nil {
+		t.Fatal(err)
+	}
+	l, err = Acquire(path, "j", time.Now())
+	if err != nil {
+		t.Fatalf("after release: %v", err)
+	}
+	l.Release()
+}
+
+// TestMain lets the test binary hold a lock as a child process.
+func TestMain(m *testing.M) {
+	if path := os.Getenv("RUNFILES_HOLD_LOCK"); path != "" {
+		if _, err := Acquire(path, "j", time.Now()); err != nil {
+			os.Stdout.WriteString("error: " + err.Error() + "\n")
+			os.Exit(1)
+		}
+		os.Stdout.WriteString("locked\n")
+		select {} // until killed
+	}
+	os.Exit(m.Run())
+}
+
+func TestLockAcrossProcessesEndsWithTheHolder(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "j.lock")
+	child := exec.Command(os.Args[0], "-test.run=^$")
+	child.Env = append(os.Environ(), "RUNFILES_HOLD_LOCK="+path)
+	stdout, err := child.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = child.Process.Kill(); _ = child.Wait() })
+	line, _ := bufio.NewReader(stdout).ReadString('\n')
+	if line != "locked\n" {
+		t.Fatalf("the child did not take the lock: %q", line)
+	}
+
+	_, err = Acquire(path, "j", time.Now())
+	var le *LockedError
+	if !errors.As(err, &le) || le.Holder == nil || le.Holder.PID != child.Process.Pid {
+		t.Fatalf("while another process holds it: %v, want its pid %d", err, child.Process.Pid)
+	}
+	// Killed, the holder leaves its lock file behind, but not its lock.
+	if err := child.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_ = child.Wait()
+	l, err := Acquire(path, "j", time.Now())
+	if err != nil {
+		t.Fatalf("a killed process's lock still blocks: %v", err)
+	}
+	l.Release()
+}

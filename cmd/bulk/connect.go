@@ -15,6 +15,7 @@ import (
 	"github.com/firmtools/bulk/internal/executor"
 	"github.com/firmtools/bulk/internal/imanage"
 	"github.com/firmtools/bulk/internal/manifest"
+	"github.com/firmtools/bulk/internal/ratelimit"
 	"github.com/firmtools/bulk/internal/secret"
 	"github.com/firmtools/bulk/internal/sim"
 )
@@ -96,7 +97,7 @@ var errNoPassword = errors.New("no password: set IMANAGE_PASSWORD, use --passwor
 // connect builds a client for the service the options name and signs in.
 // Failing to sign in or reach the service is exit 3; missing settings are
 // exit 2.
-func (o *connOptions) connect(ctx context.Context, ios *IOStreams, limit executor.RateLimit, pace func(context.Context) error, observe func(imanage.CallInfo)) (*connection, error) {
+func (o *connOptions) connect(ctx context.Context, ios *IOStreams, limit ratelimit.Limit, pace func(context.Context) error, observe func(imanage.CallInfo)) (*connection, error) {
 	cfg := imanage.Config{Pace: pace, Observe: observe, UserAgent: "bulk"}
 	conn := &connection{close: func() {}}
 	if o.Sim {
@@ -105,7 +106,7 @@ func (o *connOptions) connect(ctx context.Context, ios *IOStreams, limit executo
 		}
 		simLimit := limit
 		if o.SimRateLimit != "" {
-			l, err := executor.ParseRateLimit(o.SimRateLimit)
+			l, err := ratelimit.Parse(o.SimRateLimit)
 			if err != nil {
 				return nil, &usageError{fmt.Errorf("--sim-rate-limit: %w", err)}
 			}
@@ -270,7 +271,7 @@ func init() {
 			return nil, nil, errors.New("--remote: no connection flags on this command")
 		}
 		rl, _ := cmd.Flags().GetString("rate-limit")
-		limit, err := executor.ParseRateLimit(rl)
+		limit, err := ratelimit.Parse(rl)
 		if err != nil {
 			return nil, nil, &usageError{fmt.Errorf("--rate-limit: %w", err)}
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/firmtools/bulk/internal/executor"
 	"github.com/firmtools/bulk/internal/imanage"
 	"github.com/firmtools/bulk/internal/manifest"
+	"github.com/firmtools/bulk/internal/ratelimit"
 	"github.com/firmtools/bulk/internal/report"
 )
 
@@ -92,7 +93,7 @@ terminal; a ready token from IMANAGE_TOKEN. Never from a flag.
 	f.BoolVar(&o.Fresh, "fresh", false, "discard an existing journal and start over")
 	f.BoolVar(&o.AdoptJournal, "adopt-journal", false, "with --resume: accept a journal written by an older bulk (which names no service), or for a manifest since moved or renamed, as this run's")
 	f.IntVar(&o.Concurrency, "concurrency", 4, "workers sending calls at once")
-	f.StringVar(&o.RateLimit, "rate-limit", executor.DefaultRateLimit.String(), "the service's limit, N/DURATION")
+	f.StringVar(&o.RateLimit, "rate-limit", ratelimit.Default.String(), "the service's limit, N/DURATION")
 	f.IntVar(&o.MaxAttempts, "max-attempts", 5, "attempts per job, first included")
 	f.StringVar(&o.MaxFailures, "max-failures", "", "stop starting new jobs once more than N (or N%) of the jobs failed")
 	f.BoolVar(&o.Quiet, "quiet", false, "no progress display and no summary (errors still go to standard error)")
@@ -252,8 +253,8 @@ func (o *runOptions) conclude(ios *IOStreams, summary *report.Summary, runErr, w
 }
 
 // check reads the flags that need no file and no service.
-func (o *runOptions) check() (executor.RateLimit, error) {
-	limit, err := executor.ParseRateLimit(o.RateLimit)
+func (o *runOptions) check() (ratelimit.Limit, error) {
+	limit, err := ratelimit.Parse(o.RateLimit)
 	if err != nil {
 		return limit, &usageError{fmt.Errorf("--rate-limit: %w", err)}
 	}

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/firmtools/bulk/internal/executor"
+	"github.com/firmtools/bulk/internal/ratelimit"
 	"github.com/firmtools/bulk/internal/report"
 	"github.com/firmtools/bulk/internal/sim"
 )
@@ -403,7 +403,7 @@ func TestRunFlagsParseWithoutIO(t *testing.T) {
 		got.Manifest.Set["preferred_library"] != "ACTIVE_US" {
 		t.Fatalf("options %+v", got)
 	}
-	_ = executor.DefaultRateLimit
+	_ = ratelimit.Default
 }
 
 // Warnings are printed and counted, do not stop a run, and --strict makes

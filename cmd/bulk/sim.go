@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/firmtools/bulk/internal/ratelimit"
 	"github.com/firmtools/bulk/internal/sim"
 )
 
@@ -51,7 +52,7 @@ unless --listen names another address.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.Listen, "listen", "127.0.0.1:8080", "address to listen on")
-	f.StringVar(&o.RateLimit, "rate-limit", "100/60s", "calls admitted per window per token, N/DURATION")
+	f.StringVar(&o.RateLimit, "rate-limit", ratelimit.Default.String(), "calls admitted per window per token, N/DURATION")
 	f.StringVar(&o.Window, "window", "strict", "strict (no window anywhere admits more than N) or fixed (counters reset every window)")
 	f.Float64Var(&o.FaultRate, "fault-rate", 0, "fraction of calls answered 500 or 503 before doing anything (0 to 1)")
 	f.Float64Var(&o.DropRate, "drop-rate", 0, "fraction of calls processed and then dropped without an answer (0 to 1)")
@@ -62,7 +63,7 @@ unless --listen names another address.`,
 }
 
 func (o *simOptions) simOptions() (sim.Options, error) {
-	n, window, err := sim.ParseRateLimit(o.RateLimit)
+	limit, err := ratelimit.Parse(o.RateLimit)
 	if err != nil {
 		return sim.Options{}, &usageError{fmt.Errorf("--rate-limit: %w", err)}
 	}
@@ -78,7 +79,7 @@ func (o *simOptions) simOptions() (sim.Options, error) {
 		return sim.Options{}, &usageError{fmt.Errorf("--latency and --token-ttl cannot be negative")}
 	}
 	pw := o.ios.Getenv("BULK_SIM_PASSWORD")
-	return sim.Options{RateLimit: n, Window: window, Mode: o.Window, FaultRate: o.FaultRate,
+	return sim.Options{RateLimit: limit.N, Window: limit.Window, Mode: o.Window, FaultRate: o.FaultRate,
 		DropRate: o.DropRate, Latency: o.Latency, TokenTTL: o.TokenTTL, Seed: o.Seed,
 		Password: pw, PasswordFromEnv: pw != ""}, nil
 }

@@ -12,8 +12,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/firmtools/bulk/internal/actions"
-	"github.com/firmtools/bulk/internal/executor"
 	"github.com/firmtools/bulk/internal/manifest"
+	"github.com/firmtools/bulk/internal/ratelimit"
 )
 
 func init() { subcommands = append(subcommands, newValidateCmd) }
@@ -82,7 +82,7 @@ the calls take at --rate-limit.`,
 	f := cmd.Flags()
 	f.StringVar(&o.Format, "format", "text", "output format: text or json")
 	f.BoolVar(&o.Remote, "remote", false, "also check, read-only, that what the jobs name exists in the service, and print the plan")
-	f.StringVar(&o.RateLimit, "rate-limit", executor.DefaultRateLimit.String(), "the service's limit, N/DURATION, for the plan's time")
+	f.StringVar(&o.RateLimit, "rate-limit", ratelimit.Default.String(), "the service's limit, N/DURATION, for the plan's time")
 	f.StringVar(&o.GenPasswords, "generate-passwords", "", "validate as 'bulk run --generate-passwords' will run: 'Create a password' rows may have no password (nothing is written)")
 	f.Lookup("generate-passwords").NoOptDefVal = "yes"
 	if addRemoteFlags != nil {
@@ -135,7 +135,7 @@ func runValidate(ctx context.Context, o *validateOptions) error {
 		rep.Jobs, rep.PerAction = sum.Jobs, sum.PerAction
 		rep.Read = append(rep.Read, sum.Reads...)
 	} else {
-		limit, err := executor.ParseRateLimit(o.RateLimit)
+		limit, err := ratelimit.Parse(o.RateLimit)
 		if err != nil {
 			return &usageError{fmt.Errorf("--rate-limit: %w", err)}
 		}

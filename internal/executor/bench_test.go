@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/firmtools/bulk/internal/manifest"
+	"github.com/firmtools/bulk/internal/ratelimit"
 )
 
 // BenchmarkRunOverhead measures what the executor itself costs per job
@@ -31,7 +32,7 @@ func BenchmarkRunOverhead(b *testing.B) {
 		ended := 0
 		err := Run(context.Background(), jobs, Options{
 			Client:      newFake(),
-			Pacer:       NewPacer(RateLimit{N: 1 << 30, Window: time.Second}, nil),
+			Pacer:       NewPacer(ratelimit.Limit{N: 1 << 30, Window: time.Second}, nil),
 			Concurrency: 8,
 			OnEnd:       func(Outcome) error { ended++; return nil },
 		})

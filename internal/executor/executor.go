@@ -18,6 +18,7 @@ import (
 
 	"github.com/firmtools/bulk/internal/actions"
 	"github.com/firmtools/bulk/internal/manifest"
+	"github.com/firmtools/bulk/internal/ratelimit"
 	"github.com/firmtools/bulk/internal/report"
 )
 
@@ -153,7 +154,7 @@ func (opts Options) withDefaults() Options {
 		opts.Clock = RealClock{}
 	}
 	if opts.Pacer == nil {
-		opts.Pacer = NewPacer(DefaultRateLimit, opts.Clock)
+		opts.Pacer = NewPacer(ratelimit.Default, opts.Clock)
 	}
 	if opts.Grace <= 0 {
 		opts.Grace = 30 * time.Second

@@ -14,6 +14,7 @@ import (
 	"github.com/firmtools/bulk/internal/actions"
 	"github.com/firmtools/bulk/internal/imanage"
 	"github.com/firmtools/bulk/internal/manifest"
+	"github.com/firmtools/bulk/internal/ratelimit"
 	"github.com/firmtools/bulk/internal/report"
 )
 
@@ -214,7 +215,7 @@ func runJobs(t *testing.T, ctx context.Context, fc *fakeClient, jobs []*manifest
 	col := &collected{}
 	opts := Options{
 		Client:      fc,
-		Pacer:       NewPacer(RateLimit{N: 1000, Window: time.Second}, clock),
+		Pacer:       NewPacer(ratelimit.Limit{N: 1000, Window: time.Second}, clock),
 		Clock:       clock,
 		Concurrency: 3,
 		MaxAttempts: 4,
@@ -300,7 +301,7 @@ func TestRetryPolicy(t *testing.T) {
 
 func TestThrottleHoldsEveryWorker(t *testing.T) {
 	clock := newFastClock()
-	p := NewPacer(RateLimit{N: 1000, Window: time.Second}, clock)
+	p := NewPacer(ratelimit.Limit{N: 1000, Window: time.Second}, clock)
 	p.Hold(7 * time.Second)
 	p.Hold(3 * time.Second) // a shorter hold does not shorten the first
 	start := clock.Now()
@@ -318,7 +319,7 @@ func TestThrottleHoldsEveryWorker(t *testing.T) {
 func TestPacerNeverExceedsWindow(t *testing.T) {
 	// A token bucket of burst b at rate r admits at most b + r*W calls in
 	// any window W. It must stay within the service's N.
-	for _, l := range []RateLimit{{100, time.Minute}, {100, 600 * time.Millisecond}, {10, time.Second}, {1000, time.Hour}} {
+	for _, l := range []ratelimit.Limit{{N: 100, Window: time.Minute}, {N: 100, Window: 600 * time.Millisecond}, {N: 10, Window: time.Second}, {N: 1000, Window: time.Hour}} {
 		t.Run(l.String(), func(t *testing.T) {
 			p := NewPacer(l, nil)
 			// Calls at 1/r apart after a burst of b: b + floor(r*W) fit in W.
@@ -328,32 +329,6 @@ func TestPacerNeverExceedsWindow(t *testing.T) {
 			}
 			if l.N >= 50 && worst < 0.97*float64(l.N) {
 				t.Fatalf("only %.2f calls per window: pacing wastes more than 3%% of %d", worst, l.N)
-			}
-		})
-	}
-}
-
-func TestParseRateLimit(t *testing.T) {
-	cases := []struct {
-		in   string
-		want RateLimit
-		err  bool
-	}{
-		{"100/60s", RateLimit{100, time.Minute}, false},
-		{"100/600ms", RateLimit{100, 600 * time.Millisecond}, false},
-		{"100/m", RateLimit{100, time.Minute}, false},
-		{" 5 / 1s ", RateLimit{5, time.Second}, false},
-		{"100", RateLimit{}, true},
-		{"0/60s", RateLimit{}, true},
-		{"x/60s", RateLimit{}, true},
-		{"100/-1s", RateLimit{}, true},
-		{"100/fast", RateLimit{}, true},
-	}
-	for _, tc := range cases {
-		t.Run(tc.in, func(t *testing.T) {
-			got, err := ParseRateLimit(tc.in)
-			if (err != nil) != tc.err || got != tc.want {
-				t.Fatalf("ParseRateLimit(%q) = %v, %v", tc.in, got, err)
 			}
 		})
 	}

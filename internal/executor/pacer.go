@@ -2,15 +2,14 @@ package executor
 
 import (
 	"context"
-	"fmt"
 	"math"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/firmtools/bulk/internal/ratelimit"
 )
 
 // Clock is the time source of the executor. Tests inject a fake one; the
@@ -40,48 +39,6 @@ func (RealClock) Sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// RateLimit is the service's limit: N calls per Window per connection.
-type RateLimit struct {
-	N      int
-	Window time.Duration
-}
-
-// String writes the limit as it is typed: "100/60s", "100/600ms".
-func (r RateLimit) String() string {
-	if r.Window%time.Second == 0 {
-		return fmt.Sprintf("%d/%ds", r.N, r.Window/time.Second)
-	}
-	if r.Window%time.Millisecond == 0 {
-		return fmt.Sprintf("%d/%dms", r.N, r.Window/time.Millisecond)
-	}
-	return fmt.Sprintf("%d/%s", r.N, r.Window)
-}
-
-// DefaultRateLimit is the contract's: 100 calls per 60 seconds.
-var DefaultRateLimit = RateLimit{N: 100, Window: 60 * time.Second}
-
-// ParseRateLimit reads "N/DURATION" ("100/60s", "100/600ms", "100/1m"); a
-// bare unit is one of it ("100/m").
-func ParseRateLimit(s string) (RateLimit, error) {
-	n, d, ok := strings.Cut(strings.TrimSpace(s), "/")
-	if !ok {
-		return RateLimit{}, fmt.Errorf("rate limit %q: want N/DURATION, e.g. 100/60s", s)
-	}
-	count, err := strconv.Atoi(strings.TrimSpace(n))
-	if err != nil || count < 1 {
-		return RateLimit{}, fmt.Errorf("rate limit %q: N must be a whole number of at least 1", s)
-	}
-	d = strings.TrimSpace(d)
-	if d != "" && (d[0] < '0' || d[0] > '9') {
-		d = "1" + d
-	}
-	w, err := time.ParseDuration(d)
-	if err != nil || w <= 0 {
-		return RateLimit{}, fmt.Errorf("rate limit %q: DURATION must be positive, like 60s, 1m or 600ms", s)
-	}
-	return RateLimit{N: count, Window: w}, nil
-}
-
 // pacingMargin is the share of the limit the pacer leaves unused. The
 // service counts arrivals in a strict sliding window; a token bucket with
 // burst 1 at rate 0.98*N/W needs 100/0.98*W/N > W to send N+1 calls, so no
@@ -106,7 +63,7 @@ type Pacer struct {
 // NewPacer shapes a limiter after limit. Burst is 1 on purpose: a larger
 // bucket lets B extra calls through in the first window, which a strict
 // server window answers with 429.
-func NewPacer(limit RateLimit, clock Clock) *Pacer {
+func NewPacer(limit ratelimit.Limit, clock Clock) *Pacer {
 	if clock == nil {
 		clock = RealClock{}
 	}

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/firmtools/bulk/internal/ratelimit"
 )
 
 // tickClock's Sleep returns when the test sends a tick.
@@ -52,7 +54,7 @@ func TestPlainProgressLinesWhenNotATerminal(t *testing.T) {
 	clock := &tickClock{now: time.Unix(0, 0), tick: make(chan struct{})}
 	out := syncBuffer{wrote: make(chan struct{}, 10)}
 	stop := StartProgress(ProgressOptions{Out: &out, Counters: c, Clock: clock,
-		Pacer: NewPacer(RateLimit{N: 100, Window: time.Minute}, clock)})
+		Pacer: NewPacer(ratelimit.Limit{N: 100, Window: time.Minute}, clock)})
 	c.count("ok")
 	c.Pending.Store(4)
 	clock.tick <- struct{}{}
@@ -77,7 +79,7 @@ func TestStatusLineETAFromCallsLeft(t *testing.T) {
 	c := &Counters{}
 	c.Total.Store(200)
 	c.Pending.Store(98)
-	p := NewPacer(RateLimit{N: 100, Window: time.Minute}, nil) // 98 calls a minute
+	p := NewPacer(ratelimit.Limit{N: 100, Window: time.Minute}, nil) // 98 calls a minute
 	line := StatusLine(c, p, time.Minute)
 	if !strings.Contains(line, "ETA 1m0s") {
 		t.Fatalf("98 calls left at 98 a minute: %s", line)

@@ -7,42 +7,8 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
 )
-
-// ParseRateLimit reads a limit such as "100/60s", "100/600ms", "100/1m" or
-// the shorthand "100/s", "100/m", "100/h".
-func ParseRateLimit(s string) (n int, window time.Duration, err error) {
-	const want = "want N/DURATION, e.g. 100/60s, 100/600ms or 100/m"
-	count, per, ok := strings.Cut(strings.TrimSpace(s), "/")
-	if !ok {
-		return 0, 0, fmt.Errorf("rate limit %q: no '/': %s", s, want)
-	}
-	n, err = strconv.Atoi(strings.TrimSpace(count))
-	if err != nil || n <= 0 {
-		return 0, 0, fmt.Errorf("rate limit %q: %q is not a positive whole number of calls: %s", s, count, want)
-	}
-	per = strings.TrimSpace(per)
-	switch per {
-	case "s":
-		window = time.Second
-	case "m":
-		window = time.Minute
-	case "h":
-		window = time.Hour
-	default:
-		window, err = time.ParseDuration(per)
-		if err != nil {
-			return 0, 0, fmt.Errorf("rate limit %q: window %q: %w (%s)", s, per, err, want)
-		}
-		if window <= 0 {
-			return 0, 0, fmt.Errorf("rate limit %q: window %q must be positive", s, per)
-		}
-	}
-	return n, window, nil
-}
 
 // Serve runs the simulator on ln until ctx is done, then shuts down
 // gracefully. It first prints to out the base URL, how to sign in and the

@@ -13,49 +13,6 @@ import (
 	"time"
 )
 
-func TestParseRateLimit(t *testing.T) {
-	cases := []struct {
-		in      string
-		n       int
-		window  time.Duration
-		errPart string
-	}{
-		{"100/60s", 100, time.Minute, ""},
-		{"100/600ms", 100, 600 * time.Millisecond, ""},
-		{"100/1m", 100, time.Minute, ""},
-		{"100/m", 100, time.Minute, ""},
-		{"5/s", 5, time.Second, ""},
-		{"1000/h", 1000, time.Hour, ""},
-		{" 7 / 1m30s ", 7, 90 * time.Second, ""},
-		{"100", 0, 0, "no '/'"},
-		{"/60s", 0, 0, "positive whole number"},
-		{"0/60s", 0, 0, "positive whole number"},
-		{"-1/60s", 0, 0, "positive whole number"},
-		{"1.5/60s", 0, 0, "positive whole number"},
-		{"100/", 0, 0, "window"},
-		{"100/60", 0, 0, "window"},
-		{"100/minute", 0, 0, "window"},
-		{"100/0s", 0, 0, "must be positive"},
-		{"100/-1s", 0, 0, "must be positive"},
-	}
-	for _, tc := range cases {
-		t.Run(tc.in, func(t *testing.T) {
-			n, w, err := ParseRateLimit(tc.in)
-			if tc.errPart != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.errPart) || !strings.Contains(err.Error(), tc.in) {
-					t.Fatalf("error %v, want one naming %q and saying %q", err, tc.in, tc.errPart)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			assertEqual(t, "n", n, tc.n)
-			assertEqual(t, "window", w, tc.window)
-		})
-	}
-}
-
 func TestOptionsValidate(t *testing.T) {
 	cases := []struct {
 		name    string

@@ -9,18 +9,18 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/firmtools/bulk/internal/actions"
+	"github.com/firmtools/bulk/internal/exit"
+	"github.com/firmtools/bulk/internal/iostreams"
 )
 
-func init() { subcommands = append(subcommands, newActionsCmd) }
-
 type actionsOptions struct {
-	IO     *IOStreams
+	IO     *iostreams.IOStreams
 	Action string // "" lists the actions
 }
 
-func newActionsCmd(ios *IOStreams) *cobra.Command { return newActionsCmdWith(ios, nil) }
+func newActionsCmd(ios *iostreams.IOStreams) *cobra.Command { return newActionsCmdWith(ios, nil) }
 
-func newActionsCmdWith(ios *IOStreams, runF func(*actionsOptions) error) *cobra.Command {
+func newActionsCmdWith(ios *iostreams.IOStreams, runF func(*actionsOptions) error) *cobra.Command {
 	o := &actionsOptions{IO: ios}
 	return &cobra.Command{
 		Use:   "actions [ACTION]",
@@ -45,8 +45,8 @@ func newActionsCmdWith(ios *IOStreams, runF func(*actionsOptions) error) *cobra.
 func lookupAction(name string) (*actions.Spec, error) {
 	s, ok := actions.Lookup(name)
 	if !ok {
-		return nil, &usageError{fmt.Errorf("%q is not an action%s (the actions are %s)",
-			name, suggestAction(name), strings.Join(actions.Names(), ", "))}
+		return nil, exit.Usage(fmt.Errorf("%q is not an action%s (the actions are %s)",
+			name, suggestAction(name), strings.Join(actions.Names(), ", ")))
 	}
 	return s, nil
 }

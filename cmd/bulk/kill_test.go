@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 	"syscall"
@@ -168,16 +167,6 @@ func waitForEnds(t *testing.T, path string, n int) {
 		}
 		<-tick.C
 	}
-}
-
-// rowSet is each result row as "row action key status".
-func rowSet(rows []report.Row) []string {
-	var out []string
-	for _, r := range rows {
-		out = append(out, fmt.Sprintf("%d %s %s %s", r.Row, r.Action, r.Key, r.Status))
-	}
-	sort.Strings(out)
-	return out
 }
 
 // TestKillAndResume kills `bulk run` with SIGKILL in the middle of a run

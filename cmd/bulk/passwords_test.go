@@ -1,9 +1,7 @@
 package main
 
 import (
-	"encoding/csv"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -14,163 +12,8 @@ import (
 	"time"
 
 	"github.com/firmtools/bulk/internal/report"
-	"github.com/firmtools/bulk/internal/sim"
+	"github.com/firmtools/bulk/internal/runtest"
 )
-
-const joinersManifest = `id,full_name,email,preferred_library,role,password_create_method
-U1,User One,u1@firm.example.com,ACTIVE_US,ATTORNEY,Create a password
-U2,User Two,u2@firm.example.com,ACTIVE_US,ATTORNEY,Create a password
-U3,User Three,u3@firm.example.com,ACTIVE_US,ATTORNEY,Create a password
-U4,User Four,u4@firm.example.com,ACTIVE_US,ATTORNEY,Create a password
-ASMITH,Alice Smith,asmith@example.com,ACTIVE_US,ATTORNEY,Create a password
-BAD,Bad Role,bad@firm.example.com,ACTIVE_US,NOT_A_ROLE,Create a password
-+U5,Formula Id,u5@firm.example.com,ACTIVE_US,ATTORNEY,Create a password
-`
-
-// createdPasswords are the passwords of the createUser requests the
-// service answered user_created: true, by user ID.
-func createdPasswords(t *testing.T, p *proxyService) map[string]string {
-	t.Helper()
-	out := map[string]string{}
-	for _, e := range p.seen() {
-		if e.op != "createUser" || e.status != 200 {
-			continue
-		}
-		var req struct {
-			ID             string `json:"id"`
-			CreatePassword struct {
-				Password string `json:"password"`
-			} `json:"create_password"`
-		}
-		var ans struct {
-			Data struct {
-				UserCreated bool `json:"user_created"`
-			} `json:"data"`
-		}
-		if json.Unmarshal(e.request, &req) != nil || json.Unmarshal(e.answer, &ans) != nil {
-			t.Fatalf("exchange %s %s", e.request, e.answer)
-		}
-		if ans.Data.UserCreated {
-			out[req.ID] = req.CreatePassword.Password
-		}
-	}
-	return out
-}
-
-// readPasswordFile reads a --generate-passwords file: mode 0600, no cell
-// a spreadsheet would read as a formula.
-func readPasswordFile(t *testing.T, path string) map[string]string {
-	t.Helper()
-	st, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if st.Mode().Perm() != 0o600 {
-		t.Fatalf("%s: mode %o", path, st.Mode().Perm())
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil || len(recs) == 0 || strings.Join(recs[0], ",") != "user_id,password" {
-		t.Fatalf("%s: %v %v", path, recs, err)
-	}
-	out := map[string]string{}
-	for _, rec := range recs[1:] {
-		for _, cell := range rec {
-			if cell != "" && strings.ContainsAny(cell[:1], "=+-@\t\r") {
-				t.Fatalf("%s: cell %q would be read as a formula", path, cell)
-			}
-		}
-		out[rec[0]] = rec[1]
-	}
-	return out
-}
-
-func noFile(t *testing.T, path string) {
-	t.Helper()
-	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
-		t.Fatalf("%s exists (%v): no password file was to be written", path, err)
-	}
-}
-
-// TestGeneratedPasswordsAcrossAResume: a password is written for each user
-// the run created, and for no other, across a run whose answers are lost
-// or refused and its resume.
-func TestGeneratedPasswordsAcrossAResume(t *testing.T) {
-	p := startProxy(t, sim.Options{RateLimit: 100, Window: 600 * time.Millisecond})
-	dir := t.TempDir()
-	m := writeFile(t, dir, "joiners.csv", joinersManifest)
-	out := filepath.Join(dir, "joiners.results.csv")
-	run := func(pwFile string, extra ...string) runResult {
-		args := append([]string{"run", m, "--action", "create-user", "--rate-limit", fast, "--out", out,
-			"--generate-passwords", pwFile, "--max-attempts", "1", "--quiet", "--concurrency", "1"}, extra...)
-		return bulk(t, p.env(), args...)
-	}
-	// U3 is created and its answer lost; U4 meets a 503 (not created).
-	p.set(func(op string, body []byte) fault {
-		switch {
-		case op == "createUser" && strings.Contains(string(body), `"id":"U3"`):
-			return dropAnswer
-		case op == "createUser" && strings.Contains(string(body), `"id":"U4"`):
-			return unavailable
-		}
-		return pass
-	}, nil)
-	p1 := filepath.Join(dir, "passwords-1.csv")
-	if r := run(p1); r.code != 1 {
-		t.Fatalf("first run: exit %d\n%s", r.code, r.stderr)
-	}
-	sent := createdPasswords(t, p)
-	got := readPasswordFile(t, p1)
-	want := map[string]string{"U1": sent["U1"], "U2": sent["U2"], "'+U5": sent["+U5"]}
-	if len(sent) != 4 || len(got) != 3 || got["U1"] != want["U1"] || got["U2"] != want["U2"] || got["'+U5"] != want["'+U5"] || got["U1"] == "" {
-		t.Fatalf("first file %v, want %v (created now: %v)", got, want, sent)
-	}
-	rows := rowsByNumber(readResults(t, out))
-	if a := rows[6]; a.Status != report.StatusExists || !strings.Contains(a.Note, "no password written: the user already existed") {
-		t.Fatalf("ASMITH: %+v", a)
-	}
-
-	// The resume: the carried-over users get no new password; U3, made by
-	// the first run's lost attempt, neither (its password was never
-	// confirmed: the note says to reset it); U4 is created now.
-	p.set(nil, nil)
-	p2 := filepath.Join(dir, "passwords-2.csv")
-	if r := run(p2, "--resume"); r.code != 1 {
-		t.Fatalf("resume: exit %d (BAD still fails)\n%s", r.code, r.stderr)
-	}
-	sent = createdPasswords(t, p)
-	got = readPasswordFile(t, p2)
-	if len(got) != 1 || got["U4"] == "" || got["U4"] != sent["U4"] {
-		t.Fatalf("resume's file %v, want U4's password only (sent %v)", got, sent)
-	}
-	rows = rowsByNumber(readResults(t, out))
-	if u3 := rows[4]; u3.Status != report.StatusOK || !strings.Contains(u3.Note, "earlier attempt") || !strings.Contains(u3.Note, "reset it") {
-		t.Fatalf("U3: %+v", u3)
-	}
-	if st := p.Stats(); st.Created["user"] != 5 || st.DuplicateCreations != 0 {
-		t.Fatalf("created %v", st.Created)
-	}
-
-	// Nothing created: no file at all.
-	p3 := filepath.Join(dir, "passwords-3.csv")
-	if r := run(p3, "--resume"); r.code != 1 {
-		t.Fatalf("second resume: exit %d\n%s", r.code, r.stderr)
-	}
-	noFile(t, p3)
-	// Sign-in fails: no file.
-	env := p.env()
-	env["IMANAGE_PASSWORD"] = "wrong-password"
-	p4 := filepath.Join(dir, "passwords-4.csv")
-	if r := bulk(t, env, "run", m, "--action", "create-user", "--rate-limit", fast, "--out", filepath.Join(dir, "other.csv"),
-		"--generate-passwords", p4, "--quiet"); r.code != 3 {
-		t.Fatalf("wrong password: exit %d\n%s", r.code, r.stderr)
-	}
-	noFile(t, p4)
-}
 
 // TestKillKeepsGeneratedPasswords kills a run with SIGKILL while it
 // creates users with generated passwords: every user its journal records as
@@ -218,7 +61,7 @@ func TestKillKeepsGeneratedPasswords(t *testing.T) {
 	}
 	_ = cmd.Wait()
 
-	first := readPasswordFile(t, p1)
+	first := runtest.ReadPasswordFile(t, p1)
 	jb, err := os.ReadFile(journal)
 	if err != nil {
 		t.Fatal(err)
@@ -247,7 +90,7 @@ func TestKillKeepsGeneratedPasswords(t *testing.T) {
 	}
 	second := map[string]string{}
 	if _, err := os.Stat(p2); err == nil {
-		second = readPasswordFile(t, p2)
+		second = runtest.ReadPasswordFile(t, p2)
 	}
 	rows := readResults(t, out)
 	oneRowPerJob(t, rows, users)

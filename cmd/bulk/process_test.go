@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/firmtools/bulk/internal/executor"
+	"github.com/firmtools/bulk/internal/exit"
 	"github.com/firmtools/bulk/internal/report"
 )
 
@@ -98,8 +99,8 @@ func TestSIGHUPEndsTheRunLikeSIGTERM(t *testing.T) {
 	if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
-	if code := exitCode(t, cmd); code != int(ExitInterrupted) {
-		t.Fatalf("after SIGHUP: exit %d, want %d", code, ExitInterrupted)
+	if code := exitCode(t, cmd); code != int(exit.Interrupted) {
+		t.Fatalf("after SIGHUP: exit %d, want %d", code, exit.Interrupted)
 	}
 	everyRowRecorded(t, manifest, url, journal, 30)
 }
@@ -126,8 +127,8 @@ func TestAClosedOutputPipeEndsTheRunLikeSIGTERM(t *testing.T) {
 	go func() { done <- exitCode(t, cmd) }()
 	select {
 	case code := <-done:
-		if code != int(ExitInterrupted) {
-			t.Fatalf("after its reader went away: exit %d (%s), want %d", code, cmd.ProcessState, ExitInterrupted)
+		if code != int(exit.Interrupted) {
+			t.Fatalf("after its reader went away: exit %d (%s), want %d", code, cmd.ProcessState, exit.Interrupted)
 		}
 	case <-time.After(60 * time.Second):
 		t.Fatal("the run went on after its output pipe closed")

@@ -3,24 +3,14 @@ package main
 import (
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/firmtools/bulk/internal/exit"
+	"github.com/firmtools/bulk/internal/iostreams"
 )
 
-const exitCodesHelp = `Exit codes:
-  0    every job ok or exists (or: the manifest is valid)
-  1    at least one job failed, conflict, ended unknown, or was skipped;
-       or a journal or result write failed, and no further call was sent
-  2    invalid manifest or usage; nothing was sent (also: the journal is held by
-       another run, belongs to another service, or is damaged; an output names an input)
-  3    could not sign in to or reach the service; nothing was done
-  130  interrupted (Ctrl-C, SIGTERM, SIGHUP, a closed output pipe); every row still has its result`
-
-// subcommands are added by each command's file (run.go, sim.go, ...).
-var subcommands []func(ios *IOStreams) *cobra.Command
-
-func newRootCmd(ios *IOStreams) *cobra.Command {
+func newRootCmd(ios *iostreams.IOStreams) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "bulk",
 		Short: "Run iManage Work admin jobs in bulk from a CSV, spreadsheet or YAML manifest",
@@ -29,7 +19,7 @@ custom fields, tabs, folders, My Matters shortcuts, and reads) from a manifest,
 validating every row before a single call is made, pacing calls to the service's
 limit of 100 per minute, and writing one result row per manifest row.
 
-` + exitCodesHelp,
+` + exit.Help,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -37,43 +27,43 @@ limit of 100 per minute, and writing one result row per manifest row.
 	root.SetOut(ios.Out)
 	root.SetErr(ios.ErrOut)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return &usageError{err: fmt.Errorf("%w\nRun '%s --help' for usage.", err, c.CommandPath())}
+		return &flagError{err: err, path: c.CommandPath()}
 	})
-	for _, mk := range subcommands {
-		root.AddCommand(mk(ios))
-	}
+	root.AddCommand(
+		newRunCmd(ios),
+		newValidateCmd(ios),
+		newActionsCmd(ios),
+		newTemplateCmd(ios),
+		newSimCmd(ios),
+	)
 	return root
 }
 
 // Main runs the command line and returns the process exit code.
-func Main(args []string, ios *IOStreams) int {
+func Main(args []string, ios *iostreams.IOStreams) int {
 	root := newRootCmd(ios)
 	root.SetArgs(args)
+	// What fails before a command starts (an unknown command or flag, the
+	// wrong number of arguments) is a usage error: cobra does not mark it.
+	started := false
+	root.PersistentPreRun = func(*cobra.Command, []string) { started = true }
 	err := root.Execute()
-	if err != nil && !errors.Is(err, errSilent) {
+	if err != nil && !started {
+		err = exit.Usage(err)
+	}
+	if err != nil && !errors.Is(err, exit.ErrSilent) {
 		fmt.Fprintf(ios.ErrOut, "bulk: %v\n", err)
 	}
-	code := exitCodeFor(err)
-	if err != nil && code == ExitOK {
-		code = ExitJobsFailed
-	}
-	// cobra's own argument errors (unknown command, wrong arg count) are usage errors.
-	if err != nil && isCobraUsage(err) {
-		code = ExitInvalid
-	}
-	return int(code)
+	return int(exit.Of(err))
 }
 
-func isCobraUsage(err error) bool {
-	var ee *exitError
-	if errors.As(err, &ee) {
-		return false
-	}
-	msg := err.Error()
-	for _, p := range []string{"unknown command", "unknown flag", "accepts ", "requires at least", "requires at most", "invalid argument"} {
-		if strings.Contains(msg, p) {
-			return true
-		}
-	}
-	return false
+// flagError is a flag that could not be read, and where to read about it.
+type flagError struct {
+	err  error
+	path string
 }
+
+func (e *flagError) Error() string {
+	return fmt.Sprintf("%v\nRun '%s --help' for usage.", e.err, e.path)
+}
+func (e *flagError) Unwrap() error { return e.err }

@@ -11,14 +11,14 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/firmtools/bulk/internal/exit"
+	"github.com/firmtools/bulk/internal/iostreams"
 	"github.com/firmtools/bulk/internal/ratelimit"
 	"github.com/firmtools/bulk/internal/sim"
 )
 
-func init() { subcommands = append(subcommands, newSimCmd) }
-
 type simOptions struct {
-	ios       *IOStreams
+	ios       *iostreams.IOStreams
 	Listen    string
 	RateLimit string
 	Window    string
@@ -29,9 +29,9 @@ type simOptions struct {
 	Seed      int64
 }
 
-func newSimCmd(ios *IOStreams) *cobra.Command { return newSimCmdWith(ios, nil) }
+func newSimCmd(ios *iostreams.IOStreams) *cobra.Command { return newSimCmdWith(ios, nil) }
 
-func newSimCmdWith(ios *IOStreams, runF func(*simOptions) error) *cobra.Command {
+func newSimCmdWith(ios *iostreams.IOStreams, runF func(*simOptions) error) *cobra.Command {
 	o := &simOptions{ios: ios}
 	cmd := &cobra.Command{
 		Use:   "sim",
@@ -65,18 +65,18 @@ unless --listen names another address.`,
 func (o *simOptions) simOptions() (sim.Options, error) {
 	limit, err := ratelimit.Parse(o.RateLimit)
 	if err != nil {
-		return sim.Options{}, &usageError{fmt.Errorf("--rate-limit: %w", err)}
+		return sim.Options{}, exit.Usage(fmt.Errorf("--rate-limit: %w", err))
 	}
 	if o.Window != "strict" && o.Window != "fixed" {
-		return sim.Options{}, &usageError{fmt.Errorf("--window %q: want strict or fixed", o.Window)}
+		return sim.Options{}, exit.Usage(fmt.Errorf("--window %q: want strict or fixed", o.Window))
 	}
 	for name, v := range map[string]float64{"--fault-rate": o.FaultRate, "--drop-rate": o.DropRate} {
 		if v < 0 || v > 1 {
-			return sim.Options{}, &usageError{fmt.Errorf("%s %v: want a fraction from 0 to 1", name, v)}
+			return sim.Options{}, exit.Usage(fmt.Errorf("%s %v: want a fraction from 0 to 1", name, v))
 		}
 	}
 	if o.Latency < 0 || o.TokenTTL < 0 {
-		return sim.Options{}, &usageError{fmt.Errorf("--latency and --token-ttl cannot be negative")}
+		return sim.Options{}, exit.Usage(fmt.Errorf("--latency and --token-ttl cannot be negative"))
 	}
 	pw := o.ios.Getenv("BULK_SIM_PASSWORD")
 	return sim.Options{RateLimit: limit.N, Window: limit.Window, Mode: o.Window, FaultRate: o.FaultRate,
@@ -94,7 +94,7 @@ func runSim(ctx context.Context, o *simOptions) error {
 	}
 	ln, err := net.Listen("tcp", o.Listen)
 	if err != nil {
-		return withExit(ExitInvalid, fmt.Errorf("--listen %s: %w", o.Listen, err))
+		return exit.With(exit.Invalid, fmt.Errorf("--listen %s: %w", o.Listen, err))
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()

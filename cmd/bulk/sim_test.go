@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/firmtools/bulk/internal/iostreams"
 )
 
 // `bulk sim --rate-limit` reads a limit as `bulk run --rate-limit` and
@@ -11,7 +13,7 @@ import (
 func TestSimReadsTheRateLimitAsRunDoes(t *testing.T) {
 	for in, want := range map[string]time.Duration{"100/ms": time.Millisecond, "100/m": time.Minute, "100/600ms": 600 * time.Millisecond} {
 		var got *simOptions
-		cmd := newSimCmdWith(TestIO(strings.NewReader(""), nil, nil, nil), func(o *simOptions) error { got = o; return nil })
+		cmd := newSimCmdWith(iostreams.Test(strings.NewReader(""), nil, nil, nil), func(o *simOptions) error { got = o; return nil })
 		cmd.SetArgs([]string{"--rate-limit", in})
 		if err := cmd.Execute(); err != nil {
 			t.Fatal(err)

@@ -9,19 +9,19 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/firmtools/bulk/internal/actions"
+	"github.com/firmtools/bulk/internal/exit"
+	"github.com/firmtools/bulk/internal/iostreams"
 )
 
-func init() { subcommands = append(subcommands, newTemplateCmd) }
-
 type templateOptions struct {
-	IO     *IOStreams
+	IO     *iostreams.IOStreams
 	Action string
 	YAML   bool
 }
 
-func newTemplateCmd(ios *IOStreams) *cobra.Command { return newTemplateCmdWith(ios, nil) }
+func newTemplateCmd(ios *iostreams.IOStreams) *cobra.Command { return newTemplateCmdWith(ios, nil) }
 
-func newTemplateCmdWith(ios *IOStreams, runF func(*templateOptions) error) *cobra.Command {
+func newTemplateCmdWith(ios *iostreams.IOStreams, runF func(*templateOptions) error) *cobra.Command {
 	o := &templateOptions{IO: ios}
 	cmd := &cobra.Command{
 		Use:   "template ACTION",
@@ -36,8 +36,8 @@ in, optional fields and defaults commented out.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
-				return &usageError{fmt.Errorf("name the action to make a template for: bulk template ACTION, where ACTION is one of %s (see 'bulk actions')",
-					strings.Join(actions.Names(), ", "))}
+				return exit.Usage(fmt.Errorf("name the action to make a template for: bulk template ACTION, where ACTION is one of %s (see 'bulk actions')",
+					strings.Join(actions.Names(), ", ")))
 			}
 			o.Action = args[0]
 			if runF != nil {

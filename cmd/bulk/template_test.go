@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/firmtools/bulk/internal/actions"
+	"github.com/firmtools/bulk/internal/iostreams"
 )
 
 func TestActionsList(t *testing.T) {
@@ -94,7 +95,7 @@ func TestActionsAndTemplateErrors(t *testing.T) {
 
 func TestTemplateFlagsParseWithoutIO(t *testing.T) {
 	var got *templateOptions
-	cmd := newTemplateCmdWith(TestIO(nil, &bytes.Buffer{}, &bytes.Buffer{}, nil), func(o *templateOptions) error { got = o; return nil })
+	cmd := newTemplateCmdWith(iostreams.Test(nil, &bytes.Buffer{}, &bytes.Buffer{}, nil), func(o *templateOptions) error { got = o; return nil })
 	cmd.SetArgs([]string{"add-folder", "--yaml"})
 	if err := cmd.Execute(); err != nil {
 		t.Fatal(err)

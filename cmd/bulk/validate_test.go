@@ -9,12 +9,11 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/spf13/cobra"
-
-	"github.com/firmtools/bulk/internal/imanage"
+	"github.com/firmtools/bulk/internal/connect"
+	"github.com/firmtools/bulk/internal/iostreams"
 	"github.com/firmtools/bulk/internal/manifest"
+	"github.com/firmtools/bulk/internal/run"
 )
 
 // cliResult is one run of Main.
@@ -26,7 +25,7 @@ type cliResult struct {
 func runCLI(t *testing.T, args ...string) cliResult {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	code := Main(args, TestIO(strings.NewReader(""), &out, &errOut, nil))
+	code := Main(args, iostreams.Test(strings.NewReader(""), &out, &errOut, nil))
 	return cliResult{code, out.String(), errOut.String()}
 }
 
@@ -43,20 +42,20 @@ func TestValidateFlagsParseWithoutIO(t *testing.T) {
 	tests := []struct {
 		name    string
 		args    []string
-		want    validateOptions
+		want    run.ValidateOptions
 		wantErr string
 	}{
 		{name: "defaults", args: []string{"a.csv"},
-			want: validateOptions{Manifests: []string{"a.csv"}, Format: "text", RateLimit: "100/60s",
+			want: run.ValidateOptions{Manifests: []string{"a.csv"}, Format: "text", RateLimit: "100/60s",
 				Manifest: manifest.Options{Limits: manifest.Limits{MaxRows: 5_000_000}}}},
 		{name: "everything", args: []string{"a.csv", "b.yaml", "--action", "create-user", "--set", "preferred_library=ACTIVE_US",
 			"--set", "role = ATTORNEY", "--delimiter", "tab", "--encoding", "windows-1252", "--sheet", "People", "--ignore-columns",
 			"--max-rows", "10", "--format", "json", "--remote", "--rate-limit", "100/600ms"},
-			want: validateOptions{Manifests: []string{"a.csv", "b.yaml"}, Format: "json", Remote: true, RateLimit: "100/600ms",
+			want: run.ValidateOptions{Manifests: []string{"a.csv", "b.yaml"}, Format: "json", Remote: true, RateLimit: "100/600ms",
 				Manifest: manifest.Options{Action: "create-user", Set: map[string]string{"preferred_library": "ACTIVE_US", "role": " ATTORNEY"},
 					Delimiter: '\t', Encoding: "windows-1252", Sheet: "People", IgnoreColumns: true, Limits: manifest.Limits{MaxRows: 10}}}},
 		{name: "semicolon by name", args: []string{"a.csv", "--delimiter", "semicolon"},
-			want: validateOptions{Manifests: []string{"a.csv"}, Format: "text", RateLimit: "100/60s",
+			want: run.ValidateOptions{Manifests: []string{"a.csv"}, Format: "text", RateLimit: "100/60s",
 				Manifest: manifest.Options{Delimiter: ';', Limits: manifest.Limits{MaxRows: 5_000_000}}}},
 		{name: "set without =", args: []string{"a.csv", "--set", "role"}, wantErr: `invalid argument "role" for "--set" flag: want FIELD=VALUE, e.g. --set preferred_library=ACTIVE_US`},
 		{name: "set twice", args: []string{"a.csv", "--set", "role=A", "--set", "role=B"}, wantErr: `invalid argument "role=B" for "--set" flag: role is set twice`},
@@ -66,9 +65,9 @@ func TestValidateFlagsParseWithoutIO(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var got *validateOptions
-			ios := TestIO(strings.NewReader(""), &bytes.Buffer{}, &bytes.Buffer{}, nil)
-			cmd := newValidateCmdWith(ios, func(o *validateOptions) error { got = o; return nil })
+			var got *run.ValidateOptions
+			ios := iostreams.Test(strings.NewReader(""), &bytes.Buffer{}, &bytes.Buffer{}, nil)
+			cmd := newValidateCmdWith(ios, func(_ context.Context, o *run.ValidateOptions) error { got = o; return nil })
 			cmd.SetArgs(tt.args)
 			cmd.SetOut(&bytes.Buffer{})
 			cmd.SetErr(&bytes.Buffer{})
@@ -82,7 +81,7 @@ func TestValidateFlagsParseWithoutIO(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got.IO, got.cmd = nil, nil
+			got.IO, got.Conn = nil, connect.Options{}
 			if !reflect.DeepEqual(*got, tt.want) {
 				t.Fatalf("options\n got %+v\nwant %+v", *got, tt.want)
 			}
@@ -122,16 +121,9 @@ func TestValidateText(t *testing.T) {
 			errOut: "no such file or directory"},
 		{name: "unknown action", args: []string{"validate", good, "--action", "create-users"}, code: 2,
 			errOut: `bulk: invalid manifest options: --action "create-users" is not an action; did you mean "create-user"?`},
-		{name: "remote not available", args: []string{"validate", good, "--action", "create-user", "--remote"}, code: 2,
-			errOut: "bulk: --remote needs the service connection, not available in this build\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if tt.name == "remote not available" {
-				saved := connectRemote
-				connectRemote = nil
-				t.Cleanup(func() { connectRemote = saved })
-			}
 			r := runCLI(t, tt.args...)
 			if r.code != tt.code {
 				t.Fatalf("exit %d, want %d; out %q err %q", r.code, tt.code, r.out, r.errOut)
@@ -181,89 +173,6 @@ func TestValidateJSON(t *testing.T) {
 	}
 	if rep.Problems[4]["severity"] != "warning" {
 		t.Fatalf("problem %v", rep.Problems[4])
-	}
-}
-
-// remoteFake answers like the simulator's seed data.
-type remoteFake struct{ calls int }
-
-func (f *remoteFake) GetLibraries(context.Context, bool, bool) ([]imanage.Library, error) {
-	f.calls++
-	return []imanage.Library{{ID: "ACTIVE_US"}, {ID: "ARCHIVE"}}, nil
-}
-func (f *remoteFake) GetLibraryRoles(context.Context, imanage.GetLibraryRolesRequest) ([]imanage.IDDescription, error) {
-	f.calls++
-	return []imanage.IDDescription{{ID: "ATTORNEY"}, {ID: "PARALEGAL"}}, nil
-}
-func (f *remoteFake) GetLookupAliases(context.Context, imanage.GetLookupAliasesRequest) ([]imanage.LookupAlias, error) {
-	f.calls++
-	return nil, nil
-}
-func (f *remoteFake) GetMyMattersCategories(context.Context, string) ([]imanage.MyMattersCategory, error) {
-	f.calls++
-	return nil, &imanage.Error{Op: imanage.OpGetMyMattersCategories, Delivery: imanage.Answered, StatusCode: 404, Code: "USER_NOT_FOUND"}
-}
-
-// Like a tenant that predates the schema operations.
-func (f *remoteFake) noSchema() (json.RawMessage, error) {
-	f.calls++
-	return nil, &imanage.Error{Op: "schema", Delivery: imanage.Answered, StatusCode: 404, Code: "NOT_FOUND"}
-}
-func (f *remoteFake) GetCreateLookupAliasSchema(context.Context, string) (json.RawMessage, error) {
-	return f.noSchema()
-}
-func (f *remoteFake) GetUpdateCustomFieldSchema(context.Context, string) (json.RawMessage, error) {
-	return f.noSchema()
-}
-func (f *remoteFake) GetCreateUserPasswordSchema(context.Context, string) (json.RawMessage, error) {
-	return f.noSchema()
-}
-func (f *remoteFake) GetAddFolderPropertiesSchema(context.Context, string) (json.RawMessage, error) {
-	return f.noSchema()
-}
-
-func TestValidateRemote(t *testing.T) {
-	fake := &remoteFake{}
-	released := false
-	saved := connectRemote
-	connectRemote = func(cmd *cobra.Command, ios *IOStreams) (manifest.Remote, func(), error) {
-		return fake, func() { released = true }, nil
-	}
-	t.Cleanup(func() { connectRemote = saved })
-	p := writeTemp(t, "users.csv", validUsers+"Bo Lee,BLEE,bo@firm.com,ACTIVE_UK,ATTORNEY\n")
-	r := runCLI(t, "validate", p, "--action", "create-user", "--remote", "--rate-limit", "2/1s")
-	want := p + ":4:preferred_library: preferred_library: the service has no library \"ACTIVE_UK\"; did you mean \"ACTIVE_US\"?\n" +
-		"invalid: 1 error in 3 jobs (create-user 3)\n" +
-		"already in the service: none of the rows\n" +
-		"remote checks: 6 lookups to the service\n" +
-		"the service has no getCreateUserPasswordSchema: create_password was checked against the contract's shape\n" +
-		"plan:\n" +
-		"  create-user                    3 jobs   3 calls\n" +
-		"  the service's schemas                    1 call\n" +
-		"  total                          3 jobs   4 calls\n" +
-		"at 2 calls per 1s: about 1.5s\n"
-	if r.code != 2 || r.out != want {
-		t.Fatalf("exit %d\n%s\nwant:\n%s\nstderr %q", r.code, r.out, want, r.errOut)
-	}
-	// Libraries, roles, one existence check per user, and the one schema.
-	if fake.calls != 6 || !released {
-		t.Fatalf("calls %d, released %v", fake.calls, released)
-	}
-	r = runCLI(t, "validate", p, "--action", "create-user", "--remote", "--rate-limit", "100/1m", "--format", "json")
-	var rep struct {
-		Remote map[string]any `json:"remote"`
-		Plan   struct {
-			TotalCalls      int     `json:"total_calls"`
-			SchemaReads     int     `json:"schema_reads"`
-			RateLimit       string  `json:"rate_limit"`
-			DurationSeconds float64 `json:"duration_seconds"`
-		} `json:"plan"`
-	}
-	if err := json.Unmarshal([]byte(r.out), &rep); err != nil {
-		t.Fatal(err)
-	}
-	if rep.Remote["calls"] != 6.0 || rep.Remote["schemas"] != 1.0 || rep.Plan.TotalCalls != 4 || rep.Plan.SchemaReads != 1 || rep.Plan.RateLimit != "100/60s" || rep.Plan.DurationSeconds != (1800*time.Millisecond).Seconds() {
-		t.Fatalf("report %+v", rep)
 	}
 }
 

@@ -1,4 +1,7 @@
-package main
+// Package iostreams holds the streams a command reads and writes, passed in
+// rather than taken from os, so tests can give buffers and say whether each
+// is a terminal (the model is cli/cli's pkg/iostreams).
+package iostreams
 
 import (
 	"errors"
@@ -10,9 +13,9 @@ import (
 	"golang.org/x/term"
 )
 
-// IOStreams are the streams a command uses. Commands never touch os.Stdin,
-// os.Stdout or os.Stderr directly, so tests can pass buffers and decide
-// whether they are terminals.
+// IOStreams are the streams a command uses. Nothing touches os.Stdin,
+// os.Stdout or os.Stderr directly. Results go to Out; progress, logs and
+// problems to ErrOut.
 type IOStreams struct {
 	In     io.Reader
 	Out    io.Writer
@@ -24,12 +27,13 @@ type IOStreams struct {
 	// ReadPassword reads a line without echo from the terminal; nil when
 	// there is no terminal.
 	ReadPassword func() ([]byte, error)
-	// Getenv reads the environment (tests pass a map).
+	// Getenv reads the environment (tests pass a map). Only the face reads
+	// it, to fill options; the packages behind it are given values.
 	Getenv func(string) string
 }
 
-// DefaultIO returns the process's streams.
-func DefaultIO() *IOStreams {
+// System returns the process's streams.
+func System() *IOStreams {
 	ios := &IOStreams{
 		In:        os.Stdin,
 		Out:       os.Stdout,
@@ -44,20 +48,20 @@ func DefaultIO() *IOStreams {
 	return ios
 }
 
-// TestIO returns streams over the given buffers, none of them a terminal,
+// Test returns streams over the given buffers, none of them a terminal,
 // with an environment read from env.
-func TestIO(in io.Reader, out, errOut io.Writer, env map[string]string) *IOStreams {
+func Test(in io.Reader, out, errOut io.Writer, env map[string]string) *IOStreams {
 	return &IOStreams{
 		In: in, Out: out, ErrOut: errOut,
 		Getenv: func(k string) string { return env[k] },
 	}
 }
 
-// stopOnClosedPipe returns streams whose Out and ErrOut call stop when
+// StopOnClosedPipe returns streams whose Out and ErrOut call stop when
 // their reader has gone (EPIPE: `bulk run ... -v 2>&1 | head`), so the run
 // ends as an interruption would; what is written after that is dropped,
 // since nobody reads it.
-func (ios *IOStreams) stopOnClosedPipe(stop func()) *IOStreams {
+func (ios *IOStreams) StopOnClosedPipe(stop func()) *IOStreams {
 	c := *ios
 	c.Out = &pipeWriter{w: ios.Out, gone: stop}
 	c.ErrOut = &pipeWriter{w: ios.ErrOut, gone: stop}

@@ -1,4 +1,4 @@
-package main
+package run
 
 import (
 	"bytes"
@@ -13,46 +13,39 @@ import (
 	"testing"
 	"time"
 
+	"github.com/firmtools/bulk/internal/connect"
 	"github.com/firmtools/bulk/internal/diskfull"
+	"github.com/firmtools/bulk/internal/exit"
 	"github.com/firmtools/bulk/internal/report"
+	"github.com/firmtools/bulk/internal/runtest"
 	"github.com/firmtools/bulk/internal/sim"
 )
 
-// lockedBuffer is a buffer the run and a simulator hook may share.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
+// tabs is a quiet add-tab run of m against conn at 1000 calls a second.
+func tabs(conn connect.Options, m string) *Options {
+	o := newOptions(conn, m)
+	o.Manifest.Action, o.RateLimit, o.Quiet = "add-tab", "1000/1s", true
+	return o
 }
 
 func TestAJournalFromTheSimulatorIsRefusedAgainstAService(t *testing.T) {
-	s := startSim(t, sim.Options{RateLimit: 1000, Window: time.Second})
-	other := startSim(t, sim.Options{RateLimit: 1000, Window: time.Second})
+	s := runtest.Start(t, sim.Options{RateLimit: 1000, Window: time.Second})
+	other := runtest.Start(t, sim.Options{RateLimit: 1000, Window: time.Second})
 	dir := t.TempDir()
 	m := writeFile(t, dir, "tabs.csv", tabsCSV(3))
 	journal := filepath.Join(dir, "shared.journal")
-	run := func(env map[string]string, extra ...string) runResult {
-		args := append([]string{"run", m, "--action", "add-tab", "--journal", journal, "--out", filepath.Join(dir, "r.csv"),
-			"--rate-limit", "1000/1s", "--quiet"}, extra...)
-		return bulk(t, env, args...)
+	rehearsal := connect.Options{Sim: true}
+	run := func(conn connect.Options, resume, fresh bool) result {
+		o := tabs(conn, m)
+		o.Journal, o.Out, o.Resume, o.Fresh = journal, filepath.Join(dir, "r.csv"), resume, fresh
+		return start(t, o)
 	}
 	// The rehearsal.
-	if r := run(nil, "--sim"); r.code != 0 {
+	if r := run(rehearsal, false, false); r.code != 0 {
 		t.Fatalf("--sim run: exit %d %s", r.code, r.stderr)
 	}
 	// Resumed against a service: refused, both named, nothing sent.
-	r := run(s.env(), "--resume")
+	r := run(s.Conn(), true, false)
 	if r.code != 2 || !strings.Contains(r.stderr, "embedded simulator") || !strings.Contains(r.stderr, s.URL+" as admin") {
 		t.Fatalf("resume of a rehearsal against %s: exit %d %s", s.URL, r.code, r.stderr)
 	}
@@ -61,19 +54,19 @@ func TestAJournalFromTheSimulatorIsRefusedAgainstAService(t *testing.T) {
 	}
 	// Against the service, started over, it runs; then the journal is the
 	// service's and another service's resume is refused.
-	if r := run(s.env(), "--fresh"); r.code != 0 {
+	if r := run(s.Conn(), false, true); r.code != 0 {
 		t.Fatalf("--fresh: exit %d %s", r.code, r.stderr)
 	}
-	r = run(other.env(), "--resume")
+	r = run(other.Conn(), true, false)
 	if r.code != 2 || !strings.Contains(r.stderr, s.URL) || !strings.Contains(r.stderr, other.URL) {
 		t.Fatalf("resume against another service: exit %d %s", r.code, r.stderr)
 	}
 	// A rehearsal never touches the service's journal, not even with --fresh.
-	r = run(nil, "--sim", "--fresh")
+	r = run(rehearsal, false, true)
 	if r.code != 2 || !strings.Contains(r.stderr, "never uses the journal of a run against a service") {
 		t.Fatalf("--sim over a service's journal: exit %d %s", r.code, r.stderr)
 	}
-	if r := run(s.env(), "--resume"); r.code != 0 || s.Stats().Created["tab"] != 3 {
+	if r := run(s.Conn(), true, false); r.code != 0 || s.Stats().Created["tab"] != 3 {
 		t.Fatalf("the service's own resume: exit %d %s, %d tabs", r.code, r.stderr, s.Stats().Created["tab"])
 	}
 }
@@ -81,37 +74,40 @@ func TestAJournalFromTheSimulatorIsRefusedAgainstAService(t *testing.T) {
 func TestResumeWithSimIsRefused(t *testing.T) {
 	dir := t.TempDir()
 	m := writeFile(t, dir, "tabs.csv", tabsCSV(2))
-	r := bulk(t, nil, "run", m, "--action", "add-tab", "--sim", "--resume", "--quiet")
-	if r.code != 2 || !strings.Contains(r.stderr, "starts empty") {
+	o := tabs(connect.Options{Sim: true}, m)
+	o.Resume = true
+	if r := start(t, o); r.code != 2 || !strings.Contains(r.stderr, "starts empty") {
 		t.Fatalf("--sim --resume: exit %d %s", r.code, r.stderr)
 	}
 }
 
 func TestAnOlderJournalIsResumedOnlyWhenAdopted(t *testing.T) {
-	s := startSim(t, sim.Options{RateLimit: 1000, Window: time.Second})
+	s := runtest.Start(t, sim.Options{RateLimit: 1000, Window: time.Second})
 	dir := t.TempDir()
 	m := writeFile(t, dir, "tabs.csv", tabsCSV(2))
 	journal := writeFile(t, dir, "tabs.results.journal", `{"t":"journal","version":1,"time":"2026-11-01T02:00:00Z"}`+"\n")
-	run := func(extra ...string) runResult {
-		return bulk(t, s.env(), append([]string{"run", m, "--action", "add-tab", "--rate-limit", "1000/1s", "--quiet", "--resume"}, extra...)...)
+	run := func(adopt bool) result {
+		o := tabs(s.Conn(), m)
+		o.Resume, o.AdoptJournal = true, adopt
+		return start(t, o)
 	}
-	if r := run(); r.code != 2 || !strings.Contains(r.stderr, "older bulk") || !strings.Contains(r.stderr, "--adopt-journal") {
+	if r := run(false); r.code != 2 || !strings.Contains(r.stderr, "older bulk") || !strings.Contains(r.stderr, "--adopt-journal") {
 		t.Fatalf("an unbound journal: exit %d %s", r.code, r.stderr)
 	}
-	if r := run("--adopt-journal"); r.code != 0 {
+	if r := run(true); r.code != 0 {
 		t.Fatalf("adopted: exit %d %s", r.code, r.stderr)
 	}
 	b, _ := os.ReadFile(journal)
 	if !strings.Contains(string(b), `"service":{"url":"`+s.URL+`","user":"admin"}`) {
 		t.Fatalf("the adopted journal does not name its service:\n%s", b)
 	}
-	if r := run(); r.code != 0 {
+	if r := run(false); r.code != 0 {
 		t.Fatalf("once adopted, the journal is this run's: exit %d %s", r.code, r.stderr)
 	}
 }
 
 func TestOutputsNeverOverwriteAnInput(t *testing.T) {
-	s := startSim(t, sim.Options{RateLimit: 1000, Window: time.Second})
+	s := runtest.Start(t, sim.Options{RateLimit: 1000, Window: time.Second})
 	dir := t.TempDir()
 	src := writeFile(t, dir, "hr.csv", "User ID,Name,Mail\nJDOE,Jane Doe,jdoe@firm.example.com\n")
 	yaml := writeFile(t, dir, "joiners.yaml", `version: 1
@@ -126,18 +122,18 @@ sources:
 	}
 	t.Chdir(dir)
 	cases := []struct {
-		name string
-		args []string
-		want string
+		name                      string
+		out, journal, genPassword string
+		want                      string
 	}{
-		{"--out is the manifest", []string{"--out", yaml}, "--out " + yaml + " is the manifest"},
-		{"--out is the manifest by another path", []string{"--out", "./sub/../joiners.yaml"}, "is the manifest"},
-		{"--journal is the YAML source", []string{"--journal", "hr.csv"}, "--journal hr.csv is a YAML source " + src},
-		{"--journal through a link", []string{"--journal", "link.yaml"}, "is the manifest"},
-		{"--generate-passwords is the source", []string{"--generate-passwords", "./hr.csv"}, "--generate-passwords ./hr.csv is a YAML source"},
-		{"--generate-passwords is --out", []string{"--out", "r.csv", "--generate-passwords", "./r.csv"}, "are the same file"},
-		{"--journal is --out", []string{"--out", "r.csv", "--journal", filepath.Join(dir, "r.csv")}, "are the same file"},
-		{"separate files are accepted", []string{"--out", "r.csv"}, ""},
+		{"--out is the manifest", yaml, "", "", "--out " + yaml + " is the manifest"},
+		{"--out is the manifest by another path", "./sub/../joiners.yaml", "", "", "is the manifest"},
+		{"--journal is the YAML source", "", "hr.csv", "", "--journal hr.csv is a YAML source " + src},
+		{"--journal through a link", "", "link.yaml", "", "is the manifest"},
+		{"--generate-passwords is the source", "", "", "./hr.csv", "--generate-passwords ./hr.csv is a YAML source"},
+		{"--generate-passwords is --out", "r.csv", "", "./r.csv", "are the same file"},
+		{"--journal is --out", "r.csv", filepath.Join(dir, "r.csv"), "", "are the same file"},
+		{"separate files are accepted", "r.csv", "", "", ""},
 	}
 	os.Mkdir("sub", 0o755)
 	before := map[string][]byte{}
@@ -146,8 +142,9 @@ sources:
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			args := append([]string{"run", yaml, "--rate-limit", "1000/1s", "--quiet"}, tc.args...)
-			r := bulk(t, s.env(), args...)
+			o := newOptions(s.Conn(), yaml)
+			o.RateLimit, o.Quiet, o.Out, o.Journal, o.GenPasswords = "1000/1s", true, tc.out, tc.journal, tc.genPassword
+			r := start(t, o)
 			if tc.want == "" {
 				if r.code != 0 {
 					t.Fatalf("exit %d %s", r.code, r.stderr)
@@ -170,13 +167,13 @@ sources:
 }
 
 func TestDefaultFilesFollowTheManifestNotTheWorkingDirectory(t *testing.T) {
-	s := startSim(t, sim.Options{RateLimit: 1000, Window: time.Second})
+	s := runtest.Start(t, sim.Options{RateLimit: 1000, Window: time.Second})
 	root := t.TempDir()
 	os.MkdirAll(filepath.Join(root, "jobs"), 0o755)
 	os.MkdirAll(filepath.Join(root, "elsewhere", "deeper"), 0o755)
 	writeFile(t, filepath.Join(root, "jobs"), "m.csv", "name,parent_id\nA,ACTIVE_US!1000\nB,ACTIVE_US!9999\n")
 	t.Chdir(filepath.Join(root, "jobs"))
-	if r := bulk(t, s.env(), "run", "m.csv", "--action", "add-tab", "--rate-limit", "1000/1s", "--quiet"); r.code != 1 {
+	if r := start(t, tabs(s.Conn(), "m.csv")); r.code != 1 {
 		t.Fatalf("first run: exit %d %s", r.code, r.stderr)
 	}
 	for _, f := range []string{"m.results.csv", "m.results.journal"} {
@@ -185,7 +182,9 @@ func TestDefaultFilesFollowTheManifestNotTheWorkingDirectory(t *testing.T) {
 		}
 	}
 	t.Chdir(filepath.Join(root, "elsewhere", "deeper"))
-	r := bulk(t, s.env(), "run", "../../jobs/m.csv", "--action", "add-tab", "--rate-limit", "1000/1s", "--resume", "--json", "--quiet")
+	o := tabs(s.Conn(), "../../jobs/m.csv")
+	o.Resume, o.JSON = true, true
+	r := start(t, o)
 	var sum report.Summary
 	if err := json.Unmarshal([]byte(r.stdout), &sum); err != nil {
 		t.Fatalf("exit %d: %v\n%s", r.code, err, r.stderr)
@@ -199,22 +198,21 @@ func TestDefaultFilesFollowTheManifestNotTheWorkingDirectory(t *testing.T) {
 }
 
 func TestResumeWithoutAJournalSaysSoBeforeItsFirstCall(t *testing.T) {
-	s := startSim(t, sim.Options{RateLimit: 1000, Window: time.Second})
+	s := runtest.Start(t, sim.Options{RateLimit: 1000, Window: time.Second})
 	dir := t.TempDir()
 	m := writeFile(t, dir, "tabs.csv", tabsCSV(3))
 	for _, asJSON := range []bool{false, true} {
 		errOut := &lockedBuffer{}
 		var said atomic.Bool
 		var first sync.Once
-		f := func(int64) {
+		s.OnRequest(func(int64) {
 			first.Do(func() { said.Store(strings.Contains(errOut.String(), "there is no journal at")) })
-		}
-		s.onReq.Store(&f)
+		})
 		var out strings.Builder
-		o := &runOptions{ios: TestIO(strings.NewReader(""), &out, errOut, s.env()), Manifests: []string{m},
-			Out: filepath.Join(t.TempDir(), "r.csv"), Resume: true, Concurrency: 1, RateLimit: "1000/1s", MaxAttempts: 1, JSON: asJSON}
-		o.Manifest.Action = "add-tab"
-		if err := runRun(t.Context(), o); err != nil {
+		o := tabs(s.Conn(), m)
+		o.Out, o.Resume, o.Concurrency, o.MaxAttempts, o.JSON, o.Quiet = filepath.Join(t.TempDir(), "r.csv"), true, 1, 1, asJSON, false
+		o.IO = iostreamsOver(&out, errOut)
+		if err := Run(t.Context(), o); err != nil {
 			t.Fatal(err)
 		}
 		if !said.Load() {
@@ -229,15 +227,17 @@ func TestResumeWithoutAJournalSaysSoBeforeItsFirstCall(t *testing.T) {
 			t.Fatalf("the summary does not say it:\n%s", errOut)
 		}
 	}
-	s.onReq.Store(nil)
+	s.OnRequest(nil)
 }
 
 func TestATornJournalIsResumedTwice(t *testing.T) {
-	s := startSim(t, sim.Options{RateLimit: 1000, Window: time.Second})
+	s := runtest.Start(t, sim.Options{RateLimit: 1000, Window: time.Second})
 	dir := t.TempDir()
 	m := writeFile(t, dir, "m.csv", "name,parent_id\nA,ACTIVE_US!1000\nB,ACTIVE_US!9999\n")
-	run := func() runResult {
-		return bulk(t, s.env(), "run", m, "--action", "add-tab", "--rate-limit", "1000/1s", "--quiet", "--resume")
+	run := func() result {
+		o := tabs(s.Conn(), m)
+		o.Resume = true
+		return start(t, o)
 	}
 	if r := run(); r.code != 1 {
 		t.Fatalf("first run: exit %d %s", r.code, r.stderr)
@@ -258,10 +258,10 @@ func TestATornJournalIsResumedTwice(t *testing.T) {
 }
 
 func TestACorruptJournalStopsTheRunBeforeAnyCall(t *testing.T) {
-	s := startSim(t, sim.Options{RateLimit: 1000, Window: time.Second})
+	s := runtest.Start(t, sim.Options{RateLimit: 1000, Window: time.Second})
 	dir := t.TempDir()
 	m := writeFile(t, dir, "m.csv", tabsCSV(2))
-	if r := bulk(t, s.env(), "run", m, "--action", "add-tab", "--rate-limit", "1000/1s", "--quiet"); r.code != 0 {
+	if r := start(t, tabs(s.Conn(), m)); r.code != 0 {
 		t.Fatalf("first run: exit %d %s", r.code, r.stderr)
 	}
 	journal := filepath.Join(dir, "m.results.journal")
@@ -270,8 +270,9 @@ func TestACorruptJournalStopsTheRunBeforeAnyCall(t *testing.T) {
 	lines[1] = "{not json\n"
 	os.WriteFile(journal, []byte(strings.Join(lines, "")), 0o600)
 	calls := s.Stats().TotalCalls
-	r := bulk(t, s.env(), "run", m, "--action", "add-tab", "--rate-limit", "1000/1s", "--quiet", "--resume")
-	if r.code != 2 || !strings.Contains(r.stderr, journal+" line 2") {
+	o := tabs(s.Conn(), m)
+	o.Resume = true
+	if r := start(t, o); r.code != 2 || !strings.Contains(r.stderr, journal+" line 2") {
 		t.Fatalf("a corrupt line: exit %d %s", r.code, r.stderr)
 	}
 	if s.Stats().TotalCalls != calls {
@@ -282,25 +283,23 @@ func TestACorruptJournalStopsTheRunBeforeAnyCall(t *testing.T) {
 func TestAFullDiskStopsTheCalls(t *testing.T) {
 	for _, which := range []string{"result file", "journal"} {
 		t.Run(which, func(t *testing.T) {
-			s := startSim(t, sim.Options{RateLimit: 1000, Window: time.Second})
+			s := runtest.Start(t, sim.Options{RateLimit: 1000, Window: time.Second})
 			dir := t.TempDir()
 			m := writeFile(t, dir, "tabs.csv", tabsCSV(10))
 			out := filepath.Join(dir, "tabs.results.csv")
 			target := map[string]string{"result file": out, "journal": filepath.Join(dir, "tabs.results.journal")}[which]
-			var errOut strings.Builder
-			o := &runOptions{ios: TestIO(strings.NewReader(""), &strings.Builder{}, &errOut, s.env()), Manifests: []string{m},
-				Concurrency: 1, RateLimit: "1000/1s", MaxAttempts: 1,
-				writeHook: func(path string, w io.Writer) io.Writer {
-					if path != target {
-						return w
-					}
-					// Room for about two rows, or the header and a few lines.
-					return diskfull.After(w, map[string]int{"result file": 150, "journal": 1000}[which])
-				}}
-			o.Manifest.Action = "add-tab"
-			err := runRun(t.Context(), o)
-			if code := exitCodeFor(err); code != ExitJobsFailed || !strings.Contains(err.Error(), target) || !strings.Contains(err.Error(), "no space") {
-				t.Fatalf("exit %d: %v", code, err)
+			o := tabs(s.Conn(), m)
+			o.Concurrency, o.MaxAttempts = 1, 1
+			o.Deps.WrapWrite = func(path string, w io.Writer) io.Writer {
+				if path != target {
+					return w
+				}
+				// Room for about two rows, or the header and a few lines.
+				return diskfull.After(w, map[string]int{"result file": 150, "journal": 1000}[which])
+			}
+			r := start(t, o)
+			if r.code != int(exit.JobsFailed) || !strings.Contains(r.err.Error(), target) || !strings.Contains(r.err.Error(), "no space") {
+				t.Fatalf("exit %d: %v", r.code, r.err)
 			}
 			rows := readResults(t, out)
 			oneRowPerJob(t, rows, 10)
@@ -319,12 +318,12 @@ func TestAFullDiskStopsTheCalls(t *testing.T) {
 }
 
 func TestWhileAResumeRunsItsResultFileKeepsEveryEarlierRow(t *testing.T) {
-	s := startSim(t, sim.Options{RateLimit: 1000, Window: time.Second})
+	s := runtest.Start(t, sim.Options{RateLimit: 1000, Window: time.Second})
 	dir := t.TempDir()
 	// Two tabs fail (no such workspace), two are made.
 	m := writeFile(t, dir, "m.csv", "name,parent_id\nA,ACTIVE_US!1000\nB,ACTIVE_US!9998\nC,ACTIVE_US!1001\nD,ACTIVE_US!9999\n")
 	out := filepath.Join(dir, "m.results.csv")
-	if r := bulk(t, s.env(), "run", m, "--action", "add-tab", "--rate-limit", "1000/1s", "--quiet"); r.code != 1 {
+	if r := start(t, tabs(s.Conn(), m)); r.code != 1 {
 		t.Fatalf("first run: exit %d %s", r.code, r.stderr)
 	}
 	earlier := rowSet(readResults(t, out))
@@ -332,17 +331,18 @@ func TestWhileAResumeRunsItsResultFileKeepsEveryEarlierRow(t *testing.T) {
 	// the service, the file still holds all four earlier rows.
 	var during []string
 	var first sync.Once
-	f := func(int64) {
+	s.OnRequest(func(int64) {
 		first.Do(func() {
 			rows, err := report.ReadFile(out)
 			if err == nil {
 				during = rowSet(rows)
 			}
 		})
-	}
-	s.onReq.Store(&f)
-	defer s.onReq.Store(nil)
-	if r := bulk(t, s.env(), "run", m, "--action", "add-tab", "--rate-limit", "1000/1s", "--quiet", "--resume", "--concurrency", "1"); r.code != 1 {
+	})
+	defer s.OnRequest(nil)
+	o := tabs(s.Conn(), m)
+	o.Resume, o.Concurrency = true, 1
+	if r := start(t, o); r.code != 1 {
 		t.Fatalf("resume: exit %d %s", r.code, r.stderr)
 	}
 	for _, r := range earlier {
@@ -354,15 +354,16 @@ func TestWhileAResumeRunsItsResultFileKeepsEveryEarlierRow(t *testing.T) {
 }
 
 func TestOutputsNeverOverwriteTheCredentialFiles(t *testing.T) {
-	s := startSim(t, sim.Options{})
+	s := runtest.Start(t, sim.Options{})
 	dir := t.TempDir()
 	m := writeFile(t, dir, "m.csv", tabsCSV(1))
 	pw := writeFile(t, dir, "pw", "admin\n")
 	os.Chmod(pw, 0o600)
-	env := s.env()
-	delete(env, "IMANAGE_PASSWORD")
-	r := bulk(t, env, "run", m, "--action", "add-tab", "--password-file", pw, "--journal", pw, "--quiet")
-	if r.code != 2 || !strings.Contains(r.stderr, "is --password-file") {
+	conn := s.Conn()
+	conn.Password.File = pw
+	o := tabs(conn, m)
+	o.Journal = pw
+	if r := start(t, o); r.code != 2 || !strings.Contains(r.stderr, "is --password-file") {
 		t.Fatalf("--journal over the password file: exit %d %s", r.code, r.stderr)
 	}
 	if b, _ := os.ReadFile(pw); string(b) != "admin\n" {

@@ -1,4 +1,4 @@
-package executor
+package run
 
 import (
 	"encoding/csv"
@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/firmtools/bulk/internal/actions"
+	"github.com/firmtools/bulk/internal/executor"
 	"github.com/firmtools/bulk/internal/manifest"
 	"github.com/firmtools/bulk/internal/report"
 	"github.com/firmtools/bulk/internal/secret"
@@ -92,7 +93,7 @@ func (p *Passwords) Before(j *manifest.Job) error {
 // and notes in o why a generated password was not written. Call it before
 // the outcome is journalled. An error means the password could not be
 // kept; the row's note says so too.
-func (p *Passwords) Record(o *Outcome) error {
+func (p *Passwords) Record(o *executor.Outcome) error {
 	if p == nil || o.CarriedOver {
 		return nil
 	}
@@ -197,4 +198,26 @@ func (p *Passwords) Close() error {
 		p.err = fmt.Errorf("--generate-passwords: closing %s: %w", p.path, err)
 	}
 	return p.err
+}
+
+// withGeneratedPasswords lets "Create a password" rows leave the password
+// empty: --generate-passwords fills it in (bulk run), or will (bulk
+// validate, which writes nothing).
+func withGeneratedPasswords(opts manifest.Options) manifest.Options {
+	set := map[string]string{actions.GeneratePasswordField: "true"}
+	for k, v := range opts.Set {
+		set[k] = v
+	}
+	opts.Set = set
+	return opts
+}
+
+// newPasswords gives the jobs that ask for one a generated password; the
+// file at path is written as users are created (see Passwords).
+func newPasswords(path string, jobs []*manifest.Job) (*Passwords, error) {
+	p, err := NewPasswords(path)
+	if err != nil {
+		return nil, err
+	}
+	return p, p.Generate(jobs)
 }

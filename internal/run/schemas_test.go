@@ -1,4 +1,4 @@
-package main
+package run
 
 import (
 	"encoding/json"
@@ -8,7 +8,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/firmtools/bulk/internal/connect"
+	"github.com/firmtools/bulk/internal/exit"
 	"github.com/firmtools/bulk/internal/report"
+	"github.com/firmtools/bulk/internal/runtest"
 	"github.com/firmtools/bulk/internal/sim"
 )
 
@@ -20,25 +23,27 @@ create-user,,,,,Al Jones,AJONES,al@firm.com,ACTIVE_US,ATTORNEY,Create a password
 `
 
 // tenant serves a simulator behind a hook that may answer a request itself
-// (a tenant that differs from the simulator); it returns the environment
+// (a tenant that differs from the simulator); it returns the connection
 // that signs in to it.
-func tenant(t *testing.T, inner *sim.Server, hook func(w http.ResponseWriter, r *http.Request) bool) map[string]string {
+func tenant(t *testing.T, inner *sim.Server, hook func(w http.ResponseWriter, r *http.Request) bool) connect.Options {
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !hook(w, r) {
 			inner.ServeHTTP(w, r)
 		}
 	}))
 	t.Cleanup(hs.Close)
-	return map[string]string{"IMANAGE_URL": hs.URL, "IMANAGE_USER": "admin", "IMANAGE_PASSWORD": "admin", "IMANAGE_CLIENT_ID": "bulk"}
+	return runtest.AdminConn(hs.URL)
 }
 
 // A run reads each schema its rows need once, before the first write,
 // counted among its calls, and sends the token in both headers.
 func TestRunReadsEachSchemaOnce(t *testing.T) {
-	s := startSim(t, sim.Options{})
+	s := runtest.Start(t, sim.Options{})
 	dir := t.TempDir()
 	m := writeFile(t, dir, "m.csv", schemaManifest)
-	r := bulk(t, s.env(), "run", m, "--out", filepath.Join(dir, "r.csv"), "--json", "--quiet")
+	o := newOptions(s.Conn(), m)
+	o.Out, o.JSON, o.Quiet = filepath.Join(dir, "r.csv"), true, true
+	r := start(t, o)
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
@@ -64,7 +69,7 @@ func TestRunReadsEachSchemaOnce(t *testing.T) {
 // A tenant without the schema operations: the run says so once, in its
 // output and its summary, and the contract's shapes stand in.
 func TestRunFallsBackWhereTheServiceHasNoSchemas(t *testing.T) {
-	env := tenant(t, sim.New(sim.Options{}), func(w http.ResponseWriter, r *http.Request) bool {
+	conn := tenant(t, sim.New(sim.Options{}), func(w http.ResponseWriter, r *http.Request) bool {
 		if !strings.HasSuffix(r.URL.Path, "Schema") {
 			return false
 		}
@@ -75,7 +80,9 @@ func TestRunFallsBackWhereTheServiceHasNoSchemas(t *testing.T) {
 	})
 	dir := t.TempDir()
 	m := writeFile(t, dir, "m.csv", schemaManifest)
-	r := bulk(t, env, "run", m, "--out", filepath.Join(dir, "r.csv"), "--json")
+	o := newOptions(conn, m)
+	o.Out, o.JSON = filepath.Join(dir, "r.csv"), true
+	r := start(t, o)
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
@@ -95,7 +102,7 @@ func TestRunFallsBackWhereTheServiceHasNoSchemas(t *testing.T) {
 // the row and column named, and the exit code of an invalid manifest.
 func TestRunRefusesRowsTheSchemaRefuses(t *testing.T) {
 	inner := sim.New(sim.Options{})
-	env := tenant(t, inner, func(w http.ResponseWriter, r *http.Request) bool {
+	conn := tenant(t, inner, func(w http.ResponseWriter, r *http.Request) bool {
 		if !strings.HasSuffix(r.URL.Path, "/getCreateCustomOrPropertyLookupSchema") {
 			return false
 		}
@@ -105,9 +112,11 @@ func TestRunRefusesRowsTheSchemaRefuses(t *testing.T) {
 	})
 	dir := t.TempDir()
 	m := writeFile(t, dir, "m.csv", schemaManifest)
-	r := bulk(t, env, "run", m, "--out", filepath.Join(dir, "r.csv"), "--quiet")
-	if r.code != int(ExitInvalid) {
-		t.Fatalf("exit %d, want %d: %s", r.code, ExitInvalid, r.stderr)
+	o := newOptions(conn, m)
+	o.Out, o.Quiet = filepath.Join(dir, "r.csv"), true
+	r := start(t, o)
+	if r.code != int(exit.Invalid) {
+		t.Fatalf("exit %d, want %d: %s", r.code, exit.Invalid, r.stderr)
 	}
 	if !strings.Contains(r.stderr, "m.csv:2:hipaa: hipaa: the service's schema for custom3 aliases has no property hipaa") {
 		t.Errorf("the refusal does not name the row and column:\n%s", r.stderr)

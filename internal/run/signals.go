@@ -1,4 +1,4 @@
-package main
+package run
 
 import (
 	"context"
@@ -15,7 +15,7 @@ import (
 // moment it writes to a standard output or error whose reader has gone
 // (`bulk run ... | head`), with rows started and never recorded. Ignored,
 // the write fails with EPIPE, which the streams turn into the same
-// interruption (IOStreams.stopOnClosedPipe).
+// interruption (iostreams.IOStreams.StopOnClosedPipe).
 func interruptOnSignals(ctx context.Context) (context.Context, context.CancelFunc) {
 	signal.Ignore(syscall.SIGPIPE)
 	return signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)

@@ -1,4 +1,4 @@
-package main
+package run
 
 import (
 	"encoding/csv"
@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/firmtools/bulk/internal/report"
+	"github.com/firmtools/bulk/internal/runtest"
+	"github.com/firmtools/bulk/internal/secret"
 	"github.com/firmtools/bulk/internal/sim"
 )
 
@@ -17,7 +19,7 @@ import (
 // then looks for every secret in everything the run wrote.
 func TestNoSecretInAnyOutput(t *testing.T) {
 	const adminPw = "Adm1n-Secret-Passw0rd"
-	s := startSim(t, sim.Options{RateLimit: 100, Window: 600 * time.Millisecond, Password: adminPw})
+	s := runtest.Start(t, sim.Options{RateLimit: 100, Window: 600 * time.Millisecond, Password: adminPw})
 	dir := t.TempDir()
 	given := []string{"NewUser-Passw0rd-1", "NewUser-Passw0rd-2", "=Formula-Passw0rd"}
 	m := writeFile(t, dir, "joiners.csv", `id,full_name,email,preferred_library,role,password_create_method,password,force_password_change
@@ -26,12 +28,13 @@ BNEW,B New,bnew@firm.example.com,ACTIVE_US,ATTORNEY,create a password,`+given[1]
 CNEW,C New,cnew@firm.example.com,ACTIVE_US,NOT_A_ROLE,Create a password,`+given[2]+`,no
 DNEW,D New,dnew@firm.example.com,ACTIVE_US,ATTORNEY,Create a password,,yes
 `)
-	env := s.env()
-	env["IMANAGE_PASSWORD"] = adminPw
+	conn := s.Conn()
+	conn.Password.Value = secret.New(adminPw)
 	out := filepath.Join(dir, "joiners.results.csv")
 	pwFile := filepath.Join(dir, "passwords.csv")
-	r := bulk(t, env, "run", m, "--action", "create-user", "--out", out, "--rate-limit", fast,
-		"--generate-passwords", pwFile, "--json", "--verbose")
+	o := newOptions(conn, m)
+	o.Manifest.Action, o.Out, o.RateLimit, o.GenPasswords, o.JSON, o.Verbose = "create-user", out, fast, pwFile, true, true
+	r := start(t, o)
 	if r.code != 1 {
 		t.Fatalf("exit %d (want 1: CNEW's role does not exist)\n%s", r.code, r.stderr)
 	}
@@ -53,7 +56,7 @@ DNEW,D New,dnew@firm.example.com,ACTIVE_US,ATTORNEY,Create a password,,yes
 	generated := recs[1][1]
 
 	secrets := append([]string{adminPw, generated}, given...)
-	s.tokens.Range(func(k, _ any) bool { secrets = append(secrets, k.(string)); return true })
+	s.Tokens.Range(func(k, _ any) bool { secrets = append(secrets, k.(string)); return true })
 	if len(secrets) < 6 {
 		t.Fatal("no access token was seen")
 	}
@@ -86,22 +89,13 @@ DNEW,D New,dnew@firm.example.com,ACTIVE_US,ATTORNEY,Create a password,,yes
 	}
 
 	// A second run must not overwrite the passwords handed out by the first.
-	r = bulk(t, env, "run", m, "--action", "create-user", "--out", filepath.Join(dir, "again.csv"), "--rate-limit", fast,
-		"--generate-passwords", pwFile, "--quiet")
+	o = newOptions(conn, m)
+	o.Manifest.Action, o.Out, o.RateLimit, o.GenPasswords, o.Quiet = "create-user", filepath.Join(dir, "again.csv"), fast, pwFile, true
+	r = start(t, o)
 	if r.code != 2 || !strings.Contains(r.stderr, "already exists") {
 		t.Fatalf("second --generate-passwords: exit %d %s", r.code, r.stderr)
 	}
 	if b, _ := os.ReadFile(pwFile); !strings.Contains(string(b), generated) {
 		t.Fatal("the password file was changed")
-	}
-}
-
-func TestPlainHTTPOnlyToLoopback(t *testing.T) {
-	dir := t.TempDir()
-	good := writeFile(t, dir, "good.csv", "action,library_id\nget-library-roles,ACTIVE_US\n")
-	env := map[string]string{"IMANAGE_URL": "http://imanage.example.com", "IMANAGE_USER": "admin", "IMANAGE_PASSWORD": "x", "IMANAGE_CLIENT_ID": "bulk"}
-	r := bulk(t, env, "run", good, "--out", filepath.Join(dir, "r.csv"), "--quiet")
-	if r.code != 2 || !strings.Contains(r.stderr, "http") {
-		t.Fatalf("plain http to a remote host: exit %d %s", r.code, r.stderr)
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package run
 
 import (
 	"encoding/json"
@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/firmtools/bulk/internal/report"
+	"github.com/firmtools/bulk/internal/runtest"
 	"github.com/firmtools/bulk/internal/sim"
 )
 
@@ -25,20 +26,14 @@ create-lookup-alias,,,,,,ACTIVE_US,custom2,1001-0001,Acme Corp - General,1001,
 create-lookup-alias,,,,,,ACTIVE_US,custom3,NY,New York,,no
 `
 
-func rowsByNumber(rows []report.Row) map[int]report.Row {
-	m := map[int]report.Row{}
-	for _, r := range rows {
-		m[r.Row] = r
-	}
-	return m
-}
-
 func TestExistingUsersAndAliasesEndExistsOrConflict(t *testing.T) {
-	s := startSim(t, sim.Options{RateLimit: 100, Window: 600 * time.Millisecond})
+	s := runtest.Start(t, sim.Options{RateLimit: 100, Window: 600 * time.Millisecond})
 	dir := t.TempDir()
 	m := writeFile(t, dir, "m.csv", existingManifest)
 	out := filepath.Join(dir, "m.results.csv")
-	r := bulk(t, s.env(), "run", m, "--rate-limit", fast, "--out", out, "--json", "--quiet")
+	o := newOptions(s.Conn(), m)
+	o.RateLimit, o.Out, o.JSON, o.Quiet = fast, out, true, true
+	r := start(t, o)
 	if r.code != 1 {
 		t.Fatalf("exit %d, want 1 (conflicts are failures)\n%s", r.code, r.stderr)
 	}
@@ -99,7 +94,9 @@ func TestExistingUsersAndAliasesEndExistsOrConflict(t *testing.T) {
 	// Resume: ok and exists are carried over; a conflict runs again (the
 	// manifest or the service may have been put right), and still conflicts.
 	before := s.Stats()
-	r = bulk(t, s.env(), "run", m, "--rate-limit", fast, "--out", out, "--resume")
+	o = newOptions(s.Conn(), m)
+	o.RateLimit, o.Out, o.Resume = fast, out, true
+	r = start(t, o)
 	if r.code != 1 {
 		t.Fatalf("resume: exit %d\n%s", r.code, r.stderr)
 	}
@@ -130,14 +127,16 @@ func TestExistingUsersAndAliasesEndExistsOrConflict(t *testing.T) {
 }
 
 func TestExistsAloneExitsZero(t *testing.T) {
-	s := startSim(t, sim.Options{RateLimit: 100, Window: 600 * time.Millisecond})
+	s := runtest.Start(t, sim.Options{RateLimit: 100, Window: 600 * time.Millisecond})
 	dir := t.TempDir()
 	m := writeFile(t, dir, "m.csv", `action,id,full_name,email,preferred_library,role,library_id,lookup_field_id,alias,alias_description
 create-user,CWONG,Carol Wong,Cwong@Example.com,ACTIVE_US,ATTORNEY,,,,
 create-lookup-alias,,,,,,ACTIVE_UK,custom29,LIT,Litigation
 `)
 	out := filepath.Join(dir, "r.csv")
-	r := bulk(t, s.env(), "run", m, "--rate-limit", fast, "--out", out, "--quiet")
+	o := newOptions(s.Conn(), m)
+	o.RateLimit, o.Out, o.Quiet = fast, out, true
+	r := start(t, o)
 	if r.code != 0 {
 		t.Fatalf("exit %d: rows that already exist as asked are a success\n%s", r.code, r.stderr)
 	}
@@ -160,14 +159,14 @@ create-lookup-alias,,,,,,ACTIVE_UK,custom29,LIT,Litigation
 // create and the answer is lost; the repeat finds the object. That is the
 // first attempt's success, and the row says so.
 func TestAnswerLostThenExistingIsThatAttemptsSuccess(t *testing.T) {
-	p := startProxy(t, sim.Options{RateLimit: 100, Window: 600 * time.Millisecond})
+	p := runtest.StartProxy(t, sim.Options{RateLimit: 100, Window: 600 * time.Millisecond})
 	dropped := map[string]bool{}
-	p.set(func(op string, body []byte) fault {
+	p.Set(func(op string, body []byte) runtest.Fault {
 		if (op == "createUser" || op == "createCustomOrPropertyLookup") && !dropped[op] {
 			dropped[op] = true
-			return dropAnswer
+			return runtest.DropAnswer
 		}
-		return pass
+		return runtest.Pass
 	}, nil)
 	dir := t.TempDir()
 	m := writeFile(t, dir, "m.csv", `action,id,full_name,email,preferred_library,role,library_id,lookup_field_id,alias
@@ -175,7 +174,9 @@ create-user,NEWA,New A,new.a@firm.example.com,ACTIVE_US,ATTORNEY,,,
 create-lookup-alias,,,,,,ACTIVE_US,custom4,A9
 `)
 	out := filepath.Join(dir, "r.csv")
-	r := bulk(t, p.env(), "run", m, "--rate-limit", fast, "--out", out, "--quiet", "--concurrency", "1")
+	o := newOptions(p.Conn(), m)
+	o.RateLimit, o.Out, o.Quiet, o.Concurrency = fast, out, true, 1
+	r := start(t, o)
 	if r.code != 0 {
 		t.Fatalf("exit %d\n%s", r.code, r.stderr)
 	}
@@ -193,8 +194,8 @@ create-lookup-alias,,,,,,ACTIVE_US,custom4,A9
 // required field. What the service did not send is an empty cell, never
 // false or 0, and never makes the row exists.
 func TestCreateUserAnswerWithoutFields(t *testing.T) {
-	p := startProxy(t, sim.Options{RateLimit: 100, Window: 600 * time.Millisecond})
-	p.set(nil, func(op string, answer []byte) []byte {
+	p := runtest.StartProxy(t, sim.Options{RateLimit: 100, Window: 600 * time.Millisecond})
+	p.Set(nil, func(op string, answer []byte) []byte {
 		if op != "createUser" {
 			return answer
 		}
@@ -222,7 +223,9 @@ BARE,Bare Answer,bare@firm.example.com,ACTIVE_US,ATTORNEY
 ASMITH,Alice Smith,asmith@example.com,ACTIVE_US,ATTORNEY
 `)
 	out := filepath.Join(dir, "r.csv")
-	if r := bulk(t, p.env(), "run", m, "--action", "create-user", "--rate-limit", fast, "--out", out, "--quiet"); r.code != 0 {
+	o := newOptions(p.Conn(), m)
+	o.Manifest.Action, o.RateLimit, o.Out, o.Quiet = "create-user", fast, out, true
+	if r := start(t, o); r.code != 0 {
 		t.Fatalf("exit %d\n%s", r.code, r.stderr)
 	}
 	rows := rowsByNumber(readResults(t, out))

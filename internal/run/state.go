@@ -1,4 +1,4 @@
-package main
+package run
 
 import (
 	"context"
@@ -8,7 +8,10 @@ import (
 	"path/filepath"
 	"slices"
 
+	"github.com/firmtools/bulk/internal/connect"
 	"github.com/firmtools/bulk/internal/executor"
+	"github.com/firmtools/bulk/internal/exit"
+	"github.com/firmtools/bulk/internal/iostreams"
 	"github.com/firmtools/bulk/internal/manifest"
 	"github.com/firmtools/bulk/internal/report"
 	"github.com/firmtools/bulk/internal/runfiles"
@@ -18,7 +21,7 @@ import (
 // journal's lock, what the journal said, the result file, and, once signed
 // in, the journal it appends to.
 type runState struct {
-	ios     *IOStreams
+	ios     *iostreams.IOStreams
 	jobs    []*manifest.Job
 	loc     runfiles.Locations
 	lock    *runfiles.Lock
@@ -29,7 +32,7 @@ type runState struct {
 	journal *executor.Journal
 	// passwords writes the generated passwords of the users this run
 	// creates (--generate-passwords); nil without it.
-	passwords *executor.Passwords
+	passwords *Passwords
 	summary   *report.Summary
 	seeded    int // rows the result file started with
 }
@@ -37,24 +40,19 @@ type runState struct {
 // openRun decides where the run writes, refuses files that collide, takes
 // the journal's lock, reads the journal and starts the result file from
 // what it records. Every refusal is exit 2, with nothing sent.
-func openRun(o *runOptions, ios *IOStreams, m *manifest.Manifest, red *report.Redactor, clock executor.Clock) (*runState, error) {
-	svc, err := o.Conn.service(ios)
+func openRun(o *Options, ios *iostreams.IOStreams, m *manifest.Manifest, red *report.Redactor, clock executor.Clock) (*runState, error) {
+	svc, err := service(o.Conn)
 	if err != nil {
 		return nil, err
 	}
 	loc := runfiles.Locate(o.Manifests, o.Out, o.Journal, o.Conn.Sim)
-	inputs := inputFiles(m.Files, o.Manifests)
-	for flag, p := range map[string]string{"--password-file": o.Conn.PasswordFile, "--client-secret-file": o.Conn.ClientSecretFile, "--ca-file": o.Conn.CAFile} {
-		if p != "" {
-			inputs = append(inputs, runfiles.File{What: flag, Path: p})
-		}
-	}
+	inputs := append(inputFiles(m.Files, o.Manifests), o.Conn.Files()...)
 	if err := runfiles.Check(inputs, outputFiles(loc, o.GenPasswords)); err != nil {
-		return nil, withExit(ExitInvalid, err)
+		return nil, exit.With(exit.Invalid, err)
 	}
 	lock, err := runfiles.Acquire(loc.Lock, loc.Journal, clock.Now())
 	if err != nil {
-		return nil, withExit(ExitInvalid, err)
+		return nil, exit.With(exit.Invalid, err)
 	}
 	st := &runState{ios: ios, jobs: m.Jobs, loc: loc, lock: lock,
 		summary: &report.Summary{ResultFile: loc.Out, JournalFile: loc.Journal}}
@@ -65,7 +63,7 @@ func openRun(o *runOptions, ios *IOStreams, m *manifest.Manifest, red *report.Re
 	if o.GenPasswords != "" {
 		if st.passwords, err = newPasswords(o.GenPasswords, m.Jobs); err != nil {
 			st.release()
-			return nil, withExit(ExitInvalid, err)
+			return nil, exit.With(exit.Invalid, err)
 		}
 	}
 	for _, j := range m.Jobs {
@@ -74,10 +72,10 @@ func openRun(o *runOptions, ios *IOStreams, m *manifest.Manifest, red *report.Re
 		}
 	}
 	seed := executor.SeedRows(m.Jobs, st.keys, st.plan.Entries, st.presets)
-	st.results, err = report.Create(loc.Out, red, report.Options{Seed: seed, Wrap: o.wrapWrite(loc.Out)})
+	st.results, err = report.Create(loc.Out, red, report.Options{Seed: seed, Wrap: o.Deps.wrap(loc.Out)})
 	if err != nil {
 		st.release()
-		return nil, withExit(ExitInvalid, err)
+		return nil, exit.With(exit.Invalid, err)
 	}
 	st.seeded = len(seed)
 	return st, nil
@@ -107,11 +105,11 @@ func outputFiles(loc runfiles.Locations, passwords string) []runfiles.File {
 
 // readJournal reads the journal, bound to this run's service and
 // manifests, and decides what each job does from it.
-func (st *runState) readJournal(o *runOptions, svc executor.Service) error {
+func (st *runState) readJournal(o *Options, svc executor.Service) error {
 	plan, err := executor.PlanJournal(executor.JournalOptions{Path: st.loc.Journal, Service: svc,
 		Manifests: absPaths(o.Manifests), Resume: o.Resume, Fresh: o.Fresh, Adopt: o.AdoptJournal})
 	if err != nil {
-		return withExit(ExitInvalid, err)
+		return exit.With(exit.Invalid, err)
 	}
 	st.plan, st.keys = plan, executor.JobKeys(st.jobs)
 	if o.Resume {
@@ -204,7 +202,7 @@ func (st *runState) notStarted(ctx context.Context, err error) error {
 		return cerr
 	}
 	if ctx.Err() != nil {
-		return withExit(ExitInterrupted, errors.New("interrupted while signing in"))
+		return exit.With(exit.Interrupted, errors.New("interrupted while signing in"))
 	}
 	return err
 }
@@ -213,7 +211,7 @@ func (st *runState) notStarted(ctx context.Context, err error) error {
 // password) leaves the result file as it was seeded, or removes it when it
 // holds no row.
 func (st *runState) signInFailed(ctx context.Context, err error) error {
-	if exitCodeFor(err) != ExitInvalid && !errors.Is(err, errNoPassword) {
+	if exit.Of(err) != exit.Invalid && !errors.Is(err, connect.ErrNoPassword) {
 		return st.notStarted(ctx, err)
 	}
 	if cerr := st.results.Close(); cerr == nil && st.seeded == 0 {
@@ -223,7 +221,7 @@ func (st *runState) signInFailed(ctx context.Context, err error) error {
 }
 
 // finish writes the sorted result file and compacts the journal.
-func (st *runState) finish(ios *IOStreams) error {
+func (st *runState) finish(ios *iostreams.IOStreams) error {
 	resErr := st.results.Close()
 	if err := st.journal.Close(); err != nil {
 		fmt.Fprintf(ios.ErrOut, "bulk: closing journal: %v\n", err)

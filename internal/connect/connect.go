@@ -1,0 +1,258 @@
+// Package connect signs in to the service a command names, or to the
+// embedded simulator started in-process, and hands back a ready client.
+//
+// Options are values, not flags: the face fills them from flags and the
+// environment. Secrets are never flag values; they come from the
+// environment, a file only its owner can read, or a prompt without echo.
+package connect
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/firmtools/bulk/internal/exit"
+	"github.com/firmtools/bulk/internal/imanage"
+	"github.com/firmtools/bulk/internal/iostreams"
+	"github.com/firmtools/bulk/internal/ratelimit"
+	"github.com/firmtools/bulk/internal/runfiles"
+	"github.com/firmtools/bulk/internal/secret"
+	"github.com/firmtools/bulk/internal/sim"
+)
+
+// Options say which service to talk to and as whom.
+type Options struct {
+	// Sim runs against the embedded simulator, started in-process on
+	// loopback, instead of a service.
+	Sim bool
+	// Simulator are its knobs (with Sim).
+	Simulator Simulator
+
+	URL      string // the service's base URL
+	TokenURL string // the OAuth2 token URL; "" is {URL}/auth/oauth2/token
+	User     string // the administrator's user ID
+	ClientID string // the OAuth2 client ID
+	CAFile   string // a PEM file of a private certificate authority to trust as well
+
+	Token        secret.Secret // a ready access token; then no password is needed
+	Password     Source        // the administrator's password; else a prompt on a terminal
+	ClientSecret Source        // the OAuth2 client secret, if the client has one
+}
+
+// Simulator are the in-process simulator's knobs.
+type Simulator struct {
+	RateLimit string // N/DURATION; "" is the run's own limit
+	FaultRate float64
+	DropRate  float64
+	Latency   time.Duration
+	Password  string // the administrator's password; "" is "admin"
+}
+
+// Source is where a secret comes from: a file (refused when others may
+// read it), else a value from the environment.
+type Source struct {
+	File  string
+	Flag  string // the flag that named File, for messages
+	Value secret.Secret
+}
+
+// Files are the files the options read, named by the flag that gave each:
+// a run's outputs must be none of them.
+func (o Options) Files() []runfiles.File {
+	var out []runfiles.File
+	for _, f := range []runfiles.File{{What: o.Password.Flag, Path: o.Password.File},
+		{What: o.ClientSecret.Flag, Path: o.ClientSecret.File}, {What: "--ca-file", Path: o.CAFile}} {
+		if f.Path != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// Use is how a client's calls are paced and observed.
+type Use struct {
+	Limit   ratelimit.Limit             // the run's limit; the simulator's too unless Simulator.RateLimit says otherwise
+	Pace    func(context.Context) error // waited on before every attempt
+	Observe func(imanage.CallInfo)      // told of every attempt; may be nil
+}
+
+// Conn is a signed-in client and what must be closed after it.
+type Conn struct {
+	Client  *imanage.Client
+	Secrets []secret.Secret // to redact from every output
+	close   func()
+}
+
+// Close stops what the connection started (the in-process simulator).
+func (c *Conn) Close() { c.close() }
+
+// Settings that are missing or contradict each other: usage problems.
+var (
+	ErrNoPassword  = errors.New("no password: set IMANAGE_PASSWORD, use --password-file, or run on a terminal to be prompted (or set IMANAGE_TOKEN)")
+	ErrTwoServices = errors.New("--sim and --url name two services: use one")
+	ErrNoService   = errors.New("no service: give --url (or IMANAGE_URL), or --sim for the embedded simulator")
+	ErrNoUser      = errors.New("no user: give --user or IMANAGE_USER")
+)
+
+// Open builds a client for the service the options name and signs in.
+// Failing to sign in or reach the service is exit 3; missing settings are
+// usage errors (exit 2).
+func Open(ctx context.Context, ios *iostreams.IOStreams, o Options, use Use) (*Conn, error) {
+	cfg := imanage.Config{Pace: use.Pace, Observe: use.Observe, UserAgent: "bulk"}
+	conn := &Conn{close: func() {}}
+	var err error
+	if o.Sim {
+		err = o.simulator(&cfg, conn, use.Limit)
+	} else {
+		err = o.service(ios, &cfg)
+	}
+	if err != nil {
+		return nil, err
+	}
+	conn.Secrets = []secret.Secret{cfg.Password, cfg.Token, cfg.ClientSecret}
+	c, err := imanage.New(cfg)
+	if err != nil {
+		conn.close()
+		return nil, exit.Usage(err)
+	}
+	conn.Client = c
+	if cfg.Token.IsZero() || !cfg.Password.IsZero() {
+		if err := c.SignIn(ctx); err != nil {
+			conn.close()
+			if errors.Is(err, context.Canceled) {
+				return nil, err
+			}
+			return nil, exit.With(exit.Unreachable, err)
+		}
+	}
+	return conn, nil
+}
+
+// simulator starts the embedded simulator on loopback and points cfg at it.
+func (o Options) simulator(cfg *imanage.Config, conn *Conn, limit ratelimit.Limit) error {
+	if o.URL != "" {
+		return exit.Usage(ErrTwoServices)
+	}
+	if o.Simulator.RateLimit != "" {
+		l, err := ratelimit.Parse(o.Simulator.RateLimit)
+		if err != nil {
+			return exit.Usage(fmt.Errorf("--sim-rate-limit: %w", err))
+		}
+		limit = l
+	}
+	so := o.Simulator
+	srv := sim.New(sim.Options{RateLimit: limit.N, Window: limit.Window, FaultRate: so.FaultRate,
+		DropRate: so.DropRate, Latency: so.Latency, Password: so.Password, Seed: 1})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return exit.With(exit.Unreachable, fmt.Errorf("starting the simulator: %w", err))
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = hs.Serve(ln) }()
+	conn.close = func() { _ = hs.Close() }
+	pw := so.Password
+	if pw == "" {
+		pw = "admin"
+	}
+	cfg.BaseURL = "http://" + ln.Addr().String()
+	cfg.Username = sim.AdminUser
+	cfg.Password = secret.New(pw)
+	cfg.ClientID = "bulk"
+	return nil
+}
+
+// service points cfg at the service the options name, as the user they
+// name, with the secrets they say where to find.
+func (o Options) service(ios *iostreams.IOStreams, cfg *imanage.Config) error {
+	if o.URL == "" {
+		return exit.Usage(ErrNoService)
+	}
+	cfg.BaseURL, cfg.TokenURL, cfg.Username, cfg.ClientID, cfg.Token = o.URL, o.TokenURL, o.User, o.ClientID, o.Token
+	pw, err := o.password(ios, cfg.Token.IsZero())
+	if err != nil {
+		return err
+	}
+	cfg.Password = pw
+	if cfg.Token.IsZero() && cfg.Username == "" {
+		return exit.Usage(ErrNoUser)
+	}
+	if cfg.Token.IsZero() && cfg.ClientID == "" {
+		return exit.Usage(errors.New("no client ID: give --client-id or IMANAGE_CLIENT_ID"))
+	}
+	if cfg.ClientSecret, err = o.ClientSecret.read(); err != nil {
+		return err
+	}
+	hc, err := imanage.NewHTTPClient(o.CAFile)
+	if err != nil {
+		return exit.Usage(fmt.Errorf("--ca-file: %w", err))
+	}
+	cfg.HTTPClient = hc
+	return nil
+}
+
+// password finds the administrator's password: its file, then the
+// environment, then a prompt without echo on a terminal.
+func (o Options) password(ios *iostreams.IOStreams, required bool) (secret.Secret, error) {
+	pw, err := o.Password.read()
+	if err != nil || !pw.IsZero() {
+		return pw, err
+	}
+	if !required {
+		return secret.Secret{}, nil
+	}
+	if ios.InTTY && ios.ReadPassword != nil {
+		fmt.Fprintf(ios.ErrOut, "Password for %s at %s: ", o.User, o.URL)
+		b, err := ios.ReadPassword()
+		fmt.Fprintln(ios.ErrOut)
+		if err != nil {
+			return secret.Secret{}, fmt.Errorf("reading the password: %w", err)
+		}
+		return secret.New(strings.TrimRight(string(b), "\r\n")), nil
+	}
+	return secret.Secret{}, exit.Usage(ErrNoPassword)
+}
+
+// read reads the secret from its file (refused if group or others may
+// read it), or else gives the value from the environment.
+func (s Source) read() (secret.Secret, error) {
+	if s.File == "" {
+		return s.Value, nil
+	}
+	v, err := readSecretFile(s.File)
+	if err != nil {
+		return secret.Secret{}, exit.Usage(fmt.Errorf("%s: %w", s.Flag, err))
+	}
+	return v, nil
+}
+
+// readSecretFile reads a one-line secret from a file that only its owner
+// can read.
+func readSecretFile(path string) (secret.Secret, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return secret.Secret{}, err
+	}
+	if !st.Mode().IsRegular() {
+		return secret.Secret{}, fmt.Errorf("%s is not a regular file", path)
+	}
+	if st.Mode().Perm()&0o077 != 0 {
+		return secret.Secret{}, fmt.Errorf("%s can be read by other users (mode %04o): run chmod 600 %s", path, st.Mode().Perm(), path)
+	}
+	if st.Size() > 64*1024 {
+		return secret.Secret{}, fmt.Errorf("%s is too large to be a password file", path)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return secret.Secret{}, err
+	}
+	s := strings.TrimRight(string(b), "\r\n")
+	if s == "" {
+		return secret.Secret{}, fmt.Errorf("%s is empty", path)
+	}
+	return secret.New(s), nil
+}

@@ -1,0 +1,99 @@
+package connect_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/firmtools/bulk/internal/connect"
+	"github.com/firmtools/bulk/internal/exit"
+	"github.com/firmtools/bulk/internal/iostreams"
+	"github.com/firmtools/bulk/internal/ratelimit"
+	"github.com/firmtools/bulk/internal/runtest"
+	"github.com/firmtools/bulk/internal/secret"
+	"github.com/firmtools/bulk/internal/sim"
+)
+
+func open(t *testing.T, ios *iostreams.IOStreams, o connect.Options) (*connect.Conn, error) {
+	t.Helper()
+	if ios == nil {
+		ios = iostreams.Test(strings.NewReader(""), &bytes.Buffer{}, &bytes.Buffer{}, nil)
+	}
+	c, err := connect.Open(context.Background(), ios, o, connect.Use{Limit: ratelimit.Default, Pace: func(context.Context) error { return nil }})
+	if err == nil {
+		t.Cleanup(c.Close)
+	}
+	return c, err
+}
+
+func TestPasswordFileMustBePrivate(t *testing.T) {
+	s := runtest.Start(t, sim.Options{})
+	pw := runtest.WriteFile(t, t.TempDir(), "pw", "admin\n")
+	o := s.Conn()
+	o.Password = connect.Source{File: pw, Flag: "--password-file"}
+	os.Chmod(pw, 0o644)
+	if _, err := open(t, nil, o); exit.Of(err) != exit.Invalid || !strings.Contains(err.Error(), "--password-file") || !strings.Contains(err.Error(), "chmod 600") {
+		t.Fatalf("a world-readable password file: %v", err)
+	}
+	if s.Stats().TokensIssued != 0 {
+		t.Fatal("signed in with a password others may read")
+	}
+	os.Chmod(pw, 0o600)
+	if _, err := open(t, nil, o); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestPlainHTTPOnlyToLoopback(t *testing.T) {
+	o := runtest.AdminConn("http://imanage.example.com")
+	if _, err := open(t, nil, o); exit.Of(err) != exit.Invalid || !strings.Contains(err.Error(), "http") {
+		t.Fatalf("plain http to a remote host: %v", err)
+	}
+}
+
+// Without a password anywhere, a terminal is asked without echo; without
+// a terminal, it is a usage error that says where a password may come from.
+func TestThePasswordIsAskedOnlyOnATerminal(t *testing.T) {
+	s := runtest.Start(t, sim.Options{})
+	o := s.Conn()
+	o.Password.Value = secret.Secret{}
+	if _, err := open(t, nil, o); !errors.Is(err, connect.ErrNoPassword) || exit.Of(err) != exit.Invalid {
+		t.Fatalf("no password, no terminal: %v", err)
+	}
+	var errOut bytes.Buffer
+	ios := iostreams.Test(strings.NewReader(""), &bytes.Buffer{}, &errOut, nil)
+	ios.InTTY, ios.ReadPassword = true, func() ([]byte, error) { return []byte("admin\n"), nil }
+	if _, err := open(t, ios, o); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(errOut.String(), "Password for admin at "+s.URL+": ") {
+		t.Fatalf("prompt %q", errOut.String())
+	}
+}
+
+func TestTheEmbeddedSimulatorIsOneServiceAlone(t *testing.T) {
+	c, err := open(t, nil, connect.Options{Sim: true, Simulator: connect.Simulator{RateLimit: "100/ms"}})
+	if err != nil || c.Client == nil {
+		t.Fatalf("--sim: %v", err)
+	}
+	if _, err := open(t, nil, connect.Options{Sim: true, URL: "https://cloudimanage.com"}); !errors.Is(err, connect.ErrTwoServices) {
+		t.Fatalf("--sim with --url: %v", err)
+	}
+	if _, err := open(t, nil, connect.Options{Sim: true, Simulator: connect.Simulator{RateLimit: "fast"}}); exit.Of(err) != exit.Invalid ||
+		!strings.Contains(err.Error(), "--sim-rate-limit") {
+		t.Fatalf("a bad --sim-rate-limit: %v", err)
+	}
+}
+
+func TestFilesNameTheirFlags(t *testing.T) {
+	o := connect.Options{CAFile: filepath.Join("x", "ca.pem"), Password: connect.Source{File: "pw", Flag: "--password-file"},
+		ClientSecret: connect.Source{Flag: "--client-secret-file"}}
+	got := o.Files()
+	if len(got) != 2 || got[0].What != "--password-file" || got[0].Path != "pw" || got[1].What != "--ca-file" {
+		t.Fatalf("files %+v", got)
+	}
+}

@@ -1,0 +1,137 @@
+// Package run is what `bulk run` and `bulk validate` do behind the command
+// line: read and validate the manifests, and for a run take the journal's
+// lock, seed the result file, sign in, run the jobs through the executor,
+// record every outcome, print the summary and choose the exit code. It is
+// driven by option values, not flags, so tests run it without cobra.
+package run
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/firmtools/bulk/internal/connect"
+	"github.com/firmtools/bulk/internal/executor"
+	"github.com/firmtools/bulk/internal/exit"
+	"github.com/firmtools/bulk/internal/iostreams"
+	"github.com/firmtools/bulk/internal/manifest"
+	"github.com/firmtools/bulk/internal/ratelimit"
+)
+
+// The defaults of the options a command line may leave out.
+const (
+	DefaultConcurrency = 4
+	DefaultMaxAttempts = 5
+)
+
+// Options are a run's settings: what `bulk run` was asked.
+type Options struct {
+	IO        *iostreams.IOStreams
+	Manifests []string
+	Manifest  manifest.Options
+	Conn      connect.Options
+
+	Out          string // the result file; "" is beside the manifest
+	Journal      string // "" is beside the result file
+	Resume       bool
+	RetryUnknown bool
+	Fresh        bool
+	AdoptJournal bool
+	Concurrency  int
+	RateLimit    string // N/DURATION
+	MaxAttempts  int
+	MaxFailures  string // N or N%; "" is no limit
+	Quiet        bool
+	Verbose      bool
+	JSON         bool
+	GenPasswords string // the file for generated passwords; "" is none
+
+	// Deps are what a test replaces; the zero value is the real thing.
+	Deps Deps
+}
+
+// Deps are the seams of a run.
+type Deps struct {
+	Clock   executor.Clock
+	Backoff *executor.Backoff
+	Grace   time.Duration // how long calls in flight may finish after an interruption
+	// Interrupt gives the context an interruption cancels; nil is Ctrl-C,
+	// SIGTERM and SIGHUP.
+	Interrupt func(context.Context) (context.Context, context.CancelFunc)
+	Progress  time.Duration // between progress lines
+	// WrapWrite stands between the run and the file at path (a disk that
+	// fills); nil writes straight through.
+	WrapWrite func(path string, w io.Writer) io.Writer
+}
+
+// check reads the options that need no file and no service.
+func (o *Options) check() (ratelimit.Limit, error) {
+	limit, err := ratelimit.Parse(o.RateLimit)
+	if err != nil {
+		return limit, exit.Usage(fmt.Errorf("--rate-limit: %w", err))
+	}
+	switch {
+	case o.Concurrency < 1 || o.Concurrency > 64:
+		return limit, exit.Usage(fmt.Errorf("--concurrency %d: want 1 to 64", o.Concurrency))
+	case o.MaxAttempts < 1 || o.MaxAttempts > 20:
+		return limit, exit.Usage(fmt.Errorf("--max-attempts %d: want 1 to 20", o.MaxAttempts))
+	case o.Resume && o.Fresh:
+		return limit, exit.Usage(errors.New("--resume and --fresh contradict each other: use one"))
+	case o.AdoptJournal && !o.Resume:
+		return limit, exit.Usage(errors.New("--adopt-journal only means something with --resume"))
+	}
+	return limit, nil
+}
+
+// parseMaxFailures reads N or N% of total.
+func parseMaxFailures(s string, total int) (int, error) {
+	if s == "" {
+		return 0, nil
+	}
+	if p, ok := strings.CutSuffix(s, "%"); ok {
+		f, err := strconv.ParseFloat(p, 64)
+		if err != nil || f <= 0 || f > 100 {
+			return 0, fmt.Errorf("--max-failures %q: a percentage must be above 0 and at most 100", s)
+		}
+		n := int(float64(total) * f / 100)
+		return n, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		return 0, fmt.Errorf("--max-failures %q: want a whole number of at least 1, or a percentage like 5%%", s)
+	}
+	return n, nil
+}
+
+func (d Deps) clock() executor.Clock {
+	if d.Clock == nil {
+		return executor.RealClock{}
+	}
+	return d.Clock
+}
+
+func (d Deps) backoff() executor.Backoff {
+	if d.Backoff == nil {
+		return executor.DefaultBackoff
+	}
+	return *d.Backoff
+}
+
+func (d Deps) interrupt(ctx context.Context) (context.Context, context.CancelFunc) {
+	if d.Interrupt != nil {
+		return d.Interrupt(ctx)
+	}
+	return interruptOnSignals(ctx)
+}
+
+// wrap is WrapWrite for the file at path.
+func (d Deps) wrap(path string) func(io.Writer) io.Writer {
+	if d.WrapWrite == nil {
+		return nil
+	}
+	return func(w io.Writer) io.Writer { return d.WrapWrite(path, w) }
+}

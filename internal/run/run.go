@@ -1,0 +1,256 @@
+package run
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/firmtools/bulk/internal/actions"
+	"github.com/firmtools/bulk/internal/connect"
+	"github.com/firmtools/bulk/internal/executor"
+	"github.com/firmtools/bulk/internal/exit"
+	"github.com/firmtools/bulk/internal/imanage"
+	"github.com/firmtools/bulk/internal/iostreams"
+	"github.com/firmtools/bulk/internal/manifest"
+	"github.com/firmtools/bulk/internal/report"
+)
+
+// Run validates the manifests, then runs their jobs against the service
+// and records one result per job. The error says why the run did not end
+// well, and carries its exit code (exit.Of).
+func Run(ctx context.Context, o *Options) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	limit, err := o.check()
+	if err != nil {
+		return err
+	}
+	// Interruption, from here on: nothing new starts, calls in flight
+	// finish. A reader of the output that goes away is one too.
+	runCtx, stopSignals := o.Deps.interrupt(ctx)
+	defer stopSignals()
+	runCtx, pipeClosed := context.WithCancel(runCtx)
+	defer pipeClosed()
+	ios := o.IO.StopOnClosedPipe(pipeClosed)
+
+	// 1. Validate everything before a single call.
+	m, maxFailures, warnings, err := o.load(ctx, ios)
+	if err != nil {
+		return err
+	}
+	red, clock := &report.Redactor{}, o.Deps.clock()
+
+	// 2. Journal and results: held, checked and seeded before sign-in.
+	st, err := openRun(o, ios, m, red, clock)
+	if err != nil {
+		return err
+	}
+	defer st.release()
+	st.summary.Warnings = warnings
+
+	// 3. Sign in.
+	pacer := executor.NewPacer(limit, clock)
+	logger := newRunLog(o.Verbose, ios, red)
+	conn, err := connect.Open(runCtx, ios, o.Conn, connect.Use{Limit: limit, Pace: pacer.Wait, Observe: logger.call})
+	if err != nil {
+		return st.signInFailed(runCtx, err)
+	}
+	defer conn.Close()
+	for _, s := range conn.Secrets {
+		red.Add(s.Reveal())
+	}
+	if err := st.openJournal(executor.WriteOptions{Redactor: red, Clock: clock, Wrap: o.Deps.wrap(st.loc.Journal)}); err != nil {
+		return st.notStarted(runCtx, exit.With(exit.JobsFailed, err))
+	}
+
+	// 4. Run.
+	runErr := st.execute(runCtx, o, executor.Options{Client: conn.Client, Pacer: pacer, Clock: clock, MaxFailures: maxFailures}, logger)
+	if err := st.finish(ios); err != nil {
+		return err
+	}
+	st.summary.PasswordFile, st.summary.Passwords = o.GenPasswords, st.passwords.Written()
+	return o.conclude(ios, st.summary, runErr, st.passwords.Close())
+}
+
+// execute runs the jobs with the progress display, recording each outcome,
+// and fills the summary's figures. eo holds the client, pacer, clock and
+// --max-failures; the rest comes from o.
+func (st *runState) execute(ctx context.Context, o *Options, eo executor.Options, logger *runLog) error {
+	counters := &executor.Counters{}
+	var stopProgress func()
+	if !o.Quiet {
+		stopProgress = executor.StartProgress(executor.ProgressOptions{
+			// Log lines and a bar redrawn in place do not mix.
+			Out: st.ios.ErrOut, Terminal: st.ios.ErrOutTTY && !o.Verbose, Counters: counters, Pacer: eo.Pacer, Interval: o.Deps.Progress,
+		})
+	}
+	eo.Concurrency, eo.MaxAttempts, eo.Backoff, eo.Grace = o.Concurrency, o.MaxAttempts, o.Deps.backoff(), o.Deps.Grace
+	eo.Preset, eo.Counters = st.presets, counters
+	eo.OnSchemas, eo.OnStart = schemaNotes(st.ios, st.summary), st.start
+	eo.OnEnd = func(oc executor.Outcome) error {
+		err := st.end(&oc)
+		logger.job(oc)
+		return err
+	}
+	start := eo.Clock.Now()
+	runErr := executor.Run(ctx, st.jobs, eo)
+	if stopProgress != nil {
+		stopProgress()
+	}
+	summary := st.summary
+	summary.Calls = eo.Pacer.Calls()
+	summary.Throttled = counters.Throttled.Load()
+	summary.Retries = counters.Retries.Load()
+	summary.Finish(eo.Clock.Now().Sub(start))
+	if runErr != nil {
+		summary.Stopped = runErr.Error()
+		summary.Interrupted = errors.Is(runErr, executor.ErrInterrupted)
+	}
+	return runErr
+}
+
+// conclude prints the summary and chooses the exit of a run that signed
+// in: 0 only when every job succeeded (ok or exists) and every file was
+// written.
+func (o *Options) conclude(ios *iostreams.IOStreams, summary *report.Summary, runErr, writeErr error) error {
+	if o.JSON {
+		enc := json.NewEncoder(ios.Out)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(summary)
+	} else if !o.Quiet {
+		summary.WriteText(ios.ErrOut)
+	}
+	var schemaErr *executor.SchemaError
+	switch {
+	case errors.Is(runErr, executor.ErrInterrupted):
+		return exit.With(exit.Interrupted, errors.New("interrupted: every row has its result; run again with --resume to finish"))
+	case errors.As(runErr, &schemaErr):
+		// Rows the service's schemas refuse: nothing was sent.
+		return exit.With(exit.Invalid, runErr)
+	case errors.Is(runErr, imanage.ErrAuthLost) && summary.Total.Succeeded() == summary.CarriedOver:
+		// A ready token refused at the first call: nothing was done.
+		return exit.With(exit.Unreachable, runErr)
+	case runErr != nil:
+		return exit.With(exit.JobsFailed, runErr)
+	case writeErr != nil:
+		return exit.With(exit.JobsFailed, writeErr)
+	case !summary.Total.AllSucceeded():
+		return exit.With(exit.JobsFailed, exit.ErrSilent)
+	}
+	return nil
+}
+
+// load reads and validates the manifests; any problem is exit 2 with
+// nothing sent. It returns the jobs, --max-failures as a number, and how
+// many warnings were printed.
+func (o *Options) load(ctx context.Context, ios *iostreams.IOStreams) (*manifest.Manifest, int, int, error) {
+	mo := o.Manifest
+	if o.GenPasswords != "" {
+		mo = withGeneratedPasswords(mo)
+	}
+	m, err := manifest.Load(ctx, o.Manifests, mo)
+	if err != nil {
+		return nil, 0, 0, exit.With(exit.Invalid, err)
+	}
+	nErrors, nWarnings := printProblems(ios, m)
+	if nErrors > 0 {
+		return nil, 0, 0, exit.With(exit.Invalid, exit.ErrSilent)
+	}
+	maxFailures, err := parseMaxFailures(o.MaxFailures, len(m.Jobs))
+	if err != nil {
+		return nil, 0, 0, exit.Usage(err)
+	}
+	return m, maxFailures, nWarnings, nil
+}
+
+// printProblems prints what was read of each workbook and the validation
+// problems to standard error, one per line, and when there are errors a
+// line saying nothing was sent; it returns how many are errors and
+// warnings.
+func printProblems(ios *iostreams.IOStreams, m *manifest.Manifest) (errs, warnings int) {
+	for _, r := range m.Reads {
+		fmt.Fprintln(ios.ErrOut, r.String())
+	}
+	for _, p := range m.Problems {
+		fmt.Fprintln(ios.ErrOut, p.String())
+		if p.Severity == manifest.Error {
+			errs++
+		} else {
+			warnings++
+		}
+	}
+	if errs > 0 {
+		fmt.Fprintf(ios.ErrOut, "%s found; nothing was sent.\n", countOf(errs, "error", "errors"))
+	}
+	return errs, warnings
+}
+
+// runLog writes the --verbose log: one line per call attempt and per job
+// outcome, through slog. Errors pass the redactor like every other output.
+type runLog struct {
+	l   *slog.Logger
+	red *report.Redactor
+}
+
+func newRunLog(verbose bool, ios *iostreams.IOStreams, red *report.Redactor) *runLog {
+	if !verbose {
+		return &runLog{}
+	}
+	return &runLog{l: slog.New(slog.NewTextHandler(ios.ErrOut, nil)), red: red}
+}
+
+// call is the client's Observe hook.
+func (g *runLog) call(info imanage.CallInfo) {
+	if g.l == nil {
+		return
+	}
+	attrs := []any{"op", info.Op, "delivery", info.Delivery.String(), "duration", info.Duration.Round(time.Millisecond)}
+	if info.StatusCode != 0 {
+		attrs = append(attrs, "http_status", info.StatusCode)
+	}
+	if info.Err != nil {
+		attrs = append(attrs, "error", g.red.Redact(info.Err.Error()))
+		g.l.Warn("call", attrs...)
+		return
+	}
+	g.l.Info("call", attrs...)
+}
+
+func (g *runLog) job(oc executor.Outcome) {
+	if g.l == nil {
+		return
+	}
+	attrs := []any{"source", oc.Job.Source, "row", oc.Job.Row, "action", oc.Job.Action.Name, "key", oc.Key(),
+		"status", string(oc.Status), "attempts", oc.Attempts}
+	if oc.CarriedOver {
+		attrs = append(attrs, "carried_over", true)
+	}
+	if oc.Err != nil {
+		attrs = append(attrs, "error", g.red.Redact(oc.Err.Error()))
+	}
+	if oc.Result.Note != "" {
+		attrs = append(attrs, "note", g.red.Redact(oc.Result.Note))
+	}
+	if oc.Status.Succeeded() {
+		g.l.Info("job", attrs...)
+		return
+	}
+	g.l.Warn("job", attrs...)
+}
+
+// schemaNotes records what the run read of the service's schemas in the
+// summary, and says once, at once, where the service has no schema
+// operation and the contract's shape stands in.
+func schemaNotes(ios *iostreams.IOStreams, summary *report.Summary) func(*actions.Schemas) {
+	return func(ss *actions.Schemas) {
+		summary.SchemaReads = ss.Reads
+		summary.SchemaFallbacks = ss.Fallbacks
+		for _, op := range ss.Fallbacks {
+			fmt.Fprintf(ios.ErrOut, "bulk: the service has no %s (404): its member follows the contract's shape (docs/contract.md)\n", op)
+		}
+	}
+}

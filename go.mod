@@ -4,7 +4,6 @@ go 1.26.8
 
 require (
 	github.com/dlclark/regexp2 v1.11.5
-	github.com/gocarina/gocsv v0.0.0-20240520201108-78e41c74b4b1
 	github.com/gofrs/flock v0.13.2
 	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3
 	github.com/schollz/progressbar/v3 v3.19.1

@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/firmtools/bulk/internal/executor"
-	"github.com/firmtools/bulk/internal/report"
 	"github.com/firmtools/bulk/internal/sim"
 )
 
@@ -244,11 +243,11 @@ func TestKillAndResume(t *testing.T) {
 	okCreates, unknown := 0, 0
 	for _, r := range rows {
 		switch {
-		case r.Status == report.StatusUnknown && r.Action == "create-user":
+		case r.Status == executor.StatusUnknown && r.Action == "create-user":
 			t.Fatal("create-user is safe to repeat and must not end unknown")
-		case r.Status == report.StatusUnknown:
+		case r.Status == executor.StatusUnknown:
 			unknown++
-		case r.Status != report.StatusOK:
+		case r.Status != executor.StatusOK:
 			t.Fatalf("after resume, row %d %s: %s %s", r.Row, r.Action, r.Status, r.Error)
 		case r.Action != "create-user":
 			okCreates++

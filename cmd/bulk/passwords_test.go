@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/firmtools/bulk/internal/report"
+	"github.com/firmtools/bulk/internal/executor"
 	"github.com/firmtools/bulk/internal/runtest"
 )
 
@@ -98,7 +98,7 @@ func TestKillKeepsGeneratedPasswords(t *testing.T) {
 		_, in1 := first[r.Key]
 		_, in2 := second[r.Key]
 		switch {
-		case r.Status != report.StatusOK:
+		case r.Status != executor.StatusOK:
 			t.Fatalf("row %d %s: %s %s", r.Row, r.Key, r.Status, r.Error)
 		case in1 && in2:
 			t.Fatalf("%s has a password in both files", r.Key)

@@ -12,7 +12,6 @@ import (
 
 	"github.com/firmtools/bulk/internal/executor"
 	"github.com/firmtools/bulk/internal/exit"
-	"github.com/firmtools/bulk/internal/report"
 )
 
 // slowRun is a manifest of n tabs and a simulator process slow enough
@@ -32,16 +31,16 @@ func slowRun(t *testing.T, n int, latency string) (bin, manifest, url, journal s
 // everyRowRecorded checks that a run that stopped early left one row per
 // job, that every job it started has its end in the journal, and that the
 // simulator made exactly the tabs the rows say were made.
-func everyRowRecorded(t *testing.T, manifest, url, journal string, n int) map[report.Status]int {
+func everyRowRecorded(t *testing.T, manifest, url, journal string, n int) map[executor.Status]int {
 	t.Helper()
 	rows := readResults(t, strings.TrimSuffix(journal, ".journal")+".csv")
 	oneRowPerJob(t, rows, n)
 	c := countStatus(rows)
-	if c[report.StatusOK]+c[report.StatusSkipped] != n || c[report.StatusSkipped] == 0 {
+	if c[executor.StatusOK]+c[executor.StatusSkipped] != n || c[executor.StatusSkipped] == 0 {
 		t.Fatalf("rows %v: want ok ones and skipped ones", c)
 	}
 	for _, r := range rows {
-		if r.Status == report.StatusSkipped && !strings.Contains(r.Error, "interrupted") {
+		if r.Status == executor.StatusSkipped && !strings.Contains(r.Error, "interrupted") {
 			t.Fatalf("skip reason %q", r.Error)
 		}
 	}
@@ -54,8 +53,8 @@ func everyRowRecorded(t *testing.T, manifest, url, journal string, n int) map[re
 			t.Fatalf("job %s started and never recorded its end", k)
 		}
 	}
-	if st := simStats(t, url); st.Created["tab"] != c[report.StatusOK] {
-		t.Fatalf("%d tabs made, %d rows ok: a call in flight was not recorded", st.Created["tab"], c[report.StatusOK])
+	if st := simStats(t, url); st.Created["tab"] != c[executor.StatusOK] {
+		t.Fatalf("%d tabs made, %d rows ok: a call in flight was not recorded", st.Created["tab"], c[executor.StatusOK])
 	}
 	return c
 }

@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/firmtools/bulk/internal/connect"
+	"github.com/firmtools/bulk/internal/executor"
 	"github.com/firmtools/bulk/internal/iostreams"
-	"github.com/firmtools/bulk/internal/report"
 	"github.com/firmtools/bulk/internal/run"
 	"github.com/firmtools/bulk/internal/secret"
 	"github.com/firmtools/bulk/internal/sim"
@@ -43,7 +43,7 @@ func TestSamplesRunCleanAgainstSim(t *testing.T) {
 				t.Fatal("no result rows")
 			}
 			for _, row := range rows {
-				if row.Status != report.StatusOK {
+				if row.Status != executor.StatusOK {
 					t.Fatalf("row %d %s: %s %s", row.Row, row.Action, row.Status, row.Error)
 				}
 			}
@@ -86,7 +86,7 @@ func TestExitCodes(t *testing.T) {
 			}
 			if tc.code == 3 {
 				rows := readResults(t, out)
-				if len(rows) != 1 || rows[0].Status == report.StatusOK {
+				if len(rows) != 1 || rows[0].Status == executor.StatusOK {
 					t.Fatalf("rows after a failed sign-in: %+v", rows)
 				}
 			}

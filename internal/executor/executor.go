@@ -19,13 +19,12 @@ import (
 	"github.com/firmtools/bulk/internal/actions"
 	"github.com/firmtools/bulk/internal/manifest"
 	"github.com/firmtools/bulk/internal/ratelimit"
-	"github.com/firmtools/bulk/internal/report"
 )
 
 // Outcome is how one job ended.
 type Outcome struct {
 	Job         *manifest.Job
-	Status      report.Status
+	Status      Status
 	Attempts    int
 	Result      actions.Result
 	Err         error
@@ -60,34 +59,25 @@ type Preset struct {
 // Counters are live figures of a run, read by the progress display.
 type Counters struct {
 	Total     atomic.Int64
-	Done      atomic.Int64
-	OK        atomic.Int64
-	Exists    atomic.Int64
-	Failed    atomic.Int64
-	Conflict  atomic.Int64
-	Skipped   atomic.Int64
-	Unknown   atomic.Int64
 	Retries   atomic.Int64
 	Throttled atomic.Int64 // 429s met
 	Pending   atomic.Int64 // calls still to make (units not started)
+
+	mu    sync.Mutex
+	ended Tally
 }
 
-func (c *Counters) count(s report.Status) {
-	c.Done.Add(1)
-	switch s {
-	case report.StatusOK:
-		c.OK.Add(1)
-	case report.StatusExists:
-		c.Exists.Add(1)
-	case report.StatusFailed:
-		c.Failed.Add(1)
-	case report.StatusConflict:
-		c.Conflict.Add(1)
-	case report.StatusSkipped:
-		c.Skipped.Add(1)
-	default:
-		c.Unknown.Add(1)
-	}
+// Ended is how the jobs that have ended so far ended.
+func (c *Counters) Ended() Tally {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.ended
+}
+
+func (c *Counters) count(s Status) {
+	c.mu.Lock()
+	c.ended.Add(s)
+	c.mu.Unlock()
 }
 
 // Options configure a run.
@@ -135,7 +125,7 @@ type runner struct {
 	endMu sync.Mutex // serialises OnEnd
 
 	mu       sync.Mutex
-	status   map[int]report.Status
+	status   map[int]Status
 	refs     map[int]map[string]string
 	failures int
 	fatalErr error
@@ -201,7 +191,7 @@ func Run(ctx context.Context, jobs []*manifest.Job, opts Options) error {
 	r := &runner{
 		opts: opts, ctx: schedCtx, stop: stopSched, callCtx: callCtx,
 		jobs: map[int]*manifest.Job{}, refOwner: map[string]int{},
-		status: map[int]report.Status{}, refs: map[int]map[string]string{}, preReads: map[string]*preRead{},
+		status: map[int]Status{}, refs: map[int]map[string]string{}, preReads: map[string]*preRead{},
 	}
 	opts.Counters.Total.Add(int64(len(jobs)))
 	var toRun []*manifest.Job
@@ -377,7 +367,7 @@ func (r *runner) skipUnit(u *unit, blocker *manifest.Job) {
 
 func (r *runner) skipAll(u *unit, reason string) {
 	for _, j := range u.jobs {
-		r.finish(Outcome{Job: j, Status: report.StatusSkipped, Err: errors.New(reason)})
+		r.finish(Outcome{Job: j, Status: StatusSkipped, Err: errors.New(reason)})
 	}
 }
 
@@ -432,7 +422,7 @@ func (r *runner) runUnit(u *unit) {
 	if u.batch == nil {
 		var err error
 		if vals, secs, err = r.resolve(u.jobs[0]); err != nil {
-			r.endAll(u, nil, Outcome{Status: report.StatusFailed, Err: err})
+			r.endAll(u, nil, Outcome{Status: StatusFailed, Err: err})
 			return
 		}
 	}
@@ -458,7 +448,7 @@ func (r *runner) send(u *unit, vals actions.Values, secs actions.Secrets, read b
 	ambiguousNow := false // one of this run's attempts may have been processed
 	var lastErr error
 	attempt := 0
-	end := func(st report.Status, err error) {
+	end := func(st Status, err error) {
 		r.endAll(u, vals, Outcome{Status: st, Attempts: attempt, Err: err})
 	}
 	for {
@@ -472,7 +462,7 @@ func (r *runner) send(u *unit, vals actions.Values, secs actions.Secrets, read b
 		// processed is that attempt's success; after a pre-read, only an
 		// attempt of this run (the read did not list the alias) can be.
 		if spec.Repeat == actions.RepeatRecognizeDuplicate && isDuplicateAlias(err) && (ambiguousNow || (maybe && !read)) {
-			r.endAll(u, vals, Outcome{Status: report.StatusOK, Attempts: attempt, Result: actions.Result{
+			r.endAll(u, vals, Outcome{Status: StatusOK, Attempts: attempt, Result: actions.Result{
 				ObjectID: vals["alias"], Refs: map[string]string{"id": vals["alias"]},
 				Note: "already existed: created by an earlier attempt of this job whose answer was lost",
 			}})
@@ -485,21 +475,21 @@ func (r *runner) send(u *unit, vals actions.Values, secs actions.Secrets, read b
 		switch classify(err, spec.Repeat) {
 		case fatal:
 			r.setFatal(err)
-			end(report.StatusFailed, err)
+			end(StatusFailed, err)
 			return
 		case cancelled:
 			if attempt == 1 && !maybe {
 				attempt = 0
-				end(report.StatusSkipped, fmt.Errorf("not started: %s", r.stopped()))
+				end(StatusSkipped, fmt.Errorf("not started: %s", r.stopped()))
 				return
 			}
 			end(r.finalStatus(spec, maybe), fmt.Errorf("%s after %d attempts: %w", r.stopped(), attempt, lastErr))
 			return
 		case giveUp:
-			end(report.StatusFailed, attemptsErr(attempt, err))
+			end(StatusFailed, attemptsErr(attempt, err))
 			return
 		case ambiguous:
-			end(report.StatusUnknown, fmt.Errorf("%w; it may have been applied, and %s is not repeated so that nothing is created twice: check, then re-run with --retry-unknown if it is missing", err, spec.Name))
+			end(StatusUnknown, fmt.Errorf("%w; it may have been applied, and %s is not repeated so that nothing is created twice: check, then re-run with --retry-unknown if it is missing", err, spec.Name))
 			return
 		}
 		// retry
@@ -538,10 +528,10 @@ func (r *runner) filled(u *unit, vals actions.Values, j *manifest.Job) actions.V
 // answered records the outcomes of an attempt the service answered.
 func (r *runner) answered(u *unit, vals actions.Values, results []actions.BatchResult, attempt int, maybe bool) {
 	for i, j := range u.jobs {
-		o := Outcome{Job: j, Status: report.StatusOK, Attempts: attempt, Result: results[i].Result, Values: r.filled(u, vals, j)}
+		o := Outcome{Job: j, Status: StatusOK, Attempts: attempt, Result: results[i].Result, Values: r.filled(u, vals, j)}
 		switch {
 		case results[i].Err != nil:
-			o.Status, o.Err = report.StatusFailed, results[i].Err
+			o.Status, o.Err = StatusFailed, results[i].Err
 		case o.Result.Existing != nil:
 			judgeExisting(&o, maybe)
 		}
@@ -558,13 +548,13 @@ func judgeExisting(o *Outcome, maybe bool) {
 	var note string
 	switch {
 	case ex.Conflict():
-		o.Status = report.StatusConflict
+		o.Status = StatusConflict
 		o.Err = fmt.Errorf("conflict: already in the service, but not as the row asks, and nothing was changed: %s", ex.DifferenceText())
 	case maybe:
-		o.Status = report.StatusOK
+		o.Status = StatusOK
 		note = "already there after an earlier attempt of this job that may have been processed: taken as that attempt's success"
 	default:
-		o.Status = report.StatusExists
+		o.Status = StatusExists
 	}
 	o.Result.Note = actions.JoinNotes(o.Result.Note, note, ex.UncheckedText())
 }
@@ -593,11 +583,11 @@ func (r *runner) pause(attempt int, err error) error {
 
 // finalStatus is the status of a job whose last attempt failed: unknown
 // when it may have been applied and is not safe to repeat.
-func (r *runner) finalStatus(spec *actions.Spec, maybe bool) report.Status {
+func (r *runner) finalStatus(spec *actions.Spec, maybe bool) Status {
 	if maybe && spec.Repeat == actions.RepeatIfNotProcessed {
-		return report.StatusUnknown
+		return StatusUnknown
 	}
-	return report.StatusFailed
+	return StatusFailed
 }
 
 func attemptsErr(n int, err error) error {

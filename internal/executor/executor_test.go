@@ -15,7 +15,6 @@ import (
 	"github.com/firmtools/bulk/internal/imanage"
 	"github.com/firmtools/bulk/internal/manifest"
 	"github.com/firmtools/bulk/internal/ratelimit"
-	"github.com/firmtools/bulk/internal/report"
 )
 
 // fakeClient answers each operation from a script of errors (nil = success)
@@ -252,30 +251,30 @@ func TestRetryPolicy(t *testing.T) {
 		mk       func(t *testing.T) *manifest.Job
 		op       string
 		script   []error
-		status   report.Status
+		status   Status
 		attempts int
 		calls    int
 	}{
 		{"tab ok after 429 and 503 and refused connection", func(t *testing.T) *manifest.Job { return tab(t, 0, "A") }, "addTab",
-			[]error{throttled, apiErr(503, "SERVICE_UNAVAILABLE"), errRefused}, report.StatusOK, 4, 4},
+			[]error{throttled, apiErr(503, "SERVICE_UNAVAILABLE"), errRefused}, StatusOK, 4, 4},
 		{"tab dropped connection is unknown and not repeated", func(t *testing.T) *manifest.Job { return tab(t, 0, "A") }, "addTab",
-			[]error{errDropped}, report.StatusUnknown, 1, 1},
+			[]error{errDropped}, StatusUnknown, 1, 1},
 		{"tab 500 is unknown and not repeated", func(t *testing.T) *manifest.Job { return tab(t, 0, "A") }, "addTab",
-			[]error{apiErr(500, "INTERNAL")}, report.StatusUnknown, 1, 1},
+			[]error{apiErr(500, "INTERNAL")}, StatusUnknown, 1, 1},
 		{"tab 404 fails at once", func(t *testing.T) *manifest.Job { return tab(t, 0, "A") }, "addTab",
-			[]error{apiErr(404, "CONTAINER_NOT_FOUND")}, report.StatusFailed, 1, 1},
+			[]error{apiErr(404, "CONTAINER_NOT_FOUND")}, StatusFailed, 1, 1},
 		{"user repeated after a drop and a 500", func(t *testing.T) *manifest.Job { return user(t, 0, "JDOE") }, "createUser",
-			[]error{errDropped, apiErr(500, "INTERNAL")}, report.StatusOK, 3, 3},
+			[]error{errDropped, apiErr(500, "INTERNAL")}, StatusOK, 3, 3},
 		{"user gives up after max attempts", func(t *testing.T) *manifest.Job { return user(t, 0, "JDOE") }, "createUser",
-			[]error{errDropped, errDropped, errDropped, errDropped, errDropped}, report.StatusFailed, 4, 4},
+			[]error{errDropped, errDropped, errDropped, errDropped, errDropped}, StatusFailed, 4, 4},
 		{"user 400 fails at once", func(t *testing.T) *manifest.Job { return user(t, 0, "JDOE") }, "createUser",
-			[]error{apiErr(400, "VALIDATION_FAILED")}, report.StatusFailed, 1, 1},
+			[]error{apiErr(400, "VALIDATION_FAILED")}, StatusFailed, 1, 1},
 		{"alias duplicate after a drop is its own success", func(t *testing.T) *manifest.Job {
 			return job(t, 0, "create-lookup-alias", map[string]string{"library_id": "ACTIVE_US", "lookup_field_id": "custom3", "alias": "PAR"})
-		}, "createCustomOrPropertyLookup", []error{errDropped, apiErr(409, "DUPLICATE_ALIAS")}, report.StatusOK, 2, 2},
+		}, "createCustomOrPropertyLookup", []error{errDropped, apiErr(409, "DUPLICATE_ALIAS")}, StatusOK, 2, 2},
 		{"alias duplicate without an earlier drop is a failure", func(t *testing.T) *manifest.Job {
 			return job(t, 0, "create-lookup-alias", map[string]string{"library_id": "ACTIVE_US", "lookup_field_id": "custom3", "alias": "PAR"})
-		}, "createCustomOrPropertyLookup", []error{apiErr(409, "DUPLICATE_ALIAS")}, report.StatusFailed, 1, 1},
+		}, "createCustomOrPropertyLookup", []error{apiErr(409, "DUPLICATE_ALIAS")}, StatusFailed, 1, 1},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -292,7 +291,7 @@ func TestRetryPolicy(t *testing.T) {
 			if got := fc.count(tc.op); got != tc.calls {
 				t.Fatalf("%d calls, want %d", got, tc.calls)
 			}
-			if tc.status == report.StatusUnknown && !strings.Contains(o.Err.Error(), "--retry-unknown") {
+			if tc.status == StatusUnknown && !strings.Contains(o.Err.Error(), "--retry-unknown") {
 				t.Fatalf("unknown row's error should say what to do: %v", o.Err)
 			}
 		})
@@ -361,13 +360,13 @@ func TestDependentsOfFailedJobAreSkipped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if col.out[1].Status != report.StatusSkipped || !strings.Contains(col.out[1].Err.Error(), "t.csv row 2") {
+	if col.out[1].Status != StatusSkipped || !strings.Contains(col.out[1].Err.Error(), "t.csv row 2") {
 		t.Fatalf("assign: %s %v", col.out[1].Status, col.out[1].Err)
 	}
-	if col.out[2].Status != report.StatusSkipped || !strings.Contains(col.out[2].Err.Error(), "row 3") {
+	if col.out[2].Status != StatusSkipped || !strings.Contains(col.out[2].Err.Error(), "row 3") {
 		t.Fatalf("shortcut: %s %v", col.out[2].Status, col.out[2].Err)
 	}
-	if col.out[3].Status != report.StatusOK {
+	if col.out[3].Status != StatusOK {
 		t.Fatalf("independent job: %s", col.out[3].Status)
 	}
 	if fc.count("assignUserToLibrary") != 0 || fc.count("addShortcutsToMyMattersAdmin") != 0 {
@@ -385,7 +384,7 @@ func TestReferencesFilledFromAnswers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if col.out[1].Status != report.StatusOK {
+	if col.out[1].Status != StatusOK {
 		t.Fatalf("folder: %s %v", col.out[1].Status, col.out[1].Err)
 	}
 	var got imanage.AddFolderRequest
@@ -426,7 +425,7 @@ func TestCallsMergedAndShared(t *testing.T) {
 		t.Fatalf("row 1 shortcut ids %q, want its own one", col.out[1].Result.ObjectID)
 	}
 	for i := range jobs {
-		if col.out[i].Status != report.StatusOK {
+		if col.out[i].Status != StatusOK {
 			t.Fatalf("job %d: %s %v", i, col.out[i].Status, col.out[i].Err)
 		}
 	}
@@ -445,7 +444,7 @@ func TestMaxFailuresStopsScheduling(t *testing.T) {
 	}
 	skipped := 0
 	for _, o := range col.out {
-		if o.Status == report.StatusSkipped {
+		if o.Status == StatusSkipped {
 			skipped++
 			if !strings.Contains(o.Err.Error(), "max-failures") {
 				t.Fatalf("skip reason %q", o.Err)
@@ -478,15 +477,15 @@ func TestInterruptFinishesInFlightAndSkipsTheRest(t *testing.T) {
 	if !errors.Is(err, ErrInterrupted) {
 		t.Fatalf("Run error %v, want ErrInterrupted", err)
 	}
-	if col.out[0].Status != report.StatusOK {
+	if col.out[0].Status != StatusOK {
 		t.Fatalf("call in flight: %s %v", col.out[0].Status, col.out[0].Err)
 	}
 	sent := fc.count("addTab")
 	for i := 1; i < 6; i++ {
-		if col.out[i].Status == report.StatusOK {
+		if col.out[i].Status == StatusOK {
 			continue // started before the interruption was seen
 		}
-		if col.out[i].Status != report.StatusSkipped {
+		if col.out[i].Status != StatusSkipped {
 			t.Fatalf("job %d: %s", i, col.out[i].Status)
 		}
 	}
@@ -507,11 +506,11 @@ func TestFatalSignInLossEndsRun(t *testing.T) {
 	if !errors.Is(err, imanage.ErrAuthLost) {
 		t.Fatalf("Run error %v", err)
 	}
-	if col.out[0].Status != report.StatusFailed || fc.count("addTab") != 1 {
+	if col.out[0].Status != StatusFailed || fc.count("addTab") != 1 {
 		t.Fatalf("first %s, %d calls", col.out[0].Status, fc.count("addTab"))
 	}
 	for i := 1; i < 5; i++ {
-		if col.out[i].Status != report.StatusSkipped {
+		if col.out[i].Status != StatusSkipped {
 			t.Fatalf("job %d: %s", i, col.out[i].Status)
 		}
 	}
@@ -569,7 +568,7 @@ func TestAnOutcomeThatCannotBeRecordedStopsNewCalls(t *testing.T) {
 			t.Fatalf("%d calls, want only the one whose outcome could not be recorded", n)
 		}
 		for i := 1; i < 5; i++ {
-			if o := col.out[i]; o.Status != report.StatusSkipped || !strings.Contains(o.Err.Error(), "no space left") {
+			if o := col.out[i]; o.Status != StatusSkipped || !strings.Contains(o.Err.Error(), "no space left") {
 				t.Fatalf("job %d: %s %v", i, o.Status, o.Err)
 			}
 		}
@@ -607,10 +606,10 @@ func TestAnOutcomeThatCannotBeRecordedStopsNewCalls(t *testing.T) {
 		if n := fc.count("createUser"); n != 1 {
 			t.Fatalf("%d createUser attempts after the run stopped, want 1", n)
 		}
-		if o := col.out[0]; o.Status != report.StatusFailed || !strings.Contains(o.Err.Error(), "the run stopped") {
+		if o := col.out[0]; o.Status != StatusFailed || !strings.Contains(o.Err.Error(), "the run stopped") {
 			t.Fatalf("the retried job: %s %v", o.Status, o.Err)
 		}
-		if o := col.out[2]; o.Status != report.StatusSkipped || fc.count("addTab") != 1 {
+		if o := col.out[2]; o.Status != StatusSkipped || fc.count("addTab") != 1 {
 			t.Fatalf("tab B: %s, %d addTab calls", o.Status, fc.count("addTab"))
 		}
 	})

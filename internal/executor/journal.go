@@ -12,7 +12,8 @@ import (
 	"time"
 
 	"github.com/firmtools/bulk/internal/manifest"
-	"github.com/firmtools/bulk/internal/report"
+	"github.com/firmtools/bulk/internal/runfiles"
+	"github.com/firmtools/bulk/internal/secret"
 )
 
 // The journal is an append-only file of JSON lines, synced to disk after
@@ -38,7 +39,7 @@ type JournalRecord struct {
 	Source      string            `json:"source,omitempty"`
 	Row         int               `json:"row,omitempty"`
 	ResultKey   string            `json:"result_key,omitempty"` // the result file's key column, references filled
-	Status      report.Status     `json:"status,omitempty"`
+	Status      Status            `json:"status,omitempty"`
 	Attempts    int               `json:"attempts,omitempty"`
 	HTTPStatus  int               `json:"http_status,omitempty"`
 	ErrorCode   string            `json:"error_code,omitempty"`
@@ -63,9 +64,9 @@ type JournalEntry struct {
 type Journal struct {
 	path   string
 	header JournalRecord
-	red    *report.Redactor
+	red    *secret.Redactor
 	clock  Clock
-	file   *report.Appender
+	file   *runfiles.Appender
 }
 
 // journalFile is what reading a journal found.
@@ -175,7 +176,7 @@ func openJournal(path string, header JournalRecord, restart bool, whole int64, o
 	if restart {
 		whole = 0
 	}
-	f, err := report.OpenAppender("journal", path, whole, 0o600, true, opts.Wrap)
+	f, err := runfiles.OpenAppender("journal", path, whole, 0o600, true, opts.Wrap)
 	if err != nil {
 		return nil, err
 	}
@@ -195,7 +196,7 @@ func openJournal(path string, header JournalRecord, restart bool, whole int64, o
 
 // WriteOptions are how a run's journal is written.
 type WriteOptions struct {
-	Redactor *report.Redactor
+	Redactor *secret.Redactor
 	Clock    Clock
 	// Wrap wraps the writer lines are appended through: a test's disk that
 	// fills after N bytes.
@@ -226,7 +227,7 @@ func (j *Journal) End(key string, o Outcome) error {
 		ResultKey: o.Key(), Status: o.Status, Attempts: o.Attempts}
 	if o.Err != nil {
 		rec.Error = o.Err.Error()
-		rec.HTTPStatus, rec.ErrorCode = errorFields(o.Err)
+		rec.HTTPStatus, rec.ErrorCode = o.ErrorFields()
 	}
 	rec.UserCreated, rec.UserNum, rec.ObjectID, rec.Refs = o.Result.UserCreated, o.Result.UserNum, o.Result.ObjectID, o.Result.Refs
 	rec.Note = j.red.Redact(o.Result.Note)
@@ -287,7 +288,7 @@ func (j *Journal) Compact(jobs []*manifest.Job, keys map[int]string) error {
 			}
 		}
 	}
-	if err := report.ReplaceFile(j.path, 0o600, func(w io.Writer) error {
+	if err := runfiles.ReplaceFile(j.path, 0o600, func(w io.Writer) error {
 		_, err := w.Write(buf.Bytes())
 		return err
 	}); err != nil {

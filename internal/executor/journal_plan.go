@@ -9,7 +9,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/firmtools/bulk/internal/report"
+	"github.com/firmtools/bulk/internal/runfiles"
 )
 
 // Service names what a journal was written against. What a journal says
@@ -173,7 +173,7 @@ func (p *JournalPlan) rewriteHeader(header JournalRecord) error {
 		return fmt.Errorf("adopting journal: %w", err)
 	}
 	line = append(line, '\n')
-	err = report.ReplaceFile(p.opts.Path, 0o600, func(w io.Writer) error {
+	err = runfiles.ReplaceFile(p.opts.Path, 0o600, func(w io.Writer) error {
 		if _, err := w.Write(line); err != nil {
 			return err
 		}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"syscall"
 	"testing"
@@ -14,7 +15,7 @@ import (
 	"github.com/firmtools/bulk/internal/diskfull"
 	"github.com/firmtools/bulk/internal/imanage"
 	"github.com/firmtools/bulk/internal/manifest"
-	"github.com/firmtools/bulk/internal/report"
+	"github.com/firmtools/bulk/internal/secret"
 )
 
 var (
@@ -37,7 +38,7 @@ func openTestJournal(t *testing.T, path string, o JournalOptions) (*Journal, *Jo
 	if err != nil {
 		t.Fatal(err)
 	}
-	j, err := p.Open(WriteOptions{Redactor: &report.Redactor{}})
+	j, err := p.Open(WriteOptions{Redactor: &secret.Redactor{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,9 +63,9 @@ func TestJournalResumeDecisions(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	end := func(jb *manifest.Job, st report.Status, err error) {
+	end := func(jb *manifest.Job, st Status, err error) {
 		o := Outcome{Job: jb, Status: st, Attempts: 1, Err: err}
-		if st == report.StatusOK {
+		if st == StatusOK {
 			o.Result.ObjectID = "ACTIVE_US!10001"
 			o.Result.Refs = map[string]string{"id": "ACTIVE_US!10001"}
 			o.Result.Output = map[string]string{"name": "Done"}
@@ -73,9 +74,9 @@ func TestJournalResumeDecisions(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	end(okTab, report.StatusOK, nil)
-	end(failed, report.StatusFailed, apiErr(404, "CONTAINER_NOT_FOUND"))
-	end(unknown, report.StatusUnknown, errors.New("dropped"))
+	end(okTab, StatusOK, nil)
+	end(failed, StatusFailed, apiErr(404, "CONTAINER_NOT_FOUND"))
+	end(unknown, StatusUnknown, errors.New("dropped"))
 	if err := j.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +91,7 @@ func TestJournalResumeDecisions(t *testing.T) {
 	}
 	for _, retryUnknown := range []bool{false, true} {
 		p := Presets(jobs, keys, entries, retryUnknown)
-		if o := p[0].Outcome; o == nil || o.Status != report.StatusOK || o.Result.ObjectID != "ACTIVE_US!10001" || !o.CarriedOver || o.Result.Refs["id"] == "" {
+		if o := p[0].Outcome; o == nil || o.Status != StatusOK || o.Result.ObjectID != "ACTIVE_US!10001" || !o.CarriedOver || o.Result.Refs["id"] == "" {
 			t.Fatalf("ok job not carried over: %+v", p[0])
 		}
 		if retryUnknown {
@@ -98,10 +99,10 @@ func TestJournalResumeDecisions(t *testing.T) {
 				t.Fatalf("--retry-unknown should repeat unknown tabs: %+v %+v", p[1], p[4])
 			}
 		} else {
-			if o := p[1].Outcome; o == nil || o.Status != report.StatusUnknown || !strings.Contains(o.Err.Error(), "--retry-unknown") {
+			if o := p[1].Outcome; o == nil || o.Status != StatusUnknown || !strings.Contains(o.Err.Error(), "--retry-unknown") {
 				t.Fatalf("started-never-ended tab: %+v", p[1])
 			}
-			if o := p[4].Outcome; o == nil || o.Status != report.StatusUnknown {
+			if o := p[4].Outcome; o == nil || o.Status != StatusUnknown {
 				t.Fatalf("unknown tab: %+v", p[4])
 			}
 		}
@@ -330,7 +331,7 @@ func TestAStatusThisBulkDoesNotKnowIsNeverRepeatedBlindly(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := Presets(jobs, keys, jf.entries, false)
-	if o := p[0].Outcome; o == nil || o.Status != report.StatusUnknown || !strings.Contains(o.Err.Error(), `"applied-later"`) {
+	if o := p[0].Outcome; o == nil || o.Status != StatusUnknown || !strings.Contains(o.Err.Error(), `"applied-later"`) {
 		t.Fatalf("a tab with an unknown status: %+v", p[0])
 	}
 	if p[1].Outcome != nil || !p[1].MaybeDone {
@@ -356,7 +357,7 @@ func TestAFailedJournalWriteLeavesNoHalfLine(t *testing.T) {
 	if err := j.Start("a#1", a); err != nil {
 		t.Fatalf("the first start fits: %v", err)
 	}
-	err = j.End("a#1", Outcome{Job: a, Status: report.StatusOK, Result: actions.Result{ObjectID: strings.Repeat("x", 300)}})
+	err = j.End("a#1", Outcome{Job: a, Status: StatusOK, Result: actions.Result{ObjectID: strings.Repeat("x", 300)}})
 	if !errors.Is(err, syscall.ENOSPC) || !strings.Contains(err.Error(), path) {
 		t.Fatalf("a failed write: %v", err)
 	}
@@ -397,10 +398,10 @@ func TestJournalRecordsEveryJobOfARun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e := entries[keys[0]]; e == nil || e.End == nil || e.End.Status != report.StatusUnknown {
+	if e := entries[keys[0]]; e == nil || e.End == nil || e.End.Status != StatusUnknown {
 		t.Fatalf("tab entry %+v", e)
 	}
-	if e := entries[keys[1]]; e == nil || e.End == nil || e.End.Status != report.StatusOK || e.End.UserNum == nil {
+	if e := entries[keys[1]]; e == nil || e.End == nil || e.End.Status != StatusOK || e.End.UserNum == nil {
 		t.Fatalf("user entry %+v", e)
 	}
 }
@@ -417,7 +418,7 @@ func TestJobKeysSeparateExactDuplicates(t *testing.T) {
 	}
 }
 
-func TestSeedRowsKeepEveryRowAnEarlierRunWrote(t *testing.T) {
+func TestSeedOutcomesKeepEveryRowAnEarlierRunWrote(t *testing.T) {
 	done, failed, lost, fresh := tab(t, 0, "Done"), tab(t, 1, "Failed"), tab(t, 2, "Lost"), tab(t, 3, "New")
 	jobs := []*manifest.Job{done, failed, lost, fresh}
 	keys := JobKeys(jobs)
@@ -426,32 +427,39 @@ func TestSeedRowsKeepEveryRowAnEarlierRunWrote(t *testing.T) {
 	for _, jb := range jobs[:3] {
 		j.Start(keys[jb.Index], jb)
 	}
-	j.End(keys[0], Outcome{Job: done, Status: report.StatusOK, Attempts: 1, Result: actionsResult("ACTIVE_US!10001")})
-	j.End(keys[1], Outcome{Job: failed, Status: report.StatusFailed, Attempts: 1, Err: apiErr(404, "CONTAINER_NOT_FOUND")})
+	j.End(keys[0], Outcome{Job: done, Status: StatusOK, Attempts: 1, Result: actionsResult("ACTIVE_US!10001")})
+	j.End(keys[1], Outcome{Job: failed, Status: StatusFailed, Attempts: 1, Err: apiErr(404, "CONTAINER_NOT_FOUND")})
 	j.Close()
 	entries, _ := ReadJournal(path)
 	presets := Presets(jobs, keys, entries, false)
-	rows := SeedRows(jobs, keys, entries, presets)
-	if len(rows) != 3 {
-		t.Fatalf("%d seed rows, want the ok, the failed and the lost tab: %+v", len(rows), rows)
+	seed := SeedOutcomes(jobs, keys, entries, presets)
+	if len(seed) != 3 {
+		t.Fatalf("%d seed outcomes, want the ok, the failed and the lost tab: %+v", len(seed), seed)
 	}
-	want := map[int]report.Row{
-		0: {Status: report.StatusOK, ObjectID: "ACTIVE_US!10001"},
-		1: {Status: report.StatusFailed, HTTPStatus: "404", ErrorCode: "CONTAINER_NOT_FOUND"},
-		2: {Status: report.StatusUnknown},
+	type fields struct {
+		status   Status
+		objectID string
+		http     int
+		code     string
 	}
-	for _, r := range rows {
-		w := want[r.Index]
-		if r.Status != w.Status || r.ObjectID != w.ObjectID || r.HTTPStatus != w.HTTPStatus || r.ErrorCode != w.ErrorCode || r.Key != jobs[r.Index].Key() {
-			t.Fatalf("seed row %+v, want %+v", r, w)
+	want := map[int]fields{
+		0: {StatusOK, "ACTIVE_US!10001", 0, ""},
+		1: {StatusFailed, "", 404, "CONTAINER_NOT_FOUND"},
+		2: {StatusUnknown, "", 0, ""},
+	}
+	for _, o := range seed {
+		w := want[o.Job.Index]
+		http, code := o.ErrorFields()
+		if o.Status != w.status || o.Result.ObjectID != w.objectID || http != w.http || code != w.code || o.Key() != o.Job.Key() {
+			t.Fatalf("seed outcome %+v, want %+v", o, w)
 		}
 	}
-	// The carried-over outcome the run reports is the seed row itself, so
-	// the result file does not hold it twice.
+	// The carried-over outcome the run reports is the seed itself, so the
+	// result file does not hold it twice.
 	o := *presets[0].Outcome
 	o.Job = done
-	if o.Row() != rows[0] {
-		t.Fatalf("carried row %+v differs from its seed %+v", o.Row(), rows[0])
+	if !reflect.DeepEqual(o, seed[0]) {
+		t.Fatalf("carried outcome %+v differs from its seed %+v", o, seed[0])
 	}
 }
 
@@ -464,8 +472,8 @@ func TestCompactJournalForgetsJobsNoLongerInTheManifest(t *testing.T) {
 	for _, jb := range all {
 		j.Start(keys[jb.Index], jb)
 	}
-	j.End(keys[0], Outcome{Job: gone, Status: report.StatusOK})
-	j.End(keys[1], Outcome{Job: kept, Status: report.StatusOK, Attempts: 2, Result: actionsResult("ACTIVE_US!10007")})
+	j.End(keys[0], Outcome{Job: gone, Status: StatusOK})
+	j.End(keys[1], Outcome{Job: kept, Status: StatusOK, Attempts: 2, Result: actionsResult("ACTIVE_US!10007")})
 	j.Close()
 
 	now := []*manifest.Job{kept, started}
@@ -513,7 +521,7 @@ func TestFailedAfterAmbiguityMayBeDone(t *testing.T) {
 	fc := newFake()
 	fc.aliases = []imanage.LookupAlias{{ID: "PAR", Enabled: ptr(true), HIPAA: ptr(false)}}
 	col, err := runJobs(t, context.Background(), fc, []*manifest.Job{alias}, func(o *Options) { o.Preset = p })
-	if err != nil || col.out[0].Status != report.StatusOK || !strings.Contains(col.out[0].Result.Note, "earlier attempt") {
+	if err != nil || col.out[0].Status != StatusOK || !strings.Contains(col.out[0].Result.Note, "earlier attempt") {
 		t.Fatalf("%v %+v", err, col.out[0])
 	}
 	if n := fc.count("createCustomOrPropertyLookup"); n != 0 {
@@ -524,7 +532,7 @@ func TestFailedAfterAmbiguityMayBeDone(t *testing.T) {
 	fc = newFake()
 	fc.script["createCustomOrPropertyLookup"] = []error{apiErr(409, "DUPLICATE_ALIAS")}
 	col, err = runJobs(t, context.Background(), fc, []*manifest.Job{alias}, func(o *Options) { o.Preset = p })
-	if err != nil || col.out[0].Status != report.StatusFailed {
+	if err != nil || col.out[0].Status != StatusFailed {
 		t.Fatalf("%v %+v", err, col.out[0])
 	}
 }

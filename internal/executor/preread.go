@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/firmtools/bulk/internal/actions"
-	"github.com/firmtools/bulk/internal/report"
 )
 
 // A pre-read (actions.PreRead) is made once per run for each group of rows
@@ -142,7 +141,7 @@ func (r *runner) preReadFailed(err error, what string) Outcome {
 	case fatal:
 		r.setFatal(err)
 	case cancelled:
-		return Outcome{Status: report.StatusSkipped, Err: fmt.Errorf("not started: %s while listing %s", r.stopped(), what)}
+		return Outcome{Status: StatusSkipped, Err: fmt.Errorf("not started: %s while listing %s", r.stopped(), what)}
 	}
-	return Outcome{Status: report.StatusFailed, Err: fmt.Errorf("not created: listing %s first failed: %w", what, err)}
+	return Outcome{Status: StatusFailed, Err: fmt.Errorf("not created: listing %s first failed: %w", what, err)}
 }

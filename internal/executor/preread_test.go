@@ -9,7 +9,6 @@ import (
 
 	"github.com/firmtools/bulk/internal/imanage"
 	"github.com/firmtools/bulk/internal/manifest"
-	"github.com/firmtools/bulk/internal/report"
 )
 
 func alias(t *testing.T, index int, field, id string, more ...string) *manifest.Job {
@@ -38,7 +37,7 @@ func TestPreReadOncePerGroupSharedByItsRows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []report.Status{report.StatusExists, report.StatusExists, report.StatusOK, report.StatusOK, report.StatusOK, report.StatusConflict, report.StatusOK}
+	want := []Status{StatusExists, StatusExists, StatusOK, StatusOK, StatusOK, StatusConflict, StatusOK}
 	for i, st := range want {
 		if col.out[i].Status != st {
 			t.Errorf("job %d: %s %v, want %s", i, col.out[i].Status, col.out[i].Err, st)
@@ -53,8 +52,8 @@ func TestPreReadOncePerGroupSharedByItsRows(t *testing.T) {
 	if n := fc.count("createCustomOrPropertyLookup"); n != 4 {
 		t.Fatalf("%d creates, want 4 (PAR, BER, ROM, X1)", n)
 	}
-	if counters.Exists.Load() != 2 || counters.Conflict.Load() != 1 || counters.Pending.Load() != 0 {
-		t.Fatalf("counters exists %d conflict %d pending %d", counters.Exists.Load(), counters.Conflict.Load(), counters.Pending.Load())
+	if ended := counters.Ended(); ended.Exists != 2 || ended.Conflict != 1 || counters.Pending.Load() != 0 {
+		t.Fatalf("counters exists %d conflict %d pending %d", ended.Exists, ended.Conflict, counters.Pending.Load())
 	}
 
 	// The calls still to make count the reads: 7 units and 2 reads, less
@@ -80,7 +79,7 @@ func TestPreReadRetriedAndItsFailureEndsItsRows(t *testing.T) {
 		fc := newFake()
 		fc.script["getLookupAliases"] = []error{apiErr(503, "SERVICE_UNAVAILABLE")}
 		col, err := runJobs(t, context.Background(), fc, []*manifest.Job{alias(t, 0, "custom3", "PAR")}, nil)
-		if err != nil || col.out[0].Status != report.StatusOK || fc.count("getLookupAliases") != 2 {
+		if err != nil || col.out[0].Status != StatusOK || fc.count("getLookupAliases") != 2 {
 			t.Fatalf("%v %+v, %d reads", err, col.out[0], fc.count("getLookupAliases"))
 		}
 	})
@@ -93,7 +92,7 @@ func TestPreReadRetriedAndItsFailureEndsItsRows(t *testing.T) {
 			t.Fatal(err)
 		}
 		for i := range jobs {
-			if o := col.out[i]; o.Status != report.StatusFailed || !strings.Contains(o.Err.Error(), "listing the custom3 aliases in ACTIVE_US first failed") {
+			if o := col.out[i]; o.Status != StatusFailed || !strings.Contains(o.Err.Error(), "listing the custom3 aliases in ACTIVE_US first failed") {
 				t.Errorf("job %d: %s %v", i, o.Status, o.Err)
 			}
 		}
@@ -106,7 +105,7 @@ func TestPreReadRetriedAndItsFailureEndsItsRows(t *testing.T) {
 		lost := &imanage.Error{Op: "getLookupAliases", Delivery: imanage.Answered, StatusCode: 401, Err: fmt.Errorf("%w: x", imanage.ErrAuthLost)}
 		fc.script["getLookupAliases"] = []error{lost}
 		col, err := runJobs(t, context.Background(), fc, []*manifest.Job{alias(t, 0, "custom3", "PAR")}, nil)
-		if !errors.Is(err, imanage.ErrAuthLost) || col.out[0].Status != report.StatusFailed {
+		if !errors.Is(err, imanage.ErrAuthLost) || col.out[0].Status != StatusFailed {
 			t.Fatalf("%v %+v", err, col.out[0])
 		}
 	})
@@ -119,13 +118,13 @@ func TestDuplicateAliasAfterAReadNeedsAnAmbiguousAttempt(t *testing.T) {
 	fc := newFake()
 	fc.script["createCustomOrPropertyLookup"] = []error{apiErr(409, "DUPLICATE_ALIAS")}
 	col, err := runJobs(t, context.Background(), fc, []*manifest.Job{alias(t, 0, "custom3", "PAR")}, nil)
-	if err != nil || col.out[0].Status != report.StatusFailed {
+	if err != nil || col.out[0].Status != StatusFailed {
 		t.Fatalf("someone else's alias, made after our read: %v %+v", err, col.out[0])
 	}
 	fc = newFake()
 	fc.script["createCustomOrPropertyLookup"] = []error{errDropped, apiErr(409, "DUPLICATE_ALIAS")}
 	col, err = runJobs(t, context.Background(), fc, []*manifest.Job{alias(t, 0, "custom3", "PAR")}, nil)
-	if err != nil || col.out[0].Status != report.StatusOK || !strings.Contains(col.out[0].Result.Note, "earlier attempt") || col.out[0].Result.ObjectID != "PAR" {
+	if err != nil || col.out[0].Status != StatusOK || !strings.Contains(col.out[0].Result.Note, "earlier attempt") || col.out[0].Result.ObjectID != "PAR" {
 		t.Fatalf("our own dropped attempt: %v %+v", err, col.out[0])
 	}
 }
@@ -140,14 +139,14 @@ func TestExistingUserAfterAnAmbiguousAttempt(t *testing.T) {
 	fc := newFake()
 	fc.user = existing()
 	col, err := runJobs(t, context.Background(), fc, []*manifest.Job{user(t, 0, "JDOE")}, nil)
-	if err != nil || col.out[0].Status != report.StatusExists {
+	if err != nil || col.out[0].Status != StatusExists {
 		t.Fatalf("%v %+v", err, col.out[0])
 	}
 	fc = newFake()
 	fc.user = existing()
 	fc.script["createUser"] = []error{errDropped}
 	col, err = runJobs(t, context.Background(), fc, []*manifest.Job{user(t, 0, "JDOE")}, nil)
-	if err != nil || col.out[0].Status != report.StatusOK || !strings.Contains(col.out[0].Result.Note, "earlier attempt") {
+	if err != nil || col.out[0].Status != StatusOK || !strings.Contains(col.out[0].Result.Note, "earlier attempt") {
 		t.Fatalf("%v %+v", err, col.out[0])
 	}
 	// From the journal: an earlier run may have made it.
@@ -156,7 +155,7 @@ func TestExistingUserAfterAnAmbiguousAttempt(t *testing.T) {
 	col, err = runJobs(t, context.Background(), fc, []*manifest.Job{user(t, 0, "JDOE")}, func(o *Options) {
 		o.Preset = map[int]Preset{0: {MaybeDone: true}}
 	})
-	if err != nil || col.out[0].Status != report.StatusOK || !strings.Contains(col.out[0].Result.Note, "earlier attempt") {
+	if err != nil || col.out[0].Status != StatusOK || !strings.Contains(col.out[0].Result.Note, "earlier attempt") {
 		t.Fatalf("%v %+v", err, col.out[0])
 	}
 	// A user unlike the row is a conflict, even after an ambiguous attempt.
@@ -165,7 +164,7 @@ func TestExistingUserAfterAnAmbiguousAttempt(t *testing.T) {
 	fc.user.Email = ptr("someone@else.example")
 	fc.script["createUser"] = []error{errDropped}
 	col, err = runJobs(t, context.Background(), fc, []*manifest.Job{user(t, 0, "JDOE")}, nil)
-	if err != nil || col.out[0].Status != report.StatusConflict {
+	if err != nil || col.out[0].Status != StatusConflict {
 		t.Fatalf("%v %+v", err, col.out[0])
 	}
 }

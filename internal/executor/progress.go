@@ -58,7 +58,7 @@ func StartProgress(opts ProgressOptions) (stop func()) {
 			// The bar shows done of total; the description the rest.
 			_, rest, _ := strings.Cut(line, " done, ")
 			bar.Describe(rest)
-			_ = bar.Set64(opts.Counters.Done.Load())
+			_ = bar.Set64(int64(opts.Counters.Ended().Total()))
 			return
 		}
 		fmt.Fprintf(opts.Out, "bulk: %s\n", line)
@@ -87,7 +87,8 @@ func StartProgress(opts ProgressOptions) (stop func()) {
 // minute and the time left, computed from the calls still to make at the
 // pacer's rate (not from the pace so far, which a 429 hold distorts).
 func StatusLine(c *Counters, p *Pacer, elapsed time.Duration) string {
-	done, total := c.Done.Load(), c.Total.Load()
+	ended := c.Ended()
+	done, total := ended.Total(), c.Total.Load()
 	cpm := 0.0
 	if p != nil && elapsed > 0 {
 		cpm = float64(p.Calls()) / elapsed.Minutes()
@@ -98,14 +99,14 @@ func StatusLine(c *Counters, p *Pacer, elapsed time.Duration) string {
 		eta = left.Round(time.Second).String()
 	}
 	// exists and conflict only when there are some: most runs have none.
-	ok := fmt.Sprintf("%d ok", c.OK.Load())
-	if n := c.Exists.Load(); n > 0 {
-		ok += fmt.Sprintf(", %d exists", n)
+	ok := fmt.Sprintf("%d ok", ended.OK)
+	if ended.Exists > 0 {
+		ok += fmt.Sprintf(", %d exists", ended.Exists)
 	}
-	failed := fmt.Sprintf("%d failed", c.Failed.Load())
-	if n := c.Conflict.Load(); n > 0 {
-		failed += fmt.Sprintf(", %d conflict", n)
+	failed := fmt.Sprintf("%d failed", ended.Failed)
+	if ended.Conflict > 0 {
+		failed += fmt.Sprintf(", %d conflict", ended.Conflict)
 	}
 	return fmt.Sprintf("%d/%d done, %s, %s, %d skipped, %d unknown, %.0f calls/min, %d throttled, ETA %s",
-		done, total, ok, failed, c.Skipped.Load(), c.Unknown.Load(), cpm, c.Throttled.Load(), eta)
+		done, total, ok, failed, ended.Skipped, ended.Unknown, cpm, c.Throttled.Load(), eta)
 }

@@ -1,14 +1,11 @@
 package executor
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 
 	"github.com/firmtools/bulk/internal/actions"
 	"github.com/firmtools/bulk/internal/manifest"
-	"github.com/firmtools/bulk/internal/report"
 )
 
 // Presets decide, from the journal of an earlier run, what each job does
@@ -32,9 +29,9 @@ func Presets(jobs []*manifest.Job, keys map[int]string, entries map[string]*Jour
 			o := outcomeFromRecord(e.End)
 			o.CarriedOver = true
 			out[j.Index] = Preset{Outcome: &o}
-		case e.End.Status == report.StatusUnknown, !e.End.Status.Known():
+		case e.End.Status == StatusUnknown, !e.End.Status.Known():
 			out[j.Index] = unsure(j, e.End, retryUnknown)
-		case e.End.Status == report.StatusFailed && (e.End.HTTPStatus == 0 || e.End.HTTPStatus >= 500):
+		case e.End.Status == StatusFailed && (e.End.HTTPStatus == 0 || e.End.HTTPStatus >= 500):
 			// It failed without a clear refusal: an attempt may have been
 			// applied (so a DUPLICATE_ALIAS now is the alias we made).
 			out[j.Index] = Preset{MaybeDone: true}
@@ -50,7 +47,7 @@ func unsure(j *manifest.Job, end *JournalRecord, retryUnknown bool) Preset {
 		return Preset{MaybeDone: true}
 	}
 	msg := "an earlier run sent this request and never saw it end; it may have been applied, and it is not repeated so that nothing is created twice: check, then re-run with --retry-unknown if it is missing"
-	o := Outcome{Status: report.StatusUnknown, CarriedOver: true}
+	o := Outcome{Status: StatusUnknown, CarriedOver: true}
 	if end != nil {
 		o.Attempts = end.Attempts
 		msg = "ended unknown in an earlier run: " + end.Error
@@ -85,13 +82,13 @@ type recordedError struct {
 
 func (e *recordedError) Error() string { return e.msg }
 
-// SeedRows are the rows a run's result file starts with, before anything is
-// sent: for every job whose fate the journal decides now (carried over),
-// that outcome's row; for every other job an earlier run saw end, the row
-// it wrote. So a resumed run's result file never holds fewer rows than the
-// last one's, even while it runs.
-func SeedRows(jobs []*manifest.Job, keys map[int]string, entries map[string]*JournalEntry, presets map[int]Preset) []report.Row {
-	var rows []report.Row
+// SeedOutcomes are what a run's result file starts with, before anything
+// is sent: for every job whose fate the journal decides now (carried
+// over), that outcome; for every other job an earlier run saw end, the
+// outcome it recorded. So a resumed run's result file never holds fewer
+// rows than the last one's, even while it runs.
+func SeedOutcomes(jobs []*manifest.Job, keys map[int]string, entries map[string]*JournalEntry, presets map[int]Preset) []Outcome {
+	var out []Outcome
 	for _, j := range jobs {
 		var o Outcome
 		if p := presets[j.Index]; p.Outcome != nil {
@@ -102,34 +99,7 @@ func SeedRows(jobs []*manifest.Job, keys map[int]string, entries map[string]*Jou
 			continue
 		}
 		o.Job = j
-		rows = append(rows, o.Row())
+		out = append(out, o)
 	}
-	return rows
-}
-
-// Row is the outcome's result CSV row.
-func (o Outcome) Row() report.Row {
-	j := o.Job
-	r := report.Row{Source: j.Source, Row: j.Row, Index: j.Index, Action: j.Action.Name, Key: o.Key(),
-		Status: o.Status, Attempts: o.Attempts, ObjectID: o.Result.ObjectID, Note: o.Result.Note}
-	if o.Err != nil {
-		r.Error = o.Err.Error()
-		status, code := errorFields(o.Err)
-		if status != 0 {
-			r.HTTPStatus = strconv.Itoa(status)
-		}
-		r.ErrorCode = code
-	}
-	if o.Result.UserCreated != nil {
-		r.UserCreated = strconv.FormatBool(*o.Result.UserCreated)
-	}
-	if o.Result.UserNum != nil {
-		r.UserNum = strconv.FormatInt(*o.Result.UserNum, 10)
-	}
-	if o.Result.Output != nil {
-		if b, err := json.Marshal(o.Result.Output); err == nil && string(b) != "null" {
-			r.Output = string(b)
-		}
-	}
-	return r
+	return out
 }

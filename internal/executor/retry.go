@@ -8,7 +8,6 @@ import (
 
 	"github.com/firmtools/bulk/internal/actions"
 	"github.com/firmtools/bulk/internal/imanage"
-	"github.com/firmtools/bulk/internal/report"
 )
 
 // verdict is what to do after a failed attempt. Deciding whether to retry
@@ -99,8 +98,10 @@ func (b Backoff) Delay(attempt int, rnd float64) time.Duration {
 	return time.Duration(d/2 + rnd*d/2)
 }
 
-// errorFields extracts what the result CSV shows of an error.
-func errorFields(err error) (httpStatus int, code string) {
+// ErrorFields are what the service answered of the outcome's error, when
+// it answered: the HTTP status and its error code (0 and "" otherwise).
+func (o Outcome) ErrorFields() (httpStatus int, code string) {
+	err := o.Err
 	if e, ok := imanage.AsError(err); ok {
 		return e.StatusCode, e.Code
 	}
@@ -112,12 +113,12 @@ func errorFields(err error) (httpStatus int, code string) {
 }
 
 // statusFor maps a final verdict to a row status.
-func statusFor(v verdict) report.Status {
+func statusFor(v verdict) Status {
 	switch v {
 	case ambiguous:
-		return report.StatusUnknown
+		return StatusUnknown
 	case cancelled:
-		return report.StatusSkipped
+		return StatusSkipped
 	}
-	return report.StatusFailed
+	return StatusFailed
 }

@@ -10,7 +10,6 @@ import (
 	"github.com/firmtools/bulk/internal/actions"
 	"github.com/firmtools/bulk/internal/imanage"
 	"github.com/firmtools/bulk/internal/manifest"
-	"github.com/firmtools/bulk/internal/report"
 )
 
 func aliasJob(t *testing.T, i int, field, alias string, extra map[string]string) *manifest.Job {
@@ -54,7 +53,7 @@ func TestSchemasReadOnceBeforeAnyWrite(t *testing.T) {
 		}
 	}
 	for i := range jobs {
-		if o := col.out[i]; o.Status != report.StatusSkipped || !strings.Contains(o.Err.Error(), "nothing was sent") {
+		if o := col.out[i]; o.Status != StatusSkipped || !strings.Contains(o.Err.Error(), "nothing was sent") {
 			t.Errorf("job %d: %s %v", i, o.Status, o.Err)
 		}
 	}
@@ -74,7 +73,7 @@ func TestSchemasFallBackOnce(t *testing.T) {
 		t.Errorf("schemas %+v", got)
 	}
 	for i := range jobs {
-		if col.out[i].Status != report.StatusOK {
+		if col.out[i].Status != StatusOK {
 			t.Errorf("job %d: %s %v", i, col.out[i].Status, col.out[i].Err)
 		}
 	}
@@ -86,7 +85,7 @@ func TestSchemaReadRetried(t *testing.T) {
 	fc.script[imanage.OpGetCreateUserPasswordSchema] = []error{&imanage.Error{Op: "x", Delivery: imanage.Answered, StatusCode: 429, Code: "TOO_MANY_REQUESTS"}}
 	fc.schemas = map[string]string{imanage.OpGetCreateUserPasswordSchema: `{"type":"object","properties":{},"additionalProperties":false}`}
 	col, err := runJobs(t, context.Background(), fc, []*manifest.Job{user(t, 0, "JDOE")}, nil)
-	if err != nil || col.out[0].Status != report.StatusOK || fc.count(imanage.OpGetCreateUserPasswordSchema) != 2 {
+	if err != nil || col.out[0].Status != StatusOK || fc.count(imanage.OpGetCreateUserPasswordSchema) != 2 {
 		t.Errorf("err %v, outcome %+v, %d reads", err, col.out[0], fc.count(imanage.OpGetCreateUserPasswordSchema))
 	}
 }

@@ -11,22 +11,27 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/firmtools/bulk/internal/actions"
 	"github.com/firmtools/bulk/internal/diskfull"
+	"github.com/firmtools/bulk/internal/executor"
+	"github.com/firmtools/bulk/internal/imanage"
+	"github.com/firmtools/bulk/internal/manifest"
+	"github.com/firmtools/bulk/internal/secret"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
 func sampleRows() []Row {
 	rows := []Row{
-		{Source: "b.csv", Row: 2, Action: "add-tab", Key: "ACTIVE_US!1000/Pleadings", Status: StatusOK, Attempts: 1,
+		{Source: "b.csv", Row: 2, Action: "add-tab", Key: "ACTIVE_US!1000/Pleadings", Status: executor.StatusOK, Attempts: 1,
 			ObjectID: "ACTIVE_US!10001", Output: `{"name":"Pleadings"}`},
-		{Source: "a.csv", Row: 3, Action: "create-user", Key: "=HYPERLINK(\"http://evil\")", Status: StatusFailed, Attempts: 2,
+		{Source: "a.csv", Row: 3, Action: "create-user", Key: "=HYPERLINK(\"http://evil\")", Status: executor.StatusFailed, Attempts: 2,
 			HTTPStatus: "400", ErrorCode: "VALIDATION_FAILED", Error: "password: S3cret-Passw0rd! is too weak"},
-		{Source: "a.csv", Row: 2, Action: "create-user", Key: "JDOE", Status: StatusOK, Attempts: 1,
+		{Source: "a.csv", Row: 2, Action: "create-user", Key: "JDOE", Status: executor.StatusOK, Attempts: 1,
 			UserCreated: "true", UserNum: "1042", ObjectID: "JDOE"},
-		{Source: "a.csv", Row: 4, Action: "add-folder", Key: "+cmd", Status: StatusUnknown, Attempts: 1,
+		{Source: "a.csv", Row: 4, Action: "add-folder", Key: "+cmd", Status: executor.StatusUnknown, Attempts: 1,
 			Error: "-1+1 @SUM(A1) \tx"},
-		{Source: "a.csv", Row: 5, Action: "add-folder", Key: "@x", Status: StatusSkipped, Error: "\rcarriage"},
+		{Source: "a.csv", Row: 5, Action: "add-folder", Key: "@x", Status: executor.StatusSkipped, Error: "\rcarriage"},
 	}
 	for i := range rows {
 		rows[i].Index = i // each its own job
@@ -37,7 +42,7 @@ func sampleRows() []Row {
 func TestResultCSVGolden(t *testing.T) {
 	rows := sampleRows()
 	SortRows(rows)
-	red := &Redactor{}
+	red := &secret.Redactor{}
 	red.Add("S3cret-Passw0rd!")
 	var buf bytes.Buffer
 	if err := Write(&buf, rows, red); err != nil {
@@ -116,10 +121,10 @@ func TestWriterAppendsThenSorts(t *testing.T) {
 
 func TestSummaryCounts(t *testing.T) {
 	var s Summary
-	s.Count("add-tab", StatusOK)
-	s.Count("add-tab", StatusUnknown)
-	s.Count("create-user", StatusFailed)
-	s.Count("create-user", StatusSkipped)
+	s.Count("add-tab", executor.StatusOK)
+	s.Count("add-tab", executor.StatusUnknown)
+	s.Count("create-user", executor.StatusFailed)
+	s.Count("create-user", executor.StatusSkipped)
 	if s.Total.Total() != 4 || s.Actions["add-tab"].Unknown != 1 || s.Actions["create-user"].Failed != 1 {
 		t.Fatalf("%+v", s)
 	}
@@ -181,7 +186,7 @@ func TestWriterStartsFromTheSeedAndReplacesItsRows(t *testing.T) {
 		t.Fatal(err)
 	}
 	again := repeated
-	again.Status, again.Error, again.HTTPStatus, again.ErrorCode = StatusOK, "", "", ""
+	again.Status, again.Error, again.HTTPStatus, again.ErrorCode = executor.StatusOK, "", "", ""
 	if err := w.Add(again); err != nil {
 		t.Fatal(err)
 	}
@@ -196,8 +201,49 @@ func TestWriterStartsFromTheSeedAndReplacesItsRows(t *testing.T) {
 		t.Fatalf("after Close %d rows, want one per job: %+v", len(got), got)
 	}
 	for _, r := range got {
-		if r.Status != StatusOK {
+		if r.Status != executor.StatusOK {
 			t.Fatalf("the repeated job kept its earlier row: %+v", r)
 		}
+	}
+}
+
+// What the file holds reads back as what was written, column by column,
+// found by name; a cell that is not a number where one belongs is refused
+// with its line.
+func TestResultFileReadsBackWhatItWrote(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "r.csv")
+	rows := sampleRows()
+	if err := WriteFile(path, rows, nil); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadFile(path)
+	if err != nil || len(got) != len(rows) {
+		t.Fatalf("%d rows, %v", len(got), err)
+	}
+	for i := range rows {
+		if a, b := strings.Join(got[i].cells(nil), "|"), strings.Join(rows[i].cells(nil), "|"); a != b {
+			t.Fatalf("row %d reads back as\n%s\nwritten\n%s", i, a, b)
+		}
+	}
+	bad := filepath.Join(t.TempDir(), "bad.csv")
+	os.WriteFile(bad, []byte("source,row,status\na.csv,2,ok\na.csv,x,ok\n"), 0o644)
+	if _, err := ReadFile(bad); err == nil || !strings.Contains(err.Error(), `line 3: row "x" is not a number`) {
+		t.Fatalf("a bad row number: %v", err)
+	}
+}
+
+func TestRowOfAnOutcome(t *testing.T) {
+	spec, _ := actions.Lookup("add-tab")
+	j := &manifest.Job{Index: 4, Source: "t.csv", Row: 6, Action: spec, Values: actions.Values{"name": "Pleadings", "parent_id": "ACTIVE_US!1000"}}
+	created, num := true, int64(1042)
+	o := executor.Outcome{Job: j, Status: executor.StatusFailed, Attempts: 3,
+		Err:    &imanage.Error{Op: "addTab", Delivery: imanage.Answered, StatusCode: 404, Code: "CONTAINER_NOT_FOUND"},
+		Result: actions.Result{ObjectID: "X", Note: "n", UserCreated: &created, UserNum: &num, Output: map[string]string{"a": "b"}}}
+	r := RowOf(o)
+	want := Row{Source: "t.csv", Row: 6, Index: 4, Action: "add-tab", Key: j.Key(), Status: executor.StatusFailed, Attempts: 3,
+		HTTPStatus: "404", ErrorCode: "CONTAINER_NOT_FOUND", Error: o.Err.Error(), UserCreated: "true", UserNum: "1042",
+		ObjectID: "X", Output: `{"a":"b"}`, Note: "n"}
+	if r != want {
+		t.Fatalf("row\n %+v\nwant\n %+v", r, want)
 	}
 }

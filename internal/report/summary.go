@@ -6,89 +6,29 @@ import (
 	"sort"
 	"text/tabwriter"
 	"time"
+
+	"github.com/firmtools/bulk/internal/executor"
 )
-
-// ActionCounts are the outcomes of one action's jobs.
-type ActionCounts struct {
-	OK       int `json:"ok"`
-	Exists   int `json:"exists"`
-	Failed   int `json:"failed"`
-	Conflict int `json:"conflict"`
-	Skipped  int `json:"skipped"`
-	Unknown  int `json:"unknown"`
-}
-
-// of is the counter of status st (nil for a status this program does not
-// write).
-func (c *ActionCounts) of(st Status) *int {
-	switch st {
-	case StatusOK:
-		return &c.OK
-	case StatusExists:
-		return &c.Exists
-	case StatusFailed:
-		return &c.Failed
-	case StatusConflict:
-		return &c.Conflict
-	case StatusSkipped:
-		return &c.Skipped
-	case StatusUnknown:
-		return &c.Unknown
-	}
-	return nil
-}
-
-// Of is how many jobs ended st.
-func (c ActionCounts) Of(st Status) int {
-	if p := c.of(st); p != nil {
-		return *p
-	}
-	return 0
-}
-
-// Total is the number of jobs counted.
-func (c ActionCounts) Total() int {
-	n := 0
-	for _, st := range statusOrder {
-		n += c.Of(st)
-	}
-	return n
-}
-
-// Succeeded is the number of jobs whose status succeeded (ok, exists).
-func (c ActionCounts) Succeeded() int {
-	n := 0
-	for _, st := range statusOrder {
-		if st.Succeeded() {
-			n += c.Of(st)
-		}
-	}
-	return n
-}
-
-// AllSucceeded reports whether every job counted succeeded: the run's exit
-// code is 0 only then.
-func (c ActionCounts) AllSucceeded() bool { return c.Succeeded() == c.Total() }
 
 // Summary is the end-of-run report.
 type Summary struct {
-	Actions        map[string]*ActionCounts `json:"actions"`
-	Total          ActionCounts             `json:"total"`
-	Calls          int64                    `json:"calls"`
-	Throttled      int64                    `json:"throttled"` // 429s met
-	Retries        int64                    `json:"retries"`
-	Elapsed        time.Duration            `json:"-"`
-	ElapsedSeconds float64                  `json:"elapsed_seconds"`
-	CallsPerMinute float64                  `json:"calls_per_minute"`
-	ResultFile     string                   `json:"result_file,omitempty"`
-	JournalFile    string                   `json:"journal_file,omitempty"`
-	PasswordFile   string                   `json:"password_file,omitempty"`   // --generate-passwords
-	Passwords      int                      `json:"passwords,omitempty"`       // generated passwords written: users this run created
-	CarriedOver    int                      `json:"carried_over,omitempty"`    // jobs taken from the journal as already ok or exists
-	JournalMissing bool                     `json:"journal_missing,omitempty"` // --resume found no journal: every job ran as new
-	Warnings       int                      `json:"warnings"`                  // manifest warnings, printed before the run
-	Interrupted    bool                     `json:"interrupted,omitempty"`
-	Stopped        string                   `json:"stopped,omitempty"` // why the run stopped early, if it did
+	Actions        map[string]*executor.Tally `json:"actions"`
+	Total          executor.Tally             `json:"total"`
+	Calls          int64                      `json:"calls"`
+	Throttled      int64                      `json:"throttled"` // 429s met
+	Retries        int64                      `json:"retries"`
+	Elapsed        time.Duration              `json:"-"`
+	ElapsedSeconds float64                    `json:"elapsed_seconds"`
+	CallsPerMinute float64                    `json:"calls_per_minute"`
+	ResultFile     string                     `json:"result_file,omitempty"`
+	JournalFile    string                     `json:"journal_file,omitempty"`
+	PasswordFile   string                     `json:"password_file,omitempty"`   // --generate-passwords
+	Passwords      int                        `json:"passwords,omitempty"`       // generated passwords written: users this run created
+	CarriedOver    int                        `json:"carried_over,omitempty"`    // jobs taken from the journal as already ok or exists
+	JournalMissing bool                       `json:"journal_missing,omitempty"` // --resume found no journal: every job ran as new
+	Warnings       int                        `json:"warnings"`                  // manifest warnings, printed before the run
+	Interrupted    bool                       `json:"interrupted,omitempty"`
+	Stopped        string                     `json:"stopped,omitempty"` // why the run stopped early, if it did
 	// SchemaReads counts the schema operations read before the first write
 	// (they are among Calls); SchemaFallbacks name those the service does
 	// not have, whose members followed the contract's shape instead.
@@ -97,22 +37,17 @@ type Summary struct {
 }
 
 // Count adds one job outcome.
-func (s *Summary) Count(action string, st Status) {
+func (s *Summary) Count(action string, st executor.Status) {
 	if s.Actions == nil {
-		s.Actions = map[string]*ActionCounts{}
+		s.Actions = map[string]*executor.Tally{}
 	}
-	c := s.Actions[action]
-	if c == nil {
-		c = &ActionCounts{}
-		s.Actions[action] = c
+	t := s.Actions[action]
+	if t == nil {
+		t = &executor.Tally{}
+		s.Actions[action] = t
 	}
-	for _, x := range []*ActionCounts{c, &s.Total} {
-		p := x.of(st)
-		if p == nil {
-			p = &x.Unknown // a status this program does not write: never counted as done
-		}
-		*p++
-	}
+	t.Add(st)
+	s.Total.Add(st)
 }
 
 // Finish fills the derived figures.
@@ -136,13 +71,13 @@ func (s *Summary) WriteText(w io.Writer) {
 	sort.Strings(names)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprint(tw, "action")
-	for _, st := range statusOrder {
+	for _, st := range executor.Statuses() {
 		fmt.Fprintf(tw, "\t%s", st)
 	}
 	fmt.Fprintln(tw)
-	line := func(name string, c ActionCounts) {
+	line := func(name string, c executor.Tally) {
 		fmt.Fprint(tw, name)
-		for _, st := range statusOrder {
+		for _, st := range executor.Statuses() {
 			fmt.Fprintf(tw, "\t%d", c.Of(st))
 		}
 		fmt.Fprintln(tw)

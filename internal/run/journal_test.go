@@ -15,6 +15,7 @@ import (
 
 	"github.com/firmtools/bulk/internal/connect"
 	"github.com/firmtools/bulk/internal/diskfull"
+	"github.com/firmtools/bulk/internal/executor"
 	"github.com/firmtools/bulk/internal/exit"
 	"github.com/firmtools/bulk/internal/report"
 	"github.com/firmtools/bulk/internal/runtest"
@@ -305,11 +306,11 @@ func TestAFullDiskStopsTheCalls(t *testing.T) {
 			oneRowPerJob(t, rows, 10)
 			c := countStatus(rows)
 			sent := s.Stats().Calls["addTab"]
-			if c[report.StatusOK] != sent || c[report.StatusSkipped] != 10-sent || sent == 0 || sent == 10 {
+			if c[executor.StatusOK] != sent || c[executor.StatusSkipped] != 10-sent || sent == 0 || sent == 10 {
 				t.Fatalf("%d calls, rows %v: a call was sent after the failed write", sent, c)
 			}
 			for _, r := range rows {
-				if r.Status == report.StatusSkipped && !strings.Contains(r.Error, "the run stopped") && !strings.Contains(r.Error, "could not be written") {
+				if r.Status == executor.StatusSkipped && !strings.Contains(r.Error, "the run stopped") && !strings.Contains(r.Error, "could not be written") {
 					t.Fatalf("skip reason %q", r.Error)
 				}
 			}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/firmtools/bulk/internal/executor"
 	"github.com/firmtools/bulk/internal/report"
 	"github.com/firmtools/bulk/internal/runtest"
 	"github.com/firmtools/bulk/internal/sim"
@@ -38,9 +39,9 @@ func TestExistingUsersAndAliasesEndExistsOrConflict(t *testing.T) {
 		t.Fatalf("exit %d, want 1 (conflicts are failures)\n%s", r.code, r.stderr)
 	}
 	rows := rowsByNumber(readResults(t, out))
-	want := map[int]report.Status{
-		2: report.StatusExists, 3: report.StatusConflict, 4: report.StatusOK,
-		5: report.StatusExists, 6: report.StatusConflict, 7: report.StatusOK, 8: report.StatusExists, 9: report.StatusConflict,
+	want := map[int]executor.Status{
+		2: executor.StatusExists, 3: executor.StatusConflict, 4: executor.StatusOK,
+		5: executor.StatusExists, 6: executor.StatusConflict, 7: executor.StatusOK, 8: executor.StatusExists, 9: executor.StatusConflict,
 	}
 	for n, st := range want {
 		if rows[n].Status != st {
@@ -80,7 +81,7 @@ func TestExistingUsersAndAliasesEndExistsOrConflict(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.stdout), &sum); err != nil {
 		t.Fatalf("--json: %v\n%s", err, r.stdout)
 	}
-	if sum.Total != (report.ActionCounts{OK: 2, Exists: 3, Conflict: 3}) || *sum.Actions["create-lookup-alias"] != (report.ActionCounts{OK: 1, Exists: 2, Conflict: 2}) {
+	if sum.Total != (executor.Tally{OK: 2, Exists: 3, Conflict: 3}) || *sum.Actions["create-lookup-alias"] != (executor.Tally{OK: 1, Exists: 2, Conflict: 2}) {
 		t.Fatalf("summary %+v, create-lookup-alias %+v", sum.Total, *sum.Actions["create-lookup-alias"])
 	}
 	if sum.Calls != int64(st.TotalCalls) {
@@ -141,7 +142,7 @@ create-lookup-alias,,,,,,ACTIVE_UK,custom29,LIT,Litigation
 		t.Fatalf("exit %d: rows that already exist as asked are a success\n%s", r.code, r.stderr)
 	}
 	rows := readResults(t, out)
-	if c := countStatus(rows); c[report.StatusExists] != 2 {
+	if c := countStatus(rows); c[executor.StatusExists] != 2 {
 		t.Fatalf("statuses %v", c)
 	}
 	// The simulator shows enabled and hipaa, so everything was compared.
@@ -181,7 +182,7 @@ create-lookup-alias,,,,,,ACTIVE_US,custom4,A9
 		t.Fatalf("exit %d\n%s", r.code, r.stderr)
 	}
 	for _, row := range readResults(t, out) {
-		if row.Status != report.StatusOK || row.Attempts != 2 || !strings.Contains(row.Note, "earlier attempt") {
+		if row.Status != executor.StatusOK || row.Attempts != 2 || !strings.Contains(row.Note, "earlier attempt") {
 			t.Errorf("row %d: %s after %d attempts, note %q", row.Row, row.Status, row.Attempts, row.Note)
 		}
 	}
@@ -230,7 +231,7 @@ ASMITH,Alice Smith,asmith@example.com,ACTIVE_US,ATTORNEY
 	}
 	rows := rowsByNumber(readResults(t, out))
 	bare := rows[2]
-	if bare.Status != report.StatusOK || bare.UserCreated != "" || bare.UserNum != "" || bare.ObjectID != "BARE" {
+	if bare.Status != executor.StatusOK || bare.UserCreated != "" || bare.UserNum != "" || bare.ObjectID != "BARE" {
 		t.Errorf("bare answer: %+v", bare)
 	}
 	for _, w := range []string{"no id: the row's id is shown", "no user_num", "did not say whether it created the user"} {
@@ -240,7 +241,7 @@ ASMITH,Alice Smith,asmith@example.com,ACTIVE_US,ATTORNEY
 	}
 	// user_created: false without the details: exists, and the note says
 	// what could not be compared.
-	if a := rows[3]; a.Status != report.StatusExists || a.UserCreated != "false" ||
+	if a := rows[3]; a.Status != executor.StatusExists || a.UserCreated != "false" ||
 		!strings.Contains(a.Note, "not compared, the service did not show them: full_name, email, preferred_library, is_external") {
 		t.Errorf("ASMITH: %+v", a)
 	}

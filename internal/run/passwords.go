@@ -101,10 +101,10 @@ func (p *Passwords) Record(o *executor.Outcome) error {
 	if field == "" {
 		return nil
 	}
-	created := o.Status == report.StatusOK && o.Result.UserCreated != nil && *o.Result.UserCreated
+	created := o.Status == executor.StatusOK && o.Result.UserCreated != nil && *o.Result.UserCreated
 	switch {
 	case created:
-	case o.Status == report.StatusExists:
+	case o.Status == executor.StatusExists:
 		o.Result.Note = actions.JoinNotes(o.Result.Note, "no password written: the user already existed and keeps its own")
 		return nil
 	case o.Status.Succeeded():

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/firmtools/bulk/internal/report"
+	"github.com/firmtools/bulk/internal/executor"
 	"github.com/firmtools/bulk/internal/runtest"
 	"github.com/firmtools/bulk/internal/secret"
 	"github.com/firmtools/bulk/internal/sim"
@@ -97,7 +97,7 @@ func TestGeneratedPasswordsAcrossAResume(t *testing.T) {
 		t.Fatalf("first file %v, want %v (created now: %v)", got, want, sent)
 	}
 	rows := rowsByNumber(readResults(t, out))
-	if a := rows[6]; a.Status != report.StatusExists || !strings.Contains(a.Note, "no password written: the user already existed") {
+	if a := rows[6]; a.Status != executor.StatusExists || !strings.Contains(a.Note, "no password written: the user already existed") {
 		t.Fatalf("ASMITH: %+v", a)
 	}
 
@@ -115,7 +115,7 @@ func TestGeneratedPasswordsAcrossAResume(t *testing.T) {
 		t.Fatalf("resume's file %v, want U4's password only (sent %v)", got, sent)
 	}
 	rows = rowsByNumber(readResults(t, out))
-	if u3 := rows[4]; u3.Status != report.StatusOK || !strings.Contains(u3.Note, "earlier attempt") || !strings.Contains(u3.Note, "reset it") {
+	if u3 := rows[4]; u3.Status != executor.StatusOK || !strings.Contains(u3.Note, "earlier attempt") || !strings.Contains(u3.Note, "reset it") {
 		t.Fatalf("U3: %+v", u3)
 	}
 	if st := p.Stats(); st.Created["user"] != 5 || st.DuplicateCreations != 0 {
@@ -161,10 +161,10 @@ func TestAPasswordFileThatCannotBeWrittenStopsTheRun(t *testing.T) {
 		t.Fatalf("%d users created: want the first only", n)
 	}
 	rows := rowsByNumber(readResults(t, out))
-	if a1 := rows[2]; a1.Status != report.StatusOK || !strings.Contains(a1.Note, "could not be written down: reset it") {
+	if a1 := rows[2]; a1.Status != executor.StatusOK || !strings.Contains(a1.Note, "could not be written down: reset it") {
 		t.Fatalf("the first user: %+v", a1)
 	}
-	if rows[3].Status != report.StatusSkipped || rows[4].Status != report.StatusSkipped {
+	if rows[3].Status != executor.StatusSkipped || rows[4].Status != executor.StatusSkipped {
 		t.Fatalf("the others: %s, %s", rows[3].Status, rows[4].Status)
 	}
 }

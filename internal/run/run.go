@@ -16,6 +16,7 @@ import (
 	"github.com/firmtools/bulk/internal/iostreams"
 	"github.com/firmtools/bulk/internal/manifest"
 	"github.com/firmtools/bulk/internal/report"
+	"github.com/firmtools/bulk/internal/secret"
 )
 
 // Run validates the manifests, then runs their jobs against the service
@@ -42,7 +43,7 @@ func Run(ctx context.Context, o *Options) error {
 	if err != nil {
 		return err
 	}
-	red, clock := &report.Redactor{}, o.Deps.clock()
+	red, clock := &secret.Redactor{}, o.Deps.clock()
 
 	// 2. Journal and results: held, checked and seeded before sign-in.
 	st, err := openRun(o, ios, m, red, clock)
@@ -193,10 +194,10 @@ func printProblems(ios *iostreams.IOStreams, m *manifest.Manifest) (errs, warnin
 // outcome, through slog. Errors pass the redactor like every other output.
 type runLog struct {
 	l   *slog.Logger
-	red *report.Redactor
+	red *secret.Redactor
 }
 
-func newRunLog(verbose bool, ios *iostreams.IOStreams, red *report.Redactor) *runLog {
+func newRunLog(verbose bool, ios *iostreams.IOStreams, red *secret.Redactor) *runLog {
 	if !verbose {
 		return &runLog{}
 	}

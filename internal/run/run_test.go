@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/firmtools/bulk/internal/connect"
+	"github.com/firmtools/bulk/internal/executor"
 	"github.com/firmtools/bulk/internal/exit"
 	"github.com/firmtools/bulk/internal/report"
 	"github.com/firmtools/bulk/internal/runtest"
@@ -38,7 +39,7 @@ func TestTighterSimulatorMeets429sAndStillFinishes(t *testing.T) {
 	}
 	rows := readResults(t, out)
 	oneRowPerJob(t, rows, 25)
-	if c := countStatus(rows); c[report.StatusOK] != 25 {
+	if c := countStatus(rows); c[executor.StatusOK] != 25 {
 		t.Fatalf("statuses %v", c)
 	}
 	if st.Created["tab"] != 25 || st.DuplicateCreations != 0 {
@@ -99,9 +100,9 @@ func TestFaultsEndWithOneResultPerRowAndNoDuplicates(t *testing.T) {
 	unknown := 0
 	for _, row := range rows {
 		switch row.Status {
-		case report.StatusOK:
+		case executor.StatusOK:
 			okCreates[row.Action]++
-		case report.StatusUnknown:
+		case executor.StatusUnknown:
 			unknown++
 			if row.Action != "add-tab" && row.Action != "add-folder" {
 				t.Fatalf("%s ended unknown: only non-idempotent creates may", row.Action)
@@ -149,12 +150,12 @@ create-user,OTHER,Other One,other@firm.example.com,ACTIVE_US,ATTORNEY,,
 	}
 	rows := readResults(t, out)
 	oneRowPerJob(t, rows, 4)
-	want := map[int]report.Status{2: report.StatusFailed, 3: report.StatusSkipped, 4: report.StatusSkipped, 5: report.StatusOK}
+	want := map[int]executor.Status{2: executor.StatusFailed, 3: executor.StatusSkipped, 4: executor.StatusSkipped, 5: executor.StatusOK}
 	for _, row := range rows {
 		if row.Status != want[row.Row] {
 			t.Fatalf("row %d: %s %s", row.Row, row.Status, row.Error)
 		}
-		if row.Status == report.StatusSkipped && !strings.Contains(row.Error, "row 2") {
+		if row.Status == executor.StatusSkipped && !strings.Contains(row.Error, "row 2") {
 			t.Fatalf("skip reason does not name the row waited for: %q", row.Error)
 		}
 	}
@@ -231,7 +232,7 @@ func TestExitCodes(t *testing.T) {
 			}
 			if tc.code == exit.Unreachable || tc.code == exit.Interrupted {
 				rows := readResults(t, out)
-				if len(rows) != 1 || rows[0].Status == report.StatusOK {
+				if len(rows) != 1 || rows[0].Status == executor.StatusOK {
 					t.Fatalf("rows after a run that did not start: %+v", rows)
 				}
 			}
@@ -267,15 +268,15 @@ func TestInterruptThenResume(t *testing.T) {
 	rows := readResults(t, out)
 	oneRowPerJob(t, rows, 30)
 	c := countStatus(rows)
-	if c[report.StatusOK] < 5 || c[report.StatusSkipped] == 0 || c[report.StatusOK]+c[report.StatusSkipped] != 30 {
+	if c[executor.StatusOK] < 5 || c[executor.StatusSkipped] == 0 || c[executor.StatusOK]+c[executor.StatusSkipped] != 30 {
 		t.Fatalf("after Ctrl-C: %v", c)
 	}
 	for _, row := range rows {
-		if row.Status == report.StatusSkipped && !strings.Contains(row.Error, "interrupted") {
+		if row.Status == executor.StatusSkipped && !strings.Contains(row.Error, "interrupted") {
 			t.Fatalf("skip reason %q", row.Error)
 		}
 	}
-	okBefore := c[report.StatusOK]
+	okBefore := c[executor.StatusOK]
 
 	s.OnRequest(nil)
 	o = newOptions(s.Conn(), m)
@@ -286,7 +287,7 @@ func TestInterruptThenResume(t *testing.T) {
 	}
 	rows = readResults(t, out)
 	oneRowPerJob(t, rows, 30)
-	if c := countStatus(rows); c[report.StatusOK] != 30 {
+	if c := countStatus(rows); c[executor.StatusOK] != 30 {
 		t.Fatalf("after resume: %v", c)
 	}
 	st := s.Stats()
@@ -329,7 +330,7 @@ func TestResumeAfterFixingRows(t *testing.T) {
 	}
 	rows := readResults(t, out)
 	oneRowPerJob(t, rows, 3)
-	if c := countStatus(rows); c[report.StatusOK] != 3 {
+	if c := countStatus(rows); c[executor.StatusOK] != 3 {
 		t.Fatalf("%v", c)
 	}
 	if st := s.Stats(); st.Created["tab"] != 3 || st.DuplicateCreations != 0 {

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/firmtools/bulk/internal/connect"
+	"github.com/firmtools/bulk/internal/executor"
 	"github.com/firmtools/bulk/internal/exit"
 	"github.com/firmtools/bulk/internal/report"
 	"github.com/firmtools/bulk/internal/runtest"
@@ -128,7 +129,7 @@ func TestRunRefusesRowsTheSchemaRefuses(t *testing.T) {
 		}
 	}
 	rows := readResults(t, filepath.Join(dir, "r.csv"))
-	if c := countStatus(rows); c[report.StatusSkipped] != 4 {
+	if c := countStatus(rows); c[executor.StatusSkipped] != 4 {
 		t.Errorf("statuses %v, want every row skipped", c)
 	}
 }

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/firmtools/bulk/internal/report"
+	"github.com/firmtools/bulk/internal/executor"
 	"github.com/firmtools/bulk/internal/runtest"
 	"github.com/firmtools/bulk/internal/secret"
 	"github.com/firmtools/bulk/internal/sim"
@@ -84,7 +84,7 @@ DNEW,D New,dnew@firm.example.com,ACTIVE_US,ATTORNEY,Create a password,,yes
 	}
 	rows := readResults(t, out)
 	c := countStatus(rows)
-	if c[report.StatusOK] != 3 || c[report.StatusFailed] != 1 {
+	if c[executor.StatusOK] != 3 || c[executor.StatusFailed] != 1 {
 		t.Fatalf("statuses %v", c)
 	}
 

@@ -15,6 +15,7 @@ import (
 	"github.com/firmtools/bulk/internal/manifest"
 	"github.com/firmtools/bulk/internal/report"
 	"github.com/firmtools/bulk/internal/runfiles"
+	"github.com/firmtools/bulk/internal/secret"
 )
 
 // runState is what a run holds from before sign-in to its end: the
@@ -40,7 +41,7 @@ type runState struct {
 // openRun decides where the run writes, refuses files that collide, takes
 // the journal's lock, reads the journal and starts the result file from
 // what it records. Every refusal is exit 2, with nothing sent.
-func openRun(o *Options, ios *iostreams.IOStreams, m *manifest.Manifest, red *report.Redactor, clock executor.Clock) (*runState, error) {
+func openRun(o *Options, ios *iostreams.IOStreams, m *manifest.Manifest, red *secret.Redactor, clock executor.Clock) (*runState, error) {
 	svc, err := service(o.Conn)
 	if err != nil {
 		return nil, err
@@ -71,7 +72,10 @@ func openRun(o *Options, ios *iostreams.IOStreams, m *manifest.Manifest, red *re
 			red.Add(s.Reveal())
 		}
 	}
-	seed := executor.SeedRows(m.Jobs, st.keys, st.plan.Entries, st.presets)
+	var seed []report.Row
+	for _, oc := range executor.SeedOutcomes(m.Jobs, st.keys, st.plan.Entries, st.presets) {
+		seed = append(seed, report.RowOf(oc))
+	}
 	st.results, err = report.Create(loc.Out, red, report.Options{Seed: seed, Wrap: o.Deps.wrap(loc.Out)})
 	if err != nil {
 		st.release()
@@ -184,14 +188,14 @@ func (st *runState) record(oc executor.Outcome) error {
 	if oc.CarriedOver && oc.Status.Succeeded() {
 		st.summary.CarriedOver++
 	}
-	return st.results.Add(oc.Row())
+	return st.results.Add(report.RowOf(oc))
 }
 
 // notStarted ends a run that could not start (sign-in failed, the journal
 // could not be opened): every job gets its row, skipped or carried over.
 func (st *runState) notStarted(ctx context.Context, err error) error {
 	for _, j := range st.jobs {
-		oc := executor.Outcome{Job: j, Status: report.StatusSkipped, Err: fmt.Errorf("not started: %v", err)}
+		oc := executor.Outcome{Job: j, Status: executor.StatusSkipped, Err: fmt.Errorf("not started: %v", err)}
 		if p := st.presets[j.Index]; p.Outcome != nil {
 			oc = *p.Outcome
 			oc.Job = j

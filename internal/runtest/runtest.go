@@ -17,6 +17,7 @@ import (
 	"testing"
 
 	"github.com/firmtools/bulk/internal/connect"
+	"github.com/firmtools/bulk/internal/executor"
 	"github.com/firmtools/bulk/internal/report"
 	"github.com/firmtools/bulk/internal/secret"
 	"github.com/firmtools/bulk/internal/sim"
@@ -104,8 +105,8 @@ func ReadResults(t *testing.T, path string) []report.Row {
 }
 
 // CountStatus counts rows by status.
-func CountStatus(rows []report.Row) map[report.Status]int {
-	m := map[report.Status]int{}
+func CountStatus(rows []report.Row) map[executor.Status]int {
+	m := map[executor.Status]int{}
 	for _, r := range rows {
 		m[r.Status]++
 	}

@@ -1,10 +1,6 @@
-package report
+package executor
 
-import (
-	"bytes"
-	"strings"
-	"testing"
-)
+import "testing"
 
 func TestWhatEachStatusMeans(t *testing.T) {
 	tests := []struct {
@@ -29,29 +25,29 @@ func TestWhatEachStatusMeans(t *testing.T) {
 	}
 }
 
-func TestSummaryCountsEveryStatus(t *testing.T) {
-	var s Summary
+func TestTallyCountsEveryStatus(t *testing.T) {
+	var tl Tally
 	for _, st := range []Status{StatusOK, StatusExists, StatusExists, StatusConflict, StatusFailed, StatusSkipped, Status("done")} {
-		s.Count("create-user", st)
+		tl.Add(st)
 	}
-	want := ActionCounts{OK: 1, Exists: 2, Failed: 1, Conflict: 1, Skipped: 1, Unknown: 1}
-	if s.Total != want || *s.Actions["create-user"] != want {
-		t.Fatalf("counts %+v", s.Total)
+	want := Tally{OK: 1, Exists: 2, Failed: 1, Conflict: 1, Skipped: 1, Unknown: 1}
+	if tl != want || tl.Total() != 7 || tl.Of(Status("done")) != 0 || tl.Of(StatusExists) != 2 {
+		t.Fatalf("tally %+v", tl)
 	}
-	if s.Total.Succeeded() != 3 || s.Total.AllSucceeded() {
-		t.Fatalf("succeeded %d", s.Total.Succeeded())
+	if tl.Succeeded() != 3 || tl.AllSucceeded() {
+		t.Fatalf("succeeded %d", tl.Succeeded())
 	}
-	var only Summary
-	only.Count("create-user", StatusExists)
-	only.Count("create-user", StatusOK)
-	if !only.Total.AllSucceeded() {
+	only := Tally{}
+	only.Add(StatusExists)
+	only.Add(StatusOK)
+	if !only.AllSucceeded() {
 		t.Fatal("ok and exists are both success")
 	}
-	var buf bytes.Buffer
-	s.WriteText(&buf)
-	for _, w := range []string{"action       ok  exists  failed  conflict  skipped  unknown\n", "create-user  1   2       1       1         1        1\n"} {
-		if !strings.Contains(buf.String(), w) {
-			t.Fatalf("summary lacks %q:\n%s", w, buf.String())
+	for _, st := range Statuses() {
+		var one Tally
+		one.Add(st)
+		if one.Of(st) != 1 || one.Total() != 1 {
+			t.Fatalf("%s has no counter of its own: %+v", st, one)
 		}
 	}
 }

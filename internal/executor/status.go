@@ -1,4 +1,4 @@
-package report
+package executor
 
 // Status is how a job ended.
 type Status string
@@ -13,8 +13,8 @@ const (
 )
 
 // statusMeaning is what a status means for the run. It is the one place
-// that says so: the summary, the exit code, --max-failures, dependency
-// order and --resume all ask it.
+// that says so: the summary, the progress display, the exit code,
+// --max-failures, dependency order and --resume all ask it.
 type statusMeaning struct {
 	// success: the row's intent holds in the service (exit 0 when every
 	// row succeeded; jobs that depend on it may start).
@@ -24,15 +24,17 @@ type statusMeaning struct {
 	// carry: --resume takes the earlier outcome and does not send the job
 	// again.
 	carry bool
+	// count is the status's counter in a Tally.
+	count func(*Tally) *int
 }
 
 var statusTable = map[Status]statusMeaning{
-	StatusOK:       {success: true, carry: true},
-	StatusExists:   {success: true, carry: true},
-	StatusFailed:   {failure: true},
-	StatusConflict: {failure: true},
-	StatusSkipped:  {},
-	StatusUnknown:  {failure: true},
+	StatusOK:       {success: true, carry: true, count: func(t *Tally) *int { return &t.OK }},
+	StatusExists:   {success: true, carry: true, count: func(t *Tally) *int { return &t.Exists }},
+	StatusFailed:   {failure: true, count: func(t *Tally) *int { return &t.Failed }},
+	StatusConflict: {failure: true, count: func(t *Tally) *int { return &t.Conflict }},
+	StatusSkipped:  {count: func(t *Tally) *int { return &t.Skipped }},
+	StatusUnknown:  {failure: true, count: func(t *Tally) *int { return &t.Unknown }},
 }
 
 // statusOrder is the order statuses are shown in (summary columns).
@@ -59,3 +61,57 @@ func (s Status) Failure() bool { return statusTable[s].failure }
 // instead of sending the job again: ok and exists. A conflict runs again,
 // like a failure (after the manifest or the service was put right).
 func (s Status) CarriedOver() bool { return statusTable[s].carry }
+
+// Tally counts jobs by how they ended. It is the one count of statuses:
+// the summary's per action and in total, and the progress display's.
+type Tally struct {
+	OK       int `json:"ok"`
+	Exists   int `json:"exists"`
+	Failed   int `json:"failed"`
+	Conflict int `json:"conflict"`
+	Skipped  int `json:"skipped"`
+	Unknown  int `json:"unknown"`
+}
+
+// Add counts one job that ended st. A status this program does not write
+// counts as unknown: never as done.
+func (t *Tally) Add(st Status) {
+	m, ok := statusTable[st]
+	if !ok {
+		m = statusTable[StatusUnknown]
+	}
+	*m.count(t)++
+}
+
+// Of is how many jobs ended st.
+func (t Tally) Of(st Status) int {
+	m, ok := statusTable[st]
+	if !ok {
+		return 0
+	}
+	return *m.count(&t)
+}
+
+// Total is the number of jobs counted.
+func (t Tally) Total() int {
+	n := 0
+	for _, st := range statusOrder {
+		n += t.Of(st)
+	}
+	return n
+}
+
+// Succeeded is the number of jobs whose status succeeded (ok, exists).
+func (t Tally) Succeeded() int {
+	n := 0
+	for _, st := range statusOrder {
+		if st.Succeeded() {
+			n += t.Of(st)
+		}
+	}
+	return n
+}
+
+// AllSucceeded reports whether every job counted succeeded: the run's exit
+// code is 0 only then.
+func (t Tally) AllSucceeded() bool { return t.Succeeded() == t.Total() }

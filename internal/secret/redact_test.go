@@ -1,4 +1,4 @@
-package report
+package secret
 
 import (
 	"encoding/base64"

@@ -109,4 +109,3 @@ func (r *Redactor) build() map[string][]string {
 	r.index = idx
 	return idx
 }
-

@@ -193,7 +193,25 @@ func Run(ctx context.Context, jobs []*manifest.Job, opts Options) error {
 		jobs: map[int]*manifest.Job{}, refOwner: map[string]int{},
 		status: map[int]Status{}, refs: map[int]map[string]string{}, preReads: map[string]*preRead{},
 	}
-	opts.Counters.Total.Add(int64(len(jobs)))
+	toRun, units := r.plan(jobs)
+	if err := r.prepare(toRun, units); err != nil {
+		return err
+	}
+	stopErr := r.schedule(units)
+	r.unplanPreReads()
+	if err := r.fatal(); err != nil {
+		return err
+	}
+	if stopErr == nil && ctx.Err() != nil {
+		stopErr = ErrInterrupted
+	}
+	return stopErr
+}
+
+// plan ends the jobs the presets decide (carried over from the journal)
+// and groups the others into units, counted in the calls still to make.
+func (r *runner) plan(jobs []*manifest.Job) ([]*manifest.Job, []*unit) {
+	r.opts.Counters.Total.Add(int64(len(jobs)))
 	var toRun []*manifest.Job
 	maybeDone := map[int]bool{}
 	for _, j := range jobs {
@@ -203,7 +221,7 @@ func Run(ctx context.Context, jobs []*manifest.Job, opts Options) error {
 		}
 	}
 	for _, j := range jobs {
-		p := opts.Preset[j.Index]
+		p := r.opts.Preset[j.Index]
 		if p.Outcome != nil {
 			o := *p.Outcome
 			o.Job = j
@@ -214,98 +232,108 @@ func Run(ctx context.Context, jobs []*manifest.Job, opts Options) error {
 		toRun = append(toRun, j)
 	}
 	units := plan(toRun, maybeDone)
-	opts.Counters.Pending.Add(int64(len(units) + r.planPreReads(units)))
-	if err := r.prepare(toRun, units); err != nil {
-		return err
-	}
+	r.opts.Counters.Pending.Add(int64(len(units) + r.planPreReads(units)))
+	return toRun, units
+}
 
-	// Workers are bounded by counting, not by a blocking errgroup.Go: the
-	// stop conditions (interruption, --max-failures, a lost sign-in) must be
-	// checked when a worker is free, after the previous job has ended.
-	//
-	// Units leave pending in place (gone[i]); head skips the ended prefix,
-	// so a pass after each completion costs the units still waiting for a
-	// dependency, not the whole manifest.
+// queue is the units still to run, in order. Units leave it in place
+// (gone[i]); head skips the ended prefix, so a pass after each completion
+// costs the units still waiting for a dependency, not the whole manifest.
+type queue struct {
+	units   []*unit
+	gone    []bool
+	head    int
+	left    int
+	running int
+	done    chan struct{} // a unit ended
+}
+
+func (q *queue) remove(i int, c *Counters) {
+	q.gone[i] = true
+	q.left--
+	c.Pending.Add(-1)
+}
+
+// schedule runs the units as their dependencies allow, at most
+// Concurrency at once, until all have ended or a stop condition holds;
+// what never started is skipped with the reason. It returns why the run
+// stopped early (nil when it did not).
+//
+// Workers are bounded by counting, not by a blocking errgroup.Go: the stop
+// conditions (interruption, --max-failures, a lost sign-in) must be
+// checked when a worker is free, after the previous job has ended.
+func (r *runner) schedule(units []*unit) error {
 	var g errgroup.Group
-	done := make(chan struct{}, len(units))
-	pending := units
-	gone := make([]bool, len(units))
-	head, left := 0, len(units)
-	running := 0
+	q := &queue{units: units, gone: make([]bool, len(units)), left: len(units), done: make(chan struct{}, len(units))}
 	var stopErr error
-	remove := func(i int) {
-		gone[i] = true
-		left--
-		opts.Counters.Pending.Add(-1)
-	}
-scheduling:
-	for left > 0 {
-		for i := head; i < len(pending) && running < opts.Concurrency; i++ {
-			if gone[i] {
-				continue
-			}
-			u := pending[i]
-			ready, blocker := r.depState(u)
-			switch {
-			case blocker != nil:
-				r.skipUnit(u, blocker)
-				remove(i)
-			case ready:
-				if stopErr = r.stopReason(); stopErr != nil {
-					break scheduling
-				}
-				remove(i)
-				running++
-				g.Go(func() error {
-					defer func() { done <- struct{}{} }()
-					r.runUnit(u)
-					return nil
-				})
-			}
-		}
-		for head < len(pending) && gone[head] {
-			head++
-		}
-		if left == 0 {
+	for q.left > 0 {
+		if stopErr = r.pass(q, &g); stopErr != nil {
 			break
 		}
-		if running == 0 {
+		if q.left == 0 {
+			break
+		}
+		if q.running == 0 {
 			// Nothing in flight can unblock what is left: the manifest's
 			// checks make this unreachable, but no job may go unreported.
-			for i := head; i < len(pending); i++ {
-				if !gone[i] {
-					r.skipAll(pending[i], "not started: what it depends on never ran")
-					remove(i)
-				}
-			}
+			r.skipRest(q, "not started: what it depends on never ran")
 			break
 		}
-		<-done
-		running--
+		<-q.done
+		q.running--
 	}
 	if stopErr == nil {
 		stopErr = r.stopReason()
 	}
-	for i := head; i < len(pending); i++ {
-		if gone[i] {
+	reason := "not started"
+	if stopErr != nil {
+		reason = "not started: " + stopMessage(stopErr)
+	}
+	r.skipRest(q, reason)
+	_ = g.Wait()
+	return stopErr
+}
+
+// pass starts what may start while a worker is free, and skips what
+// waits for a job that did not succeed. An error is a reason to stop.
+func (r *runner) pass(q *queue, g *errgroup.Group) error {
+	for i := q.head; i < len(q.units) && q.running < r.opts.Concurrency; i++ {
+		if q.gone[i] {
 			continue
 		}
-		reason := "not started"
-		if stopErr != nil {
-			reason = "not started: " + stopMessage(stopErr)
+		u := q.units[i]
+		ready, blocker := r.depState(u)
+		switch {
+		case blocker != nil:
+			r.skipUnit(u, blocker)
+			q.remove(i, r.opts.Counters)
+		case ready:
+			if err := r.stopReason(); err != nil {
+				return err
+			}
+			q.remove(i, r.opts.Counters)
+			q.running++
+			g.Go(func() error {
+				defer func() { q.done <- struct{}{} }()
+				r.runUnit(u)
+				return nil
+			})
 		}
-		r.skipAll(pending[i], reason)
-		remove(i)
 	}
-	_ = g.Wait()
-	r.unplanPreReads()
-	if err := r.fatal(); err != nil {
-		return err
+	for q.head < len(q.units) && q.gone[q.head] {
+		q.head++
 	}
-	if stopErr == nil && ctx.Err() != nil {
-		stopErr = ErrInterrupted
+	return nil
+}
+
+// skipRest ends every unit still waiting with reason.
+func (r *runner) skipRest(q *queue, reason string) {
+	for i := q.head; i < len(q.units); i++ {
+		if !q.gone[i] {
+			r.skipAll(q.units[i], reason)
+			q.remove(i, r.opts.Counters)
+		}
 	}
-	return stopErr
 }
 
 func stopMessage(err error) string {

@@ -53,7 +53,7 @@ unless --listen names another address.`,
 	f := cmd.Flags()
 	f.StringVar(&o.Listen, "listen", "127.0.0.1:8080", "address to listen on")
 	f.StringVar(&o.RateLimit, "rate-limit", ratelimit.Default.String(), "calls admitted per window per token, N/DURATION")
-	f.StringVar(&o.Window, "window", "strict", "strict (no window anywhere admits more than N) or fixed (counters reset every window)")
+	f.StringVar(&o.Window, "window", sim.ModeStrict, "strict (no window anywhere admits more than N) or fixed (counters reset every window)")
 	f.Float64Var(&o.FaultRate, "fault-rate", 0, "fraction of calls answered 500 or 503 before doing anything (0 to 1)")
 	f.Float64Var(&o.DropRate, "drop-rate", 0, "fraction of calls processed and then dropped without an answer (0 to 1)")
 	f.DurationVar(&o.Latency, "latency", 0, "latency added to every call")
@@ -67,7 +67,7 @@ func (o *simOptions) simOptions() (sim.Options, error) {
 	if err != nil {
 		return sim.Options{}, exit.Usage(fmt.Errorf("--rate-limit: %w", err))
 	}
-	if o.Window != "strict" && o.Window != "fixed" {
+	if o.Window != sim.ModeStrict && o.Window != sim.ModeFixed {
 		return sim.Options{}, exit.Usage(fmt.Errorf("--window %q: want strict or fixed", o.Window))
 	}
 	for name, v := range map[string]float64{"--fault-rate": o.FaultRate, "--drop-rate": o.DropRate} {

@@ -202,11 +202,6 @@ func boolField(name, def string, required bool, aliases ...string) Field {
 	return Field{Name: name, Aliases: aliases, Kind: KindBool, Required: required, Default: def}
 }
 
-func roleField() Field {
-	return Field{Name: "role", Kind: KindString, Required: true, MaxLen: 254, Identifier: true,
-		Rule: "be a role of the library, like ATTORNEY"}
-}
-
 // lookupFields are the fourteen lookup fields.
 var lookupFields = []string{"custom1", "custom2", "custom3", "custom4", "custom5", "custom6",
 	"custom7", "custom8", "custom9", "custom10", "custom11", "custom12", "custom29", "custom30"}

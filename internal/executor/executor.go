@@ -64,19 +64,19 @@ type Counters struct {
 	Pending   atomic.Int64 // calls still to make (units not started)
 
 	mu    sync.Mutex
-	ended Tally
+	tally Tally // how the jobs that have ended ended
 }
 
-// Ended is how the jobs that have ended so far ended.
-func (c *Counters) Ended() Tally {
+// ended is how the jobs that have ended so far ended.
+func (c *Counters) ended() Tally {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.ended
+	return c.tally
 }
 
 func (c *Counters) count(s Status) {
 	c.mu.Lock()
-	c.ended.Add(s)
+	c.tally.Add(s)
 	c.mu.Unlock()
 }
 
@@ -111,7 +111,7 @@ type Options struct {
 // Stopped explains why a run ended early. Run returns it wrapped.
 var (
 	ErrInterrupted = errors.New("interrupted")
-	ErrMaxFailures = errors.New("too many failures")
+	errMaxFailures = errors.New("too many failures")
 )
 
 type runner struct {
@@ -166,7 +166,7 @@ func (opts Options) withDefaults() Options {
 
 // Run runs jobs and calls opts.OnEnd once for every one of them. The error
 // is nil when every job ran (whatever its outcome); otherwise it says why
-// the run stopped early: ErrInterrupted, ErrMaxFailures, or a fatal error
+// the run stopped early: ErrInterrupted, errMaxFailures, or a fatal error
 // such as a lost sign-in (imanage.ErrAuthLost).
 func Run(ctx context.Context, jobs []*manifest.Job, opts Options) error {
 	opts = opts.withDefaults()
@@ -187,7 +187,7 @@ func Run(ctx context.Context, jobs []*manifest.Job, opts Options) error {
 	// waiting for their turn, but lets the calls already sent finish.
 	schedCtx, stopSched := context.WithCancel(ctx)
 	defer stopSched()
-	opts.Pacer.StopWith(schedCtx)
+	opts.Pacer.stopWith(schedCtx)
 	r := &runner{
 		opts: opts, ctx: schedCtx, stop: stopSched, callCtx: callCtx,
 		jobs: map[int]*manifest.Job{}, refOwner: map[string]int{},
@@ -340,7 +340,7 @@ func stopMessage(err error) string {
 	switch {
 	case errors.Is(err, ErrInterrupted):
 		return "the run was interrupted"
-	case errors.Is(err, ErrMaxFailures):
+	case errors.Is(err, errMaxFailures):
 		return err.Error()
 	}
 	return "the run stopped: " + err.Error()
@@ -356,7 +356,7 @@ func (r *runner) stopReason() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.opts.MaxFailures > 0 && r.failures > r.opts.MaxFailures {
-		return fmt.Errorf("%w: %d jobs failed, more than --max-failures %d", ErrMaxFailures, r.failures, r.opts.MaxFailures)
+		return fmt.Errorf("%w: %d jobs failed, more than --max-failures %d", errMaxFailures, r.failures, r.opts.MaxFailures)
 	}
 	return nil
 }
@@ -410,7 +410,7 @@ func (r *runner) finish(o Outcome) {
 	if o.Status.Succeeded() && o.Job.Ref != "" {
 		r.refs[o.Job.Index] = o.Result.Refs
 	}
-	if !o.CarriedOver && o.Status.Failure() {
+	if !o.CarriedOver && o.Status.failure() {
 		r.failures++
 	}
 	r.mu.Unlock()
@@ -597,12 +597,12 @@ func (r *runner) pause(attempt int, err error) error {
 		r.opts.Counters.Throttled.Add(1)
 		wait := e.RetryAfter
 		if !e.HasRetryAfter {
-			wait = r.opts.Backoff.Delay(attempt, r.opts.Rand())
+			wait = r.opts.Backoff.delay(attempt, r.opts.Rand())
 		}
-		r.opts.Pacer.Hold(wait)
+		r.opts.Pacer.hold(wait)
 		return nil
 	}
-	wait := r.opts.Backoff.Delay(attempt, r.opts.Rand())
+	wait := r.opts.Backoff.delay(attempt, r.opts.Rand())
 	if e, ok := asRetryAfter(err); ok && e > wait {
 		wait = e
 	}

@@ -301,8 +301,8 @@ func TestRetryPolicy(t *testing.T) {
 func TestThrottleHoldsEveryWorker(t *testing.T) {
 	clock := newFastClock()
 	p := NewPacer(ratelimit.Limit{N: 1000, Window: time.Second}, clock)
-	p.Hold(7 * time.Second)
-	p.Hold(3 * time.Second) // a shorter hold does not shorten the first
+	p.hold(7 * time.Second)
+	p.hold(3 * time.Second) // a shorter hold does not shorten the first
 	start := clock.Now()
 	if err := p.Wait(context.Background()); err != nil {
 		t.Fatal(err)
@@ -322,7 +322,7 @@ func TestPacerNeverExceedsWindow(t *testing.T) {
 		t.Run(l.String(), func(t *testing.T) {
 			p := NewPacer(l, nil)
 			// Calls at 1/r apart after a burst of b: b + floor(r*W) fit in W.
-			worst := float64(p.limiter.Burst()) + math.Floor(p.CallsPerSecond()*l.Window.Seconds())
+			worst := float64(p.limiter.Burst()) + math.Floor(p.callsPerSecond()*l.Window.Seconds())
 			if worst > float64(l.N) {
 				t.Fatalf("up to %.2f calls per window, limit %d", worst, l.N)
 			}
@@ -336,13 +336,13 @@ func TestPacerNeverExceedsWindow(t *testing.T) {
 func TestBackoffCappedWithJitter(t *testing.T) {
 	b := Backoff{Base: time.Second, Max: 10 * time.Second}
 	for attempt := 1; attempt <= 8; attempt++ {
-		lo, hi := b.Delay(attempt, 0), b.Delay(attempt, 0.999999)
-		if lo > hi || hi > 10*time.Second || lo < b.Delay(1, 0) {
+		lo, hi := b.delay(attempt, 0), b.delay(attempt, 0.999999)
+		if lo > hi || hi > 10*time.Second || lo < b.delay(1, 0) {
 			t.Fatalf("attempt %d: delay range [%s, %s]", attempt, lo, hi)
 		}
 	}
-	if b.Delay(2, 0) != time.Second || b.Delay(3, 0) != 2*time.Second {
-		t.Fatalf("not doubling: %s %s", b.Delay(2, 0), b.Delay(3, 0))
+	if b.delay(2, 0) != time.Second || b.delay(3, 0) != 2*time.Second {
+		t.Fatalf("not doubling: %s %s", b.delay(2, 0), b.delay(3, 0))
 	}
 }
 
@@ -439,8 +439,8 @@ func TestMaxFailuresStopsScheduling(t *testing.T) {
 	}
 	fc.script["addTab"] = []error{apiErr(404, "CONTAINER_NOT_FOUND"), apiErr(404, "CONTAINER_NOT_FOUND"), apiErr(404, "CONTAINER_NOT_FOUND")}
 	col, err := runJobs(t, context.Background(), fc, jobs, func(o *Options) { o.Concurrency = 1; o.MaxFailures = 2 })
-	if !errors.Is(err, ErrMaxFailures) {
-		t.Fatalf("Run error %v, want ErrMaxFailures", err)
+	if !errors.Is(err, errMaxFailures) {
+		t.Fatalf("Run error %v, want errMaxFailures", err)
 	}
 	skipped := 0
 	for _, o := range col.out {

@@ -30,19 +30,19 @@ func (s Service) String() string {
 	return s.URL + " as " + s.User
 }
 
-// Same reports whether s and o are the same service and user. User IDs
+// same reports whether s and o are the same service and user. User IDs
 // are compared ignoring case, as the service does.
-func (s Service) Same(o Service) bool {
+func (s Service) same(o Service) bool {
 	return s.Sim == o.Sim && s.URL == o.URL && strings.EqualFold(s.User, o.User)
 }
 
 // Why a journal is refused. Each is wrapped with the journal's path and
 // what to do.
 var (
-	ErrJournalExists    = errors.New("a journal from an earlier run exists")
-	ErrJournalService   = errors.New("the journal belongs to another service")
-	ErrJournalUnbound   = errors.New("the journal does not name its service")
-	ErrJournalManifests = errors.New("the journal belongs to other manifests")
+	errJournalExists    = errors.New("a journal from an earlier run exists")
+	errJournalService   = errors.New("the journal belongs to another service")
+	errJournalUnbound   = errors.New("the journal does not name its service")
+	errJournalManifests = errors.New("the journal belongs to other manifests")
 )
 
 // JournalOptions say which journal a run uses, and for what.
@@ -102,10 +102,10 @@ func PlanJournal(o JournalOptions) (*JournalPlan, error) {
 		switch {
 		case h.Service == nil:
 			what = "it was written by an older bulk that did not record the service; use --resume --adopt-journal to continue it, or --fresh to start over"
-		case !h.Service.Same(o.Service):
+		case !h.Service.same(o.Service):
 			what = fmt.Sprintf("it was written by a run against %s, not %s; use --fresh to start over, or another --journal", h.Service, o.Service)
 		}
-		return nil, fmt.Errorf("%w: %s (%s)", ErrJournalExists, o.Path, what)
+		return nil, fmt.Errorf("%w: %s (%s)", errJournalExists, o.Path, what)
 	}
 	p.restart = true
 	return p, nil
@@ -118,20 +118,20 @@ func (p *JournalPlan) checkBinding(h *JournalRecord) error {
 	switch {
 	case h.Service != nil && !h.Service.Sim && o.Service.Sim:
 		return fmt.Errorf("%w: %s was written by a run against %s; a --sim run never uses the journal of a run against a service, not even with --fresh: give it its own --journal",
-			ErrJournalService, o.Path, h.Service)
+			errJournalService, o.Path, h.Service)
 	case !o.Resume:
 		return nil
-	case h.Service != nil && !h.Service.Same(o.Service):
+	case h.Service != nil && !h.Service.same(o.Service):
 		return fmt.Errorf("%w: %s was written by a run against %s, and this run is against %s; resuming would report its jobs done without doing them here: use --fresh to start over, or another --journal",
-			ErrJournalService, o.Path, h.Service, o.Service)
+			errJournalService, o.Path, h.Service, o.Service)
 	case o.Adopt:
 		return nil
 	case h.Service == nil:
 		return fmt.Errorf("%w: %s was written by an older bulk, which did not record the service it ran against; if that was %s, resume with --adopt-journal; if not, use --fresh to start over",
-			ErrJournalUnbound, o.Path, o.Service)
+			errJournalUnbound, o.Path, o.Service)
 	case !sameManifests(h.Manifests, o.Manifests):
 		return fmt.Errorf("%w: %s was written for %s, and this run is for %s; resuming would forget the jobs of the others: give this run its own --journal, or, if the manifest was moved or renamed, resume with --adopt-journal",
-			ErrJournalManifests, o.Path, strings.Join(h.Manifests, ", "), strings.Join(o.Manifests, ", "))
+			errJournalManifests, o.Path, strings.Join(h.Manifests, ", "), strings.Join(o.Manifests, ", "))
 	}
 	return nil
 }

@@ -126,7 +126,7 @@ func TestJournalRefusesToBeOverwrittenByAccident(t *testing.T) {
 	j, _ = openTestJournal(t, path, JournalOptions{})
 	j.Start("k#1", tab(t, 0, "A"))
 	j.Close()
-	if _, err := PlanJournal(JournalOptions{Path: path, Service: tenant}); !errors.Is(err, ErrJournalExists) {
+	if _, err := PlanJournal(JournalOptions{Path: path, Service: tenant}); !errors.Is(err, errJournalExists) {
 		t.Fatalf("second open without resume: %v", err)
 	}
 	j, _ = openTestJournal(t, path, JournalOptions{Fresh: true})
@@ -166,35 +166,35 @@ func TestAJournalBelongsToOneService(t *testing.T) {
 		names   string // the message names this too
 	}{
 		{"resume against another service", func() string { return writeJournal(t, dir, tenant, "/data/t.csv") },
-			JournalOptions{Service: other, Resume: true}, ErrJournalService, "https://cloudimanage.com as svc-bulk"},
+			JournalOptions{Service: other, Resume: true}, errJournalService, "https://cloudimanage.com as svc-bulk"},
 		{"resume as another user", func() string { return writeJournal(t, dir, tenant, "/data/t.csv") },
-			JournalOptions{Service: Service{URL: tenant.URL, User: "someone"}, Resume: true}, ErrJournalService, "someone"},
+			JournalOptions{Service: Service{URL: tenant.URL, User: "someone"}, Resume: true}, errJournalService, "someone"},
 		{"the same user in other case", func() string { return writeJournal(t, dir, tenant, "/data/t.csv") },
 			JournalOptions{Service: Service{URL: tenant.URL, User: "SVC-BULK"}, Resume: true}, nil, ""},
 		{"a rehearsal's journal resumed against the tenant", func() string { return writeJournal(t, dir, simSvc, "/data/t.csv") },
-			JournalOptions{Resume: true}, ErrJournalService, "embedded simulator"},
+			JournalOptions{Resume: true}, errJournalService, "embedded simulator"},
 		{"a rehearsal's journal, not resumed", func() string { return writeJournal(t, dir, simSvc, "/data/t.csv") },
-			JournalOptions{}, ErrJournalExists, "embedded simulator"},
+			JournalOptions{}, errJournalExists, "embedded simulator"},
 		{"a rehearsal's journal, discarded", func() string { return writeJournal(t, dir, simSvc, "/data/t.csv") },
 			JournalOptions{Fresh: true}, nil, ""},
 		{"--sim over a tenant's journal", func() string { return writeJournal(t, dir, tenant, "/data/t.csv") },
-			JournalOptions{Service: simSvc}, ErrJournalService, "not even with --fresh"},
+			JournalOptions{Service: simSvc}, errJournalService, "not even with --fresh"},
 		{"--sim --fresh over a tenant's journal", func() string { return writeJournal(t, dir, tenant, "/data/t.csv") },
-			JournalOptions{Service: simSvc, Fresh: true}, ErrJournalService, "cloudimanage.com"},
+			JournalOptions{Service: simSvc, Fresh: true}, errJournalService, "cloudimanage.com"},
 		{"--sim over a rehearsal's journal", func() string { return writeJournal(t, dir, simSvc, "/data/t.csv") },
 			JournalOptions{Service: simSvc}, nil, ""},
 		{"resume of other manifests", func() string { return writeJournal(t, dir, tenant, "/data/a.csv", "/data/b.csv") },
-			JournalOptions{Resume: true}, ErrJournalManifests, "/data/a.csv, /data/b.csv"},
+			JournalOptions{Resume: true}, errJournalManifests, "/data/a.csv, /data/b.csv"},
 		{"resume of other manifests, adopted", func() string { return writeJournal(t, dir, tenant, "/data/old.csv") },
 			JournalOptions{Resume: true, Adopt: true}, nil, ""},
 		{"an older bulk's journal resumed", func() string { return writeFile(t, dir, "v1.journal", v1) },
-			JournalOptions{Resume: true}, ErrJournalUnbound, "--adopt-journal"},
+			JournalOptions{Resume: true}, errJournalUnbound, "--adopt-journal"},
 		{"an older bulk's journal adopted", func() string { return writeFile(t, dir, "v1.journal", v1) },
 			JournalOptions{Resume: true, Adopt: true}, nil, ""},
 		{"an older bulk's journal, not resumed", func() string { return writeFile(t, dir, "v1.journal", v1) },
-			JournalOptions{}, ErrJournalExists, "older bulk"},
+			JournalOptions{}, errJournalExists, "older bulk"},
 		{"adopting never crosses services", func() string { return writeJournal(t, dir, tenant, "/data/t.csv") },
-			JournalOptions{Service: other, Resume: true, Adopt: true}, ErrJournalService, ""},
+			JournalOptions{Service: other, Resume: true, Adopt: true}, errJournalService, ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -494,7 +494,7 @@ func TestCompactJournalForgetsJobsNoLongerInTheManifest(t *testing.T) {
 	if e := entries[keys[2]]; !e.Started || e.End != nil {
 		t.Fatalf("started job lost its start: %+v", e)
 	}
-	if h := jf.header; h == nil || h.Service == nil || !h.Service.Same(tenant) {
+	if h := jf.header; h == nil || h.Service == nil || !h.Service.same(tenant) {
 		t.Fatalf("compaction lost the journal's service: %+v", h)
 	}
 }

@@ -74,10 +74,10 @@ func NewPacer(limit ratelimit.Limit, clock Clock) *Pacer {
 	return &Pacer{clock: clock, limiter: rate.NewLimiter(rate.Every(every), 1)}
 }
 
-// StopWith makes Wait refuse new calls once stop is done: after an
+// stopWith makes Wait refuse new calls once stop is done: after an
 // interruption nothing new starts, even a call that was waiting for its
 // turn (calls already sent finish).
-func (p *Pacer) StopWith(stop context.Context) {
+func (p *Pacer) stopWith(stop context.Context) {
 	p.mu.Lock()
 	p.stop = stop
 	p.mu.Unlock()
@@ -122,9 +122,9 @@ func (p *Pacer) Wait(ctx context.Context) error {
 	return nil
 }
 
-// Hold stops every caller of Wait for d from now: the service said the
+// hold stops every caller of Wait for d from now: the service said the
 // connection is throttled, not just the worker that met the 429.
-func (p *Pacer) Hold(d time.Duration) {
+func (p *Pacer) hold(d time.Duration) {
 	if d <= 0 {
 		return
 	}
@@ -136,8 +136,8 @@ func (p *Pacer) Hold(d time.Duration) {
 	p.mu.Unlock()
 }
 
-// HeldUntil is the end of the current hold (zero when none was set).
-func (p *Pacer) HeldUntil() time.Time {
+// heldUntil is the end of the current hold (zero when none was set).
+func (p *Pacer) heldUntil() time.Time {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.holdUntil
@@ -146,5 +146,5 @@ func (p *Pacer) HeldUntil() time.Time {
 // Calls is how many calls went through Wait.
 func (p *Pacer) Calls() int64 { return p.calls.Load() }
 
-// CallsPerSecond is the pacer's sustained rate.
-func (p *Pacer) CallsPerSecond() float64 { return float64(p.limiter.Limit()) }
+// callsPerSecond is the pacer's sustained rate.
+func (p *Pacer) callsPerSecond() float64 { return float64(p.limiter.Limit()) }

@@ -52,7 +52,7 @@ func TestPreReadOncePerGroupSharedByItsRows(t *testing.T) {
 	if n := fc.count("createCustomOrPropertyLookup"); n != 4 {
 		t.Fatalf("%d creates, want 4 (PAR, BER, ROM, X1)", n)
 	}
-	if ended := counters.Ended(); ended.Exists != 2 || ended.Conflict != 1 || counters.Pending.Load() != 0 {
+	if ended := counters.ended(); ended.Exists != 2 || ended.Conflict != 1 || counters.Pending.Load() != 0 {
 		t.Fatalf("counters exists %d conflict %d pending %d", ended.Exists, ended.Conflict, counters.Pending.Load())
 	}
 

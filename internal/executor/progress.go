@@ -49,7 +49,7 @@ func StartProgress(opts ProgressOptions) (stop func()) {
 		)
 	}
 	render := func() {
-		line := StatusLine(opts.Counters, opts.Pacer, opts.Clock.Now().Sub(start))
+		line := statusLine(opts.Counters, opts.Pacer, opts.Clock.Now().Sub(start))
 		if bar != nil {
 			// The run sets the total once it has planned; read it each time.
 			if total := opts.Counters.Total.Load(); total != bar.GetMax64() {
@@ -58,7 +58,7 @@ func StartProgress(opts ProgressOptions) (stop func()) {
 			// The bar shows done of total; the description the rest.
 			_, rest, _ := strings.Cut(line, " done, ")
 			bar.Describe(rest)
-			_ = bar.Set64(int64(opts.Counters.Ended().Total()))
+			_ = bar.Set64(int64(opts.Counters.ended().Total()))
 			return
 		}
 		fmt.Fprintf(opts.Out, "bulk: %s\n", line)
@@ -83,19 +83,19 @@ func StartProgress(opts ProgressOptions) (stop func()) {
 	}
 }
 
-// StatusLine is one line of progress: done of total, failures, calls per
+// statusLine is one line of progress: done of total, failures, calls per
 // minute and the time left, computed from the calls still to make at the
 // pacer's rate (not from the pace so far, which a 429 hold distorts).
-func StatusLine(c *Counters, p *Pacer, elapsed time.Duration) string {
-	ended := c.Ended()
+func statusLine(c *Counters, p *Pacer, elapsed time.Duration) string {
+	ended := c.ended()
 	done, total := ended.Total(), c.Total.Load()
 	cpm := 0.0
 	if p != nil && elapsed > 0 {
 		cpm = float64(p.Calls()) / elapsed.Minutes()
 	}
 	eta := "-"
-	if p != nil && p.CallsPerSecond() > 0 {
-		left := time.Duration(float64(c.Pending.Load()) / p.CallsPerSecond() * float64(time.Second))
+	if p != nil && p.callsPerSecond() > 0 {
+		left := time.Duration(float64(c.Pending.Load()) / p.callsPerSecond() * float64(time.Second))
 		eta = left.Round(time.Second).String()
 	}
 	// exists and conflict only when there are some: most runs have none.

@@ -80,7 +80,7 @@ func TestStatusLineETAFromCallsLeft(t *testing.T) {
 	c.Total.Store(200)
 	c.Pending.Store(98)
 	p := NewPacer(ratelimit.Limit{N: 100, Window: time.Minute}, nil) // 98 calls a minute
-	line := StatusLine(c, p, time.Minute)
+	line := statusLine(c, p, time.Minute)
 	if !strings.Contains(line, "ETA 1m0s") {
 		t.Fatalf("98 calls left at 98 a minute: %s", line)
 	}

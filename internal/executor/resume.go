@@ -29,7 +29,7 @@ func Presets(jobs []*manifest.Job, keys map[int]string, entries map[string]*Jour
 			o := outcomeFromRecord(e.End)
 			o.CarriedOver = true
 			out[j.Index] = Preset{Outcome: &o}
-		case e.End.Status == StatusUnknown, !e.End.Status.Known():
+		case e.End.Status == StatusUnknown, !e.End.Status.known():
 			out[j.Index] = unsure(j, e.End, retryUnknown)
 		case e.End.Status == StatusFailed && (e.End.HTTPStatus == 0 || e.End.HTTPStatus >= 500):
 			// It failed without a clear refusal: an attempt may have been
@@ -51,7 +51,7 @@ func unsure(j *manifest.Job, end *JournalRecord, retryUnknown bool) Preset {
 	if end != nil {
 		o.Attempts = end.Attempts
 		msg = "ended unknown in an earlier run: " + end.Error
-		if !end.Status.Known() {
+		if !end.Status.known() {
 			msg = fmt.Sprintf("an earlier run recorded status %q, which this bulk does not know; it may have been applied, and it is not repeated so that nothing is created twice: check, then re-run with --retry-unknown if it is missing", end.Status)
 		}
 	}

@@ -85,9 +85,9 @@ type Backoff struct {
 // DefaultBackoff suits the real service: half a second, doubling, at most 30 s.
 var DefaultBackoff = Backoff{Base: 500 * time.Millisecond, Max: 30 * time.Second}
 
-// Delay is the wait before attempt number attempt+1 (attempt counts from 1),
+// delay is the wait before attempt number attempt+1 (attempt counts from 1),
 // with rnd in [0,1) choosing where in [d/2, d] it falls.
-func (b Backoff) Delay(attempt int, rnd float64) time.Duration {
+func (b Backoff) delay(attempt int, rnd float64) time.Duration {
 	if b.Base <= 0 {
 		return 0
 	}
@@ -110,15 +110,4 @@ func (o Outcome) ErrorFields() (httpStatus int, code string) {
 		return rec.status, rec.code
 	}
 	return 0, ""
-}
-
-// statusFor maps a final verdict to a row status.
-func statusFor(v verdict) Status {
-	switch v {
-	case ambiguous:
-		return StatusUnknown
-	case cancelled:
-		return StatusSkipped
-	}
-	return StatusFailed
 }

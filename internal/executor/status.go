@@ -43,8 +43,8 @@ var statusOrder = []Status{StatusOK, StatusExists, StatusFailed, StatusConflict,
 // Statuses returns every status, in the order they are shown.
 func Statuses() []Status { return append([]Status(nil), statusOrder...) }
 
-// Known reports whether s is a status this program writes.
-func (s Status) Known() bool {
+// known reports whether s is a status this program writes.
+func (s Status) known() bool {
 	_, ok := statusTable[s]
 	return ok
 }
@@ -53,9 +53,9 @@ func (s Status) Known() bool {
 // exists. A run exits 0 only when every job succeeded.
 func (s Status) Succeeded() bool { return statusTable[s].success }
 
-// Failure reports whether the job counts as failed for --max-failures:
+// failure reports whether the job counts as failed for --max-failures:
 // failed, conflict or unknown.
-func (s Status) Failure() bool { return statusTable[s].failure }
+func (s Status) failure() bool { return statusTable[s].failure }
 
 // CarriedOver reports whether --resume keeps an earlier run's outcome
 // instead of sending the job again: ok and exists. A conflict runs again,

@@ -16,8 +16,8 @@ func TestWhatEachStatusMeans(t *testing.T) {
 		{Status("done"), false, false, false}, // not a status of this program
 	}
 	for _, tt := range tests {
-		if tt.st.Succeeded() != tt.success || tt.st.Failure() != tt.failure || tt.st.CarriedOver() != tt.carried {
-			t.Errorf("%s: succeeded %v failure %v carried over %v", tt.st, tt.st.Succeeded(), tt.st.Failure(), tt.st.CarriedOver())
+		if tt.st.Succeeded() != tt.success || tt.st.failure() != tt.failure || tt.st.CarriedOver() != tt.carried {
+			t.Errorf("%s: succeeded %v failure %v carried over %v", tt.st, tt.st.Succeeded(), tt.st.failure(), tt.st.CarriedOver())
 		}
 	}
 	if len(Statuses()) != len(statusTable) {

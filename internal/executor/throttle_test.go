@@ -258,7 +258,7 @@ func TestBackoffWaitsAreTheOnesAskedFor(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if got := pacer.HeldUntil().Sub(start); got != 750*time.Millisecond || len(clock.waits) != 0 {
+	if got := pacer.heldUntil().Sub(start); got != 750*time.Millisecond || len(clock.waits) != 0 {
 		t.Fatalf("held for %v, own waits %v: want the pacer held for the backoff (750ms) and no wait of the worker's own", got, clock.waits)
 	}
 	if !strings.Contains(fc.reqs[0].(imanage.AddTabRequest).Name, "A") {

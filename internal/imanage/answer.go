@@ -16,10 +16,10 @@ import (
 	"github.com/firmtools/bulk/internal/secret"
 )
 
-// ParseRetryAfter reads a Retry-After header: a number of seconds or an HTTP
+// parseRetryAfter reads a Retry-After header: a number of seconds or an HTTP
 // date. A negative or unparsable value is ignored (false); a date in the
 // past means no wait (0, true).
-func ParseRetryAfter(h string, now time.Time) (time.Duration, bool) {
+func parseRetryAfter(h string, now time.Time) (time.Duration, bool) {
 	h = strings.TrimSpace(h)
 	if h == "" {
 		return 0, false

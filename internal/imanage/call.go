@@ -192,13 +192,13 @@ func (c *Client) exchange(ctx context.Context, op string, newReq func(context.Co
 
 // attemptError says why an attempt failed, keeping the caller's context
 // error (so errors.Is(err, context.Canceled) holds) apart from the
-// per-attempt timeout (ErrTimeout), which the caller may repeat.
+// per-attempt timeout (errTimeout), which the caller may repeat.
 func (c *Client) attemptError(ctx, actx context.Context, err error) error {
 	if cerr := ctx.Err(); cerr != nil {
 		return fmt.Errorf("interrupted: %w", cerr)
 	}
 	if errors.Is(actx.Err(), context.DeadlineExceeded) {
-		return fmt.Errorf("%w within %s", ErrTimeout, c.timeout)
+		return fmt.Errorf("%w within %s", errTimeout, c.timeout)
 	}
 	// The standard library's text may quote what the service sent (a
 	// Location header it could not parse) or the URL.
@@ -248,5 +248,5 @@ func retryAfterFrom(h http.Header, now time.Time) (time.Duration, bool) {
 	if d, ok := parseRetryAfterMs(h.Get(headerRetryAfterMs)); ok {
 		return d, true
 	}
-	return ParseRetryAfter(h.Get(headerRetryAfter), now)
+	return parseRetryAfter(h.Get(headerRetryAfter), now)
 }

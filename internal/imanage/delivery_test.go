@@ -92,7 +92,7 @@ func TestDelivery(t *testing.T) {
 			op:        waitForHangUp,
 			timeout:   50 * time.Millisecond,
 			want:      Ambiguous,
-			wantIs:    []error{ErrTimeout},
+			wantIs:    []error{errTimeout},
 			wantIsNot: []error{context.DeadlineExceeded, context.Canceled},
 		},
 		{
@@ -101,7 +101,7 @@ func TestDelivery(t *testing.T) {
 			cancelOnSeen: true,
 			want:         Ambiguous,
 			wantIs:       []error{context.Canceled},
-			wantIsNot:    []error{ErrTimeout},
+			wantIsNot:    []error{errTimeout},
 		},
 		{
 			name:      "cancelled before sending",

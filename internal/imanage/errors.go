@@ -46,10 +46,10 @@ var ErrAuthLost = errors.New("sign-in lost: the service refused a fresh token")
 // been refused mid-run wraps ErrAuthLost instead, since calls were made.
 var ErrSignIn = errors.New("could not sign in")
 
-// ErrTimeout is wrapped when one attempt got no answer within Config.Timeout.
+// errTimeout is wrapped when one attempt got no answer within Config.Timeout.
 // It is deliberately not context.DeadlineExceeded: the caller's context is
 // still alive and the attempt may be repeated.
-var ErrTimeout = errors.New("no answer in time")
+var errTimeout = errors.New("no answer in time")
 
 // FieldMessage is one entry of the error envelope's messages list.
 type FieldMessage struct {

@@ -14,8 +14,8 @@ import (
 // The result file is CSV (encoding/csv): the header, then one line of
 // cells per row, in the order of columns.
 
-// WriteFile writes rows (in the order given) to path atomically.
-func WriteFile(path string, rows []Row, red *secret.Redactor) error {
+// writeFile writes rows (in the order given) to path atomically.
+func writeFile(path string, rows []Row, red *secret.Redactor) error {
 	return runfiles.ReplaceFile(path, 0o644, func(w io.Writer) error { return Write(w, rows, red) })
 }
 

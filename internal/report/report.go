@@ -54,11 +54,11 @@ type Options struct {
 func Create(path string, red *secret.Redactor, opts Options) (*Writer, error) {
 	w := &Writer{path: path, red: red, latest: map[int]Row{}}
 	seed := append([]Row(nil), opts.Seed...)
-	SortRows(seed)
+	sortRows(seed)
 	for _, r := range seed {
 		w.latest[r.Index] = r
 	}
-	if err := WriteFile(path, seed, red); err != nil {
+	if err := writeFile(path, seed, red); err != nil {
 		return nil, fmt.Errorf("creating result file: %w", err)
 	}
 	f, err := runfiles.OpenAppender("result file", path, math.MaxInt64, 0o644, false, opts.Wrap)
@@ -68,9 +68,6 @@ func Create(path string, red *secret.Redactor, opts Options) (*Writer, error) {
 	w.file = f
 	return w, nil
 }
-
-// Path is the result file's path.
-func (w *Writer) Path() string { return w.path }
 
 // Add appends one row and hands it to the operating system, so that a crash
 // of this process loses no finished row. A row equal to the one the file
@@ -90,19 +87,12 @@ func (w *Writer) Add(r Row) error {
 	return w.file.Append(csvLine(r, w.red))
 }
 
-// Rows returns one row per job added or seeded, sorted.
-func (w *Writer) Rows() []Row {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.sorted()
-}
-
 func (w *Writer) sorted() []Row {
 	out := make([]Row, 0, len(w.latest))
 	for _, r := range w.latest {
 		out = append(out, r)
 	}
-	SortRows(out)
+	sortRows(out)
 	return out
 }
 
@@ -117,7 +107,7 @@ func (w *Writer) Close() error {
 	}
 	closeErr := w.file.Close()
 	w.file = nil
-	if err := WriteFile(w.path, w.sorted(), w.red); err != nil {
+	if err := writeFile(w.path, w.sorted(), w.red); err != nil {
 		return err
 	}
 	if closeErr != nil {

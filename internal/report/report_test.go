@@ -41,7 +41,7 @@ func sampleRows() []Row {
 
 func TestResultCSVGolden(t *testing.T) {
 	rows := sampleRows()
-	SortRows(rows)
+	sortRows(rows)
 	red := &secret.Redactor{}
 	red.Add("S3cret-Passw0rd!")
 	var buf bytes.Buffer
@@ -213,7 +213,7 @@ func TestWriterStartsFromTheSeedAndReplacesItsRows(t *testing.T) {
 func TestResultFileReadsBackWhatItWrote(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "r.csv")
 	rows := sampleRows()
-	if err := WriteFile(path, rows, nil); err != nil {
+	if err := writeFile(path, rows, nil); err != nil {
 		t.Fatal(err)
 	}
 	got, err := ReadFile(path)

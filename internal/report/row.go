@@ -142,8 +142,8 @@ func RowOf(o executor.Outcome) Row {
 	return r
 }
 
-// SortRows sorts by source, row, then the job's index.
-func SortRows(rows []Row) {
+// sortRows sorts by source, row, then the job's index.
+func sortRows(rows []Row) {
 	sort.SliceStable(rows, func(i, j int) bool {
 		a, b := rows[i], rows[j]
 		if a.Source != b.Source {

@@ -14,7 +14,7 @@ import (
 	"github.com/firmtools/bulk/internal/secret"
 )
 
-// Passwords gives new users generated passwords (bulk run
+// passwordFile gives new users generated passwords (bulk run
 // --generate-passwords) and writes down the password of each user this
 // run created, and of no other: not rows carried over from a journal, not
 // rows that failed, were skipped, already existed or conflict.
@@ -26,7 +26,7 @@ import (
 // password. A password can still be lost if the process dies between the
 // service creating the user and its answer arriving; the resumed run then
 // sees user_created: false and says, in the row's note, to reset it.
-type Passwords struct {
+type passwordFile struct {
 	path string
 
 	mu        sync.Mutex
@@ -37,23 +37,20 @@ type Passwords struct {
 	err       error
 }
 
-// NewPasswords prepares the password file at path, refusing one that
+// openPasswordFile prepares the password file at path, refusing one that
 // exists: it may hold the passwords an earlier run handed out.
-func NewPasswords(path string) (*Passwords, error) {
+func openPasswordFile(path string) (*passwordFile, error) {
 	if _, err := os.Lstat(path); err == nil {
 		return nil, fmt.Errorf("--generate-passwords: %s already exists; it may hold passwords from an earlier run: move it away or name a new file", path)
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("--generate-passwords: %w", err)
 	}
-	return &Passwords{path: path, generated: map[int]string{}}, nil
+	return &passwordFile{path: path, generated: map[int]string{}}, nil
 }
 
-// Path is the password file's path.
-func (p *Passwords) Path() string { return p.path }
-
-// Generate gives every job that asks for one (its action's NeedsPassword)
+// generate gives every job that asks for one (its action's NeedsPassword)
 // a random password, kept in the job's secrets.
-func (p *Passwords) Generate(jobs []*manifest.Job) error {
+func (p *passwordFile) generate(jobs []*manifest.Job) error {
 	for _, j := range jobs {
 		need := j.Action.NeedsPassword
 		if need == nil {
@@ -76,24 +73,24 @@ func (p *Passwords) Generate(jobs []*manifest.Job) error {
 	return nil
 }
 
-// Before refuses to start a job with a generated password once the file
+// before refuses to start a job with a generated password once the file
 // could not be written: the service would set a password nobody can read.
 // Call it from Options.OnStart.
-func (p *Passwords) Before(j *manifest.Job) error {
+func (p *passwordFile) before(j *manifest.Job) error {
 	if p == nil || p.generated[j.Index] == "" {
 		return nil
 	}
-	if err := p.Err(); err != nil {
+	if err := p.firstErr(); err != nil {
 		return fmt.Errorf("not creating users with generated passwords any more: %w", err)
 	}
 	return nil
 }
 
-// Record writes the password of a user o says this run created, durably,
+// record writes the password of a user o says this run created, durably,
 // and notes in o why a generated password was not written. Call it before
 // the outcome is journalled. An error means the password could not be
 // kept; the row's note says so too.
-func (p *Passwords) Record(o *executor.Outcome) error {
+func (p *passwordFile) record(o *executor.Outcome) error {
 	if p == nil || o.CarriedOver {
 		return nil
 	}
@@ -124,7 +121,7 @@ func (p *Passwords) Record(o *executor.Outcome) error {
 	return nil
 }
 
-func (p *Passwords) write(userID string, pw secret.Secret) error {
+func (p *passwordFile) write(userID string, pw secret.Secret) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.err != nil {
@@ -161,8 +158,8 @@ func (p *Passwords) write(userID string, pw secret.Secret) error {
 	return nil
 }
 
-// Written is how many passwords the file holds.
-func (p *Passwords) Written() int {
+// count is how many passwords the file holds.
+func (p *passwordFile) count() int {
 	if p == nil {
 		return 0
 	}
@@ -171,8 +168,8 @@ func (p *Passwords) Written() int {
 	return p.written
 }
 
-// Err is the first error writing the file, if any.
-func (p *Passwords) Err() error {
+// firstErr is the first error writing the file, if any.
+func (p *passwordFile) firstErr() error {
 	if p == nil {
 		return nil
 	}
@@ -181,9 +178,9 @@ func (p *Passwords) Err() error {
 	return p.err
 }
 
-// Close closes the file, if one was created, and returns the first error
+// close closes the file, if one was created, and returns the first error
 // writing it.
-func (p *Passwords) Close() error {
+func (p *passwordFile) close() error {
 	if p == nil {
 		return nil
 	}
@@ -213,11 +210,11 @@ func withGeneratedPasswords(opts manifest.Options) manifest.Options {
 }
 
 // newPasswords gives the jobs that ask for one a generated password; the
-// file at path is written as users are created (see Passwords).
-func newPasswords(path string, jobs []*manifest.Job) (*Passwords, error) {
-	p, err := NewPasswords(path)
+// file at path is written as users are created (see passwordFile).
+func newPasswords(path string, jobs []*manifest.Job) (*passwordFile, error) {
+	p, err := openPasswordFile(path)
 	if err != nil {
 		return nil, err
 	}
-	return p, p.Generate(jobs)
+	return p, p.generate(jobs)
 }

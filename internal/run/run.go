@@ -73,8 +73,8 @@ func Run(ctx context.Context, o *Options) error {
 	if err := st.finish(ios); err != nil {
 		return err
 	}
-	st.summary.PasswordFile, st.summary.Passwords = o.GenPasswords, st.passwords.Written()
-	return o.conclude(ios, st.summary, runErr, st.passwords.Close())
+	st.summary.PasswordFile, st.summary.Passwords = o.GenPasswords, st.passwords.count()
+	return o.conclude(ios, st.summary, runErr, st.passwords.close())
 }
 
 // execute runs the jobs with the progress display, recording each outcome,

@@ -33,7 +33,7 @@ type runState struct {
 	journal *executor.Journal
 	// passwords writes the generated passwords of the users this run
 	// creates (--generate-passwords); nil without it.
-	passwords *Passwords
+	passwords *passwordFile
 	summary   *report.Summary
 	seeded    int // rows the result file started with
 }
@@ -159,7 +159,7 @@ func (st *runState) openJournal(opts executor.WriteOptions) error {
 // start records that a job's first request is about to be sent (and
 // refuses a generated password that could not be written down).
 func (st *runState) start(j *manifest.Job) error {
-	if err := st.passwords.Before(j); err != nil {
+	if err := st.passwords.before(j); err != nil {
 		return err
 	}
 	return st.journal.Start(st.keys[j.Index], j)
@@ -170,7 +170,7 @@ func (st *runState) start(j *manifest.Job) error {
 // over from it) and the result file. A journal or result error stops the
 // run: no call is made whose outcome cannot be recorded.
 func (st *runState) end(oc *executor.Outcome) error {
-	if err := st.passwords.Record(oc); err != nil {
+	if err := st.passwords.record(oc); err != nil {
 		fmt.Fprintf(st.ios.ErrOut, "bulk: %v\n", err)
 	}
 	var jerr error
@@ -245,6 +245,6 @@ func (st *runState) release() {
 	if st.journal != nil {
 		_ = st.journal.Close()
 	}
-	_ = st.passwords.Close()
+	_ = st.passwords.close()
 	_ = st.lock.Release()
 }

@@ -10,26 +10,26 @@ import (
 	"github.com/gofrs/flock"
 )
 
-// ErrLocked is returned by Acquire when another process holds the journal.
-var ErrLocked = errors.New("the journal is in use by another run")
+// errLocked is returned by Acquire when another process holds the journal.
+var errLocked = errors.New("the journal is in use by another run")
 
-// Holder says who holds a lock. It is written into the lock file for the
+// holder says who holds a lock. It is written into the lock file for the
 // message a second run prints; the operating system's lock is the truth.
-type Holder struct {
+type holder struct {
 	PID   int       `json:"pid"`
 	Host  string    `json:"host,omitempty"`
 	Since time.Time `json:"since"`
 }
 
-// LockedError is ErrLocked with what the lock file says of its holder.
-type LockedError struct {
+// lockedError is errLocked with what the lock file says of its holder.
+type lockedError struct {
 	Journal string
-	Holder  *Holder // nil when the lock file names no holder (yet)
+	holder  *holder // nil when the lock file names no holder (yet)
 }
 
-func (e *LockedError) Error() string {
+func (e *lockedError) Error() string {
 	who := "another bulk run"
-	if h := e.Holder; h != nil {
+	if h := e.holder; h != nil {
 		who = fmt.Sprintf("bulk run pid %d", h.PID)
 		if h.Host != "" {
 			who += " on " + h.Host
@@ -37,10 +37,10 @@ func (e *LockedError) Error() string {
 		who += ", running since " + h.Since.Local().Format("2006-01-02 15:04:05 MST")
 	}
 	return fmt.Sprintf("%v: %s is held by %s; a second run on the same journal would send its jobs again: wait for that run to end, or give this one its own --journal",
-		ErrLocked, e.Journal, who)
+		errLocked, e.Journal, who)
 }
 
-func (e *LockedError) Unwrap() error { return ErrLocked }
+func (e *lockedError) Unwrap() error { return errLocked }
 
 // Lock is a journal held by this process.
 type Lock struct{ fl *flock.Flock }
@@ -56,22 +56,22 @@ func Acquire(lockPath, journal string, now time.Time) (*Lock, error) {
 		return nil, fmt.Errorf("locking journal %s: %w", journal, err)
 	}
 	if !ok {
-		return nil, &LockedError{Journal: journal, Holder: readHolder(lockPath)}
+		return nil, &lockedError{Journal: journal, holder: readHolder(lockPath)}
 	}
 	host, _ := os.Hostname()
-	b, _ := json.Marshal(Holder{PID: os.Getpid(), Host: host, Since: now.UTC().Truncate(time.Second)})
+	b, _ := json.Marshal(holder{PID: os.Getpid(), Host: host, Since: now.UTC().Truncate(time.Second)})
 	// Best effort: the details are for the message, the lock is what counts
 	// (and on Windows the locked file may refuse a second handle's write).
 	_ = os.WriteFile(lockPath, append(b, '\n'), 0o600)
 	return &Lock{fl: fl}, nil
 }
 
-func readHolder(path string) *Holder {
+func readHolder(path string) *holder {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil
 	}
-	var h Holder
+	var h holder
 	if json.Unmarshal(b, &h) != nil || h.PID == 0 {
 		return nil
 	}

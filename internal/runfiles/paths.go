@@ -47,8 +47,8 @@ type File struct {
 	Path string
 }
 
-// ErrCollision is returned by Check when two of a run's files are one.
-var ErrCollision = errors.New("two of the run's files are the same file")
+// errCollision is returned by Check when two of a run's files are one.
+var errCollision = errors.New("two of the run's files are the same file")
 
 // Check refuses outputs that are one of the inputs or one another, before
 // anything is written: comparing real paths (symbolic links followed,
@@ -75,9 +75,9 @@ func Check(inputs, outputs []File) error {
 func collision(first, second File, input bool) error {
 	if input {
 		return fmt.Errorf("%w: %s %s is %s %s, which this run reads: choose another path (no input is ever overwritten)",
-			ErrCollision, second.What, second.Path, first.What, first.Path)
+			errCollision, second.What, second.Path, first.What, first.Path)
 	}
-	return fmt.Errorf("%w: %s %s and %s %s are the same file: choose two paths", ErrCollision, first.What, first.Path, second.What, second.Path)
+	return fmt.Errorf("%w: %s %s and %s %s are the same file: choose two paths", errCollision, first.What, first.Path, second.What, second.Path)
 }
 
 // identity is what makes two paths one file.

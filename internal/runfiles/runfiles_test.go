@@ -79,7 +79,7 @@ func TestCheckRefusesOutputsThatAreInputsOrEachOther(t *testing.T) {
 				}
 				return
 			}
-			if !errors.Is(err, ErrCollision) || !strings.Contains(err.Error(), tc.want) {
+			if !errors.Is(err, errCollision) || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("error %v, want one saying %q", err, tc.want)
 			}
 		})
@@ -94,8 +94,8 @@ func TestLockIsHeldOnceAndNamesItsHolder(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = Acquire(path, "j", time.Now())
-	var le *LockedError
-	if !errors.As(err, &le) || !errors.Is(err, ErrLocked) || le.Holder == nil || le.Holder.PID != os.Getpid() || !le.Holder.Since.Equal(since) {
+	var le *lockedError
+	if !errors.As(err, &le) || !errors.Is(err, errLocked) || le.holder == nil || le.holder.PID != os.Getpid() || !le.holder.Since.Equal(since) {
 		t.Fatalf("a second lock: %v (%+v)", err, le)
 	}
 	if msg := err.Error(); !strings.Contains(msg, "pid "+strconv.Itoa(os.Getpid())) || !strings.Contains(msg, "j is held") {
@@ -142,8 +142,8 @@ func TestLockAcrossProcessesEndsWithTheHolder(t *testing.T) {
 	}
 
 	_, err = Acquire(path, "j", time.Now())
-	var le *LockedError
-	if !errors.As(err, &le) || le.Holder == nil || le.Holder.PID != child.Process.Pid {
+	var le *lockedError
+	if !errors.As(err, &le) || le.holder == nil || le.holder.PID != child.Process.Pid {
 		t.Fatalf("while another process holds it: %v, want its pid %d", err, child.Process.Pid)
 	}
 	// Killed, the holder leaves its lock file behind, but not its lock.

@@ -54,9 +54,6 @@ func StartProxy(t *testing.T, opts sim.Options) *Proxy {
 	return p
 }
 
-// Env is the environment that signs in to p as its administrator.
-func (p *Proxy) Env() map[string]string { return AdminEnv(p.URL) }
-
 // Conn is the connection to p as its administrator.
 func (p *Proxy) Conn() connect.Options { return AdminConn(p.URL) }
 

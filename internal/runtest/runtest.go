@@ -65,19 +65,19 @@ func (s *Server) OnRequest(f func(n int64)) {
 }
 
 // Env is the environment that signs in to s as its administrator.
-func (s *Server) Env() map[string]string { return AdminEnv(s.URL) }
+func (s *Server) Env() map[string]string { return adminEnv(s.URL) }
 
 // Conn is the connection to s as its administrator.
 func (s *Server) Conn() connect.Options { return AdminConn(s.URL) }
 
-// AdminEnv is the environment that signs in to the simulator at url as
+// adminEnv is the environment that signs in to the simulator at url as
 // its administrator.
-func AdminEnv(url string) map[string]string {
+func adminEnv(url string) map[string]string {
 	return map[string]string{"IMANAGE_URL": url, "IMANAGE_USER": "admin", "IMANAGE_PASSWORD": "admin", "IMANAGE_CLIENT_ID": "bulk"}
 }
 
 // AdminConn is the connection to the simulator at url as its
-// administrator, as the face makes it of AdminEnv.
+// administrator, as the face makes it of adminEnv.
 func AdminConn(url string) connect.Options {
 	return connect.Options{URL: url, User: "admin", ClientID: "bulk",
 		Password:     connect.Source{Flag: "--password-file", Value: secret.New("admin")},

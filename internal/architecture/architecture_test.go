@@ -1,0 +1,171 @@
+package architecture
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/firmtools/bulk/"
+
+// sources are the repository's Go files that are not tests, parsed, by
+// path from the repository's root.
+func sources(t *testing.T) map[string]*ast.File {
+	t.Helper()
+	root := filepath.Join("..", "..")
+	fset := token.NewFileSet()
+	files := map[string]*ast.File{}
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && path != root && (strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		f, err := parser.ParseFile(fset, path, nil, parser.SkipObjectResolution)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, path)
+		files[filepath.ToSlash(rel)] = f
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) < 50 {
+		t.Fatalf("only %d Go files found from %s: not the repository's root", len(files), root)
+	}
+	fileSet = fset
+	return files
+}
+
+var fileSet *token.FileSet
+
+// longFunctions are the functions over the limit that another change of
+// this round shortens (issue 10's manifest half: tabular reading apart from
+// building jobs). Remove each line when its function is cut down; add none.
+var longFunctions = map[string]string{
+	"internal/manifest/table.go row":           "issue 10a splits tabular reading from building jobs",
+	"internal/manifest/table.go newColumnPlan": "issue 10a splits tabular reading from building jobs",
+	"internal/manifest/table.go plan":          "issue 10a splits tabular reading from building jobs",
+	"internal/manifest/yaml.go source":         "issue 10a moves the YAML expansions onto the actions' specs",
+}
+
+// No function is over 100 lines, and none of the command line's over 60:
+// the face only turns flags into options.
+func TestFunctionLengths(t *testing.T) {
+	seen := map[string]bool{}
+	for path, f := range sources(t) {
+		limit := 100
+		if strings.HasPrefix(path, "cmd/bulk/") {
+			limit = 60
+		}
+		for _, d := range f.Decls {
+			fd, ok := d.(*ast.FuncDecl)
+			if !ok || fd.Body == nil {
+				continue
+			}
+			n := fileSet.Position(fd.End()).Line - fileSet.Position(fd.Pos()).Line + 1
+			name := path + " " + fd.Name.Name
+			if n <= limit {
+				continue
+			}
+			if _, ok := longFunctions[name]; ok {
+				seen[name] = true
+				continue
+			}
+			t.Errorf("%s: %s is %d lines, more than %d", path, fd.Name.Name, n, limit)
+		}
+	}
+	for name, why := range longFunctions {
+		if !seen[name] {
+			t.Errorf("%s is no longer over the limit (%s): take it off longFunctions", name, why)
+		}
+	}
+}
+
+// mayImport is every package's permitted imports among this module's: a
+// new dependency is declared here, on purpose. Data flows one way: files ->
+// manifest (jobs) -> executor (outcomes) -> report; actions and imanage
+// beneath; run and the command line on top. The simulator imports nothing
+// of the client side: it speaks only the wire contract.
+var mayImport = map[string][]string{
+	"bench/plaincsv":        {},
+	"cmd/bulk":              {"actions", "connect", "exit", "iostreams", "manifest", "ratelimit", "run", "secret", "sim"},
+	"internal/actions":      {"imanage", "schema", "secret"},
+	"internal/connect":      {"exit", "imanage", "iostreams", "ratelimit", "runfiles", "secret", "sim"},
+	"internal/definition":   {"schema"},
+	"internal/diskfull":     {},
+	"internal/executor":     {"actions", "imanage", "manifest", "ratelimit", "runfiles", "secret"},
+	"internal/exit":         {"imanage"},
+	"internal/imanage":      {"secret"},
+	"internal/iostreams":    {},
+	"internal/manifest":     {"actions"},
+	"internal/ratelimit":    {},
+	"internal/report":       {"executor", "runfiles", "secret"},
+	"internal/run":          {"actions", "connect", "executor", "exit", "imanage", "iostreams", "manifest", "ratelimit", "report", "runfiles", "secret"},
+	"internal/runfiles":     {},
+	"internal/runtest":      {"connect", "executor", "report", "secret", "sim"},
+	"internal/schema":       {},
+	"internal/secret":       {},
+	"internal/sim":          {"ratelimit"},
+	"internal/architecture": {},
+}
+
+// offline are the packages that reach no network, and the imports that
+// would.
+var (
+	offline       = []string{"internal/manifest", "internal/executor", "internal/report", "internal/runfiles"}
+	networkImport = []string{"net", "net/http", "net/http/httptest", module + "internal/connect"}
+)
+
+// importExceptions are imports another change of this round removes:
+// issue 10a moves the remote checks out of manifest, which makes it
+// offline. Remove each line when its import goes; add none.
+var importExceptions = map[string]string{
+	"internal/manifest/remote.go " + module + "internal/imanage": "issue 10a moves the remote checks to a package beside the client",
+}
+
+func TestDependenciesFlowOneWay(t *testing.T) {
+	seen := map[string]bool{}
+	for path, f := range sources(t) {
+		pkg := filepath.ToSlash(filepath.Dir(path))
+		allowed, ok := mayImport[pkg]
+		if !ok {
+			t.Errorf("%s: package %s is not in mayImport: say what it may import", path, pkg)
+			continue
+		}
+		for _, spec := range f.Imports {
+			imp, _ := strconv.Unquote(spec.Path.Value)
+			if _, ok := importExceptions[path+" "+imp]; ok {
+				seen[path+" "+imp] = true
+				continue
+			}
+			if slices.Contains(offline, pkg) && slices.Contains(networkImport, imp) {
+				t.Errorf("%s imports %s: %s is offline", path, imp, pkg)
+			}
+			own, ok := strings.CutPrefix(imp, module)
+			if !ok {
+				continue
+			}
+			if !slices.Contains(allowed, strings.TrimPrefix(own, "internal/")) || own == "internal/runtest" && pkg != "internal/runtest" {
+				t.Errorf("%s imports %s, which %s may not (mayImport)", path, own, pkg)
+			}
+		}
+	}
+	for k, why := range importExceptions {
+		if !seen[k] {
+			t.Errorf("the import %s is gone (%s): take it off importExceptions", k, why)
+		}
+	}
+}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/firmtools/bulk/internal/imanage"
 	"github.com/firmtools/bulk/internal/manifest"
+	"github.com/firmtools/bulk/internal/wire"
 )
 
 // cliResult is one run of Main.
@@ -187,21 +188,21 @@ func TestValidateJSON(t *testing.T) {
 // remoteFake answers like the simulator's seed data.
 type remoteFake struct{ calls int }
 
-func (f *remoteFake) GetLibraries(context.Context, bool, bool) ([]imanage.Library, error) {
+func (f *remoteFake) GetLibraries(context.Context, bool, bool) ([]wire.Library, error) {
 	f.calls++
-	return []imanage.Library{{ID: "ACTIVE_US"}, {ID: "ARCHIVE"}}, nil
+	return []wire.Library{{ID: "ACTIVE_US"}, {ID: "ARCHIVE"}}, nil
 }
-func (f *remoteFake) GetLibraryRoles(context.Context, imanage.GetLibraryRolesRequest) ([]imanage.IDDescription, error) {
+func (f *remoteFake) GetLibraryRoles(context.Context, wire.GetLibraryRolesRequest) ([]wire.IDDescription, error) {
 	f.calls++
-	return []imanage.IDDescription{{ID: "ATTORNEY"}, {ID: "PARALEGAL"}}, nil
+	return []wire.IDDescription{{ID: "ATTORNEY"}, {ID: "PARALEGAL"}}, nil
 }
-func (f *remoteFake) GetLookupAliases(context.Context, imanage.GetLookupAliasesRequest) ([]imanage.LookupAlias, error) {
+func (f *remoteFake) GetLookupAliases(context.Context, wire.GetLookupAliasesRequest) ([]wire.LookupAlias, error) {
 	f.calls++
 	return nil, nil
 }
-func (f *remoteFake) GetMyMattersCategories(context.Context, string) ([]imanage.MyMattersCategory, error) {
+func (f *remoteFake) GetMyMattersCategories(context.Context, string) ([]wire.MyMattersCategory, error) {
 	f.calls++
-	return nil, &imanage.Error{Op: imanage.OpGetMyMattersCategories, Delivery: imanage.Answered, StatusCode: 404, Code: "USER_NOT_FOUND"}
+	return nil, &imanage.Error{Op: wire.OpGetMyMattersCategories, Delivery: imanage.Answered, StatusCode: 404, Code: "USER_NOT_FOUND"}
 }
 
 // Like a tenant that predates the schema operations.

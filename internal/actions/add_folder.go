@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"strconv"
 
-	"github.com/firmtools/bulk/internal/imanage"
+	"github.com/firmtools/bulk/internal/wire"
 )
 
 // profileField is one of custom1..custom30 of profileProperties, typed as the
@@ -63,7 +63,7 @@ func init() {
 	}
 	Register(&Spec{
 		Name:        "add-folder",
-		Operation:   imanage.OpAddFolder,
+		Operation:   wire.OpAddFolder,
 		Summary:     "Add a folder to a workspace, tab or folder (not idempotent: the same name twice makes two folders)",
 		Fields:      fields,
 		Repeat:      RepeatIfNotProcessed,
@@ -116,7 +116,7 @@ func profileProperties(v Values) map[string]any {
 }
 
 func callAddFolder(ctx context.Context, c Client, v Values, _ Secrets) (Result, error) {
-	req := imanage.AddFolderRequest{
+	req := wire.AddFolderRequest{
 		Name:                        v["name"],
 		ParentID:                    v["parent_id"],
 		ParentType:                  v["parent_type"],

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/firmtools/bulk/internal/imanage"
+	"github.com/firmtools/bulk/internal/wire"
 )
 
 func init() {
@@ -15,7 +15,7 @@ func init() {
 	ws.Rule = "look like LIBRARY!123: one or more workspace IDs separated by \";\" or \"|\""
 	Register(&Spec{
 		Name:      "add-my-matters-shortcuts",
-		Operation: imanage.OpAddShortcutsToMyMatters,
+		Operation: wire.OpAddShortcutsToMyMatters,
 		Summary:   "Add workspace shortcuts to a user's My Matters (rows for the same user and category share one call)",
 		Fields: []Field{
 			userIDField("user_id", true, true, "userId"),
@@ -30,7 +30,7 @@ func init() {
 }
 
 func callAddShortcuts(ctx context.Context, c Client, v Values, _ Secrets) (Result, error) {
-	req := imanage.AddShortcutsRequest{UserID: v["user_id"], CategoryID: v["category_id"]}
+	req := wire.AddShortcutsRequest{UserID: v["user_id"], CategoryID: v["category_id"]}
 	for _, w := range strings.Split(v["workspace_id"], ";") {
 		if w = strings.TrimSpace(w); w != "" {
 			req.WorkspaceIDs = append(req.WorkspaceIDs, w)
@@ -42,7 +42,7 @@ func callAddShortcuts(ctx context.Context, c Client, v Values, _ Secrets) (Resul
 	}
 	shortcuts := res.Shortcuts
 	if shortcuts == nil {
-		shortcuts = []imanage.Shortcut{}
+		shortcuts = []wire.Shortcut{}
 	}
 	return Result{
 		ObjectID: res.AllWorkspaceShortcutIDs,

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/firmtools/bulk/internal/imanage"
+	"github.com/firmtools/bulk/internal/wire"
 )
 
 var securityEnum = []string{"inherit", "private", "view", "public"}
@@ -18,7 +18,7 @@ func nameField() Field {
 func init() {
 	Register(&Spec{
 		Name:      "add-tab",
-		Operation: imanage.OpAddTab,
+		Operation: wire.OpAddTab,
 		Summary:   "Add a tab to a workspace (not idempotent: the same name twice makes two tabs)",
 		Fields: []Field{
 			nameField(),
@@ -35,7 +35,7 @@ func init() {
 }
 
 func callAddTab(ctx context.Context, c Client, v Values, _ Secrets) (Result, error) {
-	req := imanage.AddTabRequest{
+	req := wire.AddTabRequest{
 		Name:            v["name"],
 		ParentID:        v["parent_id"],
 		DefaultSecurity: v["default_security"],

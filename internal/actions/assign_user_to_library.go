@@ -4,13 +4,13 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/firmtools/bulk/internal/imanage"
+	"github.com/firmtools/bulk/internal/wire"
 )
 
 func init() {
 	Register(&Spec{
 		Name:      "assign-user-to-library",
-		Operation: imanage.OpAssignUserToLibrary,
+		Operation: wire.OpAssignUserToLibrary,
 		Summary:   "Give an existing user a role in a library",
 		Fields: []Field{
 			libraryField("library_id", "libraryId", "library"),
@@ -27,7 +27,7 @@ func init() {
 }
 
 func callAssignUserToLibrary(ctx context.Context, c Client, v Values, _ Secrets) (Result, error) {
-	req := imanage.AssignUserToLibraryRequest{
+	req := wire.AssignUserToLibraryRequest{
 		LibraryID:          v["library_id"],
 		UserID:             v["user_id"],
 		Role:               v["role"],

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/firmtools/bulk/internal/imanage"
+	"github.com/firmtools/bulk/internal/wire"
 )
 
 // Batcher lets one call serve several rows of the same action. The service
@@ -66,7 +66,7 @@ func callShortcutBatch(ctx context.Context, c Client, rows []Values) ([]BatchRes
 	if len(rows) == 0 {
 		return nil, nil
 	}
-	req := imanage.AddShortcutsRequest{UserID: rows[0]["user_id"], CategoryID: rows[0]["category_id"]}
+	req := wire.AddShortcutsRequest{UserID: rows[0]["user_id"], CategoryID: rows[0]["category_id"]}
 	seen := map[string]bool{}
 	for _, v := range rows {
 		for _, id := range splitList(v["workspace_id"]) {
@@ -80,13 +80,13 @@ func callShortcutBatch(ctx context.Context, c Client, rows []Values) ([]BatchRes
 	if err != nil {
 		return nil, err
 	}
-	byTarget := map[string]imanage.Shortcut{}
+	byTarget := map[string]wire.Shortcut{}
 	for _, s := range ans.Shortcuts {
 		byTarget[s.Target.ID] = s
 	}
 	out := make([]BatchResult, len(rows))
 	for i, v := range rows {
-		var mine []imanage.Shortcut
+		var mine []wire.Shortcut
 		var ids, missing []string
 		for _, ws := range splitList(v["workspace_id"]) {
 			if s, ok := byTarget[ws]; ok {

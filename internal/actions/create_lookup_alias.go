@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/firmtools/bulk/internal/imanage"
+	"github.com/firmtools/bulk/internal/wire"
 )
 
 // lookupAliasFields are the flattened columns of createCustomOrPropertyLookup
@@ -34,7 +34,7 @@ func lookupAliasFields(enabledDefault, hipaaDefault string) []Field {
 func init() {
 	Register(&Spec{
 		Name:        "create-lookup-alias",
-		Operation:   imanage.OpCreateLookupAlias,
+		Operation:   wire.OpCreateLookupAlias,
 		Summary:     "Create an alias (a value) of a custom or property lookup field",
 		Fields:      lookupAliasFields("", ""),
 		Repeat:      RepeatRecognizeDuplicate,
@@ -54,11 +54,11 @@ func init() {
 	})
 }
 
-func lookupAliasRequest(v Values) imanage.LookupAliasRequest {
-	return imanage.LookupAliasRequest{
+func lookupAliasRequest(v Values) wire.LookupAliasRequest {
+	return wire.LookupAliasRequest{
 		LibraryID:     v["library_id"],
 		LookupFieldID: v["lookup_field_id"],
-		AliasInfo: imanage.AliasInfo{
+		AliasInfo: wire.AliasInfo{
 			ID:          v["alias"],
 			Description: strPtr(v, "alias_description"),
 			Enabled:     boolPtr(v, "enabled"),
@@ -88,7 +88,7 @@ var aliasPreRead = &PreRead{
 		return fmt.Sprintf("the %s aliases in %s", v["lookup_field_id"], v["library_id"])
 	},
 	Read: func(ctx context.Context, c Reader, v Values) (Seen, error) {
-		list, err := c.GetLookupAliases(ctx, imanage.GetLookupAliasesRequest{
+		list, err := c.GetLookupAliases(ctx, wire.GetLookupAliasesRequest{
 			LibraryID: v["library_id"], LookupFieldID: v["lookup_field_id"], ParentAlias: v["parent_alias"]})
 		if err != nil {
 			return nil, err
@@ -102,7 +102,7 @@ var aliasPreRead = &PreRead{
 }
 
 // aliasesSeen are the aliases a pre-read listed, by ID.
-type aliasesSeen map[string]imanage.LookupAlias
+type aliasesSeen map[string]wire.LookupAlias
 
 // Find compares the alias row v would create with the one listed. The
 // definition's getLookupAliases answers {id, description} only: the

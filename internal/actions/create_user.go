@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/firmtools/bulk/internal/imanage"
+	"github.com/firmtools/bulk/internal/wire"
 )
 
 // Password create methods of createUser, in the contract's spelling.
@@ -16,7 +16,7 @@ const (
 func init() {
 	Register(&Spec{
 		Name:      "create-user",
-		Operation: imanage.OpCreateUser,
+		Operation: wire.OpCreateUser,
 		Summary:   "Create a user (or return the existing one) with a preferred library and role",
 		Fields: []Field{
 			{Name: "full_name", Aliases: []string{"fullName"}, Kind: KindString, Required: true, MaxLen: 254,
@@ -75,7 +75,7 @@ func checkCreateUser(v Values, s Secrets) []FieldError {
 }
 
 func callCreateUser(ctx context.Context, c Client, v Values, s Secrets) (Result, error) {
-	req := imanage.CreateUserRequest{
+	req := wire.CreateUserRequest{
 		FullName:                  v["full_name"],
 		ID:                        v["id"],
 		Email:                     v["email"],
@@ -91,7 +91,7 @@ func callCreateUser(ctx context.Context, c Client, v Values, s Secrets) (Result,
 			// Sending {} would make the service refuse the row anyway; say why here.
 			return Result{}, fmt.Errorf("create-user %s: no password to send for \"Create a password\"", req.ID)
 		}
-		req.CreatePassword = imanage.CreatePassword{Password: pw, ForcePasswordChange: v.Bool("force_password_change")}
+		req.CreatePassword = wire.CreatePassword{Password: pw, ForcePasswordChange: v.Bool("force_password_change")}
 	}
 	u, err := c.CreateUser(ctx, req)
 	if err != nil {
@@ -104,7 +104,7 @@ func callCreateUser(ctx context.Context, c Client, v Values, s Secrets) (Result,
 // definition requires: a field not sent stays unknown (an empty cell, no
 // reference), never false or 0. user_created: false is compared with the
 // row: the executor makes it exists, or conflict when it differs.
-func createUserResult(u *imanage.User, v Values) Result {
+func createUserResult(u *wire.User, v Values) Result {
 	var notes []string
 	id := u.ID
 	if id == "" {
@@ -134,7 +134,7 @@ func createUserResult(u *imanage.User, v Values) Result {
 
 // compareUser compares the user the service returned with the row: full
 // name exactly, e-mail and preferred library ignoring case, external.
-func compareUser(u *imanage.User, v Values) *Existing {
+func compareUser(u *wire.User, v Values) *Existing {
 	var c compare
 	c.field("full_name", u.FullName, v["full_name"], false)
 	c.field("email", u.Email, v["email"], true)

@@ -4,13 +4,13 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/firmtools/bulk/internal/imanage"
+	"github.com/firmtools/bulk/internal/wire"
 )
 
 func init() {
 	Register(&Spec{
 		Name:      "get-lookup-aliases",
-		Operation: imanage.OpGetLookupAliases,
+		Operation: wire.OpGetLookupAliases,
 		Summary:   "List the aliases of a lookup field (custom1-custom12, custom29, custom30)",
 		Read:      true,
 		Fields: []Field{
@@ -32,7 +32,7 @@ func init() {
 }
 
 func callGetLookupAliases(ctx context.Context, c Client, v Values, _ Secrets) (Result, error) {
-	req := imanage.GetLookupAliasesRequest{
+	req := wire.GetLookupAliasesRequest{
 		LibraryID:        v["library_id"],
 		LookupFieldID:    v["lookup_field_id"],
 		ParentAlias:      v["parent_alias"],
@@ -43,7 +43,7 @@ func callGetLookupAliases(ctx context.Context, c Client, v Values, _ Secrets) (R
 		return Result{}, fmt.Errorf("get-lookup-aliases %s %s: %w", req.LibraryID, req.LookupFieldID, err)
 	}
 	if aliases == nil {
-		aliases = []imanage.LookupAlias{}
+		aliases = []wire.LookupAlias{}
 	}
 	return Result{Output: aliases}, nil
 }

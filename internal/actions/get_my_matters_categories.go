@@ -4,13 +4,13 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/firmtools/bulk/internal/imanage"
+	"github.com/firmtools/bulk/internal/wire"
 )
 
 func init() {
 	Register(&Spec{
 		Name:      "get-my-matters-categories",
-		Operation: imanage.OpGetMyMattersCategories,
+		Operation: wire.OpGetMyMattersCategories,
 		Summary:   "List a user's My Matters categories",
 		Read:      true,
 		Fields: []Field{
@@ -24,7 +24,7 @@ func init() {
 				return Result{}, fmt.Errorf("get-my-matters-categories for %s: %w", v["user_id"], err)
 			}
 			if cats == nil {
-				cats = []imanage.MyMattersCategory{}
+				cats = []wire.MyMattersCategory{}
 			}
 			return Result{Output: cats}, nil
 		},

@@ -16,8 +16,8 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/firmtools/bulk/internal/imanage"
 	"github.com/firmtools/bulk/internal/secret"
+	"github.com/firmtools/bulk/internal/wire"
 )
 
 // Kind is the type of a field's value in a manifest cell.
@@ -142,16 +142,16 @@ type Result struct {
 // Client is what the actions need of the service client.
 type Client interface {
 	SchemaReader
-	CreateUser(ctx context.Context, req imanage.CreateUserRequest) (*imanage.User, error)
-	AssignUserToLibrary(ctx context.Context, req imanage.AssignUserToLibraryRequest) (*imanage.AssignUserToLibraryResult, error)
-	GetLibraryRoles(ctx context.Context, req imanage.GetLibraryRolesRequest) ([]imanage.IDDescription, error)
-	GetLookupAliases(ctx context.Context, req imanage.GetLookupAliasesRequest) ([]imanage.LookupAlias, error)
-	CreateLookupAlias(ctx context.Context, req imanage.LookupAliasRequest) error
-	UpdateCustomField(ctx context.Context, req imanage.LookupAliasRequest) error
-	AddTab(ctx context.Context, req imanage.AddTabRequest) (*imanage.Tab, error)
-	AddFolder(ctx context.Context, req imanage.AddFolderRequest) (*imanage.Folder, error)
-	AddShortcutsToMyMatters(ctx context.Context, req imanage.AddShortcutsRequest) (*imanage.AddShortcutsResult, error)
-	GetMyMattersCategories(ctx context.Context, userID string) ([]imanage.MyMattersCategory, error)
+	CreateUser(ctx context.Context, req wire.CreateUserRequest) (*wire.User, error)
+	AssignUserToLibrary(ctx context.Context, req wire.AssignUserToLibraryRequest) (*wire.AssignUserToLibraryResult, error)
+	GetLibraryRoles(ctx context.Context, req wire.GetLibraryRolesRequest) ([]wire.IDDescription, error)
+	GetLookupAliases(ctx context.Context, req wire.GetLookupAliasesRequest) ([]wire.LookupAlias, error)
+	CreateLookupAlias(ctx context.Context, req wire.LookupAliasRequest) error
+	UpdateCustomField(ctx context.Context, req wire.LookupAliasRequest) error
+	AddTab(ctx context.Context, req wire.AddTabRequest) (*wire.Tab, error)
+	AddFolder(ctx context.Context, req wire.AddFolderRequest) (*wire.Folder, error)
+	AddShortcutsToMyMatters(ctx context.Context, req wire.AddShortcutsRequest) (*wire.AddShortcutsResult, error)
+	GetMyMattersCategories(ctx context.Context, userID string) ([]wire.MyMattersCategory, error)
 }
 
 // Spec is one admin action.

@@ -4,13 +4,13 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/firmtools/bulk/internal/imanage"
+	"github.com/firmtools/bulk/internal/wire"
 )
 
 func init() {
 	Register(&Spec{
 		Name:        "update-custom-field",
-		Operation:   imanage.OpUpdateCustomField,
+		Operation:   wire.OpUpdateCustomField,
 		Summary:     "Change the description, enabled or HIPAA flag of an existing lookup alias",
 		Fields:      lookupAliasFields("", ""),
 		Repeat:      RepeatSafe,

@@ -8,16 +8,17 @@ import (
 
 	"github.com/firmtools/bulk/internal/actions"
 	"github.com/firmtools/bulk/internal/imanage"
+	"github.com/firmtools/bulk/internal/wire"
 )
 
 // Remote is the read-only part of the service client that `bulk validate
 // --remote` needs; *imanage.Client satisfies it.
 type Remote interface {
 	actions.SchemaReader
-	GetLibraries(ctx context.Context, showAll, hidePreferred bool) ([]imanage.Library, error)
-	GetLibraryRoles(ctx context.Context, req imanage.GetLibraryRolesRequest) ([]imanage.IDDescription, error)
-	GetLookupAliases(ctx context.Context, req imanage.GetLookupAliasesRequest) ([]imanage.LookupAlias, error)
-	GetMyMattersCategories(ctx context.Context, userID string) ([]imanage.MyMattersCategory, error)
+	GetLibraries(ctx context.Context, showAll, hidePreferred bool) ([]wire.Library, error)
+	GetLibraryRoles(ctx context.Context, req wire.GetLibraryRolesRequest) ([]wire.IDDescription, error)
+	GetLookupAliases(ctx context.Context, req wire.GetLookupAliasesRequest) ([]wire.LookupAlias, error)
+	GetMyMattersCategories(ctx context.Context, userID string) ([]wire.MyMattersCategory, error)
 }
 
 // RemoteStats counts the lookups CheckRemote made and what it found.
@@ -79,7 +80,7 @@ type RemoteReport struct {
 // network, throttling beyond retries).
 func CheckRemote(ctx context.Context, m *Manifest, r Remote) (RemoteReport, error) {
 	c := &remoteChecker{ctx: ctx, r: r,
-		roles: map[string]map[string]bool{}, aliasLists: map[imanage.GetLookupAliasesRequest]*aliasList{},
+		roles: map[string]map[string]bool{}, aliasLists: map[wire.GetLookupAliasesRequest]*aliasList{},
 		categories: map[string]map[string]bool{}, refusedUsers: map[string]*imanage.Error{},
 		reportedUsers: map[string]bool{}, preReads: map[string]actions.Seen{},
 		createdUsers: map[string]*Job{}, createdAliases: map[string]bool{}}
@@ -123,7 +124,7 @@ type remoteChecker struct {
 	libraries     map[string]bool // nil until fetched
 	libraryNames  []string
 	roles         map[string]map[string]bool // library|external -> roles; nil entry: library unknown
-	aliasLists    map[imanage.GetLookupAliasesRequest]*aliasList
+	aliasLists    map[wire.GetLookupAliasesRequest]*aliasList
 	preReads      map[string]actions.Seen    // action|group -> what its pre-read saw; nil: refused
 	categories    map[string]map[string]bool // user -> category IDs
 	refusedUsers  map[string]*imanage.Error  // user -> why the service would not list their categories
@@ -234,7 +235,7 @@ func (c *remoteChecker) checkRole(j *Job, libField string, external []bool) erro
 		key := fmt.Sprintf("%s\x00%v", lib, ext)
 		roles, seen := c.roles[key]
 		if !seen {
-			list, err := c.r.GetLibraryRoles(c.ctx, imanage.GetLibraryRolesRequest{LibraryID: lib, IsExternal: ext})
+			list, err := c.r.GetLibraryRoles(c.ctx, wire.GetLibraryRolesRequest{LibraryID: lib, IsExternal: ext})
 			c.stats.Calls++
 			c.stats.Roles++
 			if err != nil {
@@ -275,14 +276,14 @@ func (c *remoteChecker) checkRole(j *Job, libField string, external []bool) erro
 
 // aliasList is one getLookupAliases answer: the list, or the refusal.
 type aliasList struct {
-	list []imanage.LookupAlias
+	list []wire.LookupAlias
 	err  error
 }
 
 // GetLookupAliases asks the service once for each distinct request, for
 // the remote checks and the actions' pre-reads alike (it is the
 // actions.Reader they are given).
-func (c *remoteChecker) GetLookupAliases(ctx context.Context, req imanage.GetLookupAliasesRequest) ([]imanage.LookupAlias, error) {
+func (c *remoteChecker) GetLookupAliases(ctx context.Context, req wire.GetLookupAliasesRequest) ([]wire.LookupAlias, error) {
 	if a, seen := c.aliasLists[req]; seen {
 		return a.list, a.err
 	}
@@ -296,7 +297,7 @@ func (c *remoteChecker) GetLookupAliases(ctx context.Context, req imanage.GetLoo
 // lookupAliases fetches (once) the aliases of a lookup field; ok is false
 // when the service refused the question (reported by the library check).
 func (c *remoteChecker) lookupAliases(lib, field, parent string) (map[string]bool, bool, error) {
-	list, err := c.GetLookupAliases(c.ctx, imanage.GetLookupAliasesRequest{LibraryID: lib, LookupFieldID: field, ParentAlias: parent})
+	list, err := c.GetLookupAliases(c.ctx, wire.GetLookupAliasesRequest{LibraryID: lib, LookupFieldID: field, ParentAlias: parent})
 	if err != nil {
 		if e, ok := imanage.AsError(err); ok && e.Rejected() {
 			return nil, false, nil

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/firmtools/bulk/internal/actions"
+	"github.com/firmtools/bulk/internal/names"
 )
 
 func init() { subcommands = append(subcommands, newActionsCmd) }
@@ -46,42 +47,9 @@ func lookupAction(name string) (*actions.Spec, error) {
 	s, ok := actions.Lookup(name)
 	if !ok {
 		return nil, &usageError{fmt.Errorf("%q is not an action%s (the actions are %s)",
-			name, suggestAction(name), strings.Join(actions.Names(), ", "))}
+			name, names.DidYouMean(name, actions.Names()), strings.Join(actions.Names(), ", "))}
 	}
 	return s, nil
-}
-
-func suggestAction(name string) string {
-	best, bestD := "", 1<<30
-	for _, n := range actions.Names() {
-		if d := editDistance(actions.FoldName(name), actions.FoldName(n)); d < bestD {
-			best, bestD = n, d
-		}
-	}
-	if bestD <= 3 {
-		return fmt.Sprintf("; did you mean %q?", best)
-	}
-	return ""
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }
 
 func runActions(o *actionsOptions) error {

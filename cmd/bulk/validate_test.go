@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -208,7 +209,7 @@ func (f *remoteFake) GetMyMattersCategories(context.Context, string) ([]wire.MyM
 // Like a tenant that predates the schema operations.
 func (f *remoteFake) noSchema() (json.RawMessage, error) {
 	f.calls++
-	return nil, &imanage.Error{Op: "schema", Delivery: imanage.Answered, StatusCode: 404, Code: "NOT_FOUND"}
+	return nil, fmt.Errorf("%w: %w", wire.ErrNoOperation, &imanage.Error{Op: "schema", Delivery: imanage.Answered, StatusCode: 404, Code: "NOT_FOUND"})
 }
 func (f *remoteFake) GetCreateLookupAliasSchema(context.Context, string) (json.RawMessage, error) {
 	return f.noSchema()

@@ -501,4 +501,6 @@ func (f *fakeClient) GetAddFolderPropertiesSchema(context.Context, string) (json
 	return nil, errNoSchemaOp
 }
 
-var errNoSchemaOp = &imanage.Error{Op: "schema", Delivery: imanage.Answered, StatusCode: 404, Code: "NOT_FOUND"}
+// errNoSchemaOp is how the client answers a schema read the service does
+// not have (404).
+var errNoSchemaOp = fmt.Errorf("%w: %w", wire.ErrNoOperation, &imanage.Error{Op: "schema", Delivery: imanage.Answered, StatusCode: 404, Code: "NOT_FOUND"})

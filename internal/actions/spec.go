@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/firmtools/bulk/internal/names"
 	"github.com/firmtools/bulk/internal/secret"
 	"github.com/firmtools/bulk/internal/wire"
 )
@@ -205,9 +206,9 @@ func Register(s *Spec) {
 
 // Lookup finds an action by name, ignoring case, "_" and "-".
 func Lookup(name string) (*Spec, bool) {
-	want := FoldName(name)
+	want := names.Fold(name)
 	for _, s := range registry {
-		if FoldName(s.Name) == want || FoldName(s.Operation) == want {
+		if names.Fold(s.Name) == want || names.Fold(s.Operation) == want {
 			return s, true
 		}
 	}
@@ -233,31 +234,16 @@ func Names() []string {
 	return out
 }
 
-// FoldName folds a column or action name for matching: lower case, without
-// spaces, "_" and "-". "Full Name", "full_name" and "fullName" all fold to
-// "fullname".
-func FoldName(s string) string {
-	var b strings.Builder
-	for _, r := range strings.ToLower(strings.TrimSpace(s)) {
-		switch r {
-		case ' ', '_', '-', '\t':
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
-// Field finds a field by canonical name or alias, folded as FoldName does.
+// Field finds a field by canonical name or alias, folded as names.Fold does.
 func (s *Spec) Field(name string) (*Field, bool) {
-	want := FoldName(name)
+	want := names.Fold(name)
 	for i := range s.Fields {
 		f := &s.Fields[i]
-		if FoldName(f.Name) == want {
+		if names.Fold(f.Name) == want {
 			return f, true
 		}
 		for _, a := range f.Aliases {
-			if FoldName(a) == want {
+			if names.Fold(a) == want {
 				return f, true
 			}
 		}

@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/firmtools/bulk/internal/names"
 	"github.com/firmtools/bulk/internal/secret"
 )
 
@@ -126,9 +127,9 @@ func (f *Field) Normalize(raw string) (string, error) {
 				return e, nil
 			}
 		}
-		want := FoldName(v)
+		want := names.Fold(v)
 		for _, e := range f.Enum {
-			if FoldName(e) == want {
+			if names.Fold(e) == want {
 				return e, nil
 			}
 		}

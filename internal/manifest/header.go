@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/firmtools/bulk/internal/actions"
+	"github.com/firmtools/bulk/internal/names"
 )
 
 // Read says what was read of a table file: for a workbook which sheet and
@@ -103,12 +104,12 @@ func headerScore(rec []string, tc tableContext, spec *actions.Spec) int {
 		if c == "" {
 			continue
 		}
-		f := actions.FoldName(c)
+		f := names.Fold(c)
 		known := f == "action" || f == "ref" || isFieldOf(c, spec)
 		for _, m := range tc.columns {
-			known = known || actions.FoldName(m.header) == f && m.header != ""
+			known = known || names.Fold(m.header) == f && m.header != ""
 			for _, r := range m.refs {
-				known = known || actions.FoldName(r) == f
+				known = known || names.Fold(r) == f
 			}
 		}
 		if known {

@@ -18,6 +18,7 @@ import (
 	"sync/atomic"
 
 	"github.com/firmtools/bulk/internal/actions"
+	"github.com/firmtools/bulk/internal/names"
 )
 
 // loader is the state shared by Load and Validate while files are read.
@@ -101,7 +102,7 @@ func newLoader(ctx context.Context, opts Options, keep bool, emit func(Problem))
 		s, ok := actions.Lookup(opts.Action)
 		if !ok {
 			return nil, fmt.Errorf("%w: --action %q is not an action%s (the actions are %s)",
-				ErrUsage, opts.Action, didYouMean(opts.Action, actions.Names()), strings.Join(actions.Names(), ", "))
+				ErrUsage, opts.Action, names.DidYouMean(opts.Action, actions.Names()), strings.Join(actions.Names(), ", "))
 		}
 		l.action = s
 	}
@@ -132,7 +133,7 @@ func newLoader(ctx context.Context, opts Options, keep bool, emit func(Problem))
 	l.set = set
 	l.setNames = map[string]string{}
 	for k := range opts.Set {
-		l.setNames[actions.FoldName(k)] = strings.TrimSpace(k)
+		l.setNames[names.Fold(k)] = strings.TrimSpace(k)
 	}
 	return l, nil
 }
@@ -171,13 +172,13 @@ func foldSet(in map[string]string, action *actions.Spec, what string) (map[strin
 		// The program's own fields (bulk run --generate-passwords) apply
 		// to the actions that have them and are ignored by the others.
 		if !isFieldOf(k, action) && !isInternalField(k) {
-			scope, names := "any action", allFieldNames()
+			scope, known := "any action", allFieldNames()
 			if action != nil {
-				scope, names = action.Name, fieldNames(action)
+				scope, known = action.Name, fieldNames(action)
 			}
-			return nil, fmt.Errorf("%s %s: not a field of %s%s", what, k, scope, didYouMean(k, names))
+			return nil, fmt.Errorf("%s %s: not a field of %s%s", what, k, scope, names.DidYouMean(k, known))
 		}
-		out[actions.FoldName(k)] = in[k]
+		out[names.Fold(k)] = in[k]
 	}
 	return out, nil
 }

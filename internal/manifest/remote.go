@@ -8,6 +8,7 @@ import (
 
 	"github.com/firmtools/bulk/internal/actions"
 	"github.com/firmtools/bulk/internal/imanage"
+	"github.com/firmtools/bulk/internal/names"
 	"github.com/firmtools/bulk/internal/wire"
 )
 
@@ -156,7 +157,7 @@ func (c *remoteChecker) job(j *Job) error {
 			if exists, err := c.library(lib); err != nil {
 				return err
 			} else if !exists {
-				c.problem(j, field, fmt.Sprintf("the service has no library %q%s", lib, didYouMean(lib, c.libraryNames)), Error)
+				c.problem(j, field, fmt.Sprintf("the service has no library %q%s", lib, names.DidYouMean(lib, c.libraryNames)), Error)
 			}
 		}
 	}
@@ -173,7 +174,7 @@ func (c *remoteChecker) job(j *Job) error {
 			if exists, err := c.library(lib); err != nil {
 				return err
 			} else if !exists {
-				c.problem(j, field, fmt.Sprintf("%s is in library %q, which the service does not have%s", id, lib, didYouMean(lib, c.libraryNames)), Error)
+				c.problem(j, field, fmt.Sprintf("%s is in library %q, which the service does not have%s", id, lib, names.DidYouMean(lib, c.libraryNames)), Error)
 			}
 		}
 	}
@@ -270,7 +271,7 @@ func (c *remoteChecker) checkRole(j *Job, libField string, external []bool) erro
 	if len(external) == 1 && external[0] {
 		kind = "an external role"
 	}
-	c.problem(j, "role", fmt.Sprintf("%q is not %s of library %s; its roles are %s%s", role, kind, lib, strings.Join(all, ", "), didYouMean(role, all)), Error)
+	c.problem(j, "role", fmt.Sprintf("%q is not %s of library %s; its roles are %s%s", role, kind, lib, strings.Join(all, ", "), names.DidYouMean(role, all)), Error)
 	return nil
 }
 

@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/firmtools/bulk/internal/actions"
+	"github.com/firmtools/bulk/internal/names"
 )
 
 // tableContext is what a YAML manifest adds to a CSV or workbook source.
@@ -383,7 +384,7 @@ func (l *loader) newColumnPlan(path string, headerRow int, header []string, tc t
 	}
 	first := map[string]int{}
 	for i, h := range header {
-		f := actions.FoldName(h)
+		f := names.Fold(h)
 		cp.folded[i] = f
 		if f == "" {
 			continue
@@ -410,7 +411,7 @@ func (l *loader) newColumnPlan(path string, headerRow int, header []string, tc t
 				return i, true
 			}
 		}
-		want := actions.FoldName(name)
+		want := names.Fold(name)
 		for i, f := range cp.folded {
 			if f != "" && f == want {
 				return i, true
@@ -424,19 +425,19 @@ func (l *loader) newColumnPlan(path string, headerRow int, header []string, tc t
 			c, ok := findCol(m.header)
 			if !ok {
 				l.problem(Problem{File: tc.yamlFile, Row: m.line, Column: m.key, Field: "columns",
-					Message: fmt.Sprintf("%s has no column %q%s", path, m.header, didYouMean(m.header, header))})
+					Message: fmt.Sprintf("%s has no column %q%s", path, m.header, names.DidYouMean(m.header, header))})
 				mappingOK = false
 				continue
 			}
 			used[c] = true
-			cp.mapped[actions.FoldName(m.key)] = c
+			cp.mapped[names.Fold(m.key)] = c
 			continue
 		}
 		for _, name := range m.refs {
 			c, ok := findCol(name)
 			if !ok {
 				l.problem(Problem{File: tc.yamlFile, Row: m.line, Column: m.key, Field: "columns",
-					Message: fmt.Sprintf("the template uses column %q, which %s does not have%s", name, path, didYouMean(name, header))})
+					Message: fmt.Sprintf("the template uses column %q, which %s does not have%s", name, path, names.DidYouMean(name, header))})
 				mappingOK = false
 				continue
 			}
@@ -477,10 +478,10 @@ func (l *loader) newColumnPlan(path string, headerRow int, header []string, tc t
 			continue
 		}
 		if cp.actionCol < 0 && isFieldOf(h, nil) {
-			hp(i, fmt.Sprintf("is not a field of %s%s (or use --ignore-columns)", cp.spec.Name, didYouMean(h, candidates)))
+			hp(i, fmt.Sprintf("is not a field of %s%s (or use --ignore-columns)", cp.spec.Name, names.DidYouMean(h, candidates)))
 			continue
 		}
-		hp(i, "unknown column"+didYouMean(h, append(candidates, "action", "ref"))+" (map it in a YAML source, or use --ignore-columns)")
+		hp(i, "unknown column"+names.DidYouMean(h, append(candidates, "action", "ref"))+" (map it in a YAML source, or use --ignore-columns)")
 	}
 	return cp
 }
@@ -533,7 +534,7 @@ func (cp *columnPlan) plan(spec *actions.Spec) *actionPlan {
 			}
 			continue
 		}
-		if c, ok := cp.mapped[actions.FoldName(m.key)]; ok {
+		if c, ok := cp.mapped[names.Fold(m.key)]; ok {
 			fs.cols = append(fs.cols, c)
 			if _, ok := ap.columns[f.Name]; !ok {
 				ap.columns[f.Name] = cp.header[c]
@@ -581,7 +582,7 @@ func (cp *columnPlan) plan(spec *actions.Spec) *actionPlan {
 		// (in a mixed file, user_id is create-user's id only when id is
 		// empty), and names the field in messages.
 		for i, c := range fs.cols {
-			if i > 0 && cp.folded[c] == actions.FoldName(f.Name) {
+			if i > 0 && cp.folded[c] == names.Fold(f.Name) {
 				copy(fs.cols[1:i+1], fs.cols[:i])
 				fs.cols[0] = c
 				ap.columns[f.Name] = cp.header[c]
@@ -632,7 +633,7 @@ func (w *rowWorker) row(rec []string, meta []cellMeta, row int) {
 				}
 			}
 			if s == nil {
-				prob(cp.actionCol, fmt.Sprintf("unknown action %q%s", name, didYouMean(name, actions.Names())), Error)
+				prob(cp.actionCol, fmt.Sprintf("unknown action %q%s", name, names.DidYouMean(name, actions.Names())), Error)
 				return
 			}
 			spec = s
@@ -847,9 +848,9 @@ func (w *rowWorker) col(name string) string {
 	if v, ok := w.data[name]; ok {
 		return v
 	}
-	want := actions.FoldName(name)
+	want := names.Fold(name)
 	for h, v := range w.data {
-		if actions.FoldName(h) == want {
+		if names.Fold(h) == want {
 			return v
 		}
 	}

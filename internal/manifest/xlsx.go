@@ -12,6 +12,8 @@ import (
 	"path"
 	"strconv"
 	"strings"
+
+	"github.com/firmtools/bulk/internal/names"
 )
 
 // A workbook is a zip of XML parts. bulk reads the parts a sheet needs
@@ -443,9 +445,9 @@ func writeUnescaped(b *strings.Builder, text []byte) {
 // chooseSheet picks the sheet to read: the one named, else the active one
 // when it is visible, else the first visible one. why says which.
 func (wb *workbook) chooseSheet(named string) (i int, why string, msg string) {
-	names := make([]string, len(wb.sheets))
+	sheetNames := make([]string, len(wb.sheets))
 	for k, s := range wb.sheets {
-		names[k] = s.name
+		sheetNames[k] = s.name
 	}
 	if named != "" {
 		for k, s := range wb.sheets {
@@ -460,7 +462,7 @@ func (wb *workbook) chooseSheet(named string) (i int, why string, msg string) {
 				return k, why, ""
 			}
 		}
-		return 0, "", fmt.Sprintf("the workbook has no sheet %q; its sheets are %s%s", named, sheetList(names), didYouMean(named, names))
+		return 0, "", fmt.Sprintf("the workbook has no sheet %q; its sheets are %s%s", named, sheetList(sheetNames), names.DidYouMean(named, sheetNames))
 	}
 	visible := func(s sheetEntry) bool { return s.state == "" || s.state == "visible" }
 	if a := wb.active; a >= 0 && a < len(wb.sheets) && visible(wb.sheets[a]) && wb.sheets[a].part != "" {
@@ -471,7 +473,7 @@ func (wb *workbook) chooseSheet(named string) (i int, why string, msg string) {
 			return k, "the first visible sheet", ""
 		}
 	}
-	return 0, "", fmt.Sprintf("has no visible sheet of cells: name the one to read with --sheet (its sheets are %s)", sheetList(names))
+	return 0, "", fmt.Sprintf("has no visible sheet of cells: name the one to read with --sheet (its sheets are %s)", sheetList(sheetNames))
 }
 
 // checkWorkbookZip reads the zip directory of a workbook and checks it

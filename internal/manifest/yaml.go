@@ -17,6 +17,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/firmtools/bulk/internal/actions"
+	"github.com/firmtools/bulk/internal/names"
 )
 
 // The keys of a YAML manifest, of a job beyond its fields, and of a source.
@@ -206,7 +207,7 @@ func (y *yamlReader) pairs(n *yaml.Node) []pair {
 			}
 			continue
 		}
-		name := actions.FoldName(k.Value)
+		name := names.Fold(k.Value)
 		if seen[name] {
 			y.problem(k.Line, k.Value, "", "appears twice in the same mapping")
 			continue
@@ -215,7 +216,7 @@ func (y *yamlReader) pairs(n *yaml.Node) []pair {
 		out = append(out, pair{k, v})
 	}
 	for _, p := range merged {
-		name := actions.FoldName(p.key.Value)
+		name := names.Fold(p.key.Value)
 		if !seen[name] {
 			seen[name] = true
 			out = append(out, p)
@@ -292,7 +293,7 @@ func (y *yamlReader) manifest(root *yaml.Node) error {
 	var jobs, sources, version *pair
 	for _, p := range y.pairs(root) {
 		p := p
-		switch actions.FoldName(p.key.Value) {
+		switch names.Fold(p.key.Value) {
 		case "version":
 			version = &p
 		case "description":
@@ -303,7 +304,7 @@ func (y *yamlReader) manifest(root *yaml.Node) error {
 		case "sources":
 			sources = &p
 		default:
-			y.problem(p.key.Line, p.key.Value, "", "unknown key"+didYouMean(p.key.Value, topKeys)+" (a manifest has "+strings.Join(topKeys, ", ")+")")
+			y.problem(p.key.Line, p.key.Value, "", "unknown key"+names.DidYouMean(p.key.Value, topKeys)+" (a manifest has "+strings.Join(topKeys, ", ")+")")
 		}
 	}
 	switch {
@@ -364,7 +365,7 @@ func (y *yamlReader) readDefaults(p pair) {
 	y.defaults = map[string]string{}
 	for _, kv := range y.pairs(m) {
 		if !isFieldOf(kv.key.Value, nil) {
-			y.problem(kv.key.Line, kv.key.Value, "", "is not a field of any action"+didYouMean(kv.key.Value, allFieldNames()))
+			y.problem(kv.key.Line, kv.key.Value, "", "is not a field of any action"+names.DidYouMean(kv.key.Value, allFieldNames()))
 			continue
 		}
 		var f *actions.Field
@@ -377,7 +378,7 @@ func (y *yamlReader) readDefaults(p pair) {
 		if !ok {
 			continue
 		}
-		y.defaults[actions.FoldName(kv.key.Value)] = v
+		y.defaults[names.Fold(kv.key.Value)] = v
 	}
 }
 
@@ -392,7 +393,7 @@ func (y *yamlReader) jobFields(p *pending, ps []pair, extra func(pair) bool, all
 		f, ok := visibleField(p.spec, kv.key.Value)
 		if !ok {
 			y.problem(kv.key.Line, kv.key.Value, "", "is not a field of "+p.spec.Name+
-				didYouMean(kv.key.Value, append(fieldNames(p.spec), allowed...)))
+				names.DidYouMean(kv.key.Value, append(fieldNames(p.spec), allowed...)))
 			continue
 		}
 		if _, dup := p.raw[f.Name]; dup {
@@ -459,7 +460,7 @@ func (y *yamlReader) job(item *yaml.Node) {
 	ps := y.pairs(n)
 	spec := y.l.action
 	for _, kv := range ps {
-		if actions.FoldName(kv.key.Value) != "action" {
+		if names.Fold(kv.key.Value) != "action" {
 			continue
 		}
 		name, ok := scalar(kv.val)
@@ -469,7 +470,7 @@ func (y *yamlReader) job(item *yaml.Node) {
 		}
 		s, found := actions.Lookup(name)
 		if !found {
-			y.problem(kv.key.Line, kv.key.Value, "", fmt.Sprintf("unknown action %q%s", name, didYouMean(name, actions.Names())))
+			y.problem(kv.key.Line, kv.key.Value, "", fmt.Sprintf("unknown action %q%s", name, names.DidYouMean(name, actions.Names())))
 			return
 		}
 		spec = s
@@ -481,7 +482,7 @@ func (y *yamlReader) job(item *yaml.Node) {
 	p := y.newPending(spec, n.Line)
 	var libraries, myMatters *pair
 	y.jobFields(p, ps, func(kv pair) bool {
-		switch actions.FoldName(kv.key.Value) {
+		switch names.Fold(kv.key.Value) {
 		case "action":
 			return true
 		case "ref":
@@ -579,13 +580,13 @@ func (y *yamlReader) source(item *yaml.Node) error {
 	ok := true
 	for _, kv := range y.pairs(n) {
 		s, isScalar := scalar(kv.val)
-		key := actions.FoldName(kv.key.Value)
+		key := names.Fold(kv.key.Value)
 		known := false
 		for _, k := range sourceKeys {
-			known = known || actions.FoldName(k) == key
+			known = known || names.Fold(k) == key
 		}
 		if !known {
-			y.problem(kv.key.Line, kv.key.Value, "", "unknown key"+didYouMean(kv.key.Value, sourceKeys)+" (a source has "+strings.Join(sourceKeys, ", ")+")")
+			y.problem(kv.key.Line, kv.key.Value, "", "unknown key"+names.DidYouMean(kv.key.Value, sourceKeys)+" (a source has "+strings.Join(sourceKeys, ", ")+")")
 			ok = false
 			continue
 		}
@@ -600,7 +601,7 @@ func (y *yamlReader) source(item *yaml.Node) error {
 		case "action":
 			spec, found := actions.Lookup(s)
 			if !found {
-				y.problem(kv.key.Line, kv.key.Value, "", fmt.Sprintf("unknown action %q%s", s, didYouMean(s, actions.Names())))
+				y.problem(kv.key.Line, kv.key.Value, "", fmt.Sprintf("unknown action %q%s", s, names.DidYouMean(s, actions.Names())))
 				ok = false
 				continue
 			}
@@ -720,11 +721,11 @@ func (y *yamlReader) readColumns(p *pair, tc *tableContext) bool {
 	ok := true
 	for _, kv := range y.pairs(m) {
 		if !isFieldOf(kv.key.Value, tc.action) {
-			scope, names := "any action", allFieldNames()
+			scope, known := "any action", allFieldNames()
 			if tc.action != nil {
-				scope, names = tc.action.Name, fieldNames(tc.action)
+				scope, known = tc.action.Name, fieldNames(tc.action)
 			}
-			y.problem(kv.key.Line, kv.key.Value, "columns", "is not a field of "+scope+didYouMean(kv.key.Value, names))
+			y.problem(kv.key.Line, kv.key.Value, "columns", "is not a field of "+scope+names.DidYouMean(kv.key.Value, known))
 			ok = false
 			continue
 		}
@@ -760,7 +761,7 @@ func (y *yamlReader) readSet(p *pair, tc *tableContext) bool {
 	ok := true
 	for _, kv := range y.pairs(m) {
 		if !isFieldOf(kv.key.Value, tc.action) {
-			y.problem(kv.key.Line, kv.key.Value, "set", "is not a field of "+actionScope(tc.action)+didYouMean(kv.key.Value, allFieldNames()))
+			y.problem(kv.key.Line, kv.key.Value, "set", "is not a field of "+actionScope(tc.action)+names.DidYouMean(kv.key.Value, allFieldNames()))
 			ok = false
 			continue
 		}
@@ -769,7 +770,7 @@ func (y *yamlReader) readSet(p *pair, tc *tableContext) bool {
 			ok = false
 			continue
 		}
-		tc.set[actions.FoldName(kv.key.Value)] = v
+		tc.set[names.Fold(kv.key.Value)] = v
 	}
 	return ok
 }

@@ -51,7 +51,7 @@ func init() {
 		{Name: "inherit_profile_from_workspace", Aliases: []string{"inherit_profile"}, Kind: KindEnum, Required: true, Default: "Yes",
 			Enum: []string{"Yes", "No"}},
 		{Name: "description", Kind: KindString},
-		{Name: "email", Kind: KindString, MaxLen: 254, Identifier: true, Pattern: folderEmailRe, Match: isFolderEmail,
+		{Name: "email", Kind: KindString, MaxLen: 254, Identifier: true, Match: isFolderEmail,
 			Rule: "be a folder e-mail prefix: letters, digits, \".\", \"_\" and \"-\""},
 		ownerField(),
 		{Name: "class", Kind: KindString, MaxLen: 32, Rule: "be at most 32 characters"},

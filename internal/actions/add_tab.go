@@ -11,8 +11,8 @@ var securityEnum = []string{"inherit", "private", "view", "public"}
 
 func nameField() Field {
 	return Field{Name: "name", Kind: KindString, Required: true, MinLen: 1, MaxLen: 254,
-		Pattern: objectNamePattern, Match: isObjectName,
-		Rule: "be 1 to 254 characters, not blank, with no backslash, control character or emoji"}
+		Match: isObjectName,
+		Rule:  "be 1 to 254 characters, not blank, with no backslash, control character or emoji"}
 }
 
 func init() {

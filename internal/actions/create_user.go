@@ -22,11 +22,11 @@ func init() {
 			{Name: "full_name", Aliases: []string{"fullName"}, Kind: KindString, Required: true, MaxLen: 254,
 				Rule: "be the user's full name, at most 254 characters"},
 			{Name: "id", Aliases: []string{"user_id"}, Kind: KindString, Required: true,
-				Identifier: true, IgnoreCase: true, Pattern: userIDPattern, Match: isUserID,
+				Identifier: true, IgnoreCase: true, Match: isUserID,
 				Rule: "be a user ID like JSMITH (no spaces or control characters)"},
 			{Name: "email", Kind: KindString, Required: true, MinLen: 5, MaxLen: 254, Identifier: true,
-				Pattern: emailPattern, Match: isEmail,
-				Rule: "be an e-mail address like name@firm.com"},
+				Match: isEmail,
+				Rule:  "be an e-mail address like name@firm.com"},
 			boolField("is_external", "false", true),
 			func() Field {
 				f := libraryField("preferred_library", "library", "preferredLibrary")

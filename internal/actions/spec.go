@@ -41,18 +41,18 @@ type Field struct {
 	Aliases  []string // other accepted spellings, e.g. the contract's "libraryId"
 	Kind     Kind
 	Required bool
-	Default  string         // the contract's default, applied when the cell is empty
-	Enum     []string       // canonical spellings, for KindEnum
-	MinLen   int            // for strings: minimum length in characters (0: none)
-	MaxLen   int            // for strings: maximum length in characters (0: none)
-	Pattern  *regexp.Regexp // for strings and each list item
-	Rule     string         // what is valid, in words, for `bulk actions` and error messages
+	Default  string   // the contract's default, applied when the cell is empty
+	Enum     []string // canonical spellings, for KindEnum
+	MinLen   int      // for strings: minimum length in characters (0: none)
+	MaxLen   int      // for strings: maximum length in characters (0: none)
+	// Rule is what is valid, in words, for `bulk actions` and error
+	// messages.
+	Rule string
 	// Reference: the cell may hold ${ref.field}, filled from another job's
 	// answer at run time; offline checks of its value are then skipped.
 	Reference bool
-	// Match, when set, is used instead of Pattern: the same rule written by
-	// hand, because a regular expression on every row of a million-row file
-	// costs more than reading the file.
+	// Match, when set, is the field's pattern: the rule of a string (and
+	// of each item of a list) beyond its lengths, which Rule says in words.
 	Match func(string) bool
 	// Internal fields are set by the program (e.g. --generate-passwords), not
 	// by an administrator: `bulk actions`, `bulk template` and the docs leave

@@ -237,7 +237,7 @@ func (f *Field) normalizeList(v string) (string, error) {
 }
 
 // checkText applies the string rules: valid UTF-8, no control characters,
-// lengths in characters, pattern. show says whether the value may be
+// lengths in characters, Match. show says whether the value may be
 // repeated in the message (never for a secret).
 func (f *Field) checkText(v string, show bool) error {
 	// Most cells are short printable ASCII: one pass decides that, and then
@@ -261,14 +261,7 @@ func (f *Field) checkText(v string, show bool) error {
 		}
 		return fmt.Errorf("must %s (it has %d)", f.lengthRule(), n)
 	}
-	ok := true
-	switch {
-	case f.Match != nil:
-		ok = f.Match(v)
-	case f.Pattern != nil:
-		ok = f.Pattern.MatchString(v)
-	}
-	if !ok {
+	if f.Match != nil && !f.Match(v) {
 		if !show {
 			return fmt.Errorf("must %s", f.RuleText())
 		}

@@ -108,10 +108,10 @@ func TestMatchersAgreeWithPatterns(t *testing.T) {
 			}
 		}
 	}
-	check("user", userIDPattern.MatchString, isUserID)
-	check("container", containerPattern.MatchString, isContainerID)
-	check("email", emailPattern.MatchString, isEmail)
-	check("folder", folderEmailRe.MatchString, isFolderEmail)
+	check("user", rulePatterns["isUserID"].MatchString, isUserID)
+	check("container", rulePatterns["isContainerID"].MatchString, isContainerID)
+	check("email", rulePatterns["isEmail"].MatchString, isEmail)
+	check("folder", rulePatterns["isFolderEmail"].MatchString, isFolderEmail)
 }
 
 func TestRegistry(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/firmtools/bulk/internal/wire"
 )
@@ -73,7 +74,76 @@ func init() {
 		Check:       checkAddFolder,
 		Call:        callAddFolder,
 		Dynamic:     []*Dynamic{profilePropertiesMember},
+		Needs:       folderNeeds,
+		CheckRemote: checkProfile,
+		Shows: []Shown{
+			{Column: ColumnObjectID, What: "the folder's ID"},
+			{Column: ColumnOutput, What: "the folder, as the service answered"},
+		},
 	})
+}
+
+// profileAliases are the lookup aliases a folder's own profile uses, by
+// lookup field, and the library they are in (its parent's); none when the
+// folder inherits its workspace's profile.
+func profileAliases(v Values) (lib string, aliases map[string]string) {
+	lib, _, ok := strings.Cut(v["parent_id"], "!")
+	if !ok || v["inherit_profile_from_workspace"] != "No" {
+		return "", nil
+	}
+	aliases = map[string]string{}
+	for _, field := range lookupFields {
+		if a := v[field]; a != "" {
+			aliases[field] = a
+		}
+	}
+	return lib, aliases
+}
+
+// folderNeeds: a folder waits for its owner and for the aliases its
+// profile uses, when the manifest creates them.
+func folderNeeds(v Values) []Object {
+	out := needsUsers("owner")(v)
+	lib, aliases := profileAliases(v)
+	for _, field := range lookupFields {
+		if a, ok := aliases[field]; ok {
+			out = append(out, AliasObject(lib, field, a))
+		}
+	}
+	return out
+}
+
+// checkProfile checks a folder's lookup-field profile values against the
+// aliases of the library its parent is in.
+func checkProfile(c RemoteCheck, v Values) error {
+	if _, ok := Known(v, "parent_id"); !ok {
+		return nil
+	}
+	lib, aliases := profileAliases(v)
+	if lib == "" {
+		return nil
+	}
+	if exists, err := c.HasLibrary(lib); err != nil || !exists {
+		return err
+	}
+	for _, field := range lookupFields {
+		alias, ok := aliases[field]
+		if _, created := c.Created(AliasObject(lib, field, alias)); !ok || created {
+			continue
+		}
+		parent := ""
+		if pf, isChild := lookupParent[field]; isChild {
+			parent = aliases[pf]
+		}
+		existing, ok, err := c.Aliases(lib, field, parent)
+		if err != nil {
+			return err
+		}
+		if ok && !existing[alias] {
+			c.Problem(field, fmt.Sprintf("%s has no %s alias %q", lib, field, alias))
+		}
+	}
+	return nil
 }
 
 // checkAddFolder: profile properties only replace the workspace's profile

@@ -31,6 +31,11 @@ func init() {
 		KeyFields: []string{"parent_id", "name"},
 		RefFields: []string{"id", "name", "workspace_id"},
 		Call:      callAddTab,
+		Needs:     needsUsers("owner"),
+		Shows: []Shown{
+			{Column: ColumnObjectID, What: "the tab's ID"},
+			{Column: ColumnOutput, What: "the tab, as the service answered"},
+		},
 	})
 }
 

@@ -23,6 +23,18 @@ func init() {
 		KeyFields: []string{"user_id", "library_id"},
 		RefFields: []string{"user_num"},
 		Call:      callAssignUserToLibrary,
+		Needs:     needsUsers("user_id"),
+		CheckRemote: func(c RemoteCheck, v Values) error {
+			ext := []bool{false, true} // an existing user may be internal or external
+			if u, ok := c.Created(UserObject(v["user_id"])); ok {
+				ext = []bool{u.Bool("is_external")}
+			}
+			return checkRole(c, v, "library_id", ext)
+		},
+		Shows: []Shown{
+			{Column: ColumnUserNum, What: "the user's number"},
+			{Column: ColumnOutput, What: "user_num as the service wrote it, when it is not a whole number"},
+		},
 	})
 }
 

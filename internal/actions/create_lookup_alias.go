@@ -44,6 +44,23 @@ func init() {
 		Check:       func(v Values, _ Secrets) []FieldError { return checkParentAlias(v, true) },
 		PreRead:     aliasPreRead,
 		Dynamic:     []*Dynamic{aliasInfoMember("create-lookup-alias", false)},
+		Creates: func(v Values) []Object {
+			if v["library_id"] == "" || v["lookup_field_id"] == "" || v["alias"] == "" {
+				return nil
+			}
+			return []Object{AliasObject(v["library_id"], v["lookup_field_id"], v["alias"])}
+		},
+		Needs: func(v Values) []Object {
+			if p, ok := parentAlias(v); ok {
+				return []Object{p}
+			}
+			return nil
+		},
+		CheckRemote: func(c RemoteCheck, v Values) error { return checkAlias(c, v, false) },
+		Shows: []Shown{
+			{Column: ColumnObjectID, What: "the alias"},
+			{Column: ColumnOutput, What: "the alias the service already had, when it was there"},
+		},
 		Call: func(ctx context.Context, c Client, v Values, _ Secrets) (Result, error) {
 			req := lookupAliasRequest(v)
 			if err := c.CreateLookupAlias(ctx, req); err != nil {

@@ -51,6 +51,32 @@ func init() {
 		Call:          callCreateUser,
 		NeedsPassword: needsGeneratedPassword,
 		Dynamic:       []*Dynamic{createPasswordMember},
+		Creates: func(v Values) []Object {
+			if id := v["id"]; id != "" {
+				return []Object{UserObject(id)}
+			}
+			return nil
+		},
+		CheckRemote: func(c RemoteCheck, v Values) error {
+			if err := checkUserExists(c, v); err != nil {
+				return err
+			}
+			return checkRole(c, v, "preferred_library", []bool{v.Bool("is_external")})
+		},
+		Expansions: []Expansion{
+			{Key: "libraries", Action: "assign-user-to-library", Main: "library_id",
+				Link:    Link{Field: "user_id", From: "id", What: "the created user's id"},
+				Summary: "more libraries for the new user", Example: "{library_id: ARCHIVE, role: READ_ONLY}"},
+			{Key: "my_matters", Action: "add-my-matters-shortcuts", Main: "workspace_id",
+				Link:    Link{Field: "user_id", From: "id", What: "the created user's id"},
+				Summary: "workspaces for their My Matters", Example: "ACTIVE_US!1000"},
+		},
+		Shows: []Shown{
+			{Column: ColumnObjectID, What: "the user's ID"},
+			{Column: ColumnUserNum, What: "the user's number"},
+			{Column: ColumnUserCreated, What: "false when the user was already there"},
+			{Column: ColumnOutput, What: "the user, as the service answered"},
+		},
 	})
 }
 
@@ -147,4 +173,40 @@ func compareUser(u *wire.User, v Values) *Existing {
 // with none given while --generate-passwords is on.
 func needsGeneratedPassword(v Values, s Secrets) (string, bool) {
 	return "password", v.Bool(GeneratePasswordField) && v["password_create_method"] == CreateAPassword && s["password"].IsZero()
+}
+
+// checkUserExists says whether the service already has the user the row
+// names. No read of the contract shows a user's full name, e-mail,
+// preferred library or external flag, so only existence can be known
+// before the run: the run compares the details from createUser's answer.
+// Existence is read from getMyMattersCategories: a user the service has
+// lists its categories (every user has My Matters and My Favorites); a
+// user it does not have is refused (USER_NOT_FOUND).
+func checkUserExists(c RemoteCheck, v Values) error {
+	id, ok := Known(v, "id")
+	if !ok {
+		return nil
+	}
+	cats, refused, err := c.Categories(id)
+	if err != nil {
+		return err
+	}
+	f := Finding{Status: FoundUnknown}
+	switch {
+	case refused != nil && refused.NotFound:
+		return nil // it will be created
+	case refused != nil:
+		f.Message = fmt.Sprintf("could not tell whether the service has user %s: it refused to list the user's My Matters categories (%s)", id, refused.Text)
+	case len(cats) == 0:
+		f.Message = fmt.Sprintf("could not tell whether the service has user %s: it listed no My Matters categories for it", id)
+	case !v.Bool("ignore_if_user_already_exists"):
+		c.Problem("id", fmt.Sprintf("the service already has user %s and ignore_if_user_already_exists is false: createUser will refuse the row (DUPLICATE_USER)", id))
+		return nil
+	default:
+		f.Status = FoundExists
+		f.Message = fmt.Sprintf("the service already has user %s; no read shows its full name, email, preferred library or external flag, "+
+			"so they are not compared here: the run compares them with createUser's answer and ends the row exists or conflict", id)
+	}
+	c.Found(f)
+	return nil
 }

@@ -21,6 +21,9 @@ func init() {
 		Repeat:    RepeatSafe,
 		KeyFields: []string{"library_id", "is_external", "user_id"},
 		Call:      callGetLibraryRoles,
+		Needs:     needsUsers("user_id"),
+		Shows:     []Shown{{Column: ColumnOutput, What: "the roles"}},
+		Items:     idDescriptionItems,
 	})
 }
 

@@ -1,12 +1,20 @@
-// Package actions describes the ten admin actions: for each, its fields as a
-// manifest column sees them (name, type, rule, default), the offline checks
-// the contract allows, how a validated row becomes a service request, and
-// which fields of the answer go to the result CSV.
+// Package actions describes the ten admin actions. Everything the program
+// asks about an action is declared by its Spec: its fields as a manifest
+// column sees them (name, type, rule, default) and the offline checks the
+// contract allows, what its jobs create and need of each other, its checks
+// against the service (`bulk validate --remote`), how a validated row
+// becomes a service request and how several rows may share one, the YAML
+// keys that expand into more jobs, what the result row shows of the answer
+// (and, for a read, the items it lists), and whether a failed call may be
+// sent again. No other package names an action.
 //
 // One file per action (create_user.go, add_tab.go, ...) registers a *Spec.
-// This file holds the shared machinery: field kinds, normalisation and the
-// registry. The package never imports the executor; it talks to the service
-// through the small Client interface below, which *imanage.Client satisfies.
+// The other files hold the shared machinery: field kinds, normalisation,
+// the registry, the rules, the remote checks. The package never imports the
+// executor, the manifest reader or the HTTP client: it builds the service's
+// request and answer types (internal/wire) and talks to the service
+// through the small Client interface below, which *imanage.Client
+// satisfies.
 package actions
 
 import (
@@ -189,6 +197,30 @@ type Spec struct {
 	// through a schema operation (see dynamic.go); a run holds every row to
 	// them before the first write.
 	Dynamic []*Dynamic
+	// Batch, when set, lets one call serve several rows (see Batcher).
+	Batch *Batcher
+
+	// Creates names what a job makes in the service that other jobs of
+	// the same manifest may use (see Object): those wait for it, and the
+	// remote checks do not look it up. Nil: nothing.
+	Creates func(v Values) []Object
+	// Needs names what a job uses that a job of the same manifest may
+	// create: it waits for that job. Nil: nothing.
+	Needs func(v Values) []Object
+	// CheckRemote asks the service, read-only, whether what a job names
+	// exists (`bulk validate --remote`), beyond the libraries its fields
+	// name (Field.Library) and its PreRead, which every action gets. Nil:
+	// nothing more.
+	CheckRemote func(c RemoteCheck, v Values) error
+	// Expansions are the keys of a YAML job of this action whose lists
+	// become more jobs (see Expansion).
+	Expansions []Expansion
+	// Shows says what the result row shows of the service's answer (see
+	// Shown); a test holds Call to it.
+	Shows []Shown
+	// Items, for a read, are the items its answer lists, one row each in
+	// a file of what was read (see Items).
+	Items *Items
 
 	ix *specIndex // built by Register (see validate.go)
 }

@@ -772,75 +772,41 @@ func (l *loader) finish() {
 }
 
 // implicitDependencies makes jobs wait for what the same manifest creates,
-// wherever it is in the files: a user (for its assignments, shortcuts,
-// category and role reads, and tabs and folders it owns) and a lookup alias
-// (for the child aliases under it, its updates, and folders whose profile
-// uses it).
+// wherever it is in the files (what each action creates and needs is its
+// Spec's Creates and Needs): a user, for its assignments, shortcuts,
+// category and role reads, and the tabs and folders it owns; a lookup
+// alias, for the child aliases under it, its updates, and the folders
+// whose profile uses it.
 func (l *loader) implicitDependencies() {
-	users := map[string]int{}
-	aliases := map[string]int{} // library, field, alias
-	first := func(m map[string]int, k string, idx int) {
-		if _, dup := m[k]; !dup {
-			m[k] = idx
-		}
-	}
+	made := Creators(l.jobs)
 	for _, j := range l.jobs {
-		v := j.Values
-		switch j.Action.Name {
-		case "create-user":
-			if id := v["id"]; id != "" {
-				first(users, strings.ToUpper(id), j.Index)
-			}
-		case "create-lookup-alias":
-			if v["library_id"] != "" && v["lookup_field_id"] != "" && v["alias"] != "" {
-				first(aliases, aliasKey(v["library_id"], v["lookup_field_id"], v["alias"]), j.Index)
-			}
+		if j.Action.Needs == nil {
+			continue
 		}
-	}
-	// User IDs compare ignoring case, as the service keeps them.
-	waitUser := func(j *Job, id string) {
-		if c, ok := users[strings.ToUpper(id)]; ok && c != j.Index {
-			j.DependsOn = append(j.DependsOn, c)
-		}
-	}
-	wait := func(j *Job, m map[string]int, k string) {
-		if c, ok := m[k]; ok && c != j.Index {
-			j.DependsOn = append(j.DependsOn, c)
-		}
-	}
-	for _, j := range l.jobs {
-		v := j.Values
-		switch j.Action.Name {
-		case "assign-user-to-library", "add-my-matters-shortcuts", "get-my-matters-categories", "get-library-roles":
-			waitUser(j, v["user_id"])
-		case "add-tab":
-			waitUser(j, v["owner"])
-		case "create-lookup-alias", "update-custom-field":
-			if pf, ok := childOf[v["lookup_field_id"]]; ok && v["parent_alias"] != "" {
-				wait(j, aliases, aliasKey(v["library_id"], pf, v["parent_alias"]))
-			}
-			if j.Action.Name == "update-custom-field" {
-				wait(j, aliases, aliasKey(v["library_id"], v["lookup_field_id"], v["alias"]))
-			}
-		case "add-folder":
-			waitUser(j, v["owner"])
-			lib, _, ok := strings.Cut(v["parent_id"], "!")
-			if !ok || v["inherit_profile_from_workspace"] != "No" {
-				continue
-			}
-			for field := range lookupFieldSet {
-				if a := v[field]; a != "" {
-					wait(j, aliases, aliasKey(lib, field, a))
-				}
+		for _, o := range j.Action.Needs(j.Values) {
+			if c, ok := made[o]; ok && c != j {
+				j.DependsOn = append(j.DependsOn, c.Index)
 			}
 		}
 	}
 }
 
-// lookupFieldSet are the fields whose values are lookup aliases.
-var lookupFieldSet = map[string]bool{"custom1": true, "custom2": true, "custom3": true, "custom4": true, "custom5": true,
-	"custom6": true, "custom7": true, "custom8": true, "custom9": true, "custom10": true, "custom11": true, "custom12": true,
-	"custom29": true, "custom30": true}
+// Creators maps what the jobs create in the service (Spec.Creates) to the
+// first job that creates it.
+func Creators(jobs []*Job) map[actions.Object]*Job {
+	made := map[actions.Object]*Job{}
+	for _, j := range jobs {
+		if j.Action.Creates == nil {
+			continue
+		}
+		for _, o := range j.Action.Creates(j.Values) {
+			if _, dup := made[o]; !dup {
+				made[o] = j
+			}
+		}
+	}
+	return made
+}
 
 func uniqueSorted(xs []int) []int {
 	if len(xs) == 0 {

@@ -20,10 +20,9 @@ import (
 	"github.com/firmtools/bulk/internal/names"
 )
 
-// The keys of a YAML manifest, of a job beyond its fields, and of a source.
+// The keys of a YAML manifest and of a source (a job's: jobKeys).
 var (
 	topKeys    = []string{"version", "description", "defaults", "jobs", "sources"}
-	jobKeys    = []string{"action", "ref", "libraries", "my_matters"}
 	sourceKeys = []string{"path", "action", "sheet", "header_row", "hidden_rows", "delimiter", "encoding", "columns", "set", "ignore_columns"}
 )
 
@@ -382,8 +381,8 @@ func (y *yamlReader) readDefaults(p pair) {
 	}
 }
 
-// jobFields reads the field entries of a job (or of a libraries / my_matters
-// item) into p; extra handles the keys that are not fields and returns
+// jobFields reads the field entries of a job (or of an item of an
+// expansion list) into p; extra handles the keys that are not fields and returns
 // false for unknown ones.
 func (y *yamlReader) jobFields(p *pending, ps []pair, extra func(pair) bool, allowed []string) {
 	for _, kv := range ps {
@@ -480,12 +479,12 @@ func (y *yamlReader) job(item *yaml.Node) {
 		return
 	}
 	p := y.newPending(spec, n.Line)
-	var libraries, myMatters *pair
+	lists := map[string]*pair{} // expansion keys, folded
 	y.jobFields(p, ps, func(kv pair) bool {
-		switch names.Fold(kv.key.Value) {
-		case "action":
+		switch key := names.Fold(kv.key.Value); {
+		case key == "action":
 			return true
-		case "ref":
+		case key == "ref":
 			s, ok := scalar(kv.val)
 			if !ok {
 				y.problem(kv.key.Line, kv.key.Value, "ref", "must be a name, not "+kindName(kv.val))
@@ -493,65 +492,93 @@ func (y *yamlReader) job(item *yaml.Node) {
 			}
 			p.ref, p.refCol = strings.TrimSpace(s), kv.key.Value
 			return true
-		case "libraries":
+		case expansionOwner(key) != nil:
 			kv := kv
-			libraries = &kv
-			return true
-		case "mymatters":
-			kv := kv
-			myMatters = &kv
+			lists[key] = &kv
 			return true
 		}
 		return false
-	}, jobKeys)
-	if (libraries != nil || myMatters != nil) && spec.Name != "create-user" {
-		k := libraries
-		if k == nil {
-			k = myMatters
-		}
-		y.problem(k.key.Line, k.key.Value, "", "only a create-user job can have libraries and my_matters")
-		libraries, myMatters = nil, nil
-	}
+	}, jobKeys())
+	y.foreignExpansions(spec, lists)
 	idx := y.l.add(p, y.l.sc)
-	userID := p.raw["id"]
-	if userID == "" {
-		return // the create-user job reports it; its dependants would only repeat it
-	}
-	if libraries != nil {
-		y.expand(libraries, idx, p.row, userID, "assign-user-to-library", "library_id")
-	}
-	if myMatters != nil {
-		y.expand(myMatters, idx, p.row, userID, "add-my-matters-shortcuts", "workspace_id")
+	for _, e := range spec.Expansions {
+		if list := lists[names.Fold(e.Key)]; list != nil {
+			from := p.raw[e.Link.From]
+			if from == "" {
+				return // the job reports it; its dependants would only repeat it
+			}
+			y.expand(list, idx, p.row, e, from)
+		}
 	}
 }
 
-// expand turns the libraries / my_matters list of a create-user job into
-// jobs that depend on it. An item is a mapping of fields, or a single value
-// for the main field (a library ID, a workspace ID).
-func (y *yamlReader) expand(list *pair, parent, row int, userID, action, mainField string) {
-	spec, _ := actions.Lookup(action)
+// jobKeys are the keys of a YAML job besides its fields.
+func jobKeys() []string { return append([]string{"action", "ref"}, actions.ExpansionKeys()...) }
+
+// expansionOwner is the action whose jobs may have the (folded) expansion
+// key, nil for a key that is none.
+func expansionOwner(key string) *actions.Spec {
+	for _, s := range actions.All() {
+		for _, e := range s.Expansions {
+			if names.Fold(e.Key) == key {
+				return s
+			}
+		}
+	}
+	return nil
+}
+
+// foreignExpansions reports (once) and drops the expansion keys of other
+// actions that a job of spec has.
+func (y *yamlReader) foreignExpansions(spec *actions.Spec, lists map[string]*pair) {
+	reported := false
+	for _, key := range actions.ExpansionKeys() {
+		k := names.Fold(key)
+		list, owner := lists[k], expansionOwner(k)
+		if list == nil || owner == spec {
+			continue
+		}
+		delete(lists, k)
+		if reported {
+			continue
+		}
+		reported = true
+		var keys []string
+		for _, e := range owner.Expansions {
+			keys = append(keys, e.Key)
+		}
+		y.problem(list.key.Line, list.key.Value, "", fmt.Sprintf("only %s job can have %s", article(owner.Name), strings.Join(keys, " and ")))
+	}
+}
+
+// expand turns an expansion list of a job (create-user's libraries:) into
+// jobs of e.Action that depend on it, each given from as its e.Link.Field.
+// An item is a mapping of fields, or a single value for e.Main (a library
+// ID, a workspace ID).
+func (y *yamlReader) expand(list *pair, parent, row int, e actions.Expansion, from string) {
+	spec, _ := actions.Lookup(e.Action)
 	seq := deref(list.val)
 	if seq.Kind != yaml.SequenceNode {
-		y.problem(list.key.Line, list.key.Value, "", fmt.Sprintf("must be a list (of %s values or mappings), not %s", mainField, kindName(seq)))
+		y.problem(list.key.Line, list.key.Value, "", fmt.Sprintf("must be a list (of %s values or mappings), not %s", e.Main, kindName(seq)))
 		return
 	}
 	for _, item := range seq.Content {
 		p := y.newPending(spec, row)
 		p.depends = []int{parent}
-		p.raw["user_id"] = userID
-		p.columns["user_id"] = "id"
+		p.raw[e.Link.Field] = from
+		p.columns[e.Link.Field] = e.Link.From
 		n := deref(item)
 		switch n.Kind {
 		case yaml.ScalarNode:
 			v, _ := scalar(n)
-			p.raw[mainField] = v
-			p.columns[mainField] = list.key.Value
-			p.lines[mainField] = n.Line
+			p.raw[e.Main] = v
+			p.columns[e.Main] = list.key.Value
+			p.lines[e.Main] = n.Line
 			y.fill(p)
 		case yaml.MappingNode:
 			y.jobFields(p, y.pairs(n), func(kv pair) bool {
-				if f, ok := spec.Field(kv.key.Value); ok && f.Name == "user_id" {
-					y.problem(kv.key.Line, kv.key.Value, "user_id", "is the created user's id; leave it out")
+				if f, ok := spec.Field(kv.key.Value); ok && f.Name == e.Link.Field {
+					y.problem(kv.key.Line, kv.key.Value, f.Name, "is "+e.Link.What+"; leave it out")
 					return true
 				}
 				return false
@@ -561,7 +588,7 @@ func (y *yamlReader) expand(list *pair, parent, row int, userID, action, mainFie
 			continue
 		}
 		// Problems point at the item's lines; the job's row is the
-		// create-user job's, as the result file shows it.
+		// expanding job's, as the result file shows it.
 		y.l.add(p, y.l.sc)
 	}
 }

@@ -143,7 +143,23 @@ func writeActionFields(w io.Writer, s *actions.Spec) error {
 	if len(s.RefFields) > 0 {
 		fmt.Fprintf(w, "\nA job with ref: NAME lets later jobs use its answer: %s.\n", refList(s.RefFields))
 	}
+	writeActionAnswer(w, s)
 	return nil
+}
+
+// writeActionAnswer says what the result row shows of the action's answer
+// and, for a read, what each item it lists has.
+func writeActionAnswer(w io.Writer, s *actions.Spec) {
+	parts := make([]string, len(s.Shows))
+	for i, sh := range s.Shows {
+		parts[i] = sh.Column + " (" + sh.What + ")"
+	}
+	if len(parts) > 0 {
+		fmt.Fprintf(w, "\nThe result row shows %s.\n", strings.Join(parts, ", "))
+	}
+	if s.Items != nil {
+		fmt.Fprintf(w, "Each %s read has %s.\n", s.Items.What, strings.Join(s.Items.Columns, ", "))
+	}
 }
 
 func refList(fields []string) string {

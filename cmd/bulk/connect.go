@@ -14,7 +14,7 @@ import (
 
 	"github.com/firmtools/bulk/internal/executor"
 	"github.com/firmtools/bulk/internal/imanage"
-	"github.com/firmtools/bulk/internal/manifest"
+	"github.com/firmtools/bulk/internal/remote"
 	"github.com/firmtools/bulk/internal/secret"
 	"github.com/firmtools/bulk/internal/sim"
 )
@@ -264,7 +264,7 @@ func init() {
 		addConnFlags(cmd, o)
 		remoteConns[cmd] = o
 	}
-	connectRemote = func(cmd *cobra.Command, ios *IOStreams) (manifest.Remote, func(), error) {
+	connectRemote = func(cmd *cobra.Command, ios *IOStreams) (remote.Service, func(), error) {
 		o := remoteConns[cmd]
 		if o == nil {
 			return nil, nil, errors.New("--remote: no connection flags on this command")

@@ -14,6 +14,7 @@ import (
 	"github.com/firmtools/bulk/internal/actions"
 	"github.com/firmtools/bulk/internal/executor"
 	"github.com/firmtools/bulk/internal/manifest"
+	"github.com/firmtools/bulk/internal/remote"
 )
 
 func init() { subcommands = append(subcommands, newValidateCmd) }
@@ -22,7 +23,7 @@ func init() { subcommands = append(subcommands, newValidateCmd) }
 // returns the read-only client and a function that releases it. The
 // connection flags belong to another file, which sets this hook (and
 // addRemoteFlags); nil means this build cannot reach the service.
-var connectRemote func(cmd *cobra.Command, ios *IOStreams) (manifest.Remote, func(), error)
+var connectRemote func(cmd *cobra.Command, ios *IOStreams) (remote.Service, func(), error)
 
 // addRemoteFlags, when set, adds the connection flags connectRemote reads
 // to the validate command.
@@ -93,18 +94,18 @@ the calls take at --rate-limit.`,
 
 // validateReport is what --format json prints.
 type validateReport struct {
-	Valid     bool                  `json:"valid"`
-	Jobs      int                   `json:"jobs"`
-	PerAction map[string]int        `json:"per_action"`
-	Errors    int                   `json:"errors"`
-	Warnings  int                   `json:"warnings"`
-	Read      []manifest.Read       `json:"read"`
-	Problems  []manifest.Problem    `json:"problems"`
-	Remote    *manifest.RemoteStats `json:"remote,omitempty"`
+	Valid     bool               `json:"valid"`
+	Jobs      int                `json:"jobs"`
+	PerAction map[string]int     `json:"per_action"`
+	Errors    int                `json:"errors"`
+	Warnings  int                `json:"warnings"`
+	Read      []manifest.Read    `json:"read"`
+	Problems  []manifest.Problem `json:"problems"`
+	Remote    *remote.Stats      `json:"remote,omitempty"`
 	// Existing are the rows whose object the service already has (or may:
 	// status unknown), with --remote.
-	Existing []manifest.Found `json:"existing,omitempty"`
-	Plan     *planJSON        `json:"plan,omitempty"`
+	Existing []remote.Found `json:"existing,omitempty"`
+	Plan     *planJSON      `json:"plan,omitempty"`
 }
 
 type planJSON struct {
@@ -146,14 +147,14 @@ func runValidate(ctx context.Context, o *validateOptions) error {
 		if err != nil {
 			return manifestError(err)
 		}
-		remote, release, err := connectRemote(o.cmd, o.IO)
+		svc, release, err := connectRemote(o.cmd, o.IO)
 		if err != nil {
 			return err
 		}
 		if release != nil {
 			defer release()
 		}
-		rr, err := manifest.CheckRemote(ctx, m, remote)
+		rr, err := remote.Check(ctx, m, svc)
 		if err != nil {
 			if errors.Is(err, context.Canceled) {
 				return err

@@ -16,6 +16,7 @@ import (
 
 	"github.com/firmtools/bulk/internal/imanage"
 	"github.com/firmtools/bulk/internal/manifest"
+	"github.com/firmtools/bulk/internal/remote"
 	"github.com/firmtools/bulk/internal/wire"
 )
 
@@ -228,7 +229,7 @@ func TestValidateRemote(t *testing.T) {
 	fake := &remoteFake{}
 	released := false
 	saved := connectRemote
-	connectRemote = func(cmd *cobra.Command, ios *IOStreams) (manifest.Remote, func(), error) {
+	connectRemote = func(cmd *cobra.Command, ios *IOStreams) (remote.Service, func(), error) {
 		return fake, func() { released = true }, nil
 	}
 	t.Cleanup(func() { connectRemote = saved })

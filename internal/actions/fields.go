@@ -155,7 +155,7 @@ func isFolderEmail(s string) bool {
 // Field builders shared by the action files.
 
 func libraryField(name string, aliases ...string) Field {
-	return Field{Name: name, Aliases: aliases, Kind: KindString, Required: true, Identifier: true, Match: isLibraryName,
+	return Field{Name: name, Aliases: aliases, Kind: KindString, Required: true, Identifier: true, Match: isLibraryName, Library: LibraryName,
 		Rule: "be a library name like ACTIVE_US (no spaces, no \"!\")"}
 }
 
@@ -175,7 +175,7 @@ func ownerField() Field {
 
 func containerField(name, what string, required bool, aliases ...string) Field {
 	return Field{Name: name, Aliases: aliases, Kind: KindString, Required: required, Reference: true,
-		Identifier: true, Match: isContainerID,
+		Identifier: true, Match: isContainerID, Library: LibraryOfIDs,
 		Rule: "look like LIBRARY!123 (" + what + ")"}
 }
 

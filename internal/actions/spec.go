@@ -75,6 +75,9 @@ type Field struct {
 	// IgnoreCase: iManage keeps the value (a user ID) in upper case, so two
 	// values that differ only in case are the same thing.
 	IgnoreCase bool
+	// Library says how the value names a library, which `bulk validate
+	// --remote` checks the service has.
+	Library LibraryUse
 }
 
 // Values are a job's normalised field values by canonical name. Secret fields

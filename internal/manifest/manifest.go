@@ -11,8 +11,9 @@
 // nesting and alias expansion. No input panics; every problem with the
 // content is a Problem.
 //
-// The package does no network I/O, except CheckRemote, which asks the
-// service read-only questions through the small Remote interface.
+// The package reaches no network and links no HTTP client (a test holds it
+// to that): the questions `bulk validate --remote` asks the service are
+// internal/remote's, and what a run's calls will be is the executor's.
 package manifest
 
 import (

@@ -1,15 +1,18 @@
-package manifest
+package remote
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/firmtools/bulk/internal/imanage"
+	"github.com/firmtools/bulk/internal/manifest"
 	"github.com/firmtools/bulk/internal/wire"
 )
 
@@ -139,15 +142,15 @@ jobs:
   - {action: create-user, id: HIDDEN, full_name: Hid Den, email: hidden@example.com, preferred_library: ACTIVE_US, role: ATTORNEY}
 `
 
-func TestCheckRemote(t *testing.T) {
+func TestCheck(t *testing.T) {
 	path := writeFile(t, t.TempDir(), "remote.yaml", []byte(remoteManifest))
-	m := load(t, Options{}, path)
+	m := load(t, manifest.Options{}, path)
 	// A library is not a field that takes a reference.
 	if len(m.Jobs) != 29 || len(m.Problems) != 1 || m.Problems[0].Message != "cannot hold a ${name.field} reference; it must be given as a value" {
 		t.Fatalf("%d jobs, offline problems %v", len(m.Jobs), m.Problems)
 	}
 	r := &fakeRemote{}
-	rep, err := CheckRemote(context.Background(), m, r)
+	rep, err := Check(context.Background(), m, r)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +191,7 @@ remote.yaml:29:enabled: enabled: conflict: already in the service, but not as th
 	// custom1, custom2 and custom3 aliases and to update custom3 and
 	// custom1; profileProperties with "No". The fake has none of the
 	// operations.
-	wantStats := RemoteStats{Calls: len(r.calls), Libraries: 1, Roles: 5, Aliases: 6, Categories: 8, Exists: 3, Conflicts: 2, Unknown: 1, Schemas: 7,
+	wantStats := Stats{Calls: len(r.calls), Libraries: 1, Roles: 5, Aliases: 6, Categories: 8, Exists: 3, Conflicts: 2, Unknown: 1, Schemas: 7,
 		SchemaFallbacks: []string{wire.OpGetCreateUserPasswordSchema, wire.OpGetCreateLookupAliasSchema,
 			wire.OpGetUpdateCustomFieldSchema, wire.OpGetAddFolderPropertiesSchema}}
 	if !reflect.DeepEqual(stats, wantStats) {
@@ -219,11 +222,11 @@ remote.yaml:29:enabled: enabled: conflict: already in the service, but not as th
 	}
 }
 
-func TestCheckRemoteFails(t *testing.T) {
+func TestCheckFails(t *testing.T) {
 	path := writeFile(t, t.TempDir(), "remote.yaml", []byte(remoteManifest))
-	m := load(t, Options{}, path)
+	m := load(t, manifest.Options{}, path)
 	cause := &imanage.Error{Op: wire.OpGetLibraries, Delivery: imanage.NotSent, Err: errors.New("dial tcp: connection refused")}
-	_, err := CheckRemote(context.Background(), m, &fakeRemote{failAll: cause})
+	_, err := Check(context.Background(), m, &fakeRemote{failAll: cause})
 	if !errors.Is(err, cause) || !strings.HasPrefix(err.Error(), "checking libraries: ") {
 		t.Fatalf("error %v", err)
 	}
@@ -237,11 +240,11 @@ func (f *strictRemote) GetCreateLookupAliasSchema(_ context.Context, a string) (
 	return json.RawMessage(`{"type":"object","properties":{"id":{"type":"string","maxLength":4},"description":{"type":"string"}},"additionalProperties":false}`), nil
 }
 
-func TestCheckRemoteHoldsRowsToTheServicesSchemas(t *testing.T) {
+func TestCheckHoldsRowsToTheServicesSchemas(t *testing.T) {
 	path := writeFile(t, t.TempDir(), "aliases.csv", []byte("library_id,lookup_field_id,alias,HIPAA\nACTIVE_US,custom3,BOS,yes\nACTIVE_US,custom3,CHICAGO,\n"))
-	m := load(t, Options{Action: "create-lookup-alias"}, path)
+	m := load(t, manifest.Options{Action: "create-lookup-alias"}, path)
 	r := &strictRemote{}
-	rep, err := CheckRemote(context.Background(), m, r)
+	rep, err := Check(context.Background(), m, r)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -256,4 +259,31 @@ aliases.csv:3:alias: alias: the service's schema for custom3 aliases refuses it 
 	if stats.Schemas != 1 || r.calls["alias schema custom3"] != 1 || len(stats.SchemaFallbacks) != 0 {
 		t.Errorf("stats %+v, calls %v", stats, r.calls)
 	}
+}
+
+func writeFile(t *testing.T, dir, name string, b []byte) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func load(t *testing.T, opts manifest.Options, paths ...string) *manifest.Manifest {
+	t.Helper()
+	m, err := manifest.Load(context.Background(), paths, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func problemLines(ps []manifest.Problem) string {
+	var b strings.Builder
+	for _, p := range ps {
+		b.WriteString(p.String())
+		b.WriteByte('\n')
+	}
+	return b.String()
 }

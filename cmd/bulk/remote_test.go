@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -98,5 +99,40 @@ func TestValidateRemoteSaysWhatAlreadyExists(t *testing.T) {
 	}
 	if e := rep.Existing[3]; e["row"] != float64(6) || e["status"] != "conflict" || e["compared"] != true {
 		t.Fatalf("conflict entry %v", e)
+	}
+}
+
+// The plan validate --remote prints is what a run makes: three identical
+// reads are one call, as the run sends them, and the pre-read and schema
+// reads are counted as the run makes them.
+func TestValidatePlanIsWhatTheRunMakes(t *testing.T) {
+	dir := t.TempDir()
+	m := writeFile(t, dir, "m.csv", `action,library_id,user_id,full_name,email,preferred_library,role,lookup_field_id,alias
+get-library-roles,ACTIVE_US,,,,,,,
+get-library-roles,ACTIVE_US,,,,,,,
+get-library-roles,ACTIVE_US,,,,,,,
+create-user,,N1,New One,n1@firm.example.com,ACTIVE_US,ATTORNEY,,
+create-lookup-alias,ACTIVE_US,,,,,,custom3,ZRH
+`)
+	checked := startSim(t, sim.Options{})
+	r := bulk(t, checked.env(), "validate", m, "--remote", "--rate-limit", fast, "--format", "json")
+	var rep struct {
+		Plan struct {
+			Calls      map[string]int `json:"calls"`
+			TotalCalls int            `json:"total_calls"`
+		} `json:"plan"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil || r.code != 0 {
+		t.Fatalf("exit %d, %v\n%s%s", r.code, err, r.stdout, r.stderr)
+	}
+	if rep.Plan.Calls["get-library-roles"] != 1 {
+		t.Errorf("three identical reads planned as %d calls", rep.Plan.Calls["get-library-roles"])
+	}
+	run := startSim(t, sim.Options{})
+	if r := bulk(t, run.env(), "run", m, "--out", filepath.Join(dir, "r.csv")); r.code != 0 {
+		t.Fatalf("run: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if st := run.Stats(); st.TotalCalls != rep.Plan.TotalCalls {
+		t.Errorf("the run made %d calls (%v); the plan said %d (%v)", st.TotalCalls, st.Calls, rep.Plan.TotalCalls, rep.Plan.Calls)
 	}
 }

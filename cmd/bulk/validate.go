@@ -124,7 +124,7 @@ func runValidate(ctx context.Context, o *validateOptions) error {
 	if o.GenPasswords != "" {
 		o.Manifest = withGeneratedPasswords(o.Manifest)
 	}
-	var plan *manifest.PlanSummary
+	var plan *executor.PlanSummary
 	if !o.Remote {
 		// Streaming: a big CSV is never held whole; only its problems are.
 		sum, err := manifest.Validate(ctx, o.Manifests, o.Manifest, func(p manifest.Problem) {
@@ -164,7 +164,7 @@ func runValidate(ctx context.Context, o *validateOptions) error {
 		rep.Problems = append(m.Problems, rr.Problems...)
 		rep.Read = append(rep.Read, m.Reads...)
 		rep.Remote, rep.Existing = &rr.Stats, rr.Found
-		p := manifest.Plan(m, limit.N, limit.Window)
+		p := executor.Plan(m.Jobs, limit.N, limit.Window)
 		plan = &p
 		rep.Jobs, rep.PerAction = p.Jobs, p.PerAction
 		rep.Plan = &planJSON{Calls: p.Calls, TotalCalls: p.TotalCalls, SchemaReads: p.SchemaReads, RateLimit: limit.String(), DurationSeconds: p.Duration.Seconds()}
@@ -208,7 +208,7 @@ func manifestError(err error) error {
 	return withExit(ExitInvalid, err)
 }
 
-func writeValidateText(w io.Writer, rep validateReport, plan *manifest.PlanSummary) error {
+func writeValidateText(w io.Writer, rep validateReport, plan *executor.PlanSummary) error {
 	var b strings.Builder
 	for _, r := range rep.Read {
 		b.WriteString(r.String())

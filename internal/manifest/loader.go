@@ -19,6 +19,7 @@ import (
 
 	"github.com/firmtools/bulk/internal/actions"
 	"github.com/firmtools/bulk/internal/names"
+	"github.com/firmtools/bulk/internal/tabular"
 )
 
 // loader is the state shared by Load and Validate while files are read.
@@ -106,10 +107,10 @@ func newLoader(ctx context.Context, opts Options, keep bool, emit func(Problem))
 		}
 		l.action = s
 	}
-	if _, err := encodingByName(opts.Encoding); err != nil {
-		return nil, err
+	if _, err := tabular.ParseEncoding(opts.Encoding); err != nil {
+		return nil, fmt.Errorf("%w: --encoding %q: use utf-8, utf-16 or windows-1252", ErrUsage, opts.Encoding)
 	}
-	if err := checkHiddenRows(opts.HiddenRows); err != nil {
+	if err := tabular.CheckHiddenRows(opts.HiddenRows); err != nil {
 		return nil, fmt.Errorf("%w: --hidden-rows %w", ErrUsage, err)
 	}
 	if opts.HeaderRow < 0 {
@@ -136,14 +137,6 @@ func newLoader(ctx context.Context, opts Options, keep bool, emit func(Problem))
 		l.setNames[names.Fold(k)] = strings.TrimSpace(k)
 	}
 	return l, nil
-}
-
-func checkHiddenRows(v string) error {
-	switch v {
-	case "", "include", "skip":
-		return nil
-	}
-	return fmt.Errorf("%q: want include (run the hidden rows) or skip (leave them out)", v)
 }
 
 // isSecretField reports whether name is a secret field of some action.

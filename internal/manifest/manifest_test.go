@@ -535,3 +535,6 @@ func TestOpenDocumentAdvice(t *testing.T) {
 		t.Errorf("problems %q, want %q", got, want)
 	}
 }
+
+// odsAdvice is what a workbook saved as OpenDocument gets.
+const odsAdvice = "is an OpenDocument spreadsheet (.ods), which bulk does not read: save it as .xlsx or as CSV UTF-8"

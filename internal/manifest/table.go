@@ -15,6 +15,7 @@ import (
 
 	"github.com/firmtools/bulk/internal/actions"
 	"github.com/firmtools/bulk/internal/names"
+	"github.com/firmtools/bulk/internal/tabular"
 )
 
 // tableContext is what a YAML manifest adds to a CSV or workbook source.
@@ -51,6 +52,12 @@ func (tc *tableContext) hiddenNote(col int) string {
 	return ""
 }
 
+// tableOptions are how the tabular reader reads the tables of opts.
+func (l *loader) tableOptions(opts Options) tabular.Options {
+	return tabular.Options{Delimiter: opts.Delimiter, Encoding: opts.Encoding, Sheet: opts.Sheet, HiddenRows: opts.HiddenRows,
+		MaxCellBytes: l.lim.MaxCellBytes, MaxColumns: l.lim.MaxColumns, MaxXLSXBytes: l.lim.MaxXLSXBytes}
+}
+
 // tableFile reads a CSV file or workbook.
 func (l *loader) tableFile(path string, opts Options, tc tableContext) error {
 	if tc.yamlFile != "" {
@@ -58,15 +65,14 @@ func (l *loader) tableFile(path string, opts Options, tc tableContext) error {
 		l.inputs = append(l.inputs, path) // a YAML source
 		l.mu.Unlock()
 	}
-	te, _ := encodingByName(opts.Encoding) // checked by newLoader and the YAML source
-	tc.singleByte = te.name == "windows-1252" || te.name == "iso-8859-1"
-	t, stop, err := l.openTable(path, opts)
+	te, _ := tabular.ParseEncoding(opts.Encoding) // checked by newLoader and the YAML source
+	tc.singleByte = te.SingleByte()
+	t, err := tabular.Open(path, l.tableOptions(opts))
 	if err != nil {
+		if l.tableProblem(path, err) {
+			return nil
+		}
 		return err
-	}
-	if stop != nil {
-		l.problem(*stop)
-		return nil
 	}
 	defer t.Close()
 	return l.readTable(path, t, tc, opts.HeaderRow)
@@ -74,26 +80,26 @@ func (l *loader) tableFile(path string, opts Options, tc tableContext) error {
 
 // noteTable says, once the table is read, what was read of it and which
 // hidden rows were.
-func (l *loader) noteTable(path string, xt *xlsxTable, h headerResult) {
-	read := Read{File: path, HeaderRow: h.row, HeaderHow: h.how}
-	if xt == nil {
-		if h.row != 1 {
+func (l *loader) noteTable(path string, sheet *tabular.Sheet, h tabular.Header) {
+	read := Read{File: path, HeaderRow: h.Row, HeaderHow: h.How}
+	if sheet == nil {
+		if h.Row != 1 {
 			l.noteRead(read)
 		}
 		return
 	}
-	read.Sheet, read.Why, read.HiddenRowsSkipped = xt.sheet, xt.why, xt.skipped
+	read.Sheet, read.Why, read.HiddenRowsSkipped = sheet.Name(), sheet.Why(), sheet.Skipped()
 	l.noteRead(read)
-	if len(xt.hidden) > 0 {
-		l.problem(hiddenRowsProblem(path, xt.sheet, xt.hidden))
+	if p := sheet.HiddenRowsRead(); p != nil {
+		l.tableProblem(path, p)
 	}
 }
 
 // hiddenColumns warns of the columns hidden in the sheet that fields are
 // read from, and marks them for the messages of their cells.
-func (l *loader) hiddenColumns(cp *columnPlan, xt *xlsxTable) {
+func (l *loader) hiddenColumns(cp *columnPlan, sheet *tabular.Sheet) {
 	for i, h := range cp.header {
-		if !xt.columnHidden(i) || strings.TrimSpace(h) == "" {
+		if !sheet.ColumnHidden(i) || strings.TrimSpace(h) == "" {
 			continue
 		}
 		if cp.hidden == nil {
@@ -102,7 +108,7 @@ func (l *loader) hiddenColumns(cp *columnPlan, xt *xlsxTable) {
 		cp.hidden[h] = true
 		if cp.direct[i] || i == cp.actionCol || cp.mappedCol(i) {
 			l.problem(Problem{File: cp.file, Row: cp.headerRow, Column: h, Severity: Warning,
-				Message: fmt.Sprintf("column %s is hidden in the sheet, and its values are read: unhide it to see what will run", columnLetters(i))})
+				Message: fmt.Sprintf("column %s is hidden in the sheet, and its values are read: unhide it to see what will run", tabular.ColumnLetters(i))})
 		}
 	}
 }
@@ -117,83 +123,59 @@ func (cp *columnPlan) mappedCol(i int) bool {
 	return false
 }
 
-func blank(rec []string) bool {
-	for _, c := range rec {
-		if !isBlank(c) {
+// readTable reads a table's header, then its rows into jobs.
+func (l *loader) readTable(path string, t tabular.Table, tc tableContext, headerRow int) error {
+	sheet, _ := t.(*tabular.Sheet)
+	if sheet != nil {
+		tc.hiddenCol = sheet.ColumnHidden
+	}
+	spec := l.action
+	if tc.action != nil {
+		spec = tc.action
+	}
+	h, t, err := tabular.FindHeader(t, headerRow, func(rec []string) int { return headerScore(rec, tc, spec) })
+	if err != nil {
+		return l.stop(path, err)
+	}
+	defer l.noteTable(path, sheet, h)
+	if !l.headerFits(path, t, h) {
+		return nil
+	}
+	h.Cells[0] = strings.TrimPrefix(h.Cells[0], "\uFEFF")
+	cp := l.newColumnPlan(path, h.Row, h.Cells, tc)
+	if cp == nil {
+		return nil
+	}
+	if sheet != nil {
+		l.hiddenColumns(cp, sheet)
+	}
+	return l.readRows(t, cp, tc)
+}
+
+// headerFits reports a header within the limits, and valid UTF-8.
+func (l *loader) headerFits(path string, t tabular.Table, h tabular.Header) bool {
+	if len(h.Cells) > l.lim.MaxColumns {
+		l.problem(Problem{File: path, Row: h.Row, Message: fmt.Sprintf("has %d columns; the limit is %d", len(h.Cells), l.lim.MaxColumns)})
+		return false
+	}
+	for i, c := range h.Cells {
+		if len(c) > l.lim.MaxCellBytes {
+			l.problem(Problem{File: path, Row: h.Row, Message: fmt.Sprintf("column %d's header is %d bytes; the limit is %d", i+1, len(c), l.lim.MaxCellBytes)})
+			return false
+		}
+		if t.CheckUTF8() && !utf8.ValidString(c) {
+			l.problem(notUTF8(path, h.Row, fmt.Sprintf("column %d", i+1), c))
 			return false
 		}
 	}
 	return true
 }
 
-// isBlank reports whether a cell is empty or only spaces; most cells
-// answer on their first byte.
-func isBlank(c string) bool {
-	if c == "" {
-		return true
-	}
-	if c[0] > ' ' && c[0] < 0x80 {
-		return false
-	}
-	return strings.TrimSpace(c) == ""
-}
-
-// trimTrailingEmpty drops empty cells at the end of a record: spreadsheets
-// and exports often pad rows with separators.
-func trimTrailingEmpty(rec []string) []string {
-	for len(rec) > 0 && rec[len(rec)-1] == "" {
-		rec = rec[:len(rec)-1]
-	}
-	return rec
-}
-
-func (l *loader) readTable(path string, t table, tc tableContext, headerRow int) error {
-	xt, _ := t.(*xlsxTable)
-	if xt != nil {
-		tc.hiddenCol = xt.columnHidden
-	}
-	spec := l.action
-	if tc.action != nil {
-		spec = tc.action
-	}
-	h, stop, err := findHeader(path, t, tc, spec, headerRow)
-	if err != nil {
-		return l.stop(path, err)
-	}
-	if stop != nil {
-		l.problem(*stop)
-		return nil
-	}
-	header := h.header
-	if len(h.held) > 0 {
-		t = &replayTable{table: t, held: h.held}
-	}
-	headerRow = h.row
-	defer l.noteTable(path, xt, h)
-	if len(header) > l.lim.MaxColumns {
-		l.problem(Problem{File: path, Row: headerRow, Message: fmt.Sprintf("has %d columns; the limit is %d", len(header), l.lim.MaxColumns)})
-		return nil
-	}
-	for i, h := range header {
-		if len(h) > l.lim.MaxCellBytes {
-			l.problem(Problem{File: path, Row: headerRow, Message: fmt.Sprintf("column %d's header is %d bytes; the limit is %d", i+1, len(h), l.lim.MaxCellBytes)})
-			return nil
-		}
-		if t.CheckUTF8() && !utf8.ValidString(h) {
-			l.problem(notUTF8(path, headerRow, fmt.Sprintf("column %d", i+1), h))
-			return nil
-		}
-	}
-	header[0] = strings.TrimPrefix(header[0], "\uFEFF")
-	cp := l.newColumnPlan(path, headerRow, header, tc)
-	if cp == nil {
-		return nil
-	}
-	if xt != nil {
-		l.hiddenColumns(cp, xt)
-	}
-	pf := startPrefetch(t, l.lim.MaxRows)
-	defer pf.stop()
+// readRows turns the rows of a table into jobs, read ahead of the workers
+// that validate them.
+func (l *loader) readRows(t tabular.Table, cp *columnPlan, tc tableContext) error {
+	pf := tabular.Prefetch(t, l.lim.MaxRows)
+	defer pf.Stop()
 	// Rows are independent of each other, except through ref names and
 	// column templates: without those, Validate checks them on every core.
 	workers := 1
@@ -228,13 +210,11 @@ func (l *loader) readTable(path string, t table, tc tableContext, headerRow int)
 	for _, w := range ws {
 		rows += w.rows
 	}
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
+	if err := errors.Join(errs...); err != nil {
+		return err
 	}
-	if rows == 0 && !pf.stopped() {
-		l.problem(Problem{File: path, Severity: Warning, Message: "has a header but no rows"})
+	if rows == 0 && !pf.Stopped() {
+		l.problem(Problem{File: cp.file, Severity: Warning, Message: "has a header but no rows"})
 	}
 	return nil
 }
@@ -255,75 +235,72 @@ type rowWorker struct {
 	cells    []string                 // by field position, reused row after row
 	pend     pending
 	data     map[string]string // the row, for templates
-	cur      cursor
+	cur      tabular.Cursor
 	rows     int // rows that were not blank
 }
 
 // run takes records until the prefetcher has no more, or a problem ends
 // the file. Its error is for I/O and cancellation.
-func (w *rowWorker) run(pf *prefetcher) error {
+func (w *rowWorker) run(pf *tabular.Prefetcher) error {
 	l, cp := w.cp.l, w.cp
 	for n := 0; ; n++ {
 		if n%1024 == 0 {
 			if err := l.ctx.Err(); err != nil {
-				pf.abort()
+				pf.Abort()
 				return err
 			}
 		}
-		rec, meta, row, err := pf.next(&w.cur)
+		rec, meta, row, err := pf.Next(&w.cur)
 		if err == io.EOF {
 			return nil
 		}
 		if err != nil {
-			pf.abort()
-			var ue *utf8Error
-			var lim *rowLimitError
+			pf.Abort()
+			var ue *tabular.UTF8Error
+			var lim *tabular.RowLimitError
 			switch {
 			case errors.As(err, &ue):
-				l.problem(notUTF8(cp.file, ue.row, cp.columnName(ue.col), ue.cell))
+				l.problem(notUTF8(cp.file, ue.Row, cp.columnName(ue.Col), ue.Cell))
 				return nil
 			case errors.As(err, &lim):
-				l.problem(Problem{File: cp.file, Row: lim.row, Message: fmt.Sprintf("has more than %d rows: the rest was not read; split the file or raise --max-rows", lim.max)})
+				l.problem(Problem{File: cp.file, Row: lim.Row, Message: fmt.Sprintf("has more than %d rows: the rest was not read; split the file or raise --max-rows", lim.Max)})
 				return nil
 			}
 			return l.stop(cp.file, err)
-		}
-		rec = trimTrailingEmpty(rec)
-		if blank(rec) {
-			continue
 		}
 		w.rows++
 		w.row(rec, meta, row)
 	}
 }
 
+// stop reports what the tabular reader could not read of path (a problem
+// with the file, not an error); other errors are returned, saying which
+// file.
 func (l *loader) stop(path string, err error) error {
-	var se *stopError
-	var ue *utf8Error
-	if errors.As(err, &ue) {
-		l.problem(notUTF8(path, ue.row, fmt.Sprintf("column %d", ue.col+1), ue.cell))
-		return nil
-	}
-	if errors.As(err, &se) {
-		l.problem(Problem{File: path, Row: se.row, Column: se.column, Message: se.message})
+	if l.tableProblem(path, err) {
 		return nil
 	}
 	return fmt.Errorf("reading manifest %s: %w", path, err)
 }
 
-func notUTF8(path string, row int, column, cell string) Problem {
-	bad := cell
-	for i := 0; i < len(cell); {
-		r, n := utf8.DecodeRuneInString(cell[i:])
-		if r == utf8.RuneError && n == 1 {
-			bad = fmt.Sprintf("0x%02X", cell[i])
-			break
-		}
-		i += n
+// tableProblem reports err as a problem of path when it is one (the
+// tabular reader's *Problem or *UTF8Error).
+func (l *loader) tableProblem(path string, err error) bool {
+	var tp *tabular.Problem
+	var ue *tabular.UTF8Error
+	switch {
+	case errors.As(err, &ue):
+		l.problem(notUTF8(path, ue.Row, fmt.Sprintf("column %d", ue.Col+1), ue.Cell))
+	case errors.As(err, &tp):
+		l.problem(Problem{File: path, Row: tp.Row, Column: tp.Column, Message: tp.Message})
+	default:
+		return false
 	}
-	return Problem{File: path, Row: row, Column: column,
-		Message: fmt.Sprintf("is not valid UTF-8 (byte %s): the file is probably Windows-1252, as Excel's \"CSV\" (not \"CSV UTF-8\") saves it; "+
-			"read it with --encoding windows-1252", bad)}
+	return true
+}
+
+func notUTF8(path string, row int, column, cell string) Problem {
+	return Problem{File: path, Row: row, Column: column, Message: tabular.NotUTF8(cell)}
 }
 
 // columnPlan is how the columns of one file become fields.
@@ -609,7 +586,7 @@ func (cp *columnPlan) columnName(i int) string {
 
 // row turns one record into a job; meta says what its cells are, for a
 // workbook.
-func (w *rowWorker) row(rec []string, meta []cellMeta, row int) {
+func (w *rowWorker) row(rec []string, meta []tabular.Cell, row int) {
 	cp := w.cp
 	l := cp.l
 	prob := func(col int, msg string, sev Severity) {
@@ -680,7 +657,7 @@ func (w *rowWorker) row(rec []string, meta []cellMeta, row int) {
 		x := ""
 		if sf.col < len(rec) {
 			x = rec[sf.col]
-			if meta != nil && meta[sf.col].kind != cellText {
+			if meta != nil && meta[sf.col].Kind != tabular.CellText {
 				x = w.fromCell(&spec.Fields[sf.index], sf.col, x, meta[sf.col], row)
 			}
 		}
@@ -695,10 +672,10 @@ func (w *rowWorker) row(rec []string, meta []cellMeta, row int) {
 				continue
 			}
 			x := rec[c]
-			if isBlank(x) {
+			if tabular.IsBlank(x) {
 				continue
 			}
-			if meta != nil && meta[c].kind != cellText {
+			if meta != nil && meta[c].Kind != tabular.CellText {
 				x = w.fromCell(&spec.Fields[fs.index], c, x, meta[c], row)
 			}
 			if from < 0 {
@@ -758,7 +735,7 @@ func (cp *columnPlan) cellsFit(rec []string, prob func(col int, msg string, sev 
 			ok = false
 			continue
 		}
-		if (i >= len(cp.header) || cp.folded[i] == "") && !isBlank(c) {
+		if (i >= len(cp.header) || cp.folded[i] == "") && !tabular.IsBlank(c) {
 			switch {
 			case i < len(cp.header):
 				prob(i, "has a value, but the column has no header", Error)
@@ -776,35 +753,35 @@ func (cp *columnPlan) cellsFit(rec []string, prob func(col int, msg string, sev 
 // number field the number beneath the display (1,234.50 is 1234.5), a text
 // field what Excel shows (123 formatted 00000 is 00123), a date field the
 // date. What cannot be taken as the sheet shows it is reported.
-func (w *rowWorker) fromCell(f *actions.Field, col int, x string, m cellMeta, row int) string {
+func (w *rowWorker) fromCell(f *actions.Field, col int, x string, m tabular.Cell, row int) string {
 	l, cp, p := w.cp.l, w.cp, &w.pend
 	report := func(sev Severity, format string, args ...any) {
-		msg := fmt.Sprintf("cell %s ", cellName(col, row)) + fmt.Sprintf(format, args...) + cp.tc.hiddenNote(col)
+		msg := fmt.Sprintf("cell %s ", tabular.CellName(col, row)) + fmt.Sprintf(format, args...) + cp.tc.hiddenNote(col)
 		l.problem(Problem{File: cp.file, Row: row, Column: cp.columnName(col), Field: f.Name, Message: msg, Severity: sev})
 	}
-	switch m.kind {
-	case cellError:
+	switch m.Kind {
+	case tabular.CellError:
 		report(Error, "holds the Excel error %s: correct the formula, or type the value", x)
 		p.refuse(f.Name)
 		return ""
-	case cellNumber, cellGeneral, cellShownAs:
+	case tabular.CellNumber, tabular.CellGeneral, tabular.CellShownAs:
 		switch f.Kind {
 		case actions.KindNumber, actions.KindInt, actions.KindBool:
-			return m.value
+			return m.Value
 		case actions.KindDateTime:
 			return x // a number, not a date: validation says what a date must be
 		}
-		if m.kind == cellShownAs {
-			report(Error, "is the number %s shown with the format %q, which bulk does not reproduce: format the column as Text and type the value as it should read", m.value, m.code)
+		if m.Kind == tabular.CellShownAs {
+			report(Error, "is the number %s shown with the format %q, which bulk does not reproduce: format the column as Text and type the value as it should read", m.Value, m.Code)
 			p.refuse(f.Name)
 			return ""
 		}
-		if m.kind == cellGeneral && f.Identifier {
-			report(Warning, "is a number in General format (%s): leading zeros may have been lost; format the column as Text and type the values again", m.value)
+		if m.Kind == tabular.CellGeneral && f.Identifier {
+			report(Warning, "is a number in General format (%s): leading zeros may have been lost; format the column as Text and type the values again", m.Value)
 		}
-	case cellBool:
+	case tabular.CellBool:
 		if f.Kind == actions.KindBool {
-			return m.value
+			return m.Value
 		}
 	}
 	return x

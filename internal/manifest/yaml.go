@@ -18,6 +18,7 @@ import (
 
 	"github.com/firmtools/bulk/internal/actions"
 	"github.com/firmtools/bulk/internal/names"
+	"github.com/firmtools/bulk/internal/tabular"
 )
 
 // The keys of a YAML manifest and of a source (a job's: jobKeys).
@@ -55,7 +56,7 @@ func (l *loader) yamlFile(path string) error {
 		y.problem(0, "", "", fmt.Sprintf("is larger than %d bytes, the limit for a YAML manifest: put the rows in a CSV source", l.lim.MaxYAMLBytes))
 		return nil
 	}
-	if bytes.HasPrefix(data, zipMagic) || bytes.HasPrefix(data, oleMagic) ||
+	if tabular.LooksLikeWorkbook(data) ||
 		(bytes.IndexByte(data, 0) >= 0 && !bytes.HasPrefix(data, []byte{0xFF, 0xFE}) && !bytes.HasPrefix(data, []byte{0xFE, 0xFF})) {
 		y.problem(0, "", "", "holds binary data, not YAML text")
 		return nil
@@ -643,7 +644,7 @@ func (y *yamlReader) source(item *yaml.Node) error {
 			}
 			opts.Delimiter = d
 		case "encoding":
-			if _, err := encodingByName(s); err != nil {
+			if _, err := tabular.ParseEncoding(s); err != nil {
 				y.problem(kv.key.Line, kv.key.Value, "", fmt.Sprintf("unknown encoding %q: use utf-8, utf-16 or windows-1252", s))
 				ok = false
 			}
@@ -714,7 +715,7 @@ func (y *yamlReader) sheetOption(kv pair, key, s string, opts *Options) bool {
 		opts.HeaderRow = n
 		return true
 	}
-	if err := checkHiddenRows(s); err != nil {
+	if err := tabular.CheckHiddenRows(s); err != nil {
 		y.problem(kv.key.Line, kv.key.Value, "", "must be include or skip, not "+strconv.Quote(s))
 		return false
 	}

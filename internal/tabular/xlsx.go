@@ -1,4 +1,4 @@
-package manifest
+package tabular
 
 import (
 	"archive/zip"
@@ -28,7 +28,7 @@ import (
 //
 // What is read is bounded before it is read, from the zip directory:
 //
-//   - at most Limits.MaxXLSXBytes (1 GiB) unzipped, xlsxMaxParts parts, and
+//   - at most Options.MaxXLSXBytes (1 GiB) unzipped, xlsxMaxParts parts, and
 //     each part other than a sheet or the shared strings at most
 //     xlsxMaxPart;
 //   - no part larger than xlsxRatioFloor that unzips to more than
@@ -40,7 +40,7 @@ import (
 // xlsxMaxStyles cell styles and xlsxMaxNumFmts number formats,
 // xlsxMaxSharedStringItems shared strings, Excel's 1,048,576 rows and
 // 16,384 columns; a record is bounded like a CSV one (maxRecordBytes), and
-// rows beyond Limits.MaxRows are not read. Every part read is checked
+// rows beyond the caller's row limit are not read. Every part read is checked
 // against its checksum, to its end.
 
 const (
@@ -79,7 +79,7 @@ type workbook struct {
 	date1904 bool
 	styles   []numFmtInfo // by cell style (the s of a cell)
 	sst      sharedStrings
-	lim      Limits
+	lim      Options
 }
 
 type sheetEntry struct {
@@ -113,9 +113,10 @@ func (s *sharedStrings) get(i int) (string, bool) {
 
 // openXLSX opens the workbook at path and the sheet to read. Anything wrong
 // with the file is a Problem naming it.
-func openXLSX(path string, opts Options, lim Limits) (t *xlsxTable, stop *Problem) {
+func openXLSX(path string, opts Options) (t *Sheet, stop *Problem) {
+	lim := opts
 	problem := func(format string, args ...any) *Problem {
-		return &Problem{File: path, Message: fmt.Sprintf(format, args...)}
+		return &Problem{Message: fmt.Sprintf(format, args...)}
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -264,7 +265,7 @@ func (wb *workbook) readPart(name string, parse func(x *xmlTokens) error) string
 
 // xmlTokenLimit bounds one tag or text of a part: twice the largest row
 // the cell and column limits allow, and 1 MiB more.
-func xmlTokenLimit(lim Limits) int {
+func xmlTokenLimit(lim Options) int {
 	return 2*maxRecordBytes(lim) + 1<<20
 }
 
@@ -478,7 +479,7 @@ func (wb *workbook) chooseSheet(named string) (i int, why string, msg string) {
 
 // checkWorkbookZip reads the zip directory of a workbook and checks it
 // against the limits; it returns the reader, or the problem.
-func checkWorkbookZip(file *os.File, lim Limits) (*zip.Reader, string) {
+func checkWorkbookZip(file *os.File, lim Options) (*zip.Reader, string) {
 	st, err := file.Stat()
 	if err != nil {
 		return nil, fmt.Sprintf("cannot read the workbook: %v", err)
@@ -572,7 +573,7 @@ func (b *budgetReaderAt) ReadAt(p []byte, off int64) (int, error) {
 }
 
 // maxRecordBytes bounds one record (all its cells), for CSV and workbooks.
-func maxRecordBytes(lim Limits) int {
+func maxRecordBytes(lim Options) int {
 	n := lim.MaxCellBytes * lim.MaxColumns
 	if n > 64<<20 || n <= 0 {
 		n = 64 << 20

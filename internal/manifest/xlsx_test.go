@@ -260,11 +260,11 @@ func TestXLSXProblems(t *testing.T) {
 	user := Options{Action: "create-user"}
 
 	cases := []struct {
-		name      string
-		file      string
-		data      []byte
-		opts      Options
-		want      string
+		name string
+		file string
+		data []byte
+		opts Options
+		want string
 	}{
 		{name: "csv renamed", file: "users.xlsx", data: []byte("full_name,id\nJo Smith,JSMITH\n"), opts: user,
 			want: "$TMP/users.xlsx: is named .xlsx but is not an Excel workbook (not a zip file): it looks like text; if it is CSV, rename it .csv\n"},

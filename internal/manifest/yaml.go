@@ -677,6 +677,16 @@ func (y *yamlReader) source(item *yaml.Node) error {
 	if !ok {
 		return nil
 	}
+	full, ok := y.sourcePath(n, path)
+	if !ok {
+		return nil
+	}
+	return y.l.tableFile(full, opts, tc)
+}
+
+// sourcePath is the file a source's path: names, relative to the YAML
+// manifest; ok is false (reported) when it is no CSV file or workbook.
+func (y *yamlReader) sourcePath(n *yaml.Node, path string) (string, bool) {
 	full := path
 	if !filepath.IsAbs(full) {
 		full = filepath.Join(filepath.Dir(y.path), path)
@@ -684,7 +694,7 @@ func (y *yamlReader) source(item *yaml.Node) error {
 	switch strings.ToLower(filepath.Ext(full)) {
 	case ".yaml", ".yml":
 		y.problem(n.Line, "path", "", "a source must be a CSV file or a workbook, not another YAML manifest")
-		return nil
+		return "", false
 	}
 	if st, err := os.Stat(full); err != nil || !st.Mode().IsRegular() {
 		msg := "is not a regular file"
@@ -695,9 +705,9 @@ func (y *yamlReader) source(item *yaml.Node) error {
 			}
 		}
 		y.problem(n.Line, "path", "", fmt.Sprintf("%s: %s", full, msg))
-		return nil
+		return "", false
 	}
-	return y.l.tableFile(full, opts, tc)
+	return full, true
 }
 
 // sheetOption reads a source's sheet:, header_row: or hidden_rows:.

@@ -33,11 +33,14 @@ func lookupAliasFields(enabledDefault, hipaaDefault string) []Field {
 
 func init() {
 	Register(&Spec{
-		Name:        "create-lookup-alias",
-		Operation:   wire.OpCreateLookupAlias,
-		Summary:     "Create an alias (a value) of a custom or property lookup field",
-		Fields:      lookupAliasFields("", ""),
-		Repeat:      RepeatRecognizeDuplicate,
+		Name:      "create-lookup-alias",
+		Operation: wire.OpCreateLookupAlias,
+		Summary:   "Create an alias (a value) of a custom or property lookup field",
+		Fields:    lookupAliasFields("", ""),
+		Repeat:    RepeatRecognizeDuplicate,
+		Duplicate: &Duplicate{Code: "DUPLICATE_ALIAS", Result: func(v Values) Result {
+			return Result{ObjectID: v["alias"], Refs: map[string]string{"id": v["alias"]}}
+		}},
 		KeyFields:   []string{"library_id", "lookup_field_id", "parent_alias", "alias"},
 		RefFields:   []string{"id"},
 		CheckFields: []string{"lookup_field_id", "parent_alias"},

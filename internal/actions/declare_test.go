@@ -136,3 +136,21 @@ func TestCreatesAndNeedsMeet(t *testing.T) {
 		t.Errorf("a custom2 alias needs %v", child)
 	}
 }
+
+// An action repeated on the understanding that its duplicate refusal
+// means success says what that refusal is, and what the row then shows.
+func TestRecognizedDuplicatesAreDeclared(t *testing.T) {
+	for _, s := range All() {
+		if (s.Repeat == RepeatRecognizeDuplicate) != (s.Duplicate != nil) {
+			t.Errorf("%s: repeat %v, duplicate %+v", s.Name, s.Repeat, s.Duplicate)
+			continue
+		}
+		if s.Duplicate == nil {
+			continue
+		}
+		v, _, _ := s.Validate(sampleRows[s.Name])
+		if r := s.Duplicate.Result(v); s.Duplicate.Code == "" || r.ObjectID == "" || r.Refs["id"] != r.ObjectID {
+			t.Errorf("%s: duplicate %q gives %+v", s.Name, s.Duplicate.Code, r)
+		}
+	}
+}

@@ -130,10 +130,19 @@ const (
 	// RepeatIfNotProcessed: not idempotent (add-tab, add-folder); repeat only
 	// when the service provably did not act (not sent, 429, 503).
 	RepeatIfNotProcessed
-	// RepeatRecognizeDuplicate: create-lookup-alias; repeat, and a
-	// DUPLICATE_ALIAS met after an ambiguous attempt counts as success.
+	// RepeatRecognizeDuplicate: create-lookup-alias; repeat, and the
+	// Spec's Duplicate refusal met after an ambiguous attempt counts as
+	// success.
 	RepeatRecognizeDuplicate
 )
+
+// Duplicate is the service's refusal to create what is already there.
+type Duplicate struct {
+	Code string // the error code of the 409, e.g. "DUPLICATE_ALIAS"
+	// Result is the row's result when the refusal answers an attempt of
+	// the run's own: what the call would have answered.
+	Result func(v Values) Result
+}
 
 // Result is what a successful call produced, for the result CSV and for
 // ${ref.field} references.
@@ -174,6 +183,10 @@ type Spec struct {
 	Read      bool // a read: changes nothing
 	Fields    []Field
 	Repeat    Repeat
+	// Duplicate, with RepeatRecognizeDuplicate, is how the service
+	// refuses to create what is already there: met after an ambiguous
+	// attempt of the run's own, that attempt succeeded.
+	Duplicate *Duplicate
 	// KeyFields name the fields that make the natural key (user ID,
 	// library + alias, parent + name, ...).
 	KeyFields []string

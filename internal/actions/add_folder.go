@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -16,7 +17,7 @@ func profileField(n int) Field {
 	name := "custom" + strconv.Itoa(n)
 	f := Field{Name: name, Aliases: []string{"profileProperties." + name, "profile_" + name}}
 	switch {
-	case n <= 12 || n == 29 || n == 30:
+	case slices.Contains(lookupFields, name):
 		f.Kind, f.MaxLen, f.Identifier = KindString, 32, true
 		f.Rule = "be an alias of " + name + ", at most 32 characters; only with inherit_profile_from_workspace No"
 	case n <= 16:

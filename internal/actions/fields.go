@@ -190,11 +190,11 @@ func roleField() Field {
 		Rule: "be a role of the library, like ATTORNEY"}
 }
 
-// lookupFields are the fourteen lookup fields.
+// lookupFields are the fourteen lookup fields, and lookupParent the parent
+// of each of the two child fields: the client side's one table of them
+// (the simulator keeps its own).
 var lookupFields = []string{"custom1", "custom2", "custom3", "custom4", "custom5", "custom6",
 	"custom7", "custom8", "custom9", "custom10", "custom11", "custom12", "custom29", "custom30"}
-
-// lookupParent is the parent field of the two child lookup fields.
 var lookupParent = map[string]string{"custom2": "custom1", "custom30": "custom29"}
 
 func lookupFieldField() Field {

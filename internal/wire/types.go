@@ -189,16 +189,10 @@ type Tab struct {
 func (t *Tab) UnmarshalJSON(b []byte) error {
 	type plain Tab
 	var p plain
-	if err := json.Unmarshal(b, &p); err != nil {
-		return err
-	}
-	raw, err := compact(b)
-	if err != nil {
-		return err
-	}
+	raw, err := readWhole(b, &p)
 	*t = Tab(p)
 	t.raw = raw
-	return nil
+	return err
 }
 
 // MarshalJSON writes the answer as the service sent it.
@@ -210,7 +204,12 @@ func (t Tab) MarshalJSON() ([]byte, error) {
 	return json.Marshal(plain(t))
 }
 
-func compact(b []byte) (json.RawMessage, error) {
+// readWhole reads b into v (a type without readWhole's caller's
+// UnmarshalJSON) and returns b compacted, to be reported as it came.
+func readWhole(b []byte, v any) (json.RawMessage, error) {
+	if err := json.Unmarshal(b, v); err != nil {
+		return nil, err
+	}
 	var buf bytes.Buffer
 	if err := json.Compact(&buf, b); err != nil {
 		return nil, err
@@ -322,16 +321,10 @@ func (p FolderProfile) MarshalJSON() ([]byte, error) {
 func (f *Folder) UnmarshalJSON(b []byte) error {
 	type plain Folder
 	var p plain
-	if err := json.Unmarshal(b, &p); err != nil {
-		return err
-	}
-	raw, err := compact(b)
-	if err != nil {
-		return err
-	}
+	raw, err := readWhole(b, &p)
 	*f = Folder(p)
 	f.raw = raw
-	return nil
+	return err
 }
 
 // MarshalJSON writes the answer as the service sent it.

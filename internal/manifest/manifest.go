@@ -1,6 +1,8 @@
 // Package manifest turns the files administrators prepare (CSV exports,
 // spreadsheets, YAML manifests) into typed, validated jobs, one per row, and
-// reports every problem with its file, row and column.
+// reports every problem with its file, row and column. Reading the tables
+// themselves (CSV, workbooks, encodings, the header) is internal/tabular's;
+// what a job of each action is, and needs, is its actions.Spec.
 //
 // Load reads whole manifests for a run. Validate streams: for CSV and
 // spreadsheet files without references it holds a few batches of rows and a

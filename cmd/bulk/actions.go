@@ -11,6 +11,7 @@ import (
 	"github.com/firmtools/bulk/internal/actions"
 	"github.com/firmtools/bulk/internal/exit"
 	"github.com/firmtools/bulk/internal/iostreams"
+	"github.com/firmtools/bulk/internal/names"
 )
 
 type actionsOptions struct {
@@ -46,42 +47,9 @@ func lookupAction(name string) (*actions.Spec, error) {
 	s, ok := actions.Lookup(name)
 	if !ok {
 		return nil, exit.Usage(fmt.Errorf("%q is not an action%s (the actions are %s)",
-			name, suggestAction(name), strings.Join(actions.Names(), ", ")))
+			name, names.DidYouMean(name, actions.Names()), strings.Join(actions.Names(), ", ")))
 	}
 	return s, nil
-}
-
-func suggestAction(name string) string {
-	best, bestD := "", 1<<30
-	for _, n := range actions.Names() {
-		if d := editDistance(actions.FoldName(name), actions.FoldName(n)); d < bestD {
-			best, bestD = n, d
-		}
-	}
-	if bestD <= 3 {
-		return fmt.Sprintf("; did you mean %q?", best)
-	}
-	return ""
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }
 
 func runActions(o *actionsOptions) error {
@@ -175,7 +143,23 @@ func writeActionFields(w io.Writer, s *actions.Spec) error {
 	if len(s.RefFields) > 0 {
 		fmt.Fprintf(w, "\nA job with ref: NAME lets later jobs use its answer: %s.\n", refList(s.RefFields))
 	}
+	writeActionAnswer(w, s)
 	return nil
+}
+
+// writeActionAnswer says what the result row shows of the action's answer
+// and, for a read, what each item it lists has.
+func writeActionAnswer(w io.Writer, s *actions.Spec) {
+	parts := make([]string, len(s.Shows))
+	for i, sh := range s.Shows {
+		parts[i] = sh.Column + " (" + sh.What + ")"
+	}
+	if len(parts) > 0 {
+		fmt.Fprintf(w, "\nThe result row shows %s.\n", strings.Join(parts, ", "))
+	}
+	if s.Items != nil {
+		fmt.Fprintf(w, "Each %s read has %s.\n", s.Items.What, strings.Join(s.Items.Columns, ", "))
+	}
 }
 
 func refList(fields []string) string {

@@ -108,11 +108,8 @@ func writeYAMLTemplate(w io.Writer, s *actions.Spec) error {
 			fmt.Fprintf(&b, "    # %-*s  # optional; %s\n", width+1, f.Name+":", orText(rule))
 		}
 	}
-	if s.Name == "create-user" {
-		b.WriteString("    # libraries:          # more libraries for the new user: assign-user-to-library jobs\n")
-		b.WriteString("    #   - {library_id: ARCHIVE, role: READ_ONLY}\n")
-		b.WriteString("    # my_matters:         # workspaces for their My Matters: add-my-matters-shortcuts jobs\n")
-		b.WriteString("    #   - ACTIVE_US!1000\n")
+	for _, e := range s.Expansions {
+		fmt.Fprintf(&b, "    # %-20s# %s: %s jobs\n    #   - %s\n", e.Key+":", e.Summary, e.Action, e.Example)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"encoding/csv"
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -53,6 +55,10 @@ func TestActionsFields(t *testing.T) {
 			"default_security  required, with a default  enum    inherit  must be one of inherit, private, view, public",
 		}},
 		{[]string{"actions", "add-my-matters-shortcuts"}, 0, []string{"workspace_id  required  list"}},
+		{[]string{"actions", "create-user"}, 0, []string{
+			"The result row shows object_id (the user's ID), user_num (the user's number), user_created (false when the user was already there), output (the user, as the service answered).",
+		}},
+		{[]string{"actions", "get-library-roles"}, 0, []string{"The result row shows output (the roles).\nEach role read has id, description.\n"}},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -225,6 +231,46 @@ func TestTemplatesValidateOnceFilledIn(t *testing.T) {
 				t.Fatalf("skeleton: exit %d\n%s", v.code, v.out)
 			}
 		})
+	}
+}
+
+// The YAML template shows an action's expansion lists (create-user's
+// libraries: and my_matters:), and their examples, uncommented, make the
+// jobs they stand for.
+func TestTemplateShowsExpansions(t *testing.T) {
+	for _, s := range actions.All() {
+		if len(s.Expansions) == 0 {
+			continue
+		}
+		r := runCLI(t, "template", s.Name, "--yaml")
+		filled := r.out
+		for _, f := range toFill(s) {
+			re := regexp.MustCompile(`(?m)^(    (?:# )?)` + regexp.QuoteMeta(f.Name) + `:[^\n]*$`)
+			filled = re.ReplaceAllString(filled, "    "+f.Name+": "+sampleValue(s.Name, f))
+		}
+		want := map[string]int{s.Name: 1}
+		for _, e := range s.Expansions {
+			key := regexp.MustCompile(`(?m)^    # ` + e.Key + `: .*$`)
+			item := "    #   - " + e.Example + "\n"
+			if !key.MatchString(filled) || !strings.Contains(filled, item) {
+				t.Fatalf("%s: no %s list in\n%s", s.Name, e.Key, r.out)
+			}
+			filled = key.ReplaceAllString(filled, "    "+e.Key+":")
+			filled = strings.Replace(filled, item, "      - "+e.Example+"\n", 1)
+			want[e.Action]++
+		}
+		p := filepath.Join(t.TempDir(), "expanded.yaml")
+		if err := os.WriteFile(p, []byte(filled), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		v := runCLI(t, "validate", p, "--format", "json")
+		var rep struct {
+			Valid     bool           `json:"valid"`
+			PerAction map[string]int `json:"per_action"`
+		}
+		if err := json.Unmarshal([]byte(v.out), &rep); err != nil || !rep.Valid || !reflect.DeepEqual(rep.PerAction, want) {
+			t.Fatalf("%s: %v %+v, want %v\n%s%s", s.Name, err, rep, want, v.out, filled)
+		}
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/firmtools/bulk/internal/imanage"
 	"github.com/firmtools/bulk/internal/secret"
+	"github.com/firmtools/bulk/internal/wire"
 )
 
 func mustSpec(t *testing.T, name string) *Spec {
@@ -243,46 +244,46 @@ type fakeClient struct {
 	err error
 }
 
-func (f *fakeClient) CreateUser(_ context.Context, r imanage.CreateUserRequest) (*imanage.User, error) {
+func (f *fakeClient) CreateUser(_ context.Context, r wire.CreateUserRequest) (*wire.User, error) {
 	f.got = r
 	num, created := int64(42), true
-	return &imanage.User{ID: r.ID, UserNum: &num, UserCreated: &created}, f.err
+	return &wire.User{ID: r.ID, UserNum: &num, UserCreated: &created}, f.err
 }
-func (f *fakeClient) AssignUserToLibrary(_ context.Context, r imanage.AssignUserToLibraryRequest) (*imanage.AssignUserToLibraryResult, error) {
+func (f *fakeClient) AssignUserToLibrary(_ context.Context, r wire.AssignUserToLibraryRequest) (*wire.AssignUserToLibraryResult, error) {
 	f.got = r
-	return &imanage.AssignUserToLibraryResult{UserNum: "7"}, f.err
+	return &wire.AssignUserToLibraryResult{UserNum: "7"}, f.err
 }
-func (f *fakeClient) GetLibraryRoles(_ context.Context, r imanage.GetLibraryRolesRequest) ([]imanage.IDDescription, error) {
+func (f *fakeClient) GetLibraryRoles(_ context.Context, r wire.GetLibraryRolesRequest) ([]wire.IDDescription, error) {
 	f.got = r
-	return []imanage.IDDescription{{ID: "ATTORNEY", Description: "Attorney"}}, f.err
+	return []wire.IDDescription{{ID: "ATTORNEY", Description: "Attorney"}}, f.err
 }
-func (f *fakeClient) GetLookupAliases(_ context.Context, r imanage.GetLookupAliasesRequest) ([]imanage.LookupAlias, error) {
+func (f *fakeClient) GetLookupAliases(_ context.Context, r wire.GetLookupAliasesRequest) ([]wire.LookupAlias, error) {
 	f.got = r
 	return nil, f.err
 }
-func (f *fakeClient) CreateLookupAlias(_ context.Context, r imanage.LookupAliasRequest) error {
+func (f *fakeClient) CreateLookupAlias(_ context.Context, r wire.LookupAliasRequest) error {
 	f.got = r
 	return f.err
 }
-func (f *fakeClient) UpdateCustomField(_ context.Context, r imanage.LookupAliasRequest) error {
+func (f *fakeClient) UpdateCustomField(_ context.Context, r wire.LookupAliasRequest) error {
 	f.got = r
 	return f.err
 }
-func (f *fakeClient) AddTab(_ context.Context, r imanage.AddTabRequest) (*imanage.Tab, error) {
+func (f *fakeClient) AddTab(_ context.Context, r wire.AddTabRequest) (*wire.Tab, error) {
 	f.got = r
-	return &imanage.Tab{ID: "ACTIVE_US!10001", Name: r.Name, WorkspaceID: r.ParentID}, f.err
+	return &wire.Tab{ID: "ACTIVE_US!10001", Name: r.Name, WorkspaceID: r.ParentID}, f.err
 }
-func (f *fakeClient) AddFolder(_ context.Context, r imanage.AddFolderRequest) (*imanage.Folder, error) {
+func (f *fakeClient) AddFolder(_ context.Context, r wire.AddFolderRequest) (*wire.Folder, error) {
 	f.got = r
-	return &imanage.Folder{ID: "ACTIVE_US!10002", Name: r.Name, WorkspaceID: "ACTIVE_US!1000"}, f.err
+	return &wire.Folder{ID: "ACTIVE_US!10002", Name: r.Name, WorkspaceID: "ACTIVE_US!1000"}, f.err
 }
-func (f *fakeClient) AddShortcutsToMyMatters(_ context.Context, r imanage.AddShortcutsRequest) (*imanage.AddShortcutsResult, error) {
+func (f *fakeClient) AddShortcutsToMyMatters(_ context.Context, r wire.AddShortcutsRequest) (*wire.AddShortcutsResult, error) {
 	f.got = r
-	return &imanage.AddShortcutsResult{AllWorkspaceShortcutIDs: "ACTIVE_US!20001;ACTIVE_US!20002"}, f.err
+	return &wire.AddShortcutsResult{AllWorkspaceShortcutIDs: "ACTIVE_US!20001;ACTIVE_US!20002"}, f.err
 }
-func (f *fakeClient) GetMyMattersCategories(_ context.Context, userID string) ([]imanage.MyMattersCategory, error) {
+func (f *fakeClient) GetMyMattersCategories(_ context.Context, userID string) ([]wire.MyMattersCategory, error) {
 	f.got = userID
-	return []imanage.MyMattersCategory{{ID: "ACTIVE_US!9001", Name: "My Matters"}}, f.err
+	return []wire.MyMattersCategory{{ID: "ACTIVE_US!9001", Name: "My Matters"}}, f.err
 }
 
 func TestCall(t *testing.T) {
@@ -315,7 +316,7 @@ func TestCall(t *testing.T) {
 			}},
 		{action: "get-library-roles",
 			raw:     map[string]string{"library_id": "ACTIVE_US", "is_external": "true"},
-			wantReq: imanage.GetLibraryRolesRequest{LibraryID: "ACTIVE_US", IsExternal: true},
+			wantReq: wire.GetLibraryRolesRequest{LibraryID: "ACTIVE_US", IsExternal: true},
 			check: func(t *testing.T, r Result) {
 				if b, _ := json.Marshal(r.Output); string(b) != `[{"id":"ATTORNEY","description":"Attorney"}]` {
 					t.Fatalf("output %s", b)
@@ -323,7 +324,7 @@ func TestCall(t *testing.T) {
 			}},
 		{action: "get-lookup-aliases",
 			raw:     map[string]string{"library_id": "ACTIVE_US", "lookupFieldId": "Custom2", "parent_alias": "1001"},
-			wantReq: imanage.GetLookupAliasesRequest{LibraryID: "ACTIVE_US", LookupFieldID: "custom2", ParentAlias: "1001"},
+			wantReq: wire.GetLookupAliasesRequest{LibraryID: "ACTIVE_US", LookupFieldID: "custom2", ParentAlias: "1001"},
 			check: func(t *testing.T, r Result) {
 				if b, _ := json.Marshal(r.Output); string(b) != `[]` {
 					t.Fatalf("output %s", b)
@@ -359,7 +360,7 @@ func TestCall(t *testing.T) {
 			}},
 		{action: "add-my-matters-shortcuts",
 			raw:     map[string]string{"user_id": "JSMITH", "workspaces": "ACTIVE_US!1000|ACTIVE_US!1001", "category_id": "ACTIVE_US!9001"},
-			wantReq: imanage.AddShortcutsRequest{UserID: "JSMITH", WorkspaceIDs: []string{"ACTIVE_US!1000", "ACTIVE_US!1001"}, CategoryID: "ACTIVE_US!9001"},
+			wantReq: wire.AddShortcutsRequest{UserID: "JSMITH", WorkspaceIDs: []string{"ACTIVE_US!1000", "ACTIVE_US!1001"}, CategoryID: "ACTIVE_US!9001"},
 			check: func(t *testing.T, r Result) {
 				if r.ObjectID != "ACTIVE_US!20001;ACTIVE_US!20002" {
 					t.Fatalf("result %+v", r)
@@ -412,7 +413,7 @@ func TestCall(t *testing.T) {
 }
 
 func TestCallErrorsWrapAndSayWhat(t *testing.T) {
-	cause := &imanage.Error{Op: imanage.OpAddTab, Delivery: imanage.Answered, StatusCode: 404, Code: "CONTAINER_NOT_FOUND"}
+	cause := &imanage.Error{Op: wire.OpAddTab, Delivery: imanage.Answered, StatusCode: 404, Code: "CONTAINER_NOT_FOUND"}
 	s := mustSpec(t, "add-tab")
 	v, sec, _ := s.Validate(map[string]string{"name": "X", "parent_id": "A!1"})
 	_, err := s.Call(context.Background(), &fakeClient{err: cause}, v, sec)
@@ -500,4 +501,6 @@ func (f *fakeClient) GetAddFolderPropertiesSchema(context.Context, string) (json
 	return nil, errNoSchemaOp
 }
 
-var errNoSchemaOp = &imanage.Error{Op: "schema", Delivery: imanage.Answered, StatusCode: 404, Code: "NOT_FOUND"}
+// errNoSchemaOp is how the client answers a schema read the service does
+// not have (404).
+var errNoSchemaOp = fmt.Errorf("%w: %w", wire.ErrNoOperation, &imanage.Error{Op: "schema", Delivery: imanage.Answered, StatusCode: 404, Code: "NOT_FOUND"})

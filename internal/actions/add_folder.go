@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 
-	"github.com/firmtools/bulk/internal/imanage"
+	"github.com/firmtools/bulk/internal/wire"
 )
 
 // profileField is one of custom1..custom30 of profileProperties, typed as the
@@ -15,7 +17,7 @@ func profileField(n int) Field {
 	name := "custom" + strconv.Itoa(n)
 	f := Field{Name: name, Aliases: []string{"profileProperties." + name, "profile_" + name}}
 	switch {
-	case n <= 12 || n == 29 || n == 30:
+	case slices.Contains(lookupFields, name):
 		f.Kind, f.MaxLen, f.Identifier = KindString, 32, true
 		f.Rule = "be an alias of " + name + ", at most 32 characters; only with inherit_profile_from_workspace No"
 	case n <= 16:
@@ -51,7 +53,7 @@ func init() {
 		{Name: "inherit_profile_from_workspace", Aliases: []string{"inherit_profile"}, Kind: KindEnum, Required: true, Default: "Yes",
 			Enum: []string{"Yes", "No"}},
 		{Name: "description", Kind: KindString},
-		{Name: "email", Kind: KindString, MaxLen: 254, Identifier: true, Pattern: folderEmailRe, Match: isFolderEmail,
+		{Name: "email", Kind: KindString, MaxLen: 254, Identifier: true, Match: isFolderEmail,
 			Rule: "be a folder e-mail prefix: letters, digits, \".\", \"_\" and \"-\""},
 		ownerField(),
 		{Name: "class", Kind: KindString, MaxLen: 32, Rule: "be at most 32 characters"},
@@ -63,7 +65,7 @@ func init() {
 	}
 	Register(&Spec{
 		Name:        "add-folder",
-		Operation:   imanage.OpAddFolder,
+		Operation:   wire.OpAddFolder,
 		Summary:     "Add a folder to a workspace, tab or folder (not idempotent: the same name twice makes two folders)",
 		Fields:      fields,
 		Repeat:      RepeatIfNotProcessed,
@@ -73,7 +75,76 @@ func init() {
 		Check:       checkAddFolder,
 		Call:        callAddFolder,
 		Dynamic:     []*Dynamic{profilePropertiesMember},
+		Needs:       folderNeeds,
+		CheckRemote: checkProfile,
+		Shows: []Shown{
+			{Column: ColumnObjectID, What: "the folder's ID"},
+			{Column: ColumnOutput, What: "the folder, as the service answered"},
+		},
 	})
+}
+
+// profileAliases are the lookup aliases a folder's own profile uses, by
+// lookup field, and the library they are in (its parent's); none when the
+// folder inherits its workspace's profile.
+func profileAliases(v Values) (lib string, aliases map[string]string) {
+	lib, _, ok := strings.Cut(v["parent_id"], "!")
+	if !ok || v["inherit_profile_from_workspace"] != "No" {
+		return "", nil
+	}
+	aliases = map[string]string{}
+	for _, field := range lookupFields {
+		if a := v[field]; a != "" {
+			aliases[field] = a
+		}
+	}
+	return lib, aliases
+}
+
+// folderNeeds: a folder waits for its owner and for the aliases its
+// profile uses, when the manifest creates them.
+func folderNeeds(v Values) []Object {
+	out := needsUsers("owner")(v)
+	lib, aliases := profileAliases(v)
+	for _, field := range lookupFields {
+		if a, ok := aliases[field]; ok {
+			out = append(out, AliasObject(lib, field, a))
+		}
+	}
+	return out
+}
+
+// checkProfile checks a folder's lookup-field profile values against the
+// aliases of the library its parent is in.
+func checkProfile(c RemoteCheck, v Values) error {
+	if _, ok := Known(v, "parent_id"); !ok {
+		return nil
+	}
+	lib, aliases := profileAliases(v)
+	if lib == "" {
+		return nil
+	}
+	if exists, err := c.HasLibrary(lib); err != nil || !exists {
+		return err
+	}
+	for _, field := range lookupFields {
+		alias, ok := aliases[field]
+		if _, created := c.Created(AliasObject(lib, field, alias)); !ok || created {
+			continue
+		}
+		parent := ""
+		if pf, isChild := lookupParent[field]; isChild {
+			parent = aliases[pf]
+		}
+		existing, ok, err := c.Aliases(lib, field, parent)
+		if err != nil {
+			return err
+		}
+		if ok && !existing[alias] {
+			c.Problem(field, fmt.Sprintf("%s has no %s alias %q", lib, field, alias))
+		}
+	}
+	return nil
 }
 
 // checkAddFolder: profile properties only replace the workspace's profile
@@ -116,7 +187,7 @@ func profileProperties(v Values) map[string]any {
 }
 
 func callAddFolder(ctx context.Context, c Client, v Values, _ Secrets) (Result, error) {
-	req := imanage.AddFolderRequest{
+	req := wire.AddFolderRequest{
 		Name:                        v["name"],
 		ParentID:                    v["parent_id"],
 		ParentType:                  v["parent_type"],

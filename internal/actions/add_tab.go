@@ -4,21 +4,21 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/firmtools/bulk/internal/imanage"
+	"github.com/firmtools/bulk/internal/wire"
 )
 
 var securityEnum = []string{"inherit", "private", "view", "public"}
 
 func nameField() Field {
 	return Field{Name: "name", Kind: KindString, Required: true, MinLen: 1, MaxLen: 254,
-		Pattern: objectNamePattern, Match: isObjectName,
-		Rule: "be 1 to 254 characters, not blank, with no backslash, control character or emoji"}
+		Match: isObjectName,
+		Rule:  "be 1 to 254 characters, not blank, with no backslash, control character or emoji"}
 }
 
 func init() {
 	Register(&Spec{
 		Name:      "add-tab",
-		Operation: imanage.OpAddTab,
+		Operation: wire.OpAddTab,
 		Summary:   "Add a tab to a workspace (not idempotent: the same name twice makes two tabs)",
 		Fields: []Field{
 			nameField(),
@@ -31,11 +31,16 @@ func init() {
 		KeyFields: []string{"parent_id", "name"},
 		RefFields: []string{"id", "name", "workspace_id"},
 		Call:      callAddTab,
+		Needs:     needsUsers("owner"),
+		Shows: []Shown{
+			{Column: ColumnObjectID, What: "the tab's ID"},
+			{Column: ColumnOutput, What: "the tab, as the service answered"},
+		},
 	})
 }
 
 func callAddTab(ctx context.Context, c Client, v Values, _ Secrets) (Result, error) {
-	req := imanage.AddTabRequest{
+	req := wire.AddTabRequest{
 		Name:            v["name"],
 		ParentID:        v["parent_id"],
 		DefaultSecurity: v["default_security"],

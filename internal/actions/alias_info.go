@@ -4,7 +4,7 @@ import (
 	"context"
 	"encoding/json"
 
-	"github.com/firmtools/bulk/internal/imanage"
+	"github.com/firmtools/bulk/internal/wire"
 )
 
 // aliasInfoFields map aliasInfo's properties to the alias actions' columns.
@@ -18,7 +18,7 @@ var aliasInfoFields = map[string]string{
 func aliasInfoMember(action string, update bool) *Dynamic {
 	d := &Dynamic{
 		Member: "aliasInfo",
-		Op:     imanage.OpGetCreateLookupAliasSchema,
+		Op:     wire.OpGetCreateLookupAliasSchema,
 		Arg:    func(v Values) string { return v["lookup_field_id"] },
 		What:   func(field string) string { return field + " aliases" },
 		Fields: aliasInfoFields,
@@ -28,7 +28,7 @@ func aliasInfoMember(action string, update bool) *Dynamic {
 		},
 	}
 	if update {
-		d.Op = imanage.OpGetUpdateCustomFieldSchema
+		d.Op = wire.OpGetUpdateCustomFieldSchema
 		d.What = func(field string) string { return field + " alias updates" }
 		d.Read = func(ctx context.Context, r SchemaReader, field string) (json.RawMessage, error) {
 			return r.GetUpdateCustomFieldSchema(ctx, field)

@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"testing"
 
-	"github.com/firmtools/bulk/internal/imanage"
+	"github.com/firmtools/bulk/internal/wire"
 )
 
 // assignClient answers assignUserToLibrary with a user_num as given.
@@ -14,8 +14,8 @@ type assignClient struct {
 	userNum json.Number
 }
 
-func (a *assignClient) AssignUserToLibrary(context.Context, imanage.AssignUserToLibraryRequest) (*imanage.AssignUserToLibraryResult, error) {
-	return &imanage.AssignUserToLibraryResult{UserNum: a.userNum}, nil
+func (a *assignClient) AssignUserToLibrary(context.Context, wire.AssignUserToLibraryRequest) (*wire.AssignUserToLibraryResult, error) {
+	return &wire.AssignUserToLibraryResult{UserNum: a.userNum}, nil
 }
 
 // The assignment was made whatever user_num looks like: a whole number in

@@ -4,13 +4,13 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/firmtools/bulk/internal/imanage"
+	"github.com/firmtools/bulk/internal/wire"
 )
 
 func init() {
 	Register(&Spec{
 		Name:      "assign-user-to-library",
-		Operation: imanage.OpAssignUserToLibrary,
+		Operation: wire.OpAssignUserToLibrary,
 		Summary:   "Give an existing user a role in a library",
 		Fields: []Field{
 			libraryField("library_id", "libraryId", "library"),
@@ -23,11 +23,23 @@ func init() {
 		KeyFields: []string{"user_id", "library_id"},
 		RefFields: []string{"user_num"},
 		Call:      callAssignUserToLibrary,
+		Needs:     needsUsers("user_id"),
+		CheckRemote: func(c RemoteCheck, v Values) error {
+			ext := []bool{false, true} // an existing user may be internal or external
+			if u, ok := c.Created(UserObject(v["user_id"])); ok {
+				ext = []bool{u.Bool("is_external")}
+			}
+			return checkRole(c, v, "library_id", ext)
+		},
+		Shows: []Shown{
+			{Column: ColumnUserNum, What: "the user's number"},
+			{Column: ColumnOutput, What: "user_num as the service wrote it, when it is not a whole number"},
+		},
 	})
 }
 
 func callAssignUserToLibrary(ctx context.Context, c Client, v Values, _ Secrets) (Result, error) {
-	req := imanage.AssignUserToLibraryRequest{
+	req := wire.AssignUserToLibraryRequest{
 		LibraryID:          v["library_id"],
 		UserID:             v["user_id"],
 		Role:               v["role"],

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/firmtools/bulk/internal/imanage"
+	"github.com/firmtools/bulk/internal/wire"
 )
 
 // lookupAliasFields are the flattened columns of createCustomOrPropertyLookup
@@ -33,17 +33,37 @@ func lookupAliasFields(enabledDefault, hipaaDefault string) []Field {
 
 func init() {
 	Register(&Spec{
-		Name:        "create-lookup-alias",
-		Operation:   imanage.OpCreateLookupAlias,
-		Summary:     "Create an alias (a value) of a custom or property lookup field",
-		Fields:      lookupAliasFields("", ""),
-		Repeat:      RepeatRecognizeDuplicate,
+		Name:      "create-lookup-alias",
+		Operation: wire.OpCreateLookupAlias,
+		Summary:   "Create an alias (a value) of a custom or property lookup field",
+		Fields:    lookupAliasFields("", ""),
+		Repeat:    RepeatRecognizeDuplicate,
+		Duplicate: &Duplicate{Code: "DUPLICATE_ALIAS", Result: func(v Values) Result {
+			return Result{ObjectID: v["alias"], Refs: map[string]string{"id": v["alias"]}}
+		}},
 		KeyFields:   []string{"library_id", "lookup_field_id", "parent_alias", "alias"},
 		RefFields:   []string{"id"},
 		CheckFields: []string{"lookup_field_id", "parent_alias"},
 		Check:       func(v Values, _ Secrets) []FieldError { return checkParentAlias(v, true) },
 		PreRead:     aliasPreRead,
 		Dynamic:     []*Dynamic{aliasInfoMember("create-lookup-alias", false)},
+		Creates: func(v Values) []Object {
+			if v["library_id"] == "" || v["lookup_field_id"] == "" || v["alias"] == "" {
+				return nil
+			}
+			return []Object{AliasObject(v["library_id"], v["lookup_field_id"], v["alias"])}
+		},
+		Needs: func(v Values) []Object {
+			if p, ok := parentAlias(v); ok {
+				return []Object{p}
+			}
+			return nil
+		},
+		CheckRemote: func(c RemoteCheck, v Values) error { return checkAlias(c, v, false) },
+		Shows: []Shown{
+			{Column: ColumnObjectID, What: "the alias"},
+			{Column: ColumnOutput, What: "the alias the service already had, when it was there"},
+		},
 		Call: func(ctx context.Context, c Client, v Values, _ Secrets) (Result, error) {
 			req := lookupAliasRequest(v)
 			if err := c.CreateLookupAlias(ctx, req); err != nil {
@@ -54,11 +74,11 @@ func init() {
 	})
 }
 
-func lookupAliasRequest(v Values) imanage.LookupAliasRequest {
-	return imanage.LookupAliasRequest{
+func lookupAliasRequest(v Values) wire.LookupAliasRequest {
+	return wire.LookupAliasRequest{
 		LibraryID:     v["library_id"],
 		LookupFieldID: v["lookup_field_id"],
-		AliasInfo: imanage.AliasInfo{
+		AliasInfo: wire.AliasInfo{
 			ID:          v["alias"],
 			Description: strPtr(v, "alias_description"),
 			Enabled:     boolPtr(v, "enabled"),
@@ -88,7 +108,7 @@ var aliasPreRead = &PreRead{
 		return fmt.Sprintf("the %s aliases in %s", v["lookup_field_id"], v["library_id"])
 	},
 	Read: func(ctx context.Context, c Reader, v Values) (Seen, error) {
-		list, err := c.GetLookupAliases(ctx, imanage.GetLookupAliasesRequest{
+		list, err := c.GetLookupAliases(ctx, wire.GetLookupAliasesRequest{
 			LibraryID: v["library_id"], LookupFieldID: v["lookup_field_id"], ParentAlias: v["parent_alias"]})
 		if err != nil {
 			return nil, err
@@ -102,7 +122,7 @@ var aliasPreRead = &PreRead{
 }
 
 // aliasesSeen are the aliases a pre-read listed, by ID.
-type aliasesSeen map[string]imanage.LookupAlias
+type aliasesSeen map[string]wire.LookupAlias
 
 // Find compares the alias row v would create with the one listed. The
 // definition's getLookupAliases answers {id, description} only: the

@@ -4,23 +4,23 @@ import (
 	"context"
 	"encoding/json"
 
-	"github.com/firmtools/bulk/internal/imanage"
+	"github.com/firmtools/bulk/internal/wire"
 )
 
 // createPasswordMember is create-user's create_password, whose shape the
 // service gives per password_create_method.
 var createPasswordMember = &Dynamic{
 	Member: "create_password",
-	Op:     imanage.OpGetCreateUserPasswordSchema,
+	Op:     wire.OpGetCreateUserPasswordSchema,
 	Arg:    func(v Values) string { return v["password_create_method"] },
 	What:   func(method string) string { return "create_password with \"" + method + "\"" },
 	Fields: map[string]string{"password": "password", "force_password_change": "force_password_change"},
 	// As callCreateUser sends it (a test holds the two together).
 	Build: func(v Values, s Secrets) any {
 		if v["password_create_method"] != CreateAPassword {
-			return imanage.CreatePassword{}
+			return wire.CreatePassword{}
 		}
-		return imanage.CreatePassword{Password: s["password"], ForcePasswordChange: v.Bool("force_password_change")}
+		return wire.CreatePassword{Password: s["password"], ForcePasswordChange: v.Bool("force_password_change")}
 	},
 	Read: func(ctx context.Context, r SchemaReader, method string) (json.RawMessage, error) {
 		return r.GetCreateUserPasswordSchema(ctx, method)

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/firmtools/bulk/internal/imanage"
+	"github.com/firmtools/bulk/internal/wire"
 )
 
 // Password create methods of createUser, in the contract's spelling.
@@ -16,17 +16,17 @@ const (
 func init() {
 	Register(&Spec{
 		Name:      "create-user",
-		Operation: imanage.OpCreateUser,
+		Operation: wire.OpCreateUser,
 		Summary:   "Create a user (or return the existing one) with a preferred library and role",
 		Fields: []Field{
 			{Name: "full_name", Aliases: []string{"fullName"}, Kind: KindString, Required: true, MaxLen: 254,
 				Rule: "be the user's full name, at most 254 characters"},
 			{Name: "id", Aliases: []string{"user_id"}, Kind: KindString, Required: true,
-				Identifier: true, IgnoreCase: true, Pattern: userIDPattern, Match: isUserID,
+				Identifier: true, IgnoreCase: true, Match: isUserID,
 				Rule: "be a user ID like JSMITH (no spaces or control characters)"},
 			{Name: "email", Kind: KindString, Required: true, MinLen: 5, MaxLen: 254, Identifier: true,
-				Pattern: emailPattern, Match: isEmail,
-				Rule: "be an e-mail address like name@firm.com"},
+				Match: isEmail,
+				Rule:  "be an e-mail address like name@firm.com"},
 			boolField("is_external", "false", true),
 			func() Field {
 				f := libraryField("preferred_library", "library", "preferredLibrary")
@@ -51,6 +51,32 @@ func init() {
 		Call:          callCreateUser,
 		NeedsPassword: needsGeneratedPassword,
 		Dynamic:       []*Dynamic{createPasswordMember},
+		Creates: func(v Values) []Object {
+			if id := v["id"]; id != "" {
+				return []Object{UserObject(id)}
+			}
+			return nil
+		},
+		CheckRemote: func(c RemoteCheck, v Values) error {
+			if err := checkUserExists(c, v); err != nil {
+				return err
+			}
+			return checkRole(c, v, "preferred_library", []bool{v.Bool("is_external")})
+		},
+		Expansions: []Expansion{
+			{Key: "libraries", Action: "assign-user-to-library", Main: "library_id",
+				Link:    Link{Field: "user_id", From: "id", What: "the created user's id"},
+				Summary: "more libraries for the new user", Example: "{library_id: ARCHIVE, role: READ_ONLY}"},
+			{Key: "my_matters", Action: "add-my-matters-shortcuts", Main: "workspace_id",
+				Link:    Link{Field: "user_id", From: "id", What: "the created user's id"},
+				Summary: "workspaces for their My Matters", Example: "ACTIVE_US!1000"},
+		},
+		Shows: []Shown{
+			{Column: ColumnObjectID, What: "the user's ID"},
+			{Column: ColumnUserNum, What: "the user's number"},
+			{Column: ColumnUserCreated, What: "false when the user was already there"},
+			{Column: ColumnOutput, What: "the user, as the service answered"},
+		},
 	})
 }
 
@@ -75,7 +101,7 @@ func checkCreateUser(v Values, s Secrets) []FieldError {
 }
 
 func callCreateUser(ctx context.Context, c Client, v Values, s Secrets) (Result, error) {
-	req := imanage.CreateUserRequest{
+	req := wire.CreateUserRequest{
 		FullName:                  v["full_name"],
 		ID:                        v["id"],
 		Email:                     v["email"],
@@ -91,7 +117,7 @@ func callCreateUser(ctx context.Context, c Client, v Values, s Secrets) (Result,
 			// Sending {} would make the service refuse the row anyway; say why here.
 			return Result{}, fmt.Errorf("create-user %s: no password to send for \"Create a password\"", req.ID)
 		}
-		req.CreatePassword = imanage.CreatePassword{Password: pw, ForcePasswordChange: v.Bool("force_password_change")}
+		req.CreatePassword = wire.CreatePassword{Password: pw, ForcePasswordChange: v.Bool("force_password_change")}
 	}
 	u, err := c.CreateUser(ctx, req)
 	if err != nil {
@@ -104,7 +130,7 @@ func callCreateUser(ctx context.Context, c Client, v Values, s Secrets) (Result,
 // definition requires: a field not sent stays unknown (an empty cell, no
 // reference), never false or 0. user_created: false is compared with the
 // row: the executor makes it exists, or conflict when it differs.
-func createUserResult(u *imanage.User, v Values) Result {
+func createUserResult(u *wire.User, v Values) Result {
 	var notes []string
 	id := u.ID
 	if id == "" {
@@ -134,7 +160,7 @@ func createUserResult(u *imanage.User, v Values) Result {
 
 // compareUser compares the user the service returned with the row: full
 // name exactly, e-mail and preferred library ignoring case, external.
-func compareUser(u *imanage.User, v Values) *Existing {
+func compareUser(u *wire.User, v Values) *Existing {
 	var c compare
 	c.field("full_name", u.FullName, v["full_name"], false)
 	c.field("email", u.Email, v["email"], true)
@@ -147,4 +173,40 @@ func compareUser(u *imanage.User, v Values) *Existing {
 // with none given while --generate-passwords is on.
 func needsGeneratedPassword(v Values, s Secrets) (string, bool) {
 	return "password", v.Bool(GeneratePasswordField) && v["password_create_method"] == CreateAPassword && s["password"].IsZero()
+}
+
+// checkUserExists says whether the service already has the user the row
+// names. No read of the contract shows a user's full name, e-mail,
+// preferred library or external flag, so only existence can be known
+// before the run: the run compares the details from createUser's answer.
+// Existence is read from getMyMattersCategories: a user the service has
+// lists its categories (every user has My Matters and My Favorites); a
+// user it does not have is refused (USER_NOT_FOUND).
+func checkUserExists(c RemoteCheck, v Values) error {
+	id, ok := Known(v, "id")
+	if !ok {
+		return nil
+	}
+	cats, refused, err := c.Categories(id)
+	if err != nil {
+		return err
+	}
+	f := Finding{Status: FoundUnknown}
+	switch {
+	case refused != nil && refused.NotFound:
+		return nil // it will be created
+	case refused != nil:
+		f.Message = fmt.Sprintf("could not tell whether the service has user %s: it refused to list the user's My Matters categories (%s)", id, refused.Text)
+	case len(cats) == 0:
+		f.Message = fmt.Sprintf("could not tell whether the service has user %s: it listed no My Matters categories for it", id)
+	case !v.Bool("ignore_if_user_already_exists"):
+		c.Problem("id", fmt.Sprintf("the service already has user %s and ignore_if_user_already_exists is false: createUser will refuse the row (DUPLICATE_USER)", id))
+		return nil
+	default:
+		f.Status = FoundExists
+		f.Message = fmt.Sprintf("the service already has user %s; no read shows its full name, email, preferred library or external flag, "+
+			"so they are not compared here: the run compares them with createUser's answer and ends the row exists or conflict", id)
+	}
+	c.Found(f)
+	return nil
 }

@@ -146,19 +146,19 @@ func departures(spec *Spec, name string, prop map[string]any, required bool) []s
 		add("offline at most %d characters; the definition sets no maximum", f.MaxLen)
 	}
 	switch {
-	case minLen > 0 && f.Pattern == nil && int(minLen) > max(f.MinLen, b2i(f.Required)):
+	case minLen > 0 && f.Match == nil && int(minLen) > max(f.MinLen, b2i(f.Required)):
 		add("offline at least %d characters; the definition %v", f.MinLen, minLen)
 	case minLen == 0 && f.MinLen > 0:
 		add("offline at least %d characters; the definition sets no minimum", f.MinLen)
 	}
 	switch {
-	case pattern != "" && f.Match == nil && f.Pattern == nil:
+	case pattern != "" && f.Match == nil:
 		add("offline no pattern; the definition %s", pattern)
 	case pattern != "":
 		if d := patternDeparture(f, pattern, int(maxLen)); d != "" {
 			add("%s", d)
 		}
-	case f.Pattern != nil:
+	case f.Match != nil:
 		add("offline %s; the definition %s", describePattern(f), map[bool]string{true: "only minLength 3", false: "no pattern"}[minLen == 3])
 	}
 	return out
@@ -172,17 +172,17 @@ func b2i(b bool) int {
 }
 
 func describePattern(f *Field) string {
-	switch f.Pattern {
-	case libraryPattern:
+	switch matcherName(f) {
+	case "isLibraryName":
 		return "a library name pattern"
-	case userIDPattern:
+	case "isUserID":
 		return "a user ID pattern"
-	case containerPattern:
+	case "isContainerID":
 		return "an ID pattern LIBRARY!number"
-	case folderEmailRe:
+	case "isFolderEmail":
 		return "a folder e-mail prefix pattern"
 	}
-	return "the pattern " + f.Pattern.String()
+	return "the pattern " + patternOf(f).String()
 }
 
 func sameEnum(def []any, ours []string) bool {

@@ -3,12 +3,12 @@ package actions
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"net/http"
 	"sort"
 
-	"github.com/firmtools/bulk/internal/imanage"
 	"github.com/firmtools/bulk/internal/schema"
+	"github.com/firmtools/bulk/internal/wire"
 )
 
 // The definition leaves three request members to the service: aliasInfo
@@ -32,7 +32,7 @@ type SchemaReader interface {
 // Dynamic is a member of an action's request whose shape the service gives.
 type Dynamic struct {
 	Member string // the request member, e.g. "aliasInfo"
-	Op     string // the schema operation, e.g. imanage.OpGetCreateLookupAliasSchema
+	Op     string // the schema operation, e.g. wire.OpGetCreateLookupAliasSchema
 	// Arg is the schema operation's argument for a row (e.g. its
 	// lookup_field_id); "" when the row sends no such member.
 	Arg func(v Values) string
@@ -100,14 +100,14 @@ type Schemas struct {
 // NewSchemas returns an empty set.
 func NewSchemas() *Schemas { return &Schemas{byKey: map[SchemaKey]*schema.Schema{}} }
 
-// Load reads one schema. A 404 means the service has no such operation
-// (the tenant predates it): the contract's shape is used, and the operation
-// is named in Fallbacks. Any other failure is returned; the caller decides
+// Load reads one schema. An error wrapping wire.ErrNoOperation means the
+// service has no such operation (the tenant predates it): the contract's
+// shape is used, and the operation is named in Fallbacks. Any other failure is returned; the caller decides
 // whether to try again.
 func (ss *Schemas) Load(ctx context.Context, r SchemaReader, n SchemaNeed) error {
 	raw, err := n.d.Read(ctx, r, n.Key.Arg)
 	ss.Reads++
-	if e, ok := imanage.AsError(err); ok && e.Delivery == imanage.Answered && e.StatusCode == http.StatusNotFound {
+	if errors.Is(err, wire.ErrNoOperation) {
 		if !contains(ss.Fallbacks, n.Key.Op) {
 			ss.Fallbacks = append(ss.Fallbacks, n.Key.Op)
 		}

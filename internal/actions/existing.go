@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/firmtools/bulk/internal/imanage"
+	"github.com/firmtools/bulk/internal/wire"
 )
 
 // Existing is what a create found already in the service instead of making
@@ -121,5 +121,5 @@ type Seen interface {
 // Reader is the part of the service client a pre-read may use: reads
 // only, so `bulk validate --remote` can run them without writing.
 type Reader interface {
-	GetLookupAliases(ctx context.Context, req imanage.GetLookupAliasesRequest) ([]imanage.LookupAlias, error)
+	GetLookupAliases(ctx context.Context, req wire.GetLookupAliasesRequest) ([]wire.LookupAlias, error)
 }

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/firmtools/bulk/internal/imanage"
+	"github.com/firmtools/bulk/internal/wire"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -22,13 +22,13 @@ func validated(t *testing.T, action string, raw map[string]string) Values {
 func TestCreateUserAnswerComparedWithTheRow(t *testing.T) {
 	row := validated(t, "create-user", map[string]string{"id": "ASMITH", "full_name": "Alice Smith", "email": "asmith@example.com",
 		"preferred_library": "ACTIVE_US", "role": "ATTORNEY"})
-	full := func(created *bool) *imanage.User {
-		return &imanage.User{ID: "ASMITH", UserNum: ptr[int64](3), FullName: ptr("Alice Smith"), Email: ptr("ASMITH@example.com"),
+	full := func(created *bool) *wire.User {
+		return &wire.User{ID: "ASMITH", UserNum: ptr[int64](3), FullName: ptr("Alice Smith"), Email: ptr("ASMITH@example.com"),
 			PreferredLibrary: ptr("ACTIVE_US"), IsExternal: ptr(false), UserCreated: created}
 	}
 	tests := []struct {
 		name      string
-		answer    *imanage.User
+		answer    *wire.User
 		existing  bool   // Result.Existing set
 		conflict  string // in DifferenceText
 		note      string // in Note
@@ -36,15 +36,15 @@ func TestCreateUserAnswerComparedWithTheRow(t *testing.T) {
 	}{
 		{name: "created", answer: full(ptr(true))},
 		{name: "existed, the same", answer: full(ptr(false)), existing: true},
-		{name: "existed, otherwise", answer: func() *imanage.User {
+		{name: "existed, otherwise", answer: func() *wire.User {
 			u := full(ptr(false))
 			u.FullName, u.IsExternal = ptr("Alice Smyth"), ptr(true)
 			return u
 		}(), existing: true, conflict: `full_name: the service has "Alice Smyth", the row says "Alice Smith"; is_external: the service has "true", the row says "false"`},
-		{name: "existed, no details", answer: &imanage.User{ID: "ASMITH", UserCreated: ptr(false)}, existing: true,
+		{name: "existed, no details", answer: &wire.User{ID: "ASMITH", UserCreated: ptr(false)}, existing: true,
 			unchecked: "full_name, email, preferred_library, is_external", note: "no user_num"},
 		{name: "not said, the same", answer: full(nil), note: "did not say whether it created the user"},
-		{name: "not said, otherwise", answer: func() *imanage.User {
+		{name: "not said, otherwise", answer: func() *wire.User {
 			u := full(nil)
 			u.Email = ptr("alice@elsewhere.example")
 			return u

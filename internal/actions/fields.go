@@ -1,41 +1,18 @@
 package actions
 
 import (
-	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
 )
 
 // Rules of the contract's identifiers and of the definition's patterns
-// (docs/contract.md), each as a regular expression (shown by `bulk
-// actions`) and as a hand-written matcher used on every row. A test holds
-// each matcher to its expression, and each expression to the definition's
-// own pattern (docs/definition-facts.json).
-
-var (
-	userIDPattern    = regexp.MustCompile(`^[\x{21}-\x{D7FF}\x{F900}-\x{FDCF}\x{FDF0}-\x{FFEF}]*$`)
-	containerPattern = regexp.MustCompile(`^[^!]+![0-9]+$`)
-	libraryPattern   = regexp.MustCompile(`^[^!\x00-\x20\x{85}\p{Z}]+$`)
-	// emailPattern: the definition's local@domain.tld, whose last part has
-	// at least two characters (the characters may include "."). Its length
-	// rule (5 to 254) is the field's MinLen and MaxLen.
-	emailPattern = regexp.MustCompile("^[A-Za-z0-9+*.&_`~|$%^?!'#={}/-]+@[A-Za-z0-9+*.&_`~|$%^?!'#={}/-]+\\.[A-Za-z0-9+*.&_`~|$%^?!'#={}/-]{2,}$")
-	// objectNamePattern is the definition's pattern of a tab's or folder's
-	// name and owner, ^(?!\s*$)[...]+$, without the look-ahead RE2 lacks:
-	// printable ASCII but the backslash, whitespace, and U+00A0-U+D7FF,
-	// U+F900-U+FDCF, U+FDF0-U+FFEF (no control characters, private use,
-	// non-characters or emoji), with at least one character that is not
-	// whitespace. Whitespace is ECMAScript's \s, as the definition means it.
-	objectNamePattern = regexp.MustCompile(`^[` + objectNameSpace + objectNameVisible + `]*[` + objectNameVisible + `][` + objectNameSpace + objectNameVisible + `]*$`)
-	folderEmailRe     = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
-)
-
-// The two halves of objectNamePattern's character class.
-const (
-	objectNameSpace   = `\t\n\x0B\f\r \x{00A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}\x{FEFF}`
-	objectNameVisible = "!-\\[\\]-~" + `\x{00A1}-\x{167F}\x{1681}-\x{1FFF}\x{200B}-\x{2027}\x{202A}-\x{202E}\x{2030}-\x{205E}\x{2060}-\x{2FFF}\x{3001}-\x{D7FF}\x{F900}-\x{FDCF}\x{FDF0}-\x{FEFE}\x{FF00}-\x{FFEF}`
-)
+// (docs/contract.md), each written once, by hand, as a matcher that runs
+// on every row (a regular expression on every row of a million-row file
+// costs more than reading the file) beside its words in Field.Rule. The
+// tests keep each rule's regular expression as test data: they hold every
+// matcher to it, and it to the definition's own pattern
+// (internal/definition/facts.json).
 
 // isJSSpace is ECMAScript's \s: what the definition's patterns call whitespace.
 func isJSSpace(r rune) bool {
@@ -46,7 +23,12 @@ func isJSSpace(r rune) bool {
 	return r >= 0x2000 && r <= 0x200A
 }
 
-// isObjectName: objectNamePattern by hand.
+// isObjectName is the definition's pattern of a tab's or folder's name and
+// owner, ^(?!\s*$)[...]+$: printable ASCII but the backslash, whitespace,
+// and U+00A0-U+D7FF, U+F900-U+FDCF, U+FDF0-U+FFEF (no control characters,
+// private use, non-characters or emoji), with at least one character that
+// is not whitespace. Whitespace is ECMAScript's \s, as the definition means
+// it.
 func isObjectName(s string) bool {
 	visible := false
 	for _, r := range s {
@@ -134,7 +116,8 @@ func emailChar(c byte) bool { return emailChars[c] }
 
 // isEmail: local@domain.tld with the connector's characters, the last part
 // at least two characters long: somewhere in the domain a "." with at least
-// one character before it and two after it.
+// one character before it and two after it. The definition's length rule
+// (5 to 254) is the field's MinLen and MaxLen.
 func isEmail(s string) bool {
 	at := strings.IndexByte(s, '@')
 	if at <= 0 || strings.IndexByte(s[at+1:], '@') >= 0 {
@@ -158,6 +141,7 @@ func isEmail(s string) bool {
 	return tld
 }
 
+// isFolderEmail: a folder e-mail prefix, letters, digits, ".", "_" and "-".
 func isFolderEmail(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
@@ -171,28 +155,27 @@ func isFolderEmail(s string) bool {
 // Field builders shared by the action files.
 
 func libraryField(name string, aliases ...string) Field {
-	return Field{Name: name, Aliases: aliases, Kind: KindString, Required: true, Identifier: true,
-		Pattern: libraryPattern, Match: isLibraryName,
+	return Field{Name: name, Aliases: aliases, Kind: KindString, Required: true, Identifier: true, Match: isLibraryName, Library: LibraryName,
 		Rule: "be a library name like ACTIVE_US (no spaces, no \"!\")"}
 }
 
 func userIDField(name string, required, reference bool, aliases ...string) Field {
 	return Field{Name: name, Aliases: aliases, Kind: KindString, Required: required, Reference: reference,
-		Identifier: true, IgnoreCase: true, Pattern: userIDPattern, Match: isUserID,
+		Identifier: true, IgnoreCase: true, Match: isUserID,
 		Rule: "be a user ID like JSMITH (no spaces or control characters)"}
 }
 
 // ownerField is a tab's or folder's owner: the definition gives it the
 // pattern of names (so it may hold spaces), up to 63 characters.
 func ownerField() Field {
-	return Field{Name: "owner", Kind: KindString, MaxLen: 63, Pattern: objectNamePattern, Match: isObjectName,
+	return Field{Name: "owner", Kind: KindString, MaxLen: 63, Match: isObjectName,
 		Identifier: true, IgnoreCase: true,
 		Rule: "be a user ID of at most 63 characters (no backslash, control characters or emoji)"}
 }
 
 func containerField(name, what string, required bool, aliases ...string) Field {
 	return Field{Name: name, Aliases: aliases, Kind: KindString, Required: required, Reference: true,
-		Identifier: true, Pattern: containerPattern, Match: isContainerID,
+		Identifier: true, Match: isContainerID, Library: LibraryOfIDs,
 		Rule: "look like LIBRARY!123 (" + what + ")"}
 }
 
@@ -202,11 +185,11 @@ func boolField(name, def string, required bool, aliases ...string) Field {
 	return Field{Name: name, Aliases: aliases, Kind: KindBool, Required: required, Default: def}
 }
 
-// lookupFields are the fourteen lookup fields.
+// lookupFields are the fourteen lookup fields, and lookupParent the parent
+// of each of the two child fields: the client side's one table of them
+// (the simulator keeps its own).
 var lookupFields = []string{"custom1", "custom2", "custom3", "custom4", "custom5", "custom6",
 	"custom7", "custom8", "custom9", "custom10", "custom11", "custom12", "custom29", "custom30"}
-
-// lookupParent is the parent field of the two child lookup fields.
 var lookupParent = map[string]string{"custom2": "custom1", "custom30": "custom29"}
 
 func lookupFieldField() Field {

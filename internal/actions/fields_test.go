@@ -46,13 +46,15 @@ func genInput(r *rand.Rand) string {
 }
 
 // TestMatchersFollowTheirPatterns holds every hand-written matcher to the
-// regular expression it stands for (shown by `bulk actions`), on many
-// generated inputs: the two must never disagree.
+// regular expression it stands for (rulePatterns), on many generated
+// inputs: the two must never disagree.
 func TestMatchersFollowTheirPatterns(t *testing.T) {
 	checked := 0
 	for _, spec := range All() {
-		for _, f := range spec.Fields {
-			if f.Match == nil || f.Pattern == nil {
+		for i := range spec.Fields {
+			f := &spec.Fields[i]
+			pattern := patternOf(f)
+			if pattern == nil {
 				continue
 			}
 			checked++
@@ -60,8 +62,8 @@ func TestMatchersFollowTheirPatterns(t *testing.T) {
 			fails := 0
 			for i := 0; i < 20000 && fails < 5; i++ {
 				in := genInput(r)
-				if got, want := f.Match(in), f.Pattern.MatchString(in); got != want {
-					t.Errorf("%s %s: Match(%+q) = %v, but %s says %v", spec.Name, f.Name, in, got, f.Pattern, want)
+				if got, want := f.Match(in), pattern.MatchString(in); got != want {
+					t.Errorf("%s %s: Match(%+q) = %v, but %s says %v", spec.Name, f.Name, in, got, pattern, want)
 					fails++
 				}
 			}
@@ -81,9 +83,10 @@ func FuzzMatchers(f *testing.F) {
 	f.Add(`a\b`)
 	f.Fuzz(func(t *testing.T, in string) {
 		for _, spec := range All() {
-			for _, fl := range spec.Fields {
-				if fl.Match != nil && fl.Pattern != nil && fl.Match(in) != fl.Pattern.MatchString(in) {
-					t.Errorf("%s %s: Match(%+q) = %v, pattern %s disagrees", spec.Name, fl.Name, in, fl.Match(in), fl.Pattern)
+			for i := range spec.Fields {
+				fl := &spec.Fields[i]
+				if p := patternOf(fl); p != nil && fl.Match(in) != p.MatchString(in) {
+					t.Errorf("%s %s: Match(%+q) = %v, pattern %s disagrees", spec.Name, fl.Name, in, fl.Match(in), p)
 				}
 			}
 		}

@@ -4,13 +4,13 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/firmtools/bulk/internal/imanage"
+	"github.com/firmtools/bulk/internal/wire"
 )
 
 func init() {
 	Register(&Spec{
 		Name:      "get-library-roles",
-		Operation: imanage.OpGetLibraryRoles,
+		Operation: wire.OpGetLibraryRoles,
 		Summary:   "List the roles of a library (external roles, or the roles a user may be given)",
 		Read:      true,
 		Fields: []Field{
@@ -21,17 +21,20 @@ func init() {
 		Repeat:    RepeatSafe,
 		KeyFields: []string{"library_id", "is_external", "user_id"},
 		Call:      callGetLibraryRoles,
+		Needs:     needsUsers("user_id"),
+		Shows:     []Shown{{Column: ColumnOutput, What: "the roles"}},
+		Items:     idDescriptionItems,
 	})
 }
 
 func callGetLibraryRoles(ctx context.Context, c Client, v Values, _ Secrets) (Result, error) {
-	req := imanage.GetLibraryRolesRequest{LibraryID: v["library_id"], IsExternal: v.Bool("is_external"), UserID: v["user_id"]}
+	req := wire.GetLibraryRolesRequest{LibraryID: v["library_id"], IsExternal: v.Bool("is_external"), UserID: v["user_id"]}
 	roles, err := c.GetLibraryRoles(ctx, req)
 	if err != nil {
 		return Result{}, fmt.Errorf("get-library-roles %s: %w", req.LibraryID, err)
 	}
 	if roles == nil {
-		roles = []imanage.IDDescription{}
+		roles = []wire.IDDescription{}
 	}
 	return Result{Output: roles}, nil
 }

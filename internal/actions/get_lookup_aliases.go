@@ -4,13 +4,13 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/firmtools/bulk/internal/imanage"
+	"github.com/firmtools/bulk/internal/wire"
 )
 
 func init() {
 	Register(&Spec{
 		Name:      "get-lookup-aliases",
-		Operation: imanage.OpGetLookupAliases,
+		Operation: wire.OpGetLookupAliases,
 		Summary:   "List the aliases of a lookup field (custom1-custom12, custom29, custom30)",
 		Read:      true,
 		Fields: []Field{
@@ -28,11 +28,23 @@ func init() {
 		CheckFields: []string{"lookup_field_id", "parent_alias"},
 		Check:       func(v Values, _ Secrets) []FieldError { return checkParentAlias(v, false) },
 		Call:        callGetLookupAliases,
+		Shows:       []Shown{{Column: ColumnOutput, What: "the aliases"}},
+		Items: &Items{
+			What:    "alias",
+			Columns: []string{"id", "description", "enabled", "hipaa", "parent"},
+			Rows: func(out any) [][]string {
+				var rows [][]string
+				for _, a := range out.([]wire.LookupAlias) {
+					rows = append(rows, []string{a.ID, optional(a.Description), optionalBool(a.Enabled), optionalBool(a.HIPAA), a.Parent})
+				}
+				return rows
+			},
+		},
 	})
 }
 
 func callGetLookupAliases(ctx context.Context, c Client, v Values, _ Secrets) (Result, error) {
-	req := imanage.GetLookupAliasesRequest{
+	req := wire.GetLookupAliasesRequest{
 		LibraryID:        v["library_id"],
 		LookupFieldID:    v["lookup_field_id"],
 		ParentAlias:      v["parent_alias"],
@@ -43,7 +55,7 @@ func callGetLookupAliases(ctx context.Context, c Client, v Values, _ Secrets) (R
 		return Result{}, fmt.Errorf("get-lookup-aliases %s %s: %w", req.LibraryID, req.LookupFieldID, err)
 	}
 	if aliases == nil {
-		aliases = []imanage.LookupAlias{}
+		aliases = []wire.LookupAlias{}
 	}
 	return Result{Output: aliases}, nil
 }

@@ -3,14 +3,15 @@ package actions
 import (
 	"context"
 	"fmt"
+	"strconv"
 
-	"github.com/firmtools/bulk/internal/imanage"
+	"github.com/firmtools/bulk/internal/wire"
 )
 
 func init() {
 	Register(&Spec{
 		Name:      "get-my-matters-categories",
-		Operation: imanage.OpGetMyMattersCategories,
+		Operation: wire.OpGetMyMattersCategories,
 		Summary:   "List a user's My Matters categories",
 		Read:      true,
 		Fields: []Field{
@@ -18,13 +19,26 @@ func init() {
 		},
 		Repeat:    RepeatSafe,
 		KeyFields: []string{"user_id"},
+		Needs:     needsUsers("user_id"),
+		Shows:     []Shown{{Column: ColumnOutput, What: "the categories"}},
+		Items: &Items{
+			What:    "category",
+			Columns: []string{"id", "name", "category_type", "default_security", "has_subfolders", "owner"},
+			Rows: func(out any) [][]string {
+				var rows [][]string
+				for _, c := range out.([]wire.MyMattersCategory) {
+					rows = append(rows, []string{c.ID, c.Name, c.CategoryType, c.DefaultSecurity, strconv.FormatBool(c.HasSubfolders), c.Owner})
+				}
+				return rows
+			},
+		},
 		Call: func(ctx context.Context, c Client, v Values, _ Secrets) (Result, error) {
 			cats, err := c.GetMyMattersCategories(ctx, v["user_id"])
 			if err != nil {
 				return Result{}, fmt.Errorf("get-my-matters-categories for %s: %w", v["user_id"], err)
 			}
 			if cats == nil {
-				cats = []imanage.MyMattersCategory{}
+				cats = []wire.MyMattersCategory{}
 			}
 			return Result{Output: cats}, nil
 		},

@@ -4,7 +4,7 @@ import (
 	"context"
 	"encoding/json"
 
-	"github.com/firmtools/bulk/internal/imanage"
+	"github.com/firmtools/bulk/internal/wire"
 )
 
 // profilePropertiesMember is add-folder's profileProperties, whose shape the
@@ -12,7 +12,7 @@ import (
 // values sends none, and needs no schema.
 var profilePropertiesMember = &Dynamic{
 	Member: "profileProperties",
-	Op:     imanage.OpGetAddFolderPropertiesSchema,
+	Op:     wire.OpGetAddFolderPropertiesSchema,
 	Arg: func(v Values) string {
 		for _, name := range profileFieldNames {
 			if _, ok := v[name]; ok {

@@ -1,12 +1,20 @@
-// Package actions describes the ten admin actions: for each, its fields as a
-// manifest column sees them (name, type, rule, default), the offline checks
-// the contract allows, how a validated row becomes a service request, and
-// which fields of the answer go to the result CSV.
+// Package actions describes the ten admin actions. Everything the program
+// asks about an action is declared by its Spec: its fields as a manifest
+// column sees them (name, type, rule, default) and the offline checks the
+// contract allows, what its jobs create and need of each other, its checks
+// against the service (`bulk validate --remote`), how a validated row
+// becomes a service request and how several rows may share one, the YAML
+// keys that expand into more jobs, what the result row shows of the answer
+// (and, for a read, the items it lists), and whether a failed call may be
+// sent again. No other package names an action.
 //
 // One file per action (create_user.go, add_tab.go, ...) registers a *Spec.
-// This file holds the shared machinery: field kinds, normalisation and the
-// registry. The package never imports the executor; it talks to the service
-// through the small Client interface below, which *imanage.Client satisfies.
+// The other files hold the shared machinery: field kinds, normalisation,
+// the registry, the rules, the remote checks. The package never imports the
+// executor, the manifest reader or the HTTP client: it builds the service's
+// request and answer types (internal/wire) and talks to the service
+// through the small Client interface below, which *imanage.Client
+// satisfies.
 package actions
 
 import (
@@ -16,8 +24,9 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/firmtools/bulk/internal/imanage"
+	"github.com/firmtools/bulk/internal/names"
 	"github.com/firmtools/bulk/internal/secret"
+	"github.com/firmtools/bulk/internal/wire"
 )
 
 // Kind is the type of a field's value in a manifest cell.
@@ -40,18 +49,18 @@ type Field struct {
 	Aliases  []string // other accepted spellings, e.g. the contract's "libraryId"
 	Kind     Kind
 	Required bool
-	Default  string         // the contract's default, applied when the cell is empty
-	Enum     []string       // canonical spellings, for KindEnum
-	MinLen   int            // for strings: minimum length in characters (0: none)
-	MaxLen   int            // for strings: maximum length in characters (0: none)
-	Pattern  *regexp.Regexp // for strings and each list item
-	Rule     string         // what is valid, in words, for `bulk actions` and error messages
+	Default  string   // the contract's default, applied when the cell is empty
+	Enum     []string // canonical spellings, for KindEnum
+	MinLen   int      // for strings: minimum length in characters (0: none)
+	MaxLen   int      // for strings: maximum length in characters (0: none)
+	// Rule is what is valid, in words, for `bulk actions` and error
+	// messages.
+	Rule string
 	// Reference: the cell may hold ${ref.field}, filled from another job's
 	// answer at run time; offline checks of its value are then skipped.
 	Reference bool
-	// Match, when set, is used instead of Pattern: the same rule written by
-	// hand, because a regular expression on every row of a million-row file
-	// costs more than reading the file.
+	// Match, when set, is the field's pattern: the rule of a string (and
+	// of each item of a list) beyond its lengths, which Rule says in words.
 	Match func(string) bool
 	// Internal fields are set by the program (e.g. --generate-passwords), not
 	// by an administrator: `bulk actions`, `bulk template` and the docs leave
@@ -66,6 +75,9 @@ type Field struct {
 	// IgnoreCase: iManage keeps the value (a user ID) in upper case, so two
 	// values that differ only in case are the same thing.
 	IgnoreCase bool
+	// Library says how the value names a library, which `bulk validate
+	// --remote` checks the service has.
+	Library LibraryUse
 }
 
 // Values are a job's normalised field values by canonical name. Secret fields
@@ -118,10 +130,19 @@ const (
 	// RepeatIfNotProcessed: not idempotent (add-tab, add-folder); repeat only
 	// when the service provably did not act (not sent, 429, 503).
 	RepeatIfNotProcessed
-	// RepeatRecognizeDuplicate: create-lookup-alias; repeat, and a
-	// DUPLICATE_ALIAS met after an ambiguous attempt counts as success.
+	// RepeatRecognizeDuplicate: create-lookup-alias; repeat, and the
+	// Spec's Duplicate refusal met after an ambiguous attempt counts as
+	// success.
 	RepeatRecognizeDuplicate
 )
+
+// Duplicate is the service's refusal to create what is already there.
+type Duplicate struct {
+	Code string // the error code of the 409, e.g. "DUPLICATE_ALIAS"
+	// Result is the row's result when the refusal answers an attempt of
+	// the run's own: what the call would have answered.
+	Result func(v Values) Result
+}
 
 // Result is what a successful call produced, for the result CSV and for
 // ${ref.field} references.
@@ -142,16 +163,16 @@ type Result struct {
 // Client is what the actions need of the service client.
 type Client interface {
 	SchemaReader
-	CreateUser(ctx context.Context, req imanage.CreateUserRequest) (*imanage.User, error)
-	AssignUserToLibrary(ctx context.Context, req imanage.AssignUserToLibraryRequest) (*imanage.AssignUserToLibraryResult, error)
-	GetLibraryRoles(ctx context.Context, req imanage.GetLibraryRolesRequest) ([]imanage.IDDescription, error)
-	GetLookupAliases(ctx context.Context, req imanage.GetLookupAliasesRequest) ([]imanage.LookupAlias, error)
-	CreateLookupAlias(ctx context.Context, req imanage.LookupAliasRequest) error
-	UpdateCustomField(ctx context.Context, req imanage.LookupAliasRequest) error
-	AddTab(ctx context.Context, req imanage.AddTabRequest) (*imanage.Tab, error)
-	AddFolder(ctx context.Context, req imanage.AddFolderRequest) (*imanage.Folder, error)
-	AddShortcutsToMyMatters(ctx context.Context, req imanage.AddShortcutsRequest) (*imanage.AddShortcutsResult, error)
-	GetMyMattersCategories(ctx context.Context, userID string) ([]imanage.MyMattersCategory, error)
+	CreateUser(ctx context.Context, req wire.CreateUserRequest) (*wire.User, error)
+	AssignUserToLibrary(ctx context.Context, req wire.AssignUserToLibraryRequest) (*wire.AssignUserToLibraryResult, error)
+	GetLibraryRoles(ctx context.Context, req wire.GetLibraryRolesRequest) ([]wire.IDDescription, error)
+	GetLookupAliases(ctx context.Context, req wire.GetLookupAliasesRequest) ([]wire.LookupAlias, error)
+	CreateLookupAlias(ctx context.Context, req wire.LookupAliasRequest) error
+	UpdateCustomField(ctx context.Context, req wire.LookupAliasRequest) error
+	AddTab(ctx context.Context, req wire.AddTabRequest) (*wire.Tab, error)
+	AddFolder(ctx context.Context, req wire.AddFolderRequest) (*wire.Folder, error)
+	AddShortcutsToMyMatters(ctx context.Context, req wire.AddShortcutsRequest) (*wire.AddShortcutsResult, error)
+	GetMyMattersCategories(ctx context.Context, userID string) ([]wire.MyMattersCategory, error)
 }
 
 // Spec is one admin action.
@@ -162,6 +183,10 @@ type Spec struct {
 	Read      bool // a read: changes nothing
 	Fields    []Field
 	Repeat    Repeat
+	// Duplicate, with RepeatRecognizeDuplicate, is how the service
+	// refuses to create what is already there: met after an ambiguous
+	// attempt of the run's own, that attempt succeeded.
+	Duplicate *Duplicate
 	// KeyFields name the fields that make the natural key (user ID,
 	// library + alias, parent + name, ...).
 	KeyFields []string
@@ -188,6 +213,30 @@ type Spec struct {
 	// through a schema operation (see dynamic.go); a run holds every row to
 	// them before the first write.
 	Dynamic []*Dynamic
+	// Batch, when set, lets one call serve several rows (see Batcher).
+	Batch *Batcher
+
+	// Creates names what a job makes in the service that other jobs of
+	// the same manifest may use (see Object): those wait for it, and the
+	// remote checks do not look it up. Nil: nothing.
+	Creates func(v Values) []Object
+	// Needs names what a job uses that a job of the same manifest may
+	// create: it waits for that job. Nil: nothing.
+	Needs func(v Values) []Object
+	// CheckRemote asks the service, read-only, whether what a job names
+	// exists (`bulk validate --remote`), beyond the libraries its fields
+	// name (Field.Library) and its PreRead, which every action gets. Nil:
+	// nothing more.
+	CheckRemote func(c RemoteCheck, v Values) error
+	// Expansions are the keys of a YAML job of this action whose lists
+	// become more jobs (see Expansion).
+	Expansions []Expansion
+	// Shows says what the result row shows of the service's answer (see
+	// Shown); a test holds Call to it.
+	Shows []Shown
+	// Items, for a read, are the items its answer lists, one row each in
+	// a file of what was read (see Items).
+	Items *Items
 
 	ix *specIndex // built by Register (see validate.go)
 }
@@ -205,9 +254,9 @@ func Register(s *Spec) {
 
 // Lookup finds an action by name, ignoring case, "_" and "-".
 func Lookup(name string) (*Spec, bool) {
-	want := FoldName(name)
+	want := names.Fold(name)
 	for _, s := range registry {
-		if FoldName(s.Name) == want || FoldName(s.Operation) == want {
+		if names.Fold(s.Name) == want || names.Fold(s.Operation) == want {
 			return s, true
 		}
 	}
@@ -233,31 +282,16 @@ func Names() []string {
 	return out
 }
 
-// FoldName folds a column or action name for matching: lower case, without
-// spaces, "_" and "-". "Full Name", "full_name" and "fullName" all fold to
-// "fullname".
-func FoldName(s string) string {
-	var b strings.Builder
-	for _, r := range strings.ToLower(strings.TrimSpace(s)) {
-		switch r {
-		case ' ', '_', '-', '\t':
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
-// Field finds a field by canonical name or alias, folded as FoldName does.
+// Field finds a field by canonical name or alias, folded as names.Fold does.
 func (s *Spec) Field(name string) (*Field, bool) {
-	want := FoldName(name)
+	want := names.Fold(name)
 	for i := range s.Fields {
 		f := &s.Fields[i]
-		if FoldName(f.Name) == want {
+		if names.Fold(f.Name) == want {
 			return f, true
 		}
 		for _, a := range f.Aliases {
-			if FoldName(a) == want {
+			if names.Fold(a) == want {
 				return f, true
 			}
 		}

@@ -4,13 +4,13 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/firmtools/bulk/internal/imanage"
+	"github.com/firmtools/bulk/internal/wire"
 )
 
 func init() {
 	Register(&Spec{
 		Name:        "update-custom-field",
-		Operation:   imanage.OpUpdateCustomField,
+		Operation:   wire.OpUpdateCustomField,
 		Summary:     "Change the description, enabled or HIPAA flag of an existing lookup alias",
 		Fields:      lookupAliasFields("", ""),
 		Repeat:      RepeatSafe,
@@ -19,6 +19,17 @@ func init() {
 		CheckFields: []string{"lookup_field_id", "parent_alias", "alias_description", "enabled", "hipaa"},
 		Check:       checkUpdateCustomField,
 		Dynamic:     []*Dynamic{aliasInfoMember("update-custom-field", true)},
+		// It waits for the alias it changes, and for its parent, when the
+		// manifest creates them.
+		Needs: func(v Values) []Object {
+			out := []Object{AliasObject(v["library_id"], v["lookup_field_id"], v["alias"])}
+			if p, ok := parentAlias(v); ok {
+				out = append(out, p)
+			}
+			return out
+		},
+		CheckRemote: func(c RemoteCheck, v Values) error { return checkAlias(c, v, true) },
+		Shows:       []Shown{{Column: ColumnObjectID, What: "the alias"}},
 		Call: func(ctx context.Context, c Client, v Values, _ Secrets) (Result, error) {
 			req := lookupAliasRequest(v)
 			if err := c.UpdateCustomField(ctx, req); err != nil {

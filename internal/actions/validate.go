@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/firmtools/bulk/internal/names"
 	"github.com/firmtools/bulk/internal/secret"
 )
 
@@ -126,9 +127,9 @@ func (f *Field) Normalize(raw string) (string, error) {
 				return e, nil
 			}
 		}
-		want := FoldName(v)
+		want := names.Fold(v)
 		for _, e := range f.Enum {
-			if FoldName(e) == want {
+			if names.Fold(e) == want {
 				return e, nil
 			}
 		}
@@ -236,7 +237,7 @@ func (f *Field) normalizeList(v string) (string, error) {
 }
 
 // checkText applies the string rules: valid UTF-8, no control characters,
-// lengths in characters, pattern. show says whether the value may be
+// lengths in characters, Match. show says whether the value may be
 // repeated in the message (never for a secret).
 func (f *Field) checkText(v string, show bool) error {
 	// Most cells are short printable ASCII: one pass decides that, and then
@@ -260,14 +261,7 @@ func (f *Field) checkText(v string, show bool) error {
 		}
 		return fmt.Errorf("must %s (it has %d)", f.lengthRule(), n)
 	}
-	ok := true
-	switch {
-	case f.Match != nil:
-		ok = f.Match(v)
-	case f.Pattern != nil:
-		ok = f.Pattern.MatchString(v)
-	}
-	if !ok {
+	if f.Match != nil && !f.Match(v) {
 		if !show {
 			return fmt.Errorf("must %s", f.RuleText())
 		}

@@ -4,6 +4,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/firmtools/bulk/internal/names"
 )
 
 func TestNormalize(t *testing.T) {
@@ -106,10 +108,10 @@ func TestMatchersAgreeWithPatterns(t *testing.T) {
 			}
 		}
 	}
-	check("user", userIDPattern.MatchString, isUserID)
-	check("container", containerPattern.MatchString, isContainerID)
-	check("email", emailPattern.MatchString, isEmail)
-	check("folder", folderEmailRe.MatchString, isFolderEmail)
+	check("user", rulePatterns["isUserID"].MatchString, isUserID)
+	check("container", rulePatterns["isContainerID"].MatchString, isContainerID)
+	check("email", rulePatterns["isEmail"].MatchString, isEmail)
+	check("folder", rulePatterns["isFolderEmail"].MatchString, isFolderEmail)
 }
 
 func TestRegistry(t *testing.T) {
@@ -126,10 +128,10 @@ func TestRegistry(t *testing.T) {
 			owner := map[string]string{} // folded name -> field
 			for _, f := range s.Fields {
 				for _, n := range append([]string{f.Name}, f.Aliases...) {
-					if o, ok := owner[FoldName(n)]; ok && o != f.Name {
+					if o, ok := owner[names.Fold(n)]; ok && o != f.Name {
 						t.Errorf("name %q means both %s and %s", n, o, f.Name)
 					}
-					owner[FoldName(n)] = f.Name
+					owner[names.Fold(n)] = f.Name
 				}
 				if f.Name != strings.ToLower(f.Name) || strings.Contains(f.Name, "-") {
 					t.Errorf("field %q is not snake_case", f.Name)

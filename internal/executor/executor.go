@@ -486,14 +486,14 @@ func (r *runner) send(u *unit, vals actions.Values, secs actions.Secrets, read b
 			r.answered(u, vals, results, attempt, maybe)
 			return
 		}
-		// DUPLICATE_ALIAS after an attempt of ours that may have been
-		// processed is that attempt's success; after a pre-read, only an
-		// attempt of this run (the read did not list the alias) can be.
-		if spec.Repeat == actions.RepeatRecognizeDuplicate && isDuplicateAlias(err) && (ambiguousNow || (maybe && !read)) {
-			r.endAll(u, vals, Outcome{Status: StatusOK, Attempts: attempt, Result: actions.Result{
-				ObjectID: vals["alias"], Refs: map[string]string{"id": vals["alias"]},
-				Note: "already existed: created by an earlier attempt of this job whose answer was lost",
-			}})
+		// The duplicate refusal (DUPLICATE_ALIAS) after an attempt of ours
+		// that may have been processed is that attempt's success; after a
+		// pre-read, only an attempt of this run (the read did not list the
+		// object) can be.
+		if spec.Repeat == actions.RepeatRecognizeDuplicate && isDuplicate(err, spec.Duplicate) && (ambiguousNow || (maybe && !read)) {
+			res := spec.Duplicate.Result(vals)
+			res.Note = "already existed: created by an earlier attempt of this job whose answer was lost"
+			r.endAll(u, vals, Outcome{Status: StatusOK, Attempts: attempt, Result: res})
 			return
 		}
 		lastErr = err

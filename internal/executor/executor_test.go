@@ -15,6 +15,7 @@ import (
 	"github.com/firmtools/bulk/internal/imanage"
 	"github.com/firmtools/bulk/internal/manifest"
 	"github.com/firmtools/bulk/internal/ratelimit"
+	"github.com/firmtools/bulk/internal/wire"
 )
 
 // fakeClient answers each operation from a script of errors (nil = success)
@@ -26,10 +27,10 @@ type fakeClient struct {
 	reqs    []any
 	onCall  func(op string)
 	tabSeq  int
-	blockOn chan struct{}         // when set, AddTab waits on it
-	aliases []imanage.LookupAlias // what GetLookupAliases lists
-	user    *imanage.User         // when set, what CreateUser answers
-	schemas map[string]string     // what the schema operations answer, by operation
+	blockOn chan struct{}      // when set, AddTab waits on it
+	aliases []wire.LookupAlias // what GetLookupAliases lists
+	user    *wire.User         // when set, what CreateUser answers
+	schemas map[string]string  // what the schema operations answer, by operation
 }
 
 func newFake() *fakeClient {
@@ -58,7 +59,7 @@ func (f *fakeClient) count(op string) int {
 	return f.calls[op]
 }
 
-func (f *fakeClient) CreateUser(ctx context.Context, r imanage.CreateUserRequest) (*imanage.User, error) {
+func (f *fakeClient) CreateUser(ctx context.Context, r wire.CreateUserRequest) (*wire.User, error) {
 	if err := f.next("createUser", r); err != nil {
 		return nil, err
 	}
@@ -66,33 +67,33 @@ func (f *fakeClient) CreateUser(ctx context.Context, r imanage.CreateUserRequest
 	if f.user != nil {
 		return f.user, nil
 	}
-	return &imanage.User{ID: r.ID, UserNum: &num, UserCreated: &created}, nil
+	return &wire.User{ID: r.ID, UserNum: &num, UserCreated: &created}, nil
 }
-func (f *fakeClient) AssignUserToLibrary(ctx context.Context, r imanage.AssignUserToLibraryRequest) (*imanage.AssignUserToLibraryResult, error) {
+func (f *fakeClient) AssignUserToLibrary(ctx context.Context, r wire.AssignUserToLibraryRequest) (*wire.AssignUserToLibraryResult, error) {
 	if err := f.next("assignUserToLibrary", r); err != nil {
 		return nil, err
 	}
-	return &imanage.AssignUserToLibraryResult{UserNum: "42"}, nil
+	return &wire.AssignUserToLibraryResult{UserNum: "42"}, nil
 }
-func (f *fakeClient) GetLibraryRoles(ctx context.Context, r imanage.GetLibraryRolesRequest) ([]imanage.IDDescription, error) {
+func (f *fakeClient) GetLibraryRoles(ctx context.Context, r wire.GetLibraryRolesRequest) ([]wire.IDDescription, error) {
 	if err := f.next("getLibraryRoles", r); err != nil {
 		return nil, err
 	}
-	return []imanage.IDDescription{{ID: "ATTORNEY", Description: "Attorney"}}, nil
+	return []wire.IDDescription{{ID: "ATTORNEY", Description: "Attorney"}}, nil
 }
-func (f *fakeClient) GetLookupAliases(ctx context.Context, r imanage.GetLookupAliasesRequest) ([]imanage.LookupAlias, error) {
+func (f *fakeClient) GetLookupAliases(ctx context.Context, r wire.GetLookupAliasesRequest) ([]wire.LookupAlias, error) {
 	if err := f.next("getLookupAliases", r); err != nil {
 		return nil, err
 	}
 	return f.aliases, nil
 }
-func (f *fakeClient) CreateLookupAlias(ctx context.Context, r imanage.LookupAliasRequest) error {
+func (f *fakeClient) CreateLookupAlias(ctx context.Context, r wire.LookupAliasRequest) error {
 	return f.next("createCustomOrPropertyLookup", r)
 }
-func (f *fakeClient) UpdateCustomField(ctx context.Context, r imanage.LookupAliasRequest) error {
+func (f *fakeClient) UpdateCustomField(ctx context.Context, r wire.LookupAliasRequest) error {
 	return f.next("updateCustomField", r)
 }
-func (f *fakeClient) AddTab(ctx context.Context, r imanage.AddTabRequest) (*imanage.Tab, error) {
+func (f *fakeClient) AddTab(ctx context.Context, r wire.AddTabRequest) (*wire.Tab, error) {
 	if f.blockOn != nil {
 		<-f.blockOn
 	}
@@ -103,22 +104,22 @@ func (f *fakeClient) AddTab(ctx context.Context, r imanage.AddTabRequest) (*iman
 	f.tabSeq++
 	id := fmt.Sprintf("ACTIVE_US!%d", 10000+f.tabSeq)
 	f.mu.Unlock()
-	return &imanage.Tab{ID: id, Name: r.Name, WorkspaceID: r.ParentID}, nil
+	return &wire.Tab{ID: id, Name: r.Name, WorkspaceID: r.ParentID}, nil
 }
-func (f *fakeClient) AddFolder(ctx context.Context, r imanage.AddFolderRequest) (*imanage.Folder, error) {
+func (f *fakeClient) AddFolder(ctx context.Context, r wire.AddFolderRequest) (*wire.Folder, error) {
 	if err := f.next("addFolder", r); err != nil {
 		return nil, err
 	}
-	return &imanage.Folder{ID: "ACTIVE_US!20001", Name: r.Name, ParentID: r.ParentID}, nil
+	return &wire.Folder{ID: "ACTIVE_US!20001", Name: r.Name, ParentID: r.ParentID}, nil
 }
-func (f *fakeClient) AddShortcutsToMyMatters(ctx context.Context, r imanage.AddShortcutsRequest) (*imanage.AddShortcutsResult, error) {
+func (f *fakeClient) AddShortcutsToMyMatters(ctx context.Context, r wire.AddShortcutsRequest) (*wire.AddShortcutsResult, error) {
 	if err := f.next("addShortcutsToMyMattersAdmin", r); err != nil {
 		return nil, err
 	}
-	res := &imanage.AddShortcutsResult{}
+	res := &wire.AddShortcutsResult{}
 	var ids []string
 	for i, ws := range r.WorkspaceIDs {
-		s := imanage.Shortcut{ID: fmt.Sprintf("ACTIVE_US!%d", 30000+i), WSType: "workspace_shortcut"}
+		s := wire.Shortcut{ID: fmt.Sprintf("ACTIVE_US!%d", 30000+i), WSType: "workspace_shortcut"}
 		s.Target.ID = ws
 		res.Shortcuts = append(res.Shortcuts, s)
 		ids = append(ids, s.ID)
@@ -126,7 +127,7 @@ func (f *fakeClient) AddShortcutsToMyMatters(ctx context.Context, r imanage.AddS
 	res.AllWorkspaceShortcutIDs = strings.Join(ids, ";")
 	return res, nil
 }
-func (f *fakeClient) GetMyMattersCategories(ctx context.Context, userID string) ([]imanage.MyMattersCategory, error) {
+func (f *fakeClient) GetMyMattersCategories(ctx context.Context, userID string) ([]wire.MyMattersCategory, error) {
 	if err := f.next("getMyMattersCategories", userID); err != nil {
 		return nil, err
 	}
@@ -387,9 +388,9 @@ func TestReferencesFilledFromAnswers(t *testing.T) {
 	if col.out[1].Status != StatusOK {
 		t.Fatalf("folder: %s %v", col.out[1].Status, col.out[1].Err)
 	}
-	var got imanage.AddFolderRequest
+	var got wire.AddFolderRequest
 	for _, r := range fc.reqs {
-		if f, ok := r.(imanage.AddFolderRequest); ok {
+		if f, ok := r.(wire.AddFolderRequest); ok {
 			got = f
 		}
 	}
@@ -527,19 +528,20 @@ func (f *fakeClient) schema(op, arg string) (json.RawMessage, error) {
 	if raw, ok := f.schemas[op]; ok {
 		return json.RawMessage(raw), nil
 	}
-	return nil, &imanage.Error{Op: op, Delivery: imanage.Answered, StatusCode: 404, Code: "NOT_FOUND"}
+	// As the client answers it (a 404 to a schema read).
+	return nil, fmt.Errorf("%w: %w", wire.ErrNoOperation, &imanage.Error{Op: op, Delivery: imanage.Answered, StatusCode: 404, Code: "NOT_FOUND"})
 }
 func (f *fakeClient) GetCreateLookupAliasSchema(_ context.Context, a string) (json.RawMessage, error) {
-	return f.schema(imanage.OpGetCreateLookupAliasSchema, a)
+	return f.schema(wire.OpGetCreateLookupAliasSchema, a)
 }
 func (f *fakeClient) GetUpdateCustomFieldSchema(_ context.Context, a string) (json.RawMessage, error) {
-	return f.schema(imanage.OpGetUpdateCustomFieldSchema, a)
+	return f.schema(wire.OpGetUpdateCustomFieldSchema, a)
 }
 func (f *fakeClient) GetCreateUserPasswordSchema(_ context.Context, a string) (json.RawMessage, error) {
-	return f.schema(imanage.OpGetCreateUserPasswordSchema, a)
+	return f.schema(wire.OpGetCreateUserPasswordSchema, a)
 }
 func (f *fakeClient) GetAddFolderPropertiesSchema(_ context.Context, a string) (json.RawMessage, error) {
-	return f.schema(imanage.OpGetAddFolderPropertiesSchema, a)
+	return f.schema(wire.OpGetAddFolderPropertiesSchema, a)
 }
 
 func TestAnOutcomeThatCannotBeRecordedStopsNewCalls(t *testing.T) {

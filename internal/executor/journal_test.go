@@ -13,9 +13,9 @@ import (
 
 	"github.com/firmtools/bulk/internal/actions"
 	"github.com/firmtools/bulk/internal/diskfull"
-	"github.com/firmtools/bulk/internal/imanage"
 	"github.com/firmtools/bulk/internal/manifest"
 	"github.com/firmtools/bulk/internal/secret"
+	"github.com/firmtools/bulk/internal/wire"
 )
 
 var (
@@ -519,7 +519,7 @@ func TestFailedAfterAmbiguityMayBeDone(t *testing.T) {
 	// On the rerun, the alias the pre-read lists is the one the earlier
 	// run's attempt made: that attempt's success, with no create call.
 	fc := newFake()
-	fc.aliases = []imanage.LookupAlias{{ID: "PAR", Enabled: ptr(true), HIPAA: ptr(false)}}
+	fc.aliases = []wire.LookupAlias{{ID: "PAR", Enabled: ptr(true), HIPAA: ptr(false)}}
 	col, err := runJobs(t, context.Background(), fc, []*manifest.Job{alias}, func(o *Options) { o.Preset = p })
 	if err != nil || col.out[0].Status != StatusOK || !strings.Contains(col.out[0].Result.Note, "earlier attempt") {
 		t.Fatalf("%v %+v", err, col.out[0])

@@ -93,7 +93,7 @@ func mergeKey(j *manifest.Job) (string, *actions.Batcher) {
 	if j.Action.Read {
 		return "read\x00" + j.Action.Name + "\x00" + depKey + "\x00" + valuesKey(j.Values), nil
 	}
-	if b, ok := actions.BatcherFor(j.Action); ok {
+	if b := j.Action.Batch; b != nil {
 		return "batch\x00" + j.Action.Name + "\x00" + depKey + "\x00" + b.Key(j.Values), b
 	}
 	return "", nil

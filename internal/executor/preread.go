@@ -31,24 +31,16 @@ func preReadGroup(u *unit, vals actions.Values) string {
 	return pr.Group(vals)
 }
 
-// planPreReads registers the pre-reads units will need, as far as is known
-// before references are filled, and returns how many.
+// planPreReads registers the pre-reads units will need (preReadKeys, as
+// Plan counts them) and returns how many.
 func (r *runner) planPreReads(units []*unit) int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	n := 0
-	for _, u := range units {
-		g := preReadGroup(u, u.jobs[0].Values)
-		if g == "" {
-			continue
-		}
-		key := preReadKey(u.spec(), g)
-		if r.preReads[key] == nil {
-			r.preReads[key] = &preRead{done: make(chan struct{}), planned: true}
-			n++
-		}
+	planned := preReadKeys(units)
+	for _, pr := range planned {
+		r.preReads[pr.key] = &preRead{done: make(chan struct{}), planned: true}
 	}
-	return n
+	return len(planned)
 }
 
 // unplanPreReads takes the pre-reads that were never made (every row that

@@ -9,6 +9,7 @@ import (
 
 	"github.com/firmtools/bulk/internal/imanage"
 	"github.com/firmtools/bulk/internal/manifest"
+	"github.com/firmtools/bulk/internal/wire"
 )
 
 func alias(t *testing.T, index int, field, id string, more ...string) *manifest.Job {
@@ -22,7 +23,7 @@ func alias(t *testing.T, index int, field, id string, more ...string) *manifest.
 
 func TestPreReadOncePerGroupSharedByItsRows(t *testing.T) {
 	fc := newFake()
-	fc.aliases = []imanage.LookupAlias{
+	fc.aliases = []wire.LookupAlias{
 		{ID: "NY", Description: ptr("New York"), Enabled: ptr(true), HIPAA: ptr(false)},
 		{ID: "LDN", Description: ptr("London"), Enabled: ptr(true), HIPAA: ptr(false)},
 	}
@@ -132,8 +133,8 @@ func TestDuplicateAliasAfterAReadNeedsAnAmbiguousAttempt(t *testing.T) {
 // An existing user after an attempt that may have been processed is that
 // attempt's success; without one it is exists.
 func TestExistingUserAfterAnAmbiguousAttempt(t *testing.T) {
-	existing := func() *imanage.User {
-		return &imanage.User{ID: "JDOE", UserNum: ptr[int64](7), UserCreated: ptr(false), FullName: ptr("X JDOE"),
+	existing := func() *wire.User {
+		return &wire.User{ID: "JDOE", UserNum: ptr[int64](7), UserCreated: ptr(false), FullName: ptr("X JDOE"),
 			Email: ptr("jdoe@firm.com"), PreferredLibrary: ptr("ACTIVE_US"), IsExternal: ptr(false)}
 	}
 	fc := newFake()

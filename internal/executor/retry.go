@@ -69,11 +69,12 @@ func maybeProcessed(err error) bool {
 	return !e.ProvablyNotProcessed() && !e.Rejected()
 }
 
-// isDuplicateAlias reports the 409 a create-lookup-alias meets when an
-// earlier, ambiguous attempt of its own did create the alias.
-func isDuplicateAlias(err error) bool {
+// isDuplicate reports the action's duplicate refusal (a 409 with
+// actions.Spec.Duplicate's code) that a create meets when an earlier,
+// ambiguous attempt of its own did create the object.
+func isDuplicate(err error, d *actions.Duplicate) bool {
 	e, ok := imanage.AsError(err)
-	return ok && e.Delivery == imanage.Answered && e.StatusCode == 409 && e.Code == "DUPLICATE_ALIAS"
+	return ok && d != nil && e.Delivery == imanage.Answered && e.StatusCode == 409 && e.Code == d.Code
 }
 
 // Backoff is capped exponential backoff with full jitter.

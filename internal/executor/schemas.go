@@ -54,10 +54,7 @@ func (r *runner) prepare(jobs []*manifest.Job, units []*unit) error {
 // them. It runs before the first write: a job that does not fit stops the
 // run with a *SchemaError.
 func (r *runner) readSchemas(jobs []*manifest.Job) error {
-	var needs actions.SchemaNeeds
-	for _, j := range jobs {
-		needs.Add(j.Action, j.Values)
-	}
+	needs := schemaNeeds(jobs) // as Plan counts them
 	if len(needs.List()) == 0 {
 		return nil
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/firmtools/bulk/internal/actions"
 	"github.com/firmtools/bulk/internal/imanage"
 	"github.com/firmtools/bulk/internal/manifest"
+	"github.com/firmtools/bulk/internal/wire"
 )
 
 func aliasJob(t *testing.T, i int, field, alias string, extra map[string]string) *manifest.Job {
@@ -26,7 +27,7 @@ func aliasJob(t *testing.T, i int, field, alias string, extra map[string]string)
 // stops the run before anything is sent, and names the row and column.
 func TestSchemasReadOnceBeforeAnyWrite(t *testing.T) {
 	fc := newFake()
-	fc.schemas = map[string]string{imanage.OpGetCreateLookupAliasSchema: `{"type":"object","properties":{"id":{"type":"string"},"enabled":{"type":"boolean"}},"additionalProperties":false}`}
+	fc.schemas = map[string]string{wire.OpGetCreateLookupAliasSchema: `{"type":"object","properties":{"id":{"type":"string"},"enabled":{"type":"boolean"}},"additionalProperties":false}`}
 	jobs := []*manifest.Job{
 		aliasJob(t, 0, "custom1", "A1", nil),
 		aliasJob(t, 1, "custom1", "A2", map[string]string{"hipaa": "yes"}),
@@ -44,7 +45,7 @@ func TestSchemasReadOnceBeforeAnyWrite(t *testing.T) {
 		t.Errorf("problems %+v", se.Problems)
 	}
 	// One read per lookup field, however many rows; no write at all.
-	if n := fc.count(imanage.OpGetCreateLookupAliasSchema); n != 2 || got == nil || got.Reads != 2 {
+	if n := fc.count(wire.OpGetCreateLookupAliasSchema); n != 2 || got == nil || got.Reads != 2 {
 		t.Errorf("%d schema reads (report %+v), want 2", n, got)
 	}
 	for _, op := range []string{"createCustomOrPropertyLookup", "addTab"} {
@@ -69,7 +70,7 @@ func TestSchemasFallBackOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got == nil || !reflect.DeepEqual(got.Fallbacks, []string{imanage.OpGetCreateLookupAliasSchema}) {
+	if got == nil || !reflect.DeepEqual(got.Fallbacks, []string{wire.OpGetCreateLookupAliasSchema}) {
 		t.Errorf("schemas %+v", got)
 	}
 	for i := range jobs {
@@ -82,10 +83,10 @@ func TestSchemasFallBackOnce(t *testing.T) {
 // A throttled schema read waits and is read again, like any safe call.
 func TestSchemaReadRetried(t *testing.T) {
 	fc := newFake()
-	fc.script[imanage.OpGetCreateUserPasswordSchema] = []error{&imanage.Error{Op: "x", Delivery: imanage.Answered, StatusCode: 429, Code: "TOO_MANY_REQUESTS"}}
-	fc.schemas = map[string]string{imanage.OpGetCreateUserPasswordSchema: `{"type":"object","properties":{},"additionalProperties":false}`}
+	fc.script[wire.OpGetCreateUserPasswordSchema] = []error{&imanage.Error{Op: "x", Delivery: imanage.Answered, StatusCode: 429, Code: "TOO_MANY_REQUESTS"}}
+	fc.schemas = map[string]string{wire.OpGetCreateUserPasswordSchema: `{"type":"object","properties":{},"additionalProperties":false}`}
 	col, err := runJobs(t, context.Background(), fc, []*manifest.Job{user(t, 0, "JDOE")}, nil)
-	if err != nil || col.out[0].Status != StatusOK || fc.count(imanage.OpGetCreateUserPasswordSchema) != 2 {
-		t.Errorf("err %v, outcome %+v, %d reads", err, col.out[0], fc.count(imanage.OpGetCreateUserPasswordSchema))
+	if err != nil || col.out[0].Status != StatusOK || fc.count(wire.OpGetCreateUserPasswordSchema) != 2 {
+		t.Errorf("err %v, outcome %+v, %d reads", err, col.out[0], fc.count(wire.OpGetCreateUserPasswordSchema))
 	}
 }

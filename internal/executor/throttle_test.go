@@ -11,6 +11,7 @@ import (
 	"github.com/firmtools/bulk/internal/imanage"
 	"github.com/firmtools/bulk/internal/manifest"
 	"github.com/firmtools/bulk/internal/ratelimit"
+	"github.com/firmtools/bulk/internal/wire"
 )
 
 // manualClock moves only when the test advances it; Sleep blocks until
@@ -102,7 +103,7 @@ type pacedClient struct {
 	reply map[string]chan error  // what each tab's first call answers, when told
 }
 
-func (c *pacedClient) AddTab(ctx context.Context, r imanage.AddTabRequest) (*imanage.Tab, error) {
+func (c *pacedClient) AddTab(ctx context.Context, r wire.AddTabRequest) (*wire.Tab, error) {
 	if err := c.pacer.Wait(ctx); err != nil {
 		return nil, &imanage.Error{Op: "addTab", Delivery: imanage.NotSent, Err: err}
 	}
@@ -261,7 +262,7 @@ func TestBackoffWaitsAreTheOnesAskedFor(t *testing.T) {
 	if got := pacer.heldUntil().Sub(start); got != 750*time.Millisecond || len(clock.waits) != 0 {
 		t.Fatalf("held for %v, own waits %v: want the pacer held for the backoff (750ms) and no wait of the worker's own", got, clock.waits)
 	}
-	if !strings.Contains(fc.reqs[0].(imanage.AddTabRequest).Name, "A") {
+	if !strings.Contains(fc.reqs[0].(wire.AddTabRequest).Name, "A") {
 		t.Fatalf("requests %v", fc.reqs)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/firmtools/bulk/internal/wire"
 	"math"
 	"net/http"
 	"strconv"
@@ -173,9 +174,9 @@ func isNull(raw json.RawMessage) bool {
 // decodeUser reads createUser's answer, whose fields the definition
 // declares all optional: a field not sent stays nil. Integers may come as
 // any JSON number with an integral value (3, 3.0, 3e0).
-func decodeUser(body []byte) (*User, error) {
+func decodeUser(body []byte) (*wire.User, error) {
 	var raw struct {
-		User
+		wire.User
 		UserNum      *json.Number `json:"user_num"`
 		UserNos      *json.Number `json:"user_nos"`
 		FailedLogins *json.Number `json:"failed_logins"`
@@ -192,7 +193,7 @@ func decodeUser(body []byte) (*User, error) {
 		if f.n == nil {
 			continue
 		}
-		v, err := integral(*f.n)
+		v, err := wire.Integral(*f.n)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", f.name, err)
 		}
@@ -201,19 +202,7 @@ func decodeUser(body []byte) (*User, error) {
 	return &u, nil
 }
 
-// integral reads a JSON number that must hold a whole value.
-func integral(n json.Number) (int64, error) {
-	if v, err := n.Int64(); err == nil {
-		return v, nil
-	}
-	f, err := n.Float64()
-	if err != nil || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
-		return 0, fmt.Errorf("%s is not a whole number", n)
-	}
-	return int64(f), nil
-}
-
-func decodeAssignResult(body []byte) (*AssignUserToLibraryResult, error) {
+func decodeAssignResult(body []byte) (*wire.AssignUserToLibraryResult, error) {
 	var r struct {
 		UserNum json.RawMessage `json:"user_num"`
 	}
@@ -227,7 +216,7 @@ func decodeAssignResult(body []byte) (*AssignUserToLibraryResult, error) {
 	if err := json.Unmarshal(r.UserNum, &n); err != nil || !isJSONNumber(r.UserNum) {
 		return nil, fmt.Errorf("user_num is not a number: %s", snippet(r.UserNum))
 	}
-	return &AssignUserToLibraryResult{UserNum: n}, nil
+	return &wire.AssignUserToLibraryResult{UserNum: n}, nil
 }
 
 // isJSONNumber: json.Number also takes a quoted number; the definition
@@ -264,80 +253,56 @@ func decodeList[T any](body []byte, id func(T) string) ([]T, error) {
 	return list, nil
 }
 
-func decodeIDDescriptions(body []byte) ([]IDDescription, error) {
-	return decodeList(body, func(x IDDescription) string { return x.ID })
+func decodeIDDescriptions(body []byte) ([]wire.IDDescription, error) {
+	return decodeList(body, func(x wire.IDDescription) string { return x.ID })
 }
 
-func decodeLookupAliases(body []byte) ([]LookupAlias, error) {
-	return decodeList(body, func(x LookupAlias) string { return x.ID })
+func decodeLookupAliases(body []byte) ([]wire.LookupAlias, error) {
+	return decodeList(body, func(x wire.LookupAlias) string { return x.ID })
 }
 
-func decodeCategories(body []byte) ([]MyMattersCategory, error) {
-	return decodeList(body, func(x MyMattersCategory) string { return x.ID })
+func decodeCategories(body []byte) ([]wire.MyMattersCategory, error) {
+	return decodeList(body, func(x wire.MyMattersCategory) string { return x.ID })
 }
 
-func decodeLibraries(body []byte) ([]Library, error) {
-	return decodeList(body, func(x Library) string { return x.ID })
+func decodeLibraries(body []byte) ([]wire.Library, error) {
+	return decodeList(body, func(x wire.Library) string { return x.ID })
 }
 
-func decodeLookupFieldNames(body []byte) ([]LookupFieldName, error) {
-	return decodeList(body, func(x LookupFieldName) string { return x.ID })
+func decodeLookupFieldNames(body []byte) ([]wire.LookupFieldName, error) {
+	return decodeList(body, func(x wire.LookupFieldName) string { return x.ID })
 }
 
 func decodeStrings(body []byte) ([]string, error) {
 	return decodeList[string](body, nil)
 }
 
-func decodeTab(body []byte) (*Tab, error) {
-	var t Tab
-	raw, err := decodeDataKeep(body, &t)
-	if err != nil {
+func decodeTab(body []byte) (*wire.Tab, error) {
+	var t wire.Tab // keeps the answer whole (wire.Tab.UnmarshalJSON)
+	if err := decodeData(body, &t); err != nil {
 		return nil, err
 	}
 	if t.ID == "" {
 		return nil, errors.New("the created tab has no id")
 	}
-	t.raw = raw
 	return &t, nil
 }
 
-func decodeFolder(body []byte) (*Folder, error) {
-	var f Folder
-	raw, err := decodeDataKeep(body, &f)
-	if err != nil {
+func decodeFolder(body []byte) (*wire.Folder, error) {
+	var f wire.Folder // keeps the answer whole (wire.Folder.UnmarshalJSON)
+	if err := decodeData(body, &f); err != nil {
 		return nil, err
 	}
 	if f.ID == "" {
 		return nil, errors.New("the created folder has no id")
 	}
-	f.raw = raw
 	return &f, nil
 }
 
-// decodeDataKeep is decodeData that also returns "data" compacted, to be
-// reported as it came.
-func decodeDataKeep(body []byte, v any) (json.RawMessage, error) {
-	var env dataEnvelope
-	if err := json.Unmarshal(body, &env); err != nil {
-		return nil, fmt.Errorf("not the {\"data\": ...} envelope: %w", err)
-	}
-	if isNull(env.Data) {
-		return nil, errors.New(`no "data" in the answer`)
-	}
-	if err := json.Unmarshal(env.Data, v); err != nil {
-		return nil, fmt.Errorf(`reading "data": %w`, err)
-	}
-	var b bytes.Buffer
-	if err := json.Compact(&b, env.Data); err != nil {
-		return nil, fmt.Errorf(`reading "data": %w`, err)
-	}
-	return b.Bytes(), nil
-}
-
-func decodeShortcuts(body []byte) (*AddShortcutsResult, error) {
+func decodeShortcuts(body []byte) (*wire.AddShortcutsResult, error) {
 	var r struct {
-		Shortcuts               *[]Shortcut `json:"shortcuts"`
-		AllWorkspaceShortcutIDs string      `json:"all_workspace_shortcut_ids"`
+		Shortcuts               *[]wire.Shortcut `json:"shortcuts"`
+		AllWorkspaceShortcutIDs string           `json:"all_workspace_shortcut_ids"`
 	}
 	if err := decodeData(body, &r); err != nil {
 		return nil, err
@@ -350,7 +315,7 @@ func decodeShortcuts(body []byte) (*AddShortcutsResult, error) {
 			return nil, fmt.Errorf("shortcut %d has no id", i+1)
 		}
 	}
-	return &AddShortcutsResult{Shortcuts: *r.Shortcuts, AllWorkspaceShortcutIDs: r.AllWorkspaceShortcutIDs}, nil
+	return &wire.AddShortcutsResult{Shortcuts: *r.Shortcuts, AllWorkspaceShortcutIDs: r.AllWorkspaceShortcutIDs}, nil
 }
 
 // decodeAnything accepts every 2xx answer of the calls whose answer the
@@ -381,31 +346,31 @@ func decodeSchema(body []byte) (json.RawMessage, error) {
 // typed decoders directly; this switch is for the fuzz test.
 func decodeAnswer(op string, body []byte) (any, error) {
 	switch op {
-	case OpCreateUser:
+	case wire.OpCreateUser:
 		return decodeUser(body)
-	case OpAssignUserToLibrary:
+	case wire.OpAssignUserToLibrary:
 		return decodeAssignResult(body)
-	case OpGetLibraryRoles:
+	case wire.OpGetLibraryRoles:
 		return decodeIDDescriptions(body)
-	case OpGetLookupAliases:
+	case wire.OpGetLookupAliases:
 		return decodeLookupAliases(body)
-	case OpCreateLookupAlias, OpUpdateCustomField:
+	case wire.OpCreateLookupAlias, wire.OpUpdateCustomField:
 		return decodeAnything(body)
-	case OpAddTab:
+	case wire.OpAddTab:
 		return decodeTab(body)
-	case OpAddFolder:
+	case wire.OpAddFolder:
 		return decodeFolder(body)
-	case OpAddShortcutsToMyMatters:
+	case wire.OpAddShortcutsToMyMatters:
 		return decodeShortcuts(body)
-	case OpGetMyMattersCategories:
+	case wire.OpGetMyMattersCategories:
 		return decodeCategories(body)
-	case OpGetLibraries:
+	case wire.OpGetLibraries:
 		return decodeLibraries(body)
-	case OpGetLookupFieldNames:
+	case wire.OpGetLookupFieldNames:
 		return decodeLookupFieldNames(body)
-	case OpGetEmailOptions:
+	case wire.OpGetEmailOptions:
 		return decodeStrings(body)
-	case OpGetCreateLookupAliasSchema, OpGetUpdateCustomFieldSchema, OpGetCreateUserPasswordSchema, OpGetAddFolderPropertiesSchema:
+	case wire.OpGetCreateLookupAliasSchema, wire.OpGetUpdateCustomFieldSchema, wire.OpGetCreateUserPasswordSchema, wire.OpGetAddFolderPropertiesSchema:
 		return decodeSchema(body)
 	}
 	return nil, fmt.Errorf("unknown operation %q", op)

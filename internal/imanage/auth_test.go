@@ -3,6 +3,7 @@ package imanage
 import (
 	"context"
 	"errors"
+	"github.com/firmtools/bulk/internal/wire"
 	"net/http"
 	"strings"
 	"sync"
@@ -56,7 +57,7 @@ func TestManyWorkers401SignInOnce(t *testing.T) {
 	errs := make([]error, n)
 	for i := range n {
 		wg.Go(func() {
-			_, errs[i] = c.AddTab(t.Context(), AddTabRequest{Name: "x", ParentID: "L!1"})
+			_, errs[i] = c.AddTab(t.Context(), wire.AddTabRequest{Name: "x", ParentID: "L!1"})
 		})
 	}
 	wg.Wait()
@@ -189,9 +190,9 @@ func TestAuthFailures(t *testing.T) {
 			fs := &fakeService{token: tt.token, op: tt.op}
 			ts := serve(t, fs)
 			c := newTestClient(t, tt.cfg(ts.URL))
-			_, err := c.CreateUser(t.Context(), CreateUserRequest{ID: "X"})
+			_, err := c.CreateUser(t.Context(), wire.CreateUserRequest{ID: "X"})
 			e := mustError(t, err)
-			if e.Op != OpCreateUser || e.Delivery != tt.wantD || e.StatusCode != tt.wantStatus {
+			if e.Op != wire.OpCreateUser || e.Delivery != tt.wantD || e.StatusCode != tt.wantStatus {
 				t.Errorf("Op %q Delivery %v Status %d; want createUser %v %d", e.Op, e.Delivery, e.StatusCode, tt.wantD, tt.wantStatus)
 			}
 			for _, target := range tt.wantIs {

@@ -18,6 +18,7 @@ import (
 	"github.com/firmtools/bulk/internal/imanage"
 	"github.com/firmtools/bulk/internal/secret"
 	"github.com/firmtools/bulk/internal/sim"
+	"github.com/firmtools/bulk/internal/wire"
 )
 
 // simEnv is a simulator on a test server.
@@ -72,10 +73,10 @@ func TestSimEveryOperation(t *testing.T) {
 	ctx := t.Context()
 
 	t.Run("createUser", func(t *testing.T) {
-		req := imanage.CreateUserRequest{
+		req := wire.CreateUserRequest{
 			FullName: "Jane Doe", ID: "JDOE", Email: "jdoe@example.com", PreferredLibrary: "ACTIVE_US", Role: "ATTORNEY",
 			IgnoreIfUserAlreadyExists: true, PasswordCreateMethod: "Create a password",
-			CreatePassword: imanage.CreatePassword{Password: secret.New("Str0ng-enough"), ForcePasswordChange: true},
+			CreatePassword: wire.CreatePassword{Password: secret.New("Str0ng-enough"), ForcePasswordChange: true},
 		}
 		u, err := c.CreateUser(ctx, req)
 		if err != nil {
@@ -93,7 +94,7 @@ func TestSimEveryOperation(t *testing.T) {
 		}
 	})
 	t.Run("createUser sending an email, external", func(t *testing.T) {
-		u, err := c.CreateUser(ctx, imanage.CreateUserRequest{
+		u, err := c.CreateUser(ctx, wire.CreateUserRequest{
 			FullName: "Ext Client", ID: "EXT1", Email: "ext1@client.example", IsExternal: true,
 			PreferredLibrary: "ACTIVE_US", Role: "EXTERNAL_CLIENT", PasswordCreateMethod: "Send an email",
 		})
@@ -105,7 +106,7 @@ func TestSimEveryOperation(t *testing.T) {
 		}
 	})
 	t.Run("assignUserToLibrary", func(t *testing.T) {
-		r, err := c.AssignUserToLibrary(ctx, imanage.AssignUserToLibraryRequest{LibraryID: "ACTIVE_UK", UserID: "ASMITH", Role: "PARALEGAL"})
+		r, err := c.AssignUserToLibrary(ctx, wire.AssignUserToLibraryRequest{LibraryID: "ACTIVE_UK", UserID: "ASMITH", Role: "PARALEGAL"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -114,14 +115,14 @@ func TestSimEveryOperation(t *testing.T) {
 		}
 	})
 	t.Run("getLibraryRoles", func(t *testing.T) {
-		roles, err := c.GetLibraryRoles(ctx, imanage.GetLibraryRolesRequest{LibraryID: "ACTIVE_US"})
+		roles, err := c.GetLibraryRoles(ctx, wire.GetLibraryRolesRequest{LibraryID: "ACTIVE_US"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if ids := idsOf(roles); !slices.Contains(ids, "ATTORNEY") || slices.Contains(ids, "EXTERNAL_CLIENT") {
 			t.Errorf("roles %v", ids)
 		}
-		ext, err := c.GetLibraryRoles(ctx, imanage.GetLibraryRolesRequest{LibraryID: "ACTIVE_US", IsExternal: true})
+		ext, err := c.GetLibraryRoles(ctx, wire.GetLibraryRolesRequest{LibraryID: "ACTIVE_US", IsExternal: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -130,7 +131,7 @@ func TestSimEveryOperation(t *testing.T) {
 		}
 	})
 	t.Run("getLookupAliases", func(t *testing.T) {
-		as, err := c.GetLookupAliases(ctx, imanage.GetLookupAliasesRequest{LibraryID: "ACTIVE_US", LookupFieldID: "custom2", ParentAlias: "1001"})
+		as, err := c.GetLookupAliases(ctx, wire.GetLookupAliasesRequest{LibraryID: "ACTIVE_US", LookupFieldID: "custom2", ParentAlias: "1001"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -139,17 +140,17 @@ func TestSimEveryOperation(t *testing.T) {
 		}
 	})
 	t.Run("createCustomOrPropertyLookup then updateCustomField", func(t *testing.T) {
-		err := c.CreateLookupAlias(ctx, imanage.LookupAliasRequest{LibraryID: "ACTIVE_US", LookupFieldID: "custom30",
-			AliasInfo: imanage.AliasInfo{ID: "LIT-IP", Description: ptr("IP litigation"), Parent: "LIT"}})
+		err := c.CreateLookupAlias(ctx, wire.LookupAliasRequest{LibraryID: "ACTIVE_US", LookupFieldID: "custom30",
+			AliasInfo: wire.AliasInfo{ID: "LIT-IP", Description: ptr("IP litigation"), Parent: "LIT"}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		err = c.UpdateCustomField(ctx, imanage.LookupAliasRequest{LibraryID: "ACTIVE_US", LookupFieldID: "custom30",
-			AliasInfo: imanage.AliasInfo{ID: "LIT-IP", Parent: "LIT", Enabled: ptr(false)}})
+		err = c.UpdateCustomField(ctx, wire.LookupAliasRequest{LibraryID: "ACTIVE_US", LookupFieldID: "custom30",
+			AliasInfo: wire.AliasInfo{ID: "LIT-IP", Parent: "LIT", Enabled: ptr(false)}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		as, err := c.GetLookupAliases(ctx, imanage.GetLookupAliasesRequest{LibraryID: "ACTIVE_US", LookupFieldID: "custom30", ParentAlias: "LIT"})
+		as, err := c.GetLookupAliases(ctx, wire.GetLookupAliasesRequest{LibraryID: "ACTIVE_US", LookupFieldID: "custom30", ParentAlias: "LIT"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -159,7 +160,7 @@ func TestSimEveryOperation(t *testing.T) {
 	})
 	var tabID string
 	t.Run("addTab", func(t *testing.T) {
-		tab, err := c.AddTab(ctx, imanage.AddTabRequest{Name: "Correspondence", ParentID: "ACTIVE_US!1000", DefaultSecurity: "inherit", Description: "letters"})
+		tab, err := c.AddTab(ctx, wire.AddTabRequest{Name: "Correspondence", ParentID: "ACTIVE_US!1000", DefaultSecurity: "inherit", Description: "letters"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -172,7 +173,7 @@ func TestSimEveryOperation(t *testing.T) {
 		if tabID == "" {
 			t.Skip("no tab")
 		}
-		f, err := c.AddFolder(ctx, imanage.AddFolderRequest{Name: "Pleadings", ParentID: tabID, ParentType: "Tab",
+		f, err := c.AddFolder(ctx, wire.AddFolderRequest{Name: "Pleadings", ParentID: tabID, ParentType: "Tab",
 			DefaultSecurity: "private", InheritProfileFromWorkspace: "No", Class: "DOC", Subclass: "PLEAD",
 			ProfileProperties: map[string]any{"custom1": "1001", "custom17": 12.5, "custom25": true}})
 		if err != nil {
@@ -190,7 +191,7 @@ func TestSimEveryOperation(t *testing.T) {
 		if err != nil || !strings.Contains(string(out), `"effective_security"`) || !strings.Contains(string(out), `"class":"DOC"`) {
 			t.Errorf("folder as reported: %s (%v)", out, err)
 		}
-		inherited, err := c.AddFolder(ctx, imanage.AddFolderRequest{Name: "Inherited", ParentID: "ACTIVE_US!1000", ParentType: "Workspace",
+		inherited, err := c.AddFolder(ctx, wire.AddFolderRequest{Name: "Inherited", ParentID: "ACTIVE_US!1000", ParentType: "Workspace",
 			DefaultSecurity: "inherit", InheritProfileFromWorkspace: "Yes"})
 		if err != nil {
 			t.Fatal(err)
@@ -213,7 +214,7 @@ func TestSimEveryOperation(t *testing.T) {
 		if myMatters != "ACTIVE_US!9001" {
 			t.Fatalf("admin's My Matters category %q, categories %+v", myMatters, cats)
 		}
-		res, err := c.AddShortcutsToMyMatters(ctx, imanage.AddShortcutsRequest{UserID: "admin", WorkspaceIDs: []string{"ACTIVE_US!1001", "ACTIVE_US!1002"}, CategoryID: myMatters})
+		res, err := c.AddShortcutsToMyMatters(ctx, wire.AddShortcutsRequest{UserID: "admin", WorkspaceIDs: []string{"ACTIVE_US!1001", "ACTIVE_US!1002"}, CategoryID: myMatters})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -221,7 +222,7 @@ func TestSimEveryOperation(t *testing.T) {
 			t.Errorf("shortcuts %+v", res)
 		}
 		// Without a category: the user's My Matters; an existing shortcut is not added twice.
-		again, err := c.AddShortcutsToMyMatters(ctx, imanage.AddShortcutsRequest{UserID: "admin", WorkspaceIDs: []string{"ACTIVE_US!1001"}})
+		again, err := c.AddShortcutsToMyMatters(ctx, wire.AddShortcutsRequest{UserID: "admin", WorkspaceIDs: []string{"ACTIVE_US!1001"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -238,8 +239,8 @@ func TestSimEveryOperation(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !slices.ContainsFunc(all, func(l imanage.Library) bool { return l.ID == "ARCHIVE" && l.IsHidden }) ||
-			slices.ContainsFunc(visible, func(l imanage.Library) bool { return l.ID == "ARCHIVE" }) {
+		if !slices.ContainsFunc(all, func(l wire.Library) bool { return l.ID == "ARCHIVE" && l.IsHidden }) ||
+			slices.ContainsFunc(visible, func(l wire.Library) bool { return l.ID == "ARCHIVE" }) {
 			t.Errorf("all %+v, visible %+v", all, visible)
 		}
 	})
@@ -305,7 +306,7 @@ func TestSimEveryOperation(t *testing.T) {
 
 func ptr[T any](v T) *T { return &v }
 
-func idsOf(list []imanage.IDDescription) []string {
+func idsOf(list []wire.IDDescription) []string {
 	var out []string
 	for _, x := range list {
 		out = append(out, x.ID)
@@ -313,7 +314,7 @@ func idsOf(list []imanage.IDDescription) []string {
 	return out
 }
 
-func aliasIDs(list []imanage.LookupAlias) []string {
+func aliasIDs(list []wire.LookupAlias) []string {
 	var out []string
 	for _, x := range list {
 		out = append(out, x.ID)
@@ -328,7 +329,7 @@ func TestSimErrorClasses(t *testing.T) {
 	ctx := t.Context()
 
 	t.Run("400 with field messages", func(t *testing.T) {
-		_, err := admin.CreateUser(ctx, imanage.CreateUserRequest{FullName: "X", ID: "has space", Email: "nope",
+		_, err := admin.CreateUser(ctx, wire.CreateUserRequest{FullName: "X", ID: "has space", Email: "nope",
 			PreferredLibrary: "ACTIVE_US", Role: "ATTORNEY", PasswordCreateMethod: "Send an email"})
 		e := wantAPIError(t, err, 400, "VALIDATION_FAILED")
 		var fields []string
@@ -344,16 +345,16 @@ func TestSimErrorClasses(t *testing.T) {
 	})
 	t.Run("400 keeps the new user's password out", func(t *testing.T) {
 		const pwd = "short"
-		_, err := admin.CreateUser(ctx, imanage.CreateUserRequest{FullName: "X", ID: "PWUSER", Email: "pw@example.com",
+		_, err := admin.CreateUser(ctx, wire.CreateUserRequest{FullName: "X", ID: "PWUSER", Email: "pw@example.com",
 			PreferredLibrary: "ACTIVE_US", Role: "ATTORNEY", PasswordCreateMethod: "Create a password",
-			CreatePassword: imanage.CreatePassword{Password: secret.New(pwd)}})
+			CreatePassword: wire.CreatePassword{Password: secret.New(pwd)}})
 		e := wantAPIError(t, err, 400, "VALIDATION_FAILED")
 		if len(e.Fields) == 0 || e.Fields[0].Field != "create_password.password" {
 			t.Errorf("fields %+v", e.Fields)
 		}
 	})
 	t.Run("403 for a non-administrator", func(t *testing.T) {
-		_, err := viewer.AddTab(ctx, imanage.AddTabRequest{Name: "x", ParentID: "ACTIVE_US!1000", DefaultSecurity: "inherit"})
+		_, err := viewer.AddTab(ctx, wire.AddTabRequest{Name: "x", ParentID: "ACTIVE_US!1000", DefaultSecurity: "inherit"})
 		wantAPIError(t, err, 403, "INSUFFICIENT_RIGHTS")
 		// Reads are allowed.
 		if _, err := viewer.GetLibraries(ctx, false, false); err != nil {
@@ -361,25 +362,25 @@ func TestSimErrorClasses(t *testing.T) {
 		}
 	})
 	t.Run("404 unknown user", func(t *testing.T) {
-		_, err := admin.AssignUserToLibrary(ctx, imanage.AssignUserToLibraryRequest{LibraryID: "ACTIVE_US", UserID: "NOBODY", Role: "ATTORNEY"})
+		_, err := admin.AssignUserToLibrary(ctx, wire.AssignUserToLibraryRequest{LibraryID: "ACTIVE_US", UserID: "NOBODY", Role: "ATTORNEY"})
 		wantAPIError(t, err, 404, "USER_NOT_FOUND")
 	})
 	t.Run("404 unknown workspace", func(t *testing.T) {
-		_, err := admin.AddTab(ctx, imanage.AddTabRequest{Name: "x", ParentID: "ACTIVE_US!999999", DefaultSecurity: "inherit"})
+		_, err := admin.AddTab(ctx, wire.AddTabRequest{Name: "x", ParentID: "ACTIVE_US!999999", DefaultSecurity: "inherit"})
 		wantAPIError(t, err, 404, "CONTAINER_NOT_FOUND")
 	})
 	t.Run("404 unknown alias", func(t *testing.T) {
-		err := admin.UpdateCustomField(ctx, imanage.LookupAliasRequest{LibraryID: "ACTIVE_US", LookupFieldID: "custom1",
-			AliasInfo: imanage.AliasInfo{ID: "9999", Description: ptr("x")}})
+		err := admin.UpdateCustomField(ctx, wire.LookupAliasRequest{LibraryID: "ACTIVE_US", LookupFieldID: "custom1",
+			AliasInfo: wire.AliasInfo{ID: "9999", Description: ptr("x")}})
 		wantAPIError(t, err, 404, "ALIAS_NOT_FOUND")
 	})
 	t.Run("409 duplicate alias", func(t *testing.T) {
-		err := admin.CreateLookupAlias(ctx, imanage.LookupAliasRequest{LibraryID: "ACTIVE_US", LookupFieldID: "custom1",
-			AliasInfo: imanage.AliasInfo{ID: "1001"}})
+		err := admin.CreateLookupAlias(ctx, wire.LookupAliasRequest{LibraryID: "ACTIVE_US", LookupFieldID: "custom1",
+			AliasInfo: wire.AliasInfo{ID: "1001"}})
 		wantAPIError(t, err, 409, "DUPLICATE_ALIAS")
 	})
 	t.Run("409 duplicate user", func(t *testing.T) {
-		_, err := admin.CreateUser(ctx, imanage.CreateUserRequest{FullName: "Alice", ID: "ASMITH", Email: "a@example.com",
+		_, err := admin.CreateUser(ctx, wire.CreateUserRequest{FullName: "Alice", ID: "ASMITH", Email: "a@example.com",
 			PreferredLibrary: "ACTIVE_US", Role: "ATTORNEY", PasswordCreateMethod: "Send an email"})
 		wantAPIError(t, err, 409, "DUPLICATE_USER")
 	})
@@ -426,7 +427,7 @@ func TestSimFaults(t *testing.T) {
 	c := env.client(t, sim.AdminUser)
 	seen := map[int]bool{}
 	for range 20 {
-		_, err := c.AddTab(t.Context(), imanage.AddTabRequest{Name: "x", ParentID: "ACTIVE_US!1000", DefaultSecurity: "inherit"})
+		_, err := c.AddTab(t.Context(), wire.AddTabRequest{Name: "x", ParentID: "ACTIVE_US!1000", DefaultSecurity: "inherit"})
 		e, ok := imanage.AsError(err)
 		if !ok || e.Delivery != imanage.Answered {
 			t.Fatalf("err %v; want an answered *Error", err)
@@ -467,7 +468,7 @@ func TestSimReSignInAfterExpiry(t *testing.T) {
 	errs := make([]error, n)
 	for i := range n {
 		wg.Go(func() {
-			_, errs[i] = c.AddTab(t.Context(), imanage.AddTabRequest{Name: "after expiry", ParentID: "ACTIVE_US!1001", DefaultSecurity: "inherit"})
+			_, errs[i] = c.AddTab(t.Context(), wire.AddTabRequest{Name: "after expiry", ParentID: "ACTIVE_US!1001", DefaultSecurity: "inherit"})
 		})
 	}
 	wg.Wait()
@@ -508,7 +509,7 @@ func TestSimTokenTTL(t *testing.T) {
 func TestSimDroppedAnswerIsAmbiguous(t *testing.T) {
 	env := startSim(t, sim.Options{DropRate: 1})
 	c := env.client(t, sim.AdminUser)
-	_, err := c.AddTab(t.Context(), imanage.AddTabRequest{Name: "dropped", ParentID: "ACTIVE_US!1000", DefaultSecurity: "inherit"})
+	_, err := c.AddTab(t.Context(), wire.AddTabRequest{Name: "dropped", ParentID: "ACTIVE_US!1000", DefaultSecurity: "inherit"})
 	e, ok := imanage.AsError(err)
 	if !ok || e.Delivery != imanage.Ambiguous || e.StatusCode != 0 || e.ProvablyNotProcessed() {
 		t.Fatalf("err %v; want an ambiguous *Error", err)

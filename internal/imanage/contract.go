@@ -8,7 +8,9 @@ import (
 
 // Everything the contract (docs/contract.md) marks [chosen], and the
 // other wire names the client depends on, live here so that a real tenant
-// that answers differently means editing one file.
+// that answers differently means editing one file. The operations' names
+// and the request and answer types, which the actions share, are in
+// internal/wire.
 
 const (
 	// operationsPath is prefixed to every operation name: {base}/automate/work/{operation}.
@@ -46,31 +48,8 @@ const (
 	snippetLen = 120
 )
 
-// Operation names, as they appear in the URL path and in *Error.Op.
-const (
-	OpSignIn                  = "signIn" // not an operation; used as *Error.Op for the token request
-	OpCreateUser              = "createUser"
-	OpAssignUserToLibrary     = "assignUserToLibrary"
-	OpGetLibraryRoles         = "getLibraryRoles"
-	OpGetLookupAliases        = "getLookupAliases"
-	OpCreateLookupAlias       = "createCustomOrPropertyLookup"
-	OpUpdateCustomField       = "updateCustomField"
-	OpAddTab                  = "addTab"
-	OpAddFolder               = "addFolder"
-	OpAddShortcutsToMyMatters = "addShortcutsToMyMattersAdmin"
-	OpGetMyMattersCategories  = "getMyMattersCategories"
-	OpGetLibraries            = "getLibraries"
-	OpGetLookupFieldNames     = "getLookupFieldNames"
-	OpGetEmailOptions         = "getEmailOptions"
-
-	// The schema operations: the definition leaves aliasInfo,
-	// create_password and profileProperties to the service, which
-	// describes each with a JSON schema.
-	OpGetCreateLookupAliasSchema   = "getCreateCustomOrPropertyLookupSchema"
-	OpGetUpdateCustomFieldSchema   = "getUpdateCustomFieldSchema"
-	OpGetCreateUserPasswordSchema  = "getCreateUserPasswordSchema"
-	OpGetAddFolderPropertiesSchema = "getAddFolderPropertiesSchema"
-)
+// OpSignIn is not an operation: it is the *Error.Op of the token request.
+const OpSignIn = "signIn"
 
 // Query parameter names of the GET operations.
 const (

@@ -3,6 +3,7 @@ package imanage
 import (
 	"context"
 	"errors"
+	"github.com/firmtools/bulk/internal/wire"
 	"io"
 	"net"
 	"net/http"
@@ -139,9 +140,9 @@ func TestDelivery(t *testing.T) {
 					}
 				}()
 			}
-			_, err := c.AddTab(ctx, AddTabRequest{Name: "n", ParentID: "L!1", DefaultSecurity: "inherit"})
+			_, err := c.AddTab(ctx, wire.AddTabRequest{Name: "n", ParentID: "L!1", DefaultSecurity: "inherit"})
 			e := mustError(t, err)
-			if e.Delivery != tt.want || e.StatusCode != 0 || e.Op != OpAddTab {
+			if e.Delivery != tt.want || e.StatusCode != 0 || e.Op != wire.OpAddTab {
 				t.Errorf("Op %q Delivery %v Status %d; want addTab %v 0", e.Op, e.Delivery, e.StatusCode, tt.want)
 			}
 			for _, target := range tt.wantIs {
@@ -185,7 +186,7 @@ func TestConnectionsReused(t *testing.T) {
 	ts := serve(t, fs)
 	c := newTestClient(t, Config{BaseURL: ts.URL, Token: secret.New("tok")})
 	for i := 0; i < 10; i++ {
-		_ = c.CreateLookupAlias(t.Context(), LookupAliasRequest{})
+		_ = c.CreateLookupAlias(t.Context(), wire.LookupAliasRequest{})
 	}
 	if len(conns) != 1 {
 		t.Errorf("%d connections for 10 sequential calls, want 1", len(conns))
@@ -256,7 +257,7 @@ func TestPaceErrorSendsNothing(t *testing.T) {
 	cfg := Config{BaseURL: ts.URL, Token: secret.New("tok")}
 	cfg.Pace = func(ctx context.Context) error { return context.Canceled }
 	c := newTestClient(t, cfg)
-	_, err := c.AddTab(t.Context(), AddTabRequest{})
+	_, err := c.AddTab(t.Context(), wire.AddTabRequest{})
 	e := mustError(t, err)
 	if e.Delivery != NotSent || !errors.Is(err, context.Canceled) {
 		t.Errorf("Delivery %v, err %v; want not sent, context.Canceled", e.Delivery, err)
@@ -271,7 +272,7 @@ func TestObserveEveryAttempt(t *testing.T) {
 		switch {
 		case r.Header.Get(headerAuthToken) == "old":
 			writeJSON(w, 401, `{"error":{"code":"UNAUTHORIZED"}}`)
-		case strings.HasSuffix(r.URL.Path, OpAddTab):
+		case strings.HasSuffix(r.URL.Path, wire.OpAddTab):
 			writeJSON(w, 429, `{"error":{"code":"TOO_MANY_REQUESTS"}}`)
 		default:
 			writeJSON(w, 200, `{"data":["a"]}`)
@@ -286,7 +287,7 @@ func TestObserveEveryAttempt(t *testing.T) {
 	if _, err := c.GetEmailOptions(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	_, _ = c.AddTab(t.Context(), AddTabRequest{})
+	_, _ = c.AddTab(t.Context(), wire.AddTabRequest{})
 
 	type short struct {
 		Op     string
@@ -302,9 +303,9 @@ func TestObserveEveryAttempt(t *testing.T) {
 		}
 	}
 	want := []short{
-		{OpGetEmailOptions, 401, Answered, true},
-		{OpGetEmailOptions, 200, Answered, false},
-		{OpAddTab, 429, Answered, true},
+		{wire.OpGetEmailOptions, 401, Answered, true},
+		{wire.OpGetEmailOptions, 200, Answered, false},
+		{wire.OpAddTab, 429, Answered, true},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("observed %v, want %v", got, want)

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"github.com/firmtools/bulk/internal/wire"
 	"io"
 	"net/http"
 	"net/url"
@@ -124,9 +125,9 @@ func TestErrorAnswers(t *testing.T) {
 			c := newTestClient(t, testConfig(ts.URL))
 			c.now = func() time.Time { return now }
 
-			_, err := c.AddTab(t.Context(), AddTabRequest{Name: "n", ParentID: "L!1", DefaultSecurity: "inherit"})
+			_, err := c.AddTab(t.Context(), wire.AddTabRequest{Name: "n", ParentID: "L!1", DefaultSecurity: "inherit"})
 			e := mustError(t, err)
-			if e.Op != OpAddTab || e.Delivery != Answered || e.StatusCode != tt.status {
+			if e.Op != wire.OpAddTab || e.Delivery != Answered || e.StatusCode != tt.status {
 				t.Errorf("Op %q Delivery %v Status %d; want addTab answered %d", e.Op, e.Delivery, e.StatusCode, tt.status)
 			}
 			if e.Code != tt.wantCode || e.Message != tt.wantMsg || !reflect.DeepEqual(e.Fields, tt.wantFields) {
@@ -158,23 +159,23 @@ func TestErrorAnswers(t *testing.T) {
 func TestUnexpectedAnswers(t *testing.T) {
 	type opCall func(c *Client) error
 	createUser := func(c *Client) error {
-		_, err := c.CreateUser(t.Context(), CreateUserRequest{ID: "X"})
+		_, err := c.CreateUser(t.Context(), wire.CreateUserRequest{ID: "X"})
 		return err
 	}
 	assign := func(c *Client) error {
-		_, err := c.AssignUserToLibrary(t.Context(), AssignUserToLibraryRequest{})
+		_, err := c.AssignUserToLibrary(t.Context(), wire.AssignUserToLibraryRequest{})
 		return err
 	}
 	roles := func(c *Client) error {
-		_, err := c.GetLibraryRoles(t.Context(), GetLibraryRolesRequest{LibraryID: "L"})
+		_, err := c.GetLibraryRoles(t.Context(), wire.GetLibraryRolesRequest{LibraryID: "L"})
 		return err
 	}
 	shortcuts := func(c *Client) error {
-		_, err := c.AddShortcutsToMyMatters(t.Context(), AddShortcutsRequest{})
+		_, err := c.AddShortcutsToMyMatters(t.Context(), wire.AddShortcutsRequest{})
 		return err
 	}
 	folder := func(c *Client) error {
-		_, err := c.AddFolder(t.Context(), AddFolderRequest{})
+		_, err := c.AddFolder(t.Context(), wire.AddFolderRequest{})
 		return err
 	}
 	tests := []struct {
@@ -251,10 +252,10 @@ func TestAnyObjectAnswersAccepted(t *testing.T) {
 					writeJSON(w, status, body)
 				}})
 				c := newTestClient(t, testConfig(ts.URL))
-				if err := c.UpdateCustomField(t.Context(), LookupAliasRequest{}); err != nil {
+				if err := c.UpdateCustomField(t.Context(), wire.LookupAliasRequest{}); err != nil {
 					t.Errorf("UpdateCustomField: %v", err)
 				}
-				if err := c.CreateLookupAlias(t.Context(), LookupAliasRequest{}); err != nil {
+				if err := c.CreateLookupAlias(t.Context(), wire.LookupAliasRequest{}); err != nil {
 					t.Errorf("CreateLookupAlias: %v", err)
 				}
 			})
@@ -281,7 +282,7 @@ func TestAssignUserNumIsANumber(t *testing.T) {
 		t.Run(tc.body, func(t *testing.T) {
 			ts := serve(t, &fakeService{op: func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, tc.body) }})
 			c := newTestClient(t, testConfig(ts.URL))
-			res, err := c.AssignUserToLibrary(t.Context(), AssignUserToLibraryRequest{})
+			res, err := c.AssignUserToLibrary(t.Context(), wire.AssignUserToLibraryRequest{})
 			if err != nil {
 				t.Fatalf("AssignUserToLibrary: %v", err)
 			}
@@ -348,9 +349,9 @@ func TestSecretsNeverInErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ts := serve(t, &fakeService{token: tt.token, op: tt.op})
 			c := newTestClient(t, testConfig(ts.URL))
-			_, err := c.CreateUser(t.Context(), CreateUserRequest{
+			_, err := c.CreateUser(t.Context(), wire.CreateUserRequest{
 				ID: "JDOE", FullName: "Jane", PasswordCreateMethod: "Create a password",
-				CreatePassword: CreatePassword{Password: secret.New(testNewUserPwd)},
+				CreatePassword: wire.CreatePassword{Password: secret.New(testNewUserPwd)},
 			})
 			mustError(t, err)
 			assertNoSecrets(t, err, "tok-1")
@@ -378,7 +379,7 @@ func TestErrorNeverHoldsRequestBody(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ts := serve(t, &fakeService{op: tt.op})
 			c := newTestClient(t, testConfig(ts.URL))
-			_, err := c.AddTab(t.Context(), AddTabRequest{Name: marker, ParentID: "L!1", Description: marker})
+			_, err := c.AddTab(t.Context(), wire.AddTabRequest{Name: marker, ParentID: "L!1", Description: marker})
 			mustError(t, err)
 			if strings.Contains(fmt.Sprintf("%+v", err), marker) {
 				t.Errorf("error holds the request body: %v", err)
@@ -418,7 +419,7 @@ func TestErrorIsWrapped(t *testing.T) {
 		writeJSON(w, 409, `{"error":{"code":"DUPLICATE_USER","code_message":"exists"}}`)
 	}})
 	c := newTestClient(t, testConfig(ts.URL))
-	_, err := c.CreateUser(t.Context(), CreateUserRequest{ID: "X"})
+	_, err := c.CreateUser(t.Context(), wire.CreateUserRequest{ID: "X"})
 	wrapped := fmt.Errorf("row 3: create-user X: %w", err)
 	e, ok := AsError(wrapped)
 	if !ok || e.Code != "DUPLICATE_USER" {

@@ -2,6 +2,7 @@ package imanage
 
 import (
 	"encoding/json"
+	"github.com/firmtools/bulk/internal/wire"
 	"net/http"
 	"reflect"
 	"strings"
@@ -13,11 +14,11 @@ import (
 
 // answerOps are the operations whose answers decodeAnswer knows.
 var answerOps = []string{
-	OpCreateUser, OpAssignUserToLibrary, OpGetLibraryRoles, OpGetLookupAliases,
-	OpCreateLookupAlias, OpUpdateCustomField, OpAddTab, OpAddFolder,
-	OpAddShortcutsToMyMatters, OpGetMyMattersCategories, OpGetLibraries,
-	OpGetLookupFieldNames, OpGetEmailOptions,
-	OpGetCreateLookupAliasSchema, OpGetUpdateCustomFieldSchema, OpGetCreateUserPasswordSchema, OpGetAddFolderPropertiesSchema,
+	wire.OpCreateUser, wire.OpAssignUserToLibrary, wire.OpGetLibraryRoles, wire.OpGetLookupAliases,
+	wire.OpCreateLookupAlias, wire.OpUpdateCustomField, wire.OpAddTab, wire.OpAddFolder,
+	wire.OpAddShortcutsToMyMatters, wire.OpGetMyMattersCategories, wire.OpGetLibraries,
+	wire.OpGetLookupFieldNames, wire.OpGetEmailOptions,
+	wire.OpGetCreateLookupAliasSchema, wire.OpGetUpdateCustomFieldSchema, wire.OpGetCreateUserPasswordSchema, wire.OpGetAddFolderPropertiesSchema,
 }
 
 // FuzzDecodeAnswer feeds arbitrary bodies to every answer decoder: none may
@@ -36,7 +37,7 @@ func FuzzDecodeAnswer(f *testing.F) {
 				}
 				continue
 			}
-			if op != OpCreateLookupAlias && op != OpUpdateCustomField && !json.Valid(body) {
+			if op != wire.OpCreateLookupAlias && op != wire.OpUpdateCustomField && !json.Valid(body) {
 				t.Fatalf("%s accepted invalid JSON %q", op, body)
 			}
 			checkAccepted(t, op, v, body)
@@ -44,7 +45,7 @@ func FuzzDecodeAnswer(f *testing.F) {
 		// The same body as an error answer: whatever it holds, the error
 		// text is one line of valid UTF-8 without control characters.
 		c := &Client{now: time.Now}
-		e := c.errorFromAnswer(OpAddTab, &answer{status: 500, header: http.Header{}, body: body}, nil)
+		e := c.errorFromAnswer(wire.OpAddTab, &answer{status: 500, header: http.Header{}, body: body}, nil)
 		msg := e.Error()
 		if !utf8.ValidString(msg) || strings.IndexFunc(msg, unicode.IsControl) >= 0 {
 			t.Fatalf("error text %q from body %q", msg, body)
@@ -56,36 +57,36 @@ func checkAccepted(t *testing.T, op string, v any, body []byte) {
 	t.Helper()
 	fail := func(what string) { t.Fatalf("%s accepted %q: %s", op, body, what) }
 	switch x := v.(type) {
-	case *User:
+	case *wire.User:
 		// The definition requires none of its fields, not even id.
 		if x == nil {
 			fail("nil user")
 		}
-	case *AssignUserToLibraryResult:
+	case *wire.AssignUserToLibraryResult:
 		if x == nil {
 			fail("nil result")
 		}
-	case []LookupAlias:
+	case []wire.LookupAlias:
 		for _, e := range x {
 			if e.ID == "" {
 				fail("an alias without id")
 			}
 		}
-	case []IDDescription:
+	case []wire.IDDescription:
 		for _, e := range x {
 			if e.ID == "" {
 				fail("an entry without id")
 			}
 		}
-	case *Tab:
+	case *wire.Tab:
 		if x == nil || x.ID == "" {
 			fail("a tab without id")
 		}
-	case *Folder:
+	case *wire.Folder:
 		if x == nil || x.ID == "" {
 			fail("a folder without id")
 		}
-	case *AddShortcutsResult:
+	case *wire.AddShortcutsResult:
 		if x == nil || x.Shortcuts == nil {
 			fail("no shortcuts list")
 		}
@@ -94,19 +95,19 @@ func checkAccepted(t *testing.T, op string, v any, body []byte) {
 				fail("a shortcut without id")
 			}
 		}
-	case []MyMattersCategory:
+	case []wire.MyMattersCategory:
 		for _, e := range x {
 			if e.ID == "" {
 				fail("a category without id")
 			}
 		}
-	case []Library:
+	case []wire.Library:
 		for _, e := range x {
 			if e.ID == "" {
 				fail("a library without id")
 			}
 		}
-	case []LookupFieldName:
+	case []wire.LookupFieldName:
 		for _, e := range x {
 			if e.ID == "" {
 				fail("a field without id")

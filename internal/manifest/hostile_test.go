@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/firmtools/bulk/internal/tabular"
 )
 
 // Hostile workbooks: small files (under 1 MB) crafted to make a reader
@@ -67,7 +69,7 @@ func hostileWorkbooks(t testing.TB) map[string][]byte {
 		})+"</definedNames>"),
 		"sheet: 60,000 varied merged ranges": insert("xl/worksheets/sheet1.xml", "</worksheet>",
 			"<mergeCells>"+repeat(60_000, func(i int) string {
-				return fmt.Sprintf(`<mergeCell ref="%s:%s"/>`, cellName(i*31%16000, i*7919%1048000+1), cellName(16383, 1048576))
+				return fmt.Sprintf(`<mergeCell ref="%s:%s"/>`, tabular.CellName(i*31%16000, i*7919%1048000+1), tabular.CellName(16383, 1048576))
 			})+"</mergeCells>"),
 		// Shared strings: many, empty or numbered, and one of each size.
 		"shared strings: 15,000,000 empty": insert("xl/sharedStrings.xml", "</sst>", strings.Repeat(`<si/>`, 15_000_000)),
@@ -107,7 +109,7 @@ func wideSharedRows(t testing.TB) []byte {
 			for r := 3; r < 800; r++ {
 				fmt.Fprintf(&b, `<row r="%d">`, r)
 				for c := range 512 {
-					fmt.Fprintf(&b, `<c r="%s" t="s"><v>%d</v></c>`, cellName(c, r), long)
+					fmt.Fprintf(&b, `<c r="%s" t="s"><v>%d</v></c>`, tabular.CellName(c, r), long)
 				}
 				b.WriteString("</row>")
 			}

@@ -18,6 +18,8 @@ import (
 	"sync/atomic"
 
 	"github.com/firmtools/bulk/internal/actions"
+	"github.com/firmtools/bulk/internal/names"
+	"github.com/firmtools/bulk/internal/tabular"
 )
 
 // loader is the state shared by Load and Validate while files are read.
@@ -101,14 +103,14 @@ func newLoader(ctx context.Context, opts Options, keep bool, emit func(Problem))
 		s, ok := actions.Lookup(opts.Action)
 		if !ok {
 			return nil, fmt.Errorf("%w: --action %q is not an action%s (the actions are %s)",
-				ErrUsage, opts.Action, didYouMean(opts.Action, actions.Names()), strings.Join(actions.Names(), ", "))
+				ErrUsage, opts.Action, names.DidYouMean(opts.Action, actions.Names()), strings.Join(actions.Names(), ", "))
 		}
 		l.action = s
 	}
-	if _, err := encodingByName(opts.Encoding); err != nil {
-		return nil, err
+	if _, err := tabular.ParseEncoding(opts.Encoding); err != nil {
+		return nil, fmt.Errorf("%w: --encoding %q: use utf-8, utf-16 or windows-1252", ErrUsage, opts.Encoding)
 	}
-	if err := checkHiddenRows(opts.HiddenRows); err != nil {
+	if err := tabular.CheckHiddenRows(opts.HiddenRows); err != nil {
 		return nil, fmt.Errorf("%w: --hidden-rows %w", ErrUsage, err)
 	}
 	if opts.HeaderRow < 0 {
@@ -132,17 +134,9 @@ func newLoader(ctx context.Context, opts Options, keep bool, emit func(Problem))
 	l.set = set
 	l.setNames = map[string]string{}
 	for k := range opts.Set {
-		l.setNames[actions.FoldName(k)] = strings.TrimSpace(k)
+		l.setNames[names.Fold(k)] = strings.TrimSpace(k)
 	}
 	return l, nil
-}
-
-func checkHiddenRows(v string) error {
-	switch v {
-	case "", "include", "skip":
-		return nil
-	}
-	return fmt.Errorf("%q: want include (run the hidden rows) or skip (leave them out)", v)
 }
 
 // isSecretField reports whether name is a secret field of some action.
@@ -171,13 +165,13 @@ func foldSet(in map[string]string, action *actions.Spec, what string) (map[strin
 		// The program's own fields (bulk run --generate-passwords) apply
 		// to the actions that have them and are ignored by the others.
 		if !isFieldOf(k, action) && !isInternalField(k) {
-			scope, names := "any action", allFieldNames()
+			scope, known := "any action", allFieldNames()
 			if action != nil {
-				scope, names = action.Name, fieldNames(action)
+				scope, known = action.Name, fieldNames(action)
 			}
-			return nil, fmt.Errorf("%s %s: not a field of %s%s", what, k, scope, didYouMean(k, names))
+			return nil, fmt.Errorf("%s %s: not a field of %s%s", what, k, scope, names.DidYouMean(k, known))
 		}
-		out[actions.FoldName(k)] = in[k]
+		out[names.Fold(k)] = in[k]
 	}
 	return out, nil
 }
@@ -771,75 +765,41 @@ func (l *loader) finish() {
 }
 
 // implicitDependencies makes jobs wait for what the same manifest creates,
-// wherever it is in the files: a user (for its assignments, shortcuts,
-// category and role reads, and tabs and folders it owns) and a lookup alias
-// (for the child aliases under it, its updates, and folders whose profile
-// uses it).
+// wherever it is in the files (what each action creates and needs is its
+// Spec's Creates and Needs): a user, for its assignments, shortcuts,
+// category and role reads, and the tabs and folders it owns; a lookup
+// alias, for the child aliases under it, its updates, and the folders
+// whose profile uses it.
 func (l *loader) implicitDependencies() {
-	users := map[string]int{}
-	aliases := map[string]int{} // library, field, alias
-	first := func(m map[string]int, k string, idx int) {
-		if _, dup := m[k]; !dup {
-			m[k] = idx
-		}
-	}
+	made := Creators(l.jobs)
 	for _, j := range l.jobs {
-		v := j.Values
-		switch j.Action.Name {
-		case "create-user":
-			if id := v["id"]; id != "" {
-				first(users, strings.ToUpper(id), j.Index)
-			}
-		case "create-lookup-alias":
-			if v["library_id"] != "" && v["lookup_field_id"] != "" && v["alias"] != "" {
-				first(aliases, aliasKey(v["library_id"], v["lookup_field_id"], v["alias"]), j.Index)
-			}
+		if j.Action.Needs == nil {
+			continue
 		}
-	}
-	// User IDs compare ignoring case, as the service keeps them.
-	waitUser := func(j *Job, id string) {
-		if c, ok := users[strings.ToUpper(id)]; ok && c != j.Index {
-			j.DependsOn = append(j.DependsOn, c)
-		}
-	}
-	wait := func(j *Job, m map[string]int, k string) {
-		if c, ok := m[k]; ok && c != j.Index {
-			j.DependsOn = append(j.DependsOn, c)
-		}
-	}
-	for _, j := range l.jobs {
-		v := j.Values
-		switch j.Action.Name {
-		case "assign-user-to-library", "add-my-matters-shortcuts", "get-my-matters-categories", "get-library-roles":
-			waitUser(j, v["user_id"])
-		case "add-tab":
-			waitUser(j, v["owner"])
-		case "create-lookup-alias", "update-custom-field":
-			if pf, ok := childOf[v["lookup_field_id"]]; ok && v["parent_alias"] != "" {
-				wait(j, aliases, aliasKey(v["library_id"], pf, v["parent_alias"]))
-			}
-			if j.Action.Name == "update-custom-field" {
-				wait(j, aliases, aliasKey(v["library_id"], v["lookup_field_id"], v["alias"]))
-			}
-		case "add-folder":
-			waitUser(j, v["owner"])
-			lib, _, ok := strings.Cut(v["parent_id"], "!")
-			if !ok || v["inherit_profile_from_workspace"] != "No" {
-				continue
-			}
-			for field := range lookupFieldSet {
-				if a := v[field]; a != "" {
-					wait(j, aliases, aliasKey(lib, field, a))
-				}
+		for _, o := range j.Action.Needs(j.Values) {
+			if c, ok := made[o]; ok && c != j {
+				j.DependsOn = append(j.DependsOn, c.Index)
 			}
 		}
 	}
 }
 
-// lookupFieldSet are the fields whose values are lookup aliases.
-var lookupFieldSet = map[string]bool{"custom1": true, "custom2": true, "custom3": true, "custom4": true, "custom5": true,
-	"custom6": true, "custom7": true, "custom8": true, "custom9": true, "custom10": true, "custom11": true, "custom12": true,
-	"custom29": true, "custom30": true}
+// Creators maps what the jobs create in the service (Spec.Creates) to the
+// first job that creates it.
+func Creators(jobs []*Job) map[actions.Object]*Job {
+	made := map[actions.Object]*Job{}
+	for _, j := range jobs {
+		if j.Action.Creates == nil {
+			continue
+		}
+		for _, o := range j.Action.Creates(j.Values) {
+			if _, dup := made[o]; !dup {
+				made[o] = j
+			}
+		}
+	}
+	return made
+}
 
 func uniqueSorted(xs []int) []int {
 	if len(xs) == 0 {

@@ -1,6 +1,8 @@
 // Package manifest turns the files administrators prepare (CSV exports,
 // spreadsheets, YAML manifests) into typed, validated jobs, one per row, and
-// reports every problem with its file, row and column.
+// reports every problem with its file, row and column. Reading the tables
+// themselves (CSV, workbooks, encodings, the header) is internal/tabular's;
+// what a job of each action is, and needs, is its actions.Spec.
 //
 // Load reads whole manifests for a run. Validate streams: for CSV and
 // spreadsheet files without references it holds a few batches of rows and a
@@ -11,8 +13,9 @@
 // nesting and alias expansion. No input panics; every problem with the
 // content is a Problem.
 //
-// The package does no network I/O, except CheckRemote, which asks the
-// service read-only questions through the small Remote interface.
+// The package reaches no network and links no HTTP client (a test holds it
+// to that): the questions `bulk validate --remote` asks the service are
+// internal/remote's, and what a run's calls will be is the executor's.
 package manifest
 
 import (

@@ -290,60 +290,6 @@ func TestValidateManyRowsInParallel(t *testing.T) {
 	}
 }
 
-func TestPlanCountsPreReadsOncePerGroup(t *testing.T) {
-	dir := t.TempDir()
-	path := writeFile(t, dir, "aliases.csv", []byte(`library_id,lookup_field_id,parent_alias,alias
-ACTIVE_US,custom1,,2001
-ACTIVE_US,custom1,,2002
-ACTIVE_US,custom2,1001,1001-0009
-ACTIVE_UK,custom1,,2001
-`))
-	m := load(t, Options{Action: "create-lookup-alias"}, path)
-	p := Plan(m, 100, time.Minute)
-	// One get-lookup-aliases per library, field and parent: three reads,
-	// then at most one create per row; and the schemas of custom1 and
-	// custom2 aliases, read once each.
-	if p.Jobs != 4 || p.PreReads != 3 || p.Calls["create-lookup-alias"] != 7 || p.SchemaReads != 2 || p.TotalCalls != 9 {
-		t.Fatalf("plan %+v", p)
-	}
-	if s := p.String(); !strings.Contains(s, "3 reads of what already exists") {
-		t.Fatalf("plan text does not count the reads:\n%s", s)
-	}
-}
-
-func TestPlan(t *testing.T) {
-	m := load(t, Options{}, corpus("mixed_actions.csv"), corpus("libraries.yaml"))
-	p := Plan(m, 100, time.Minute)
-	// Shortcut jobs for JSMITH without a category (two in libraries.yaml,
-	// one in mixed_actions.csv) are one call, with ACTIVE_US!9001 another;
-	// one for ${jo.id} is a third: its user is only known at run time.
-	// The three create-user rows read one schema (create_password for
-	// "Send an email") before the first write.
-	if p.Jobs != 14 || p.PerAction["add-my-matters-shortcuts"] != 5 || p.Calls["add-my-matters-shortcuts"] != 3 || p.SchemaReads != 1 || p.TotalCalls != 13 {
-		t.Fatalf("plan %+v", p)
-	}
-	if p.Duration != 7200*time.Millisecond {
-		t.Fatalf("duration %v", p.Duration)
-	}
-	big := &Manifest{}
-	for i := 0; i < 250; i++ {
-		big.Jobs = append(big.Jobs, m.Jobs[0])
-	}
-	// 250 create-user rows and the one schema they need: 251 calls.
-	if d := Plan(big, 100, time.Minute).Duration; d != 150*time.Second {
-		t.Fatalf("251 calls at 100/min: %v", d)
-	}
-	if d := Plan(big, 100, 600*time.Millisecond).Duration; d != 1500*time.Millisecond {
-		t.Fatalf("251 calls at 100/600ms: %v", d)
-	}
-	s := p.String()
-	for _, want := range []string{"add-my-matters-shortcuts", "5 jobs", "3 calls", "total", "13 calls", "the service's schemas", "at 100 calls per 1m0s: about 7.2s"} {
-		if !strings.Contains(s, want) {
-			t.Fatalf("plan text lacks %q:\n%s", want, s)
-		}
-	}
-}
-
 func TestYAMLAnchorsAndMergeKeys(t *testing.T) {
 	p := writeFile(t, t.TempDir(), "m.yaml", []byte(`version: 1
 description: &tabs {action: add-tab, parent_id: ACTIVE_US!1000, default_security: private}
@@ -589,3 +535,6 @@ func TestOpenDocumentAdvice(t *testing.T) {
 		t.Errorf("problems %q, want %q", got, want)
 	}
 }
+
+// odsAdvice is what a workbook saved as OpenDocument gets.
+const odsAdvice = "is an OpenDocument spreadsheet (.ods), which bulk does not read: save it as .xlsx or as CSV UTF-8"

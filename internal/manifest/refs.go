@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/firmtools/bulk/internal/actions"
+	"github.com/firmtools/bulk/internal/names"
 )
 
 // refNameRe is what a `ref:` name may look like: what ${name.field} accepts.
@@ -84,11 +85,11 @@ func (t *refTracker) resolve(l *loader) map[int][]int {
 	if len(t.uses) == 0 {
 		return nil
 	}
-	names := make([]string, 0, len(t.defs))
+	defined := make([]string, 0, len(t.defs))
 	for n := range t.defs {
-		names = append(names, n)
+		defined = append(defined, n)
 	}
-	sort.Strings(names)
+	sort.Strings(defined)
 	deps := map[int][]int{}
 	edges := map[string][]string{}
 	for _, u := range t.uses {
@@ -96,14 +97,14 @@ func (t *refTracker) resolve(l *loader) map[int][]int {
 		d, ok := t.defs[u.name]
 		if !ok {
 			l.problem(Problem{File: u.source, Row: u.row, Column: u.column, Field: u.field,
-				Message: fmt.Sprintf("%s refers to %q, but no job has ref: %s%s", ref, u.name, u.name, didYouMean(u.name, names))})
+				Message: fmt.Sprintf("%s refers to %q, but no job has ref: %s%s", ref, u.name, u.name, names.DidYouMean(u.name, defined))})
 			continue
 		}
 		if !contains(d.action.RefFields, u.refField) {
 			msg := fmt.Sprintf("%s: %s job gives nothing to refer to", ref, article(d.action.Name))
 			if len(d.action.RefFields) > 0 {
 				msg = fmt.Sprintf("%s: %s job gives %s%s", ref, article(d.action.Name),
-					strings.Join(d.action.RefFields, ", "), didYouMean(u.refField, d.action.RefFields))
+					strings.Join(d.action.RefFields, ", "), names.DidYouMean(u.refField, d.action.RefFields))
 			}
 			l.problem(Problem{File: u.source, Row: u.row, Column: u.column, Field: u.field, Message: msg})
 			continue

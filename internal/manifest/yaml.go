@@ -17,12 +17,13 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/firmtools/bulk/internal/actions"
+	"github.com/firmtools/bulk/internal/names"
+	"github.com/firmtools/bulk/internal/tabular"
 )
 
-// The keys of a YAML manifest, of a job beyond its fields, and of a source.
+// The keys of a YAML manifest and of a source (a job's: jobKeys).
 var (
 	topKeys    = []string{"version", "description", "defaults", "jobs", "sources"}
-	jobKeys    = []string{"action", "ref", "libraries", "my_matters"}
 	sourceKeys = []string{"path", "action", "sheet", "header_row", "hidden_rows", "delimiter", "encoding", "columns", "set", "ignore_columns"}
 )
 
@@ -55,7 +56,7 @@ func (l *loader) yamlFile(path string) error {
 		y.problem(0, "", "", fmt.Sprintf("is larger than %d bytes, the limit for a YAML manifest: put the rows in a CSV source", l.lim.MaxYAMLBytes))
 		return nil
 	}
-	if bytes.HasPrefix(data, zipMagic) || bytes.HasPrefix(data, oleMagic) ||
+	if tabular.LooksLikeWorkbook(data) ||
 		(bytes.IndexByte(data, 0) >= 0 && !bytes.HasPrefix(data, []byte{0xFF, 0xFE}) && !bytes.HasPrefix(data, []byte{0xFE, 0xFF})) {
 		y.problem(0, "", "", "holds binary data, not YAML text")
 		return nil
@@ -206,7 +207,7 @@ func (y *yamlReader) pairs(n *yaml.Node) []pair {
 			}
 			continue
 		}
-		name := actions.FoldName(k.Value)
+		name := names.Fold(k.Value)
 		if seen[name] {
 			y.problem(k.Line, k.Value, "", "appears twice in the same mapping")
 			continue
@@ -215,7 +216,7 @@ func (y *yamlReader) pairs(n *yaml.Node) []pair {
 		out = append(out, pair{k, v})
 	}
 	for _, p := range merged {
-		name := actions.FoldName(p.key.Value)
+		name := names.Fold(p.key.Value)
 		if !seen[name] {
 			seen[name] = true
 			out = append(out, p)
@@ -292,7 +293,7 @@ func (y *yamlReader) manifest(root *yaml.Node) error {
 	var jobs, sources, version *pair
 	for _, p := range y.pairs(root) {
 		p := p
-		switch actions.FoldName(p.key.Value) {
+		switch names.Fold(p.key.Value) {
 		case "version":
 			version = &p
 		case "description":
@@ -303,7 +304,7 @@ func (y *yamlReader) manifest(root *yaml.Node) error {
 		case "sources":
 			sources = &p
 		default:
-			y.problem(p.key.Line, p.key.Value, "", "unknown key"+didYouMean(p.key.Value, topKeys)+" (a manifest has "+strings.Join(topKeys, ", ")+")")
+			y.problem(p.key.Line, p.key.Value, "", "unknown key"+names.DidYouMean(p.key.Value, topKeys)+" (a manifest has "+strings.Join(topKeys, ", ")+")")
 		}
 	}
 	switch {
@@ -364,7 +365,7 @@ func (y *yamlReader) readDefaults(p pair) {
 	y.defaults = map[string]string{}
 	for _, kv := range y.pairs(m) {
 		if !isFieldOf(kv.key.Value, nil) {
-			y.problem(kv.key.Line, kv.key.Value, "", "is not a field of any action"+didYouMean(kv.key.Value, allFieldNames()))
+			y.problem(kv.key.Line, kv.key.Value, "", "is not a field of any action"+names.DidYouMean(kv.key.Value, allFieldNames()))
 			continue
 		}
 		var f *actions.Field
@@ -377,12 +378,12 @@ func (y *yamlReader) readDefaults(p pair) {
 		if !ok {
 			continue
 		}
-		y.defaults[actions.FoldName(kv.key.Value)] = v
+		y.defaults[names.Fold(kv.key.Value)] = v
 	}
 }
 
-// jobFields reads the field entries of a job (or of a libraries / my_matters
-// item) into p; extra handles the keys that are not fields and returns
+// jobFields reads the field entries of a job (or of an item of an
+// expansion list) into p; extra handles the keys that are not fields and returns
 // false for unknown ones.
 func (y *yamlReader) jobFields(p *pending, ps []pair, extra func(pair) bool, allowed []string) {
 	for _, kv := range ps {
@@ -392,7 +393,7 @@ func (y *yamlReader) jobFields(p *pending, ps []pair, extra func(pair) bool, all
 		f, ok := visibleField(p.spec, kv.key.Value)
 		if !ok {
 			y.problem(kv.key.Line, kv.key.Value, "", "is not a field of "+p.spec.Name+
-				didYouMean(kv.key.Value, append(fieldNames(p.spec), allowed...)))
+				names.DidYouMean(kv.key.Value, append(fieldNames(p.spec), allowed...)))
 			continue
 		}
 		if _, dup := p.raw[f.Name]; dup {
@@ -459,7 +460,7 @@ func (y *yamlReader) job(item *yaml.Node) {
 	ps := y.pairs(n)
 	spec := y.l.action
 	for _, kv := range ps {
-		if actions.FoldName(kv.key.Value) != "action" {
+		if names.Fold(kv.key.Value) != "action" {
 			continue
 		}
 		name, ok := scalar(kv.val)
@@ -469,7 +470,7 @@ func (y *yamlReader) job(item *yaml.Node) {
 		}
 		s, found := actions.Lookup(name)
 		if !found {
-			y.problem(kv.key.Line, kv.key.Value, "", fmt.Sprintf("unknown action %q%s", name, didYouMean(name, actions.Names())))
+			y.problem(kv.key.Line, kv.key.Value, "", fmt.Sprintf("unknown action %q%s", name, names.DidYouMean(name, actions.Names())))
 			return
 		}
 		spec = s
@@ -479,12 +480,12 @@ func (y *yamlReader) job(item *yaml.Node) {
 		return
 	}
 	p := y.newPending(spec, n.Line)
-	var libraries, myMatters *pair
+	lists := map[string]*pair{} // expansion keys, folded
 	y.jobFields(p, ps, func(kv pair) bool {
-		switch actions.FoldName(kv.key.Value) {
-		case "action":
+		switch key := names.Fold(kv.key.Value); {
+		case key == "action":
 			return true
-		case "ref":
+		case key == "ref":
 			s, ok := scalar(kv.val)
 			if !ok {
 				y.problem(kv.key.Line, kv.key.Value, "ref", "must be a name, not "+kindName(kv.val))
@@ -492,65 +493,93 @@ func (y *yamlReader) job(item *yaml.Node) {
 			}
 			p.ref, p.refCol = strings.TrimSpace(s), kv.key.Value
 			return true
-		case "libraries":
+		case expansionOwner(key) != nil:
 			kv := kv
-			libraries = &kv
-			return true
-		case "mymatters":
-			kv := kv
-			myMatters = &kv
+			lists[key] = &kv
 			return true
 		}
 		return false
-	}, jobKeys)
-	if (libraries != nil || myMatters != nil) && spec.Name != "create-user" {
-		k := libraries
-		if k == nil {
-			k = myMatters
-		}
-		y.problem(k.key.Line, k.key.Value, "", "only a create-user job can have libraries and my_matters")
-		libraries, myMatters = nil, nil
-	}
+	}, jobKeys())
+	y.foreignExpansions(spec, lists)
 	idx := y.l.add(p, y.l.sc)
-	userID := p.raw["id"]
-	if userID == "" {
-		return // the create-user job reports it; its dependants would only repeat it
-	}
-	if libraries != nil {
-		y.expand(libraries, idx, p.row, userID, "assign-user-to-library", "library_id")
-	}
-	if myMatters != nil {
-		y.expand(myMatters, idx, p.row, userID, "add-my-matters-shortcuts", "workspace_id")
+	for _, e := range spec.Expansions {
+		if list := lists[names.Fold(e.Key)]; list != nil {
+			from := p.raw[e.Link.From]
+			if from == "" {
+				return // the job reports it; its dependants would only repeat it
+			}
+			y.expand(list, idx, p.row, e, from)
+		}
 	}
 }
 
-// expand turns the libraries / my_matters list of a create-user job into
-// jobs that depend on it. An item is a mapping of fields, or a single value
-// for the main field (a library ID, a workspace ID).
-func (y *yamlReader) expand(list *pair, parent, row int, userID, action, mainField string) {
-	spec, _ := actions.Lookup(action)
+// jobKeys are the keys of a YAML job besides its fields.
+func jobKeys() []string { return append([]string{"action", "ref"}, actions.ExpansionKeys()...) }
+
+// expansionOwner is the action whose jobs may have the (folded) expansion
+// key, nil for a key that is none.
+func expansionOwner(key string) *actions.Spec {
+	for _, s := range actions.All() {
+		for _, e := range s.Expansions {
+			if names.Fold(e.Key) == key {
+				return s
+			}
+		}
+	}
+	return nil
+}
+
+// foreignExpansions reports (once) and drops the expansion keys of other
+// actions that a job of spec has.
+func (y *yamlReader) foreignExpansions(spec *actions.Spec, lists map[string]*pair) {
+	reported := false
+	for _, key := range actions.ExpansionKeys() {
+		k := names.Fold(key)
+		list, owner := lists[k], expansionOwner(k)
+		if list == nil || owner == spec {
+			continue
+		}
+		delete(lists, k)
+		if reported {
+			continue
+		}
+		reported = true
+		var keys []string
+		for _, e := range owner.Expansions {
+			keys = append(keys, e.Key)
+		}
+		y.problem(list.key.Line, list.key.Value, "", fmt.Sprintf("only %s job can have %s", article(owner.Name), strings.Join(keys, " and ")))
+	}
+}
+
+// expand turns an expansion list of a job (create-user's libraries:) into
+// jobs of e.Action that depend on it, each given from as its e.Link.Field.
+// An item is a mapping of fields, or a single value for e.Main (a library
+// ID, a workspace ID).
+func (y *yamlReader) expand(list *pair, parent, row int, e actions.Expansion, from string) {
+	spec, _ := actions.Lookup(e.Action)
 	seq := deref(list.val)
 	if seq.Kind != yaml.SequenceNode {
-		y.problem(list.key.Line, list.key.Value, "", fmt.Sprintf("must be a list (of %s values or mappings), not %s", mainField, kindName(seq)))
+		y.problem(list.key.Line, list.key.Value, "", fmt.Sprintf("must be a list (of %s values or mappings), not %s", e.Main, kindName(seq)))
 		return
 	}
 	for _, item := range seq.Content {
 		p := y.newPending(spec, row)
 		p.depends = []int{parent}
-		p.raw["user_id"] = userID
-		p.columns["user_id"] = "id"
+		p.raw[e.Link.Field] = from
+		p.columns[e.Link.Field] = e.Link.From
 		n := deref(item)
 		switch n.Kind {
 		case yaml.ScalarNode:
 			v, _ := scalar(n)
-			p.raw[mainField] = v
-			p.columns[mainField] = list.key.Value
-			p.lines[mainField] = n.Line
+			p.raw[e.Main] = v
+			p.columns[e.Main] = list.key.Value
+			p.lines[e.Main] = n.Line
 			y.fill(p)
 		case yaml.MappingNode:
 			y.jobFields(p, y.pairs(n), func(kv pair) bool {
-				if f, ok := spec.Field(kv.key.Value); ok && f.Name == "user_id" {
-					y.problem(kv.key.Line, kv.key.Value, "user_id", "is the created user's id; leave it out")
+				if f, ok := spec.Field(kv.key.Value); ok && f.Name == e.Link.Field {
+					y.problem(kv.key.Line, kv.key.Value, f.Name, "is "+e.Link.What+"; leave it out")
 					return true
 				}
 				return false
@@ -560,7 +589,7 @@ func (y *yamlReader) expand(list *pair, parent, row int, userID, action, mainFie
 			continue
 		}
 		// Problems point at the item's lines; the job's row is the
-		// create-user job's, as the result file shows it.
+		// expanding job's, as the result file shows it.
 		y.l.add(p, y.l.sc)
 	}
 }
@@ -579,13 +608,13 @@ func (y *yamlReader) source(item *yaml.Node) error {
 	ok := true
 	for _, kv := range y.pairs(n) {
 		s, isScalar := scalar(kv.val)
-		key := actions.FoldName(kv.key.Value)
+		key := names.Fold(kv.key.Value)
 		known := false
 		for _, k := range sourceKeys {
-			known = known || actions.FoldName(k) == key
+			known = known || names.Fold(k) == key
 		}
 		if !known {
-			y.problem(kv.key.Line, kv.key.Value, "", "unknown key"+didYouMean(kv.key.Value, sourceKeys)+" (a source has "+strings.Join(sourceKeys, ", ")+")")
+			y.problem(kv.key.Line, kv.key.Value, "", "unknown key"+names.DidYouMean(kv.key.Value, sourceKeys)+" (a source has "+strings.Join(sourceKeys, ", ")+")")
 			ok = false
 			continue
 		}
@@ -600,7 +629,7 @@ func (y *yamlReader) source(item *yaml.Node) error {
 		case "action":
 			spec, found := actions.Lookup(s)
 			if !found {
-				y.problem(kv.key.Line, kv.key.Value, "", fmt.Sprintf("unknown action %q%s", s, didYouMean(s, actions.Names())))
+				y.problem(kv.key.Line, kv.key.Value, "", fmt.Sprintf("unknown action %q%s", s, names.DidYouMean(s, actions.Names())))
 				ok = false
 				continue
 			}
@@ -615,7 +644,7 @@ func (y *yamlReader) source(item *yaml.Node) error {
 			}
 			opts.Delimiter = d
 		case "encoding":
-			if _, err := encodingByName(s); err != nil {
+			if _, err := tabular.ParseEncoding(s); err != nil {
 				y.problem(kv.key.Line, kv.key.Value, "", fmt.Sprintf("unknown encoding %q: use utf-8, utf-16 or windows-1252", s))
 				ok = false
 			}
@@ -648,6 +677,16 @@ func (y *yamlReader) source(item *yaml.Node) error {
 	if !ok {
 		return nil
 	}
+	full, ok := y.sourcePath(n, path)
+	if !ok {
+		return nil
+	}
+	return y.l.tableFile(full, opts, tc)
+}
+
+// sourcePath is the file a source's path: names, relative to the YAML
+// manifest; ok is false (reported) when it is no CSV file or workbook.
+func (y *yamlReader) sourcePath(n *yaml.Node, path string) (string, bool) {
 	full := path
 	if !filepath.IsAbs(full) {
 		full = filepath.Join(filepath.Dir(y.path), path)
@@ -655,7 +694,7 @@ func (y *yamlReader) source(item *yaml.Node) error {
 	switch strings.ToLower(filepath.Ext(full)) {
 	case ".yaml", ".yml":
 		y.problem(n.Line, "path", "", "a source must be a CSV file or a workbook, not another YAML manifest")
-		return nil
+		return "", false
 	}
 	if st, err := os.Stat(full); err != nil || !st.Mode().IsRegular() {
 		msg := "is not a regular file"
@@ -666,9 +705,9 @@ func (y *yamlReader) source(item *yaml.Node) error {
 			}
 		}
 		y.problem(n.Line, "path", "", fmt.Sprintf("%s: %s", full, msg))
-		return nil
+		return "", false
 	}
-	return y.l.tableFile(full, opts, tc)
+	return full, true
 }
 
 // sheetOption reads a source's sheet:, header_row: or hidden_rows:.
@@ -686,7 +725,7 @@ func (y *yamlReader) sheetOption(kv pair, key, s string, opts *Options) bool {
 		opts.HeaderRow = n
 		return true
 	}
-	if err := checkHiddenRows(s); err != nil {
+	if err := tabular.CheckHiddenRows(s); err != nil {
 		y.problem(kv.key.Line, kv.key.Value, "", "must be include or skip, not "+strconv.Quote(s))
 		return false
 	}
@@ -720,11 +759,11 @@ func (y *yamlReader) readColumns(p *pair, tc *tableContext) bool {
 	ok := true
 	for _, kv := range y.pairs(m) {
 		if !isFieldOf(kv.key.Value, tc.action) {
-			scope, names := "any action", allFieldNames()
+			scope, known := "any action", allFieldNames()
 			if tc.action != nil {
-				scope, names = tc.action.Name, fieldNames(tc.action)
+				scope, known = tc.action.Name, fieldNames(tc.action)
 			}
-			y.problem(kv.key.Line, kv.key.Value, "columns", "is not a field of "+scope+didYouMean(kv.key.Value, names))
+			y.problem(kv.key.Line, kv.key.Value, "columns", "is not a field of "+scope+names.DidYouMean(kv.key.Value, known))
 			ok = false
 			continue
 		}
@@ -760,7 +799,7 @@ func (y *yamlReader) readSet(p *pair, tc *tableContext) bool {
 	ok := true
 	for _, kv := range y.pairs(m) {
 		if !isFieldOf(kv.key.Value, tc.action) {
-			y.problem(kv.key.Line, kv.key.Value, "set", "is not a field of "+actionScope(tc.action)+didYouMean(kv.key.Value, allFieldNames()))
+			y.problem(kv.key.Line, kv.key.Value, "set", "is not a field of "+actionScope(tc.action)+names.DidYouMean(kv.key.Value, allFieldNames()))
 			ok = false
 			continue
 		}
@@ -769,7 +808,7 @@ func (y *yamlReader) readSet(p *pair, tc *tableContext) bool {
 			ok = false
 			continue
 		}
-		tc.set[actions.FoldName(kv.key.Value)] = v
+		tc.set[names.Fold(kv.key.Value)] = v
 	}
 	return ok
 }

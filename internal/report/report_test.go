@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -245,5 +246,22 @@ func TestRowOfAnOutcome(t *testing.T) {
 		ObjectID: "X", Output: `{"a":"b"}`, Note: "n"}
 	if r != want {
 		t.Fatalf("row\n %+v\nwant\n %+v", r, want)
+	}
+}
+
+// Every column an action says its result row shows (Spec.Shows) is a
+// column of the result file.
+func TestEveryColumnAnActionShowsIsAResultColumn(t *testing.T) {
+	n := 0
+	for _, s := range actions.All() {
+		for _, sh := range s.Shows {
+			n++
+			if !slices.Contains(header(), sh.Column) {
+				t.Errorf("%s shows %q, which is not a result column (%v)", s.Name, sh.Column, header())
+			}
+		}
+	}
+	if n == 0 {
+		t.Fatal("no action shows anything: nothing was checked")
 	}
 }

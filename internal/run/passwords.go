@@ -112,7 +112,7 @@ func (p *passwordFile) record(o *executor.Outcome) error {
 	}
 	id := o.Result.ObjectID
 	if id == "" {
-		id = o.Job.Values["id"]
+		id = o.Job.Key() // the row's user ID: create-user's natural key
 	}
 	if err := p.write(id, o.Job.Secrets[field]); err != nil {
 		o.Result.Note = actions.JoinNotes(o.Result.Note, "the generated password could not be written down: reset it")

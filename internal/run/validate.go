@@ -16,6 +16,7 @@ import (
 	"github.com/firmtools/bulk/internal/iostreams"
 	"github.com/firmtools/bulk/internal/manifest"
 	"github.com/firmtools/bulk/internal/ratelimit"
+	"github.com/firmtools/bulk/internal/remote"
 )
 
 // ValidateOptions are what `bulk validate` was asked.
@@ -34,25 +35,25 @@ type ValidateOptions struct {
 	// Connect signs in for Remote and returns the read-only client and
 	// what releases it; nil is connect.Open with Conn. A test gives a fake
 	// service.
-	Connect func(ctx context.Context, limit ratelimit.Limit) (manifest.Remote, func(), error)
+	Connect func(ctx context.Context, limit ratelimit.Limit) (remote.Service, func(), error)
 }
 
 // validateReport is what --format json prints.
 type validateReport struct {
-	Valid     bool                  `json:"valid"`
-	Jobs      int                   `json:"jobs"`
-	PerAction map[string]int        `json:"per_action"`
-	Errors    int                   `json:"errors"`
-	Warnings  int                   `json:"warnings"`
-	Read      []manifest.Read       `json:"read"`
-	Problems  []manifest.Problem    `json:"problems"`
-	Remote    *manifest.RemoteStats `json:"remote,omitempty"`
+	Valid     bool               `json:"valid"`
+	Jobs      int                `json:"jobs"`
+	PerAction map[string]int     `json:"per_action"`
+	Errors    int                `json:"errors"`
+	Warnings  int                `json:"warnings"`
+	Read      []manifest.Read    `json:"read"`
+	Problems  []manifest.Problem `json:"problems"`
+	Remote    *remote.Stats      `json:"remote,omitempty"`
 	// Existing are the rows whose object the service already has (or may:
 	// status unknown), with --remote.
-	Existing []manifest.Found `json:"existing,omitempty"`
-	Plan     *planJSON        `json:"plan,omitempty"`
+	Existing []remote.Found `json:"existing,omitempty"`
+	Plan     *planJSON      `json:"plan,omitempty"`
 
-	plan *manifest.PlanSummary // the plan as text
+	plan *executor.PlanSummary // the plan as text
 }
 
 type planJSON struct {
@@ -118,14 +119,14 @@ func (o *ValidateOptions) validateRemote(ctx context.Context, mo manifest.Option
 	if err != nil {
 		return manifestError(err)
 	}
-	remote, release, err := o.connect(ctx, limit)
+	svc, release, err := o.connect(ctx, limit)
 	if err != nil {
 		return err
 	}
 	if release != nil {
 		defer release()
 	}
-	rr, err := manifest.CheckRemote(ctx, m, remote)
+	rr, err := remote.Check(ctx, m, svc)
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			return err
@@ -135,7 +136,7 @@ func (o *ValidateOptions) validateRemote(ctx context.Context, mo manifest.Option
 	rep.Problems = append(m.Problems, rr.Problems...)
 	rep.Read = append(rep.Read, m.Reads...)
 	rep.Remote, rep.Existing = &rr.Stats, rr.Found
-	p := manifest.Plan(m, limit.N, limit.Window)
+	p := executor.Plan(m.Jobs, limit.N, limit.Window)
 	rep.plan = &p
 	rep.Jobs, rep.PerAction = p.Jobs, p.PerAction
 	rep.Plan = &planJSON{Calls: p.Calls, TotalCalls: p.TotalCalls, SchemaReads: p.SchemaReads, RateLimit: limit.String(), DurationSeconds: p.Duration.Seconds()}
@@ -144,7 +145,7 @@ func (o *ValidateOptions) validateRemote(ctx context.Context, mo manifest.Option
 
 // connect signs in for the remote checks, whose reads count against the
 // same limit as a run's.
-func (o *ValidateOptions) connect(ctx context.Context, limit ratelimit.Limit) (manifest.Remote, func(), error) {
+func (o *ValidateOptions) connect(ctx context.Context, limit ratelimit.Limit) (remote.Service, func(), error) {
 	if o.Connect != nil {
 		return o.Connect(ctx, limit)
 	}

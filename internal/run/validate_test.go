@@ -3,6 +3,8 @@ package run
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -11,8 +13,10 @@ import (
 	"github.com/firmtools/bulk/internal/imanage"
 	"github.com/firmtools/bulk/internal/manifest"
 	"github.com/firmtools/bulk/internal/ratelimit"
+	"github.com/firmtools/bulk/internal/remote"
 	"github.com/firmtools/bulk/internal/runtest"
 	"github.com/firmtools/bulk/internal/sim"
+	"github.com/firmtools/bulk/internal/wire"
 )
 
 const validUsers = "full_name,id,email,preferred_library,role\nJo Smith,JSMITH,jo@firm.com,ACTIVE_US,ATTORNEY\nAl Jones,AJONES,al@firm.com,ACTIVE_US,PARALEGAL\n"
@@ -35,27 +39,27 @@ func remoteValidate(t *testing.T, conn connect.Options, m, format string) result
 // remoteFake answers like the simulator's seed data.
 type remoteFake struct{ calls int }
 
-func (f *remoteFake) GetLibraries(context.Context, bool, bool) ([]imanage.Library, error) {
+func (f *remoteFake) GetLibraries(context.Context, bool, bool) ([]wire.Library, error) {
 	f.calls++
-	return []imanage.Library{{ID: "ACTIVE_US"}, {ID: "ARCHIVE"}}, nil
+	return []wire.Library{{ID: "ACTIVE_US"}, {ID: "ARCHIVE"}}, nil
 }
-func (f *remoteFake) GetLibraryRoles(context.Context, imanage.GetLibraryRolesRequest) ([]imanage.IDDescription, error) {
+func (f *remoteFake) GetLibraryRoles(context.Context, wire.GetLibraryRolesRequest) ([]wire.IDDescription, error) {
 	f.calls++
-	return []imanage.IDDescription{{ID: "ATTORNEY"}, {ID: "PARALEGAL"}}, nil
+	return []wire.IDDescription{{ID: "ATTORNEY"}, {ID: "PARALEGAL"}}, nil
 }
-func (f *remoteFake) GetLookupAliases(context.Context, imanage.GetLookupAliasesRequest) ([]imanage.LookupAlias, error) {
+func (f *remoteFake) GetLookupAliases(context.Context, wire.GetLookupAliasesRequest) ([]wire.LookupAlias, error) {
 	f.calls++
 	return nil, nil
 }
-func (f *remoteFake) GetMyMattersCategories(context.Context, string) ([]imanage.MyMattersCategory, error) {
+func (f *remoteFake) GetMyMattersCategories(context.Context, string) ([]wire.MyMattersCategory, error) {
 	f.calls++
-	return nil, &imanage.Error{Op: imanage.OpGetMyMattersCategories, Delivery: imanage.Answered, StatusCode: 404, Code: "USER_NOT_FOUND"}
+	return nil, &imanage.Error{Op: wire.OpGetMyMattersCategories, Delivery: imanage.Answered, StatusCode: 404, Code: "USER_NOT_FOUND"}
 }
 
 // Like a tenant that predates the schema operations.
 func (f *remoteFake) noSchema() (json.RawMessage, error) {
 	f.calls++
-	return nil, &imanage.Error{Op: "schema", Delivery: imanage.Answered, StatusCode: 404, Code: "NOT_FOUND"}
+	return nil, fmt.Errorf("%w: %w", wire.ErrNoOperation, &imanage.Error{Op: "schema", Delivery: imanage.Answered, StatusCode: 404, Code: "NOT_FOUND"})
 }
 func (f *remoteFake) GetCreateLookupAliasSchema(context.Context, string) (json.RawMessage, error) {
 	return f.noSchema()
@@ -76,7 +80,7 @@ func TestValidateRemote(t *testing.T) {
 	p := writeFile(t, t.TempDir(), "users.csv", validUsers+"Bo Lee,BLEE,bo@firm.com,ACTIVE_UK,ATTORNEY\n")
 	remote := func(rateLimit, format string) result {
 		o := &ValidateOptions{Manifests: []string{p}, Manifest: manifest.Options{Action: "create-user"}, Format: format, Remote: true, RateLimit: rateLimit,
-			Connect: func(context.Context, ratelimit.Limit) (manifest.Remote, func(), error) {
+			Connect: func(context.Context, ratelimit.Limit) (remote.Service, func(), error) {
 				return fake, func() { released = true }, nil
 			}}
 		return validate(t, o)
@@ -206,5 +210,42 @@ func TestValidateRemoteSaysWhatAlreadyExists(t *testing.T) {
 	}
 	if e := rep.Existing[3]; e["row"] != float64(6) || e["status"] != "conflict" || e["compared"] != true {
 		t.Fatalf("conflict entry %v", e)
+	}
+}
+
+// The plan validate --remote prints is what a run makes: three identical
+// reads are one call, as the run sends them, and the pre-read and schema
+// reads are counted as the run makes them.
+func TestValidatePlanIsWhatTheRunMakes(t *testing.T) {
+	dir := t.TempDir()
+	m := writeFile(t, dir, "m.csv", `action,library_id,user_id,full_name,email,preferred_library,role,lookup_field_id,alias
+get-library-roles,ACTIVE_US,,,,,,,
+get-library-roles,ACTIVE_US,,,,,,,
+get-library-roles,ACTIVE_US,,,,,,,
+create-user,,N1,New One,n1@firm.example.com,ACTIVE_US,ATTORNEY,,
+create-lookup-alias,ACTIVE_US,,,,,,custom3,ZRH
+`)
+	checked := runtest.Start(t, sim.Options{})
+	r := remoteValidate(t, checked.Conn(), m, "json")
+	var rep struct {
+		Plan struct {
+			Calls      map[string]int `json:"calls"`
+			TotalCalls int            `json:"total_calls"`
+		} `json:"plan"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil || r.code != 0 {
+		t.Fatalf("exit %d, %v\n%s%s", r.code, err, r.stdout, r.stderr)
+	}
+	if rep.Plan.Calls["get-library-roles"] != 1 {
+		t.Errorf("three identical reads planned as %d calls", rep.Plan.Calls["get-library-roles"])
+	}
+	run := runtest.Start(t, sim.Options{})
+	o := newOptions(run.Conn(), m)
+	o.Out = filepath.Join(dir, "r.csv")
+	if r := start(t, o); r.code != 0 {
+		t.Fatalf("run: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if st := run.Stats(); st.TotalCalls != rep.Plan.TotalCalls {
+		t.Errorf("the run made %d calls (%v); the plan said %d (%v)", st.TotalCalls, st.Calls, rep.Plan.TotalCalls, rep.Plan.Calls)
 	}
 }

@@ -1,4 +1,4 @@
-package manifest
+package tabular
 
 import (
 	"math"

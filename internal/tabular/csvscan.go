@@ -1,4 +1,4 @@
-package manifest
+package tabular
 
 import (
 	"bytes"
@@ -309,8 +309,8 @@ func (s *csvScanner) finish() ([]string, error) {
 func (s *csvScanner) badUTF8() error {
 	for i, c := range s.fields {
 		if !utf8.ValidString(c) {
-			return &utf8Error{row: s.row, col: i, cell: c}
+			return &UTF8Error{Row: s.row, Col: i, Cell: c}
 		}
 	}
-	return &utf8Error{row: s.row}
+	return &UTF8Error{Row: s.row}
 }

@@ -1,4 +1,4 @@
-package manifest
+package executor
 
 import (
 	"fmt"
@@ -7,9 +7,10 @@ import (
 	"time"
 
 	"github.com/firmtools/bulk/internal/actions"
+	"github.com/firmtools/bulk/internal/manifest"
 )
 
-// PlanSummary is what a run of the manifest would cost.
+// PlanSummary is what a run of the jobs would cost in calls.
 type PlanSummary struct {
 	Jobs       int            `json:"jobs"`
 	PerAction  map[string]int `json:"per_action"` // jobs per action
@@ -29,48 +30,65 @@ type PlanSummary struct {
 	Duration time.Duration `json:"duration"`
 }
 
-// Plan counts the jobs and the calls a run needs, and how long the calls
-// take at the rate limit. Every job is one call, except that the executor
-// sends add-my-matters-shortcuts rows with the same user_id and
-// category_id as one call, and an action with a pre-read adds one read per
-// group of rows (a row whose object is already there then needs no call of
-// its own, so this is the most the run makes).
-func Plan(m *Manifest, limit int, window time.Duration) PlanSummary {
-	p := PlanSummary{PerAction: map[string]int{}, Calls: map[string]int{}, Limit: limit, Window: window}
-	shortcuts := map[string]bool{}
-	preReads := map[string]bool{}
-	for _, j := range m.Jobs {
-		p.Jobs++
-		name := j.Action.Name
-		p.PerAction[name]++
-		if pr := j.Action.PreRead; pr != nil {
-			if g := pr.Group(j.Values); g != "" && !preReads[name+"\x00"+g] {
-				preReads[name+"\x00"+g] = true
-				p.PreReads++
-				p.Calls[name]++
-				p.TotalCalls++
-			}
-		}
-		if name == "add-my-matters-shortcuts" {
-			key := j.Values["user_id"] + "\x00" + j.Values["category_id"]
-			if shortcuts[key] {
-				continue
-			}
-			shortcuts[key] = true
-		}
-		p.Calls[name]++
-		p.TotalCalls++
+// Plan counts the calls a run of jobs makes, with the functions Run plans
+// its own calls with: one per unit (identical reads, and rows an action
+// batches, share one; see plan), one per pre-read group (see preReadKeys),
+// one per schema (see schemaNeeds). A row whose object a pre-read finds
+// needs no call of its own, and a call repeated after a failure is one
+// more: the count is of the calls a run makes when every call succeeds
+// and nothing is there yet. Duration is their time at Limit per Window.
+func Plan(jobs []*manifest.Job, limit int, window time.Duration) PlanSummary {
+	p := PlanSummary{PerAction: map[string]int{}, Calls: map[string]int{}, Limit: limit, Window: window, Jobs: len(jobs)}
+	for _, j := range jobs {
+		p.PerAction[j.Action.Name]++
 	}
-	var needs actions.SchemaNeeds
-	for _, j := range m.Jobs {
-		needs.Add(j.Action, j.Values)
+	units := plan(jobs, nil)
+	for _, u := range units {
+		p.Calls[u.spec().Name]++
 	}
-	p.SchemaReads = len(needs.List())
-	p.TotalCalls += p.SchemaReads
+	for _, pr := range preReadKeys(units) {
+		p.Calls[pr.spec.Name]++
+		p.PreReads++
+	}
+	p.SchemaReads = len(schemaNeeds(jobs).List())
+	p.TotalCalls = len(units) + p.PreReads + p.SchemaReads
 	if limit > 0 && p.TotalCalls > 1 {
 		p.Duration = time.Duration(int64(p.TotalCalls-1) * int64(window) / int64(limit))
 	}
 	return p
+}
+
+// plannedPreRead is a pre-read some unit needs: its action and key.
+type plannedPreRead struct {
+	spec *actions.Spec
+	key  string
+}
+
+// preReadKeys are the distinct pre-reads units need, as far as is known
+// before references are filled, in the order first needed.
+func preReadKeys(units []*unit) []plannedPreRead {
+	var out []plannedPreRead
+	seen := map[string]bool{}
+	for _, u := range units {
+		g := preReadGroup(u, u.jobs[0].Values)
+		if g == "" {
+			continue
+		}
+		if key := preReadKey(u.spec(), g); !seen[key] {
+			seen[key] = true
+			out = append(out, plannedPreRead{spec: u.spec(), key: key})
+		}
+	}
+	return out
+}
+
+// schemaNeeds are the distinct schemas the jobs' dynamic members need.
+func schemaNeeds(jobs []*manifest.Job) *actions.SchemaNeeds {
+	needs := &actions.SchemaNeeds{}
+	for _, j := range jobs {
+		needs.Add(j.Action, j.Values)
+	}
+	return needs
 }
 
 // String writes the plan for people: a line per action, then the total.
@@ -96,6 +114,13 @@ func (p PlanSummary) String() string {
 		fmt.Fprintf(&b, "at %d calls per %s: about %s\n", p.Limit, p.Window, roundDuration(p.Duration))
 	}
 	return b.String()
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 func roundDuration(d time.Duration) time.Duration {

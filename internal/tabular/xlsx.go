@@ -1,4 +1,4 @@
-package manifest
+package tabular
 
 import (
 	"archive/zip"
@@ -12,6 +12,8 @@ import (
 	"path"
 	"strconv"
 	"strings"
+
+	"github.com/firmtools/bulk/internal/names"
 )
 
 // A workbook is a zip of XML parts. bulk reads the parts a sheet needs
@@ -26,7 +28,7 @@ import (
 //
 // What is read is bounded before it is read, from the zip directory:
 //
-//   - at most Limits.MaxXLSXBytes (1 GiB) unzipped, xlsxMaxParts parts, and
+//   - at most Options.MaxXLSXBytes (1 GiB) unzipped, xlsxMaxParts parts, and
 //     each part other than a sheet or the shared strings at most
 //     xlsxMaxPart;
 //   - no part larger than xlsxRatioFloor that unzips to more than
@@ -38,7 +40,7 @@ import (
 // xlsxMaxStyles cell styles and xlsxMaxNumFmts number formats,
 // xlsxMaxSharedStringItems shared strings, Excel's 1,048,576 rows and
 // 16,384 columns; a record is bounded like a CSV one (maxRecordBytes), and
-// rows beyond Limits.MaxRows are not read. Every part read is checked
+// rows beyond the caller's row limit are not read. Every part read is checked
 // against its checksum, to its end.
 
 const (
@@ -77,7 +79,7 @@ type workbook struct {
 	date1904 bool
 	styles   []numFmtInfo // by cell style (the s of a cell)
 	sst      sharedStrings
-	lim      Limits
+	lim      Options
 }
 
 type sheetEntry struct {
@@ -111,9 +113,10 @@ func (s *sharedStrings) get(i int) (string, bool) {
 
 // openXLSX opens the workbook at path and the sheet to read. Anything wrong
 // with the file is a Problem naming it.
-func openXLSX(path string, opts Options, lim Limits) (t *xlsxTable, stop *Problem) {
+func openXLSX(path string, opts Options) (t *Sheet, stop *Problem) {
+	lim := opts
 	problem := func(format string, args ...any) *Problem {
-		return &Problem{File: path, Message: fmt.Sprintf(format, args...)}
+		return &Problem{Message: fmt.Sprintf(format, args...)}
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -262,7 +265,7 @@ func (wb *workbook) readPart(name string, parse func(x *xmlTokens) error) string
 
 // xmlTokenLimit bounds one tag or text of a part: twice the largest row
 // the cell and column limits allow, and 1 MiB more.
-func xmlTokenLimit(lim Limits) int {
+func xmlTokenLimit(lim Options) int {
 	return 2*maxRecordBytes(lim) + 1<<20
 }
 
@@ -443,9 +446,9 @@ func writeUnescaped(b *strings.Builder, text []byte) {
 // chooseSheet picks the sheet to read: the one named, else the active one
 // when it is visible, else the first visible one. why says which.
 func (wb *workbook) chooseSheet(named string) (i int, why string, msg string) {
-	names := make([]string, len(wb.sheets))
+	sheetNames := make([]string, len(wb.sheets))
 	for k, s := range wb.sheets {
-		names[k] = s.name
+		sheetNames[k] = s.name
 	}
 	if named != "" {
 		for k, s := range wb.sheets {
@@ -460,7 +463,7 @@ func (wb *workbook) chooseSheet(named string) (i int, why string, msg string) {
 				return k, why, ""
 			}
 		}
-		return 0, "", fmt.Sprintf("the workbook has no sheet %q; its sheets are %s%s", named, sheetList(names), didYouMean(named, names))
+		return 0, "", fmt.Sprintf("the workbook has no sheet %q; its sheets are %s%s", named, sheetList(sheetNames), names.DidYouMean(named, sheetNames))
 	}
 	visible := func(s sheetEntry) bool { return s.state == "" || s.state == "visible" }
 	if a := wb.active; a >= 0 && a < len(wb.sheets) && visible(wb.sheets[a]) && wb.sheets[a].part != "" {
@@ -471,12 +474,12 @@ func (wb *workbook) chooseSheet(named string) (i int, why string, msg string) {
 			return k, "the first visible sheet", ""
 		}
 	}
-	return 0, "", fmt.Sprintf("has no visible sheet of cells: name the one to read with --sheet (its sheets are %s)", sheetList(names))
+	return 0, "", fmt.Sprintf("has no visible sheet of cells: name the one to read with --sheet (its sheets are %s)", sheetList(sheetNames))
 }
 
 // checkWorkbookZip reads the zip directory of a workbook and checks it
 // against the limits; it returns the reader, or the problem.
-func checkWorkbookZip(file *os.File, lim Limits) (*zip.Reader, string) {
+func checkWorkbookZip(file *os.File, lim Options) (*zip.Reader, string) {
 	st, err := file.Stat()
 	if err != nil {
 		return nil, fmt.Sprintf("cannot read the workbook: %v", err)
@@ -570,7 +573,7 @@ func (b *budgetReaderAt) ReadAt(p []byte, off int64) (int, error) {
 }
 
 // maxRecordBytes bounds one record (all its cells), for CSV and workbooks.
-func maxRecordBytes(lim Limits) int {
+func maxRecordBytes(lim Options) int {
 	n := lim.MaxCellBytes * lim.MaxColumns
 	if n > 64<<20 || n <= 0 {
 		n = 64 << 20

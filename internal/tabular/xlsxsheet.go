@@ -1,4 +1,4 @@
-package manifest
+package tabular
 
 import (
 	"errors"
@@ -8,29 +8,29 @@ import (
 	"strings"
 )
 
-// cellKind is what a workbook cell holds, beyond the text the record has
+// CellKind is what a workbook cell holds, beyond the text the record has
 // for it.
-type cellKind uint8
+type CellKind uint8
 
 const (
-	cellText    cellKind = iota // text (and every CSV cell)
-	cellNumber                  // a number shown through its format: the record has the display
-	cellGeneral                 // a number in the General (or Text) format: the record has the number
-	cellShownAs                 // a number in a format not rendered: the record has the number
-	cellDate                    // a date: the record has it in ISO 8601
-	cellBool                    // TRUE or FALSE
-	cellError                   // an Excel error such as #N/A
+	CellText    CellKind = iota // text (and every CSV cell)
+	CellNumber                  // a number shown through its format: the record has the display
+	CellGeneral                 // a number in the General (or Text) format: the record has the number
+	CellShownAs                 // a number in a format not rendered: the record has the number
+	CellDate                    // a date: the record has it in ISO 8601
+	CellBool                    // TRUE or FALSE
+	CellError                   // an Excel error such as #N/A
 )
 
-// cellMeta is what a workbook says of a cell besides its text.
-type cellMeta struct {
-	kind  cellKind
-	value string // a number's value, written plainly (1234.5), for number fields
-	code  string // the number format, for messages
+// Cell is what a workbook says of a cell besides its text.
+type Cell struct {
+	Kind  CellKind
+	Value string // a number's value, written plainly (1234.5), for number fields
+	Code  string // the number format, for messages
 }
 
-// xlsxTable reads one sheet of a workbook row by row.
-type xlsxTable struct {
+// Sheet reads one sheet of a workbook row by row.
+type Sheet struct {
 	wb         *workbook
 	sheet      string
 	part       string // the sheet's part, for messages
@@ -42,7 +42,7 @@ type xlsxTable struct {
 	maxCols    int
 	hiddenMode string // "", "include" or "skip"
 	rec        []string
-	meta       []cellMeta
+	meta       []Cell
 	hiddenCols []bool // by column, from the sheet's <cols>
 	hidden     []int  // rows hidden in the sheet, with values, that were read
 	skipped    int    // hidden rows left out (--hidden-rows skip)
@@ -52,7 +52,7 @@ type xlsxTable struct {
 
 // openSheet opens sheet i and reads what comes before its rows (the
 // widths and states of the columns).
-func (wb *workbook) openSheet(i int, why, hiddenRows string) (*xlsxTable, string) {
+func (wb *workbook) openSheet(i int, why, hiddenRows string) (*Sheet, string) {
 	s := wb.sheets[i]
 	e := wb.parts[s.part]
 	if e == nil {
@@ -62,7 +62,7 @@ func (wb *workbook) openSheet(i int, why, hiddenRows string) (*xlsxTable, string
 	if err != nil {
 		return nil, partError(e.Name, err)
 	}
-	t := &xlsxTable{wb: wb, sheet: s.name, part: e.Name, why: why, x: newXMLTokens(rc, xmlTokenLimit(wb.lim)), closer: rc,
+	t := &Sheet{wb: wb, sheet: s.name, part: e.Name, why: why, x: newXMLTokens(rc, xmlTokenLimit(wb.lim)), closer: rc,
 		maxRecord: maxRecordBytes(wb.lim), maxCols: wb.lim.MaxColumns, hiddenMode: hiddenRows}
 	for {
 		err := t.x.next()
@@ -85,7 +85,7 @@ func (wb *workbook) openSheet(i int, why, hiddenRows string) (*xlsxTable, string
 }
 
 // noteCol records the columns a <col> hides.
-func (t *xlsxTable) noteCol() {
+func (t *Sheet) noteCol() {
 	if h, _ := t.x.attr("hidden"); string(h) != "1" && string(h) != "true" {
 		return
 	}
@@ -105,28 +105,26 @@ func (t *xlsxTable) noteCol() {
 	}
 }
 
-func (t *xlsxTable) columnHidden(i int) bool { return i < len(t.hiddenCols) && t.hiddenCols[i] }
-
-func (t *xlsxTable) stopErr(row int, format string, args ...any) error {
-	return &stopError{row: row, message: fmt.Sprintf("sheet %q: ", t.sheet) + fmt.Sprintf(format, args...)}
+func (t *Sheet) stopErr(row int, format string, args ...any) error {
+	return &Problem{Row: row, Message: fmt.Sprintf("sheet %q: ", t.sheet) + fmt.Sprintf(format, args...)}
 }
 
-func (t *xlsxTable) damagedErr(row int, err error) error {
+func (t *Sheet) damagedErr(row int, err error) error {
 	var be *boundError
 	var de *damagedXML
 	switch {
 	case errors.As(err, &be):
-		return &stopError{row: row, message: fmt.Sprintf("sheet %q is too large to read safely: it %s: split the sheet, or save it as CSV", t.sheet, be.what)}
+		return &Problem{Row: row, Message: fmt.Sprintf("sheet %q is too large to read safely: it %s: split the sheet, or save it as CSV", t.sheet, be.what)}
 	case errors.As(err, &de):
-		return &stopError{row: row, message: fmt.Sprintf("sheet %q: the workbook is damaged (its part %s %s): open it in Excel and save it again", t.sheet, t.part, de.what)}
+		return &Problem{Row: row, Message: fmt.Sprintf("sheet %q: the workbook is damaged (its part %s %s): open it in Excel and save it again", t.sheet, t.part, de.what)}
 	}
-	return &stopError{row: row, message: fmt.Sprintf("sheet %q: the workbook is damaged (%v): open it in Excel and save it again", t.sheet, err)}
+	return &Problem{Row: row, Message: fmt.Sprintf("sheet %q: the workbook is damaged (%v): open it in Excel and save it again", t.sheet, err)}
 }
 
 // Next returns the next row of the sheet that has a start tag: rows Excel
 // leaves out are blank. Hidden rows are left out with --hidden-rows skip,
 // and otherwise noted.
-func (t *xlsxTable) Next() ([]string, error) {
+func (t *Sheet) Next() ([]string, error) {
 	for {
 		if t.pending != nil {
 			return nil, t.pending
@@ -157,7 +155,7 @@ func (t *xlsxTable) Next() ([]string, error) {
 
 // readRow reads the next <row>, or the end of the sheet (t.done, t.rec
 // nil).
-func (t *xlsxTable) readRow() (hidden bool, err error) {
+func (t *Sheet) readRow() (hidden bool, err error) {
 	x := t.x
 	for {
 		if err := x.next(); err != nil {
@@ -197,7 +195,7 @@ func (t *xlsxTable) readRow() (hidden bool, err error) {
 
 // drain reads the rest of the sheet after its rows, to its end and
 // checksum.
-func (t *xlsxTable) drain() error {
+func (t *Sheet) drain() error {
 	for {
 		err := t.x.next()
 		if err == io.EOF {
@@ -221,7 +219,7 @@ type cellState struct {
 }
 
 // readCells reads the cells of the current row up to </row>.
-func (t *xlsxTable) readCells() error {
+func (t *Sheet) readCells() error {
 	x := t.x
 	var c *cellState
 	var cs cellState
@@ -297,7 +295,7 @@ func (t *xlsxTable) readCells() error {
 
 // cellColumn reads the column of the current <c> (its r, or the one after
 // the last).
-func (t *xlsxTable) cellColumn(next int) (int, error) {
+func (t *Sheet) cellColumn(next int) (int, error) {
 	ref, ok := t.x.attr("r")
 	if !ok {
 		return next, nil
@@ -319,7 +317,7 @@ func (t *xlsxTable) cellColumn(next int) (int, error) {
 
 // putCell turns a cell into its text and meta in the record; it returns
 // the bytes of text added.
-func (t *xlsxTable) putCell(c *cellState) (int, error) {
+func (t *Sheet) putCell(c *cellState) (int, error) {
 	text, meta, err := t.cellValue(c)
 	if err != nil {
 		return 0, err
@@ -328,11 +326,11 @@ func (t *xlsxTable) putCell(c *cellState) (int, error) {
 		return 0, nil
 	}
 	if c.col >= t.maxCols {
-		return 0, t.stopErr(t.row, "cell %s has a value, beyond the %d columns a manifest may have: the rest was not read", cellName(c.col, t.row), t.maxCols)
+		return 0, t.stopErr(t.row, "cell %s has a value, beyond the %d columns a manifest may have: the rest was not read", CellName(c.col, t.row), t.maxCols)
 	}
 	for len(t.rec) <= c.col {
 		t.rec = append(t.rec, "")
-		t.meta = append(t.meta, cellMeta{})
+		t.meta = append(t.meta, Cell{})
 	}
 	t.rec[c.col], t.meta[c.col] = text, meta
 	return len(text), nil
@@ -340,49 +338,49 @@ func (t *xlsxTable) putCell(c *cellState) (int, error) {
 
 // cellValue reads a cell by its type: shared or inline text, a formula's
 // text, a boolean, an error, a date, or a number through its format.
-func (t *xlsxTable) cellValue(c *cellState) (string, cellMeta, error) {
+func (t *Sheet) cellValue(c *cellState) (string, Cell, error) {
 	switch c.typ {
 	case "s":
 		i, err := strconv.Atoi(strings.TrimSpace(string(c.v)))
 		s, ok := t.wb.sst.get(i)
 		if err != nil || !ok {
-			return "", cellMeta{}, t.stopErr(t.row, "cell %s refers to shared string %q, which the workbook does not have: it is damaged",
-				cellName(c.col, t.row), c.v)
+			return "", Cell{}, t.stopErr(t.row, "cell %s refers to shared string %q, which the workbook does not have: it is damaged",
+				CellName(c.col, t.row), c.v)
 		}
-		return s, cellMeta{}, nil
+		return s, Cell{}, nil
 	case "inlineStr":
 		var b strings.Builder
 		writeUnescaped(&b, c.inline)
-		return b.String(), cellMeta{}, nil
+		return b.String(), Cell{}, nil
 	case "str":
 		var b strings.Builder
 		writeUnescaped(&b, c.v)
-		return b.String(), cellMeta{}, nil
+		return b.String(), Cell{}, nil
 	case "b":
 		if strings.TrimSpace(string(c.v)) == "1" {
-			return "TRUE", cellMeta{kind: cellBool, value: "true"}, nil
+			return "TRUE", Cell{Kind: CellBool, Value: "true"}, nil
 		}
 		if len(c.v) == 0 {
-			return "", cellMeta{}, nil
+			return "", Cell{}, nil
 		}
-		return "FALSE", cellMeta{kind: cellBool, value: "false"}, nil
+		return "FALSE", Cell{Kind: CellBool, Value: "false"}, nil
 	case "e":
-		return string(c.v), cellMeta{kind: cellError}, nil
+		return string(c.v), Cell{Kind: CellError}, nil
 	case "d":
-		return string(c.v), cellMeta{kind: cellDate}, nil
+		return string(c.v), Cell{Kind: CellDate}, nil
 	}
 	if len(c.v) == 0 {
-		return "", cellMeta{}, nil // a formula never calculated, or a styled empty cell
+		return "", Cell{}, nil // a formula never calculated, or a styled empty cell
 	}
 	return t.numberCell(c)
 }
 
 // numberCell reads a number through its cell style's format.
-func (t *xlsxTable) numberCell(c *cellState) (string, cellMeta, error) {
+func (t *Sheet) numberCell(c *cellState) (string, Cell, error) {
 	raw := strings.TrimSpace(string(c.v))
 	x, err := strconv.ParseFloat(raw, 64)
 	if err != nil {
-		return "", cellMeta{}, t.stopErr(t.row, "cell %s holds %q where a number was expected: the workbook is damaged", cellName(c.col, t.row), shorten(raw))
+		return "", Cell{}, t.stopErr(t.row, "cell %s holds %q where a number was expected: the workbook is damaged", CellName(c.col, t.row), shorten(raw))
 	}
 	value := formatGeneral(x)
 	nf := numFmtInfo{class: fmtGeneral}
@@ -394,18 +392,18 @@ func (t *xlsxTable) numberCell(c *cellState) (string, cellMeta, error) {
 	switch nf.class {
 	case fmtDate:
 		if iso, ok := excelDate(x, t.wb.date1904); ok {
-			return iso, cellMeta{kind: cellDate, value: value}, nil
+			return iso, Cell{Kind: CellDate, Value: value}, nil
 		}
-		return value, cellMeta{kind: cellShownAs, value: value, code: nf.code}, nil
+		return value, Cell{Kind: CellShownAs, Value: value, Code: nf.code}, nil
 	case fmtNumber:
 		if s, ok := formatNumber(x, nf.code); ok {
-			return s, cellMeta{kind: cellNumber, value: value, code: nf.code}, nil
+			return s, Cell{Kind: CellNumber, Value: value, Code: nf.code}, nil
 		}
-		return value, cellMeta{kind: cellShownAs, value: value, code: nf.code}, nil
+		return value, Cell{Kind: CellShownAs, Value: value, Code: nf.code}, nil
 	case fmtOther:
-		return value, cellMeta{kind: cellShownAs, value: value, code: nf.code}, nil
+		return value, Cell{Kind: CellShownAs, Value: value, Code: nf.code}, nil
 	}
-	return value, cellMeta{kind: cellGeneral, value: value}, nil
+	return value, Cell{Kind: CellGeneral, Value: value}, nil
 }
 
 func shorten(s string) string {
@@ -415,11 +413,11 @@ func shorten(s string) string {
 	return s
 }
 
-// cellName is the A1 name of a cell: column index from 0.
-func cellName(col, row int) string { return columnLetters(col) + strconv.Itoa(row) }
+// CellName is the A1 name of a cell: column index from 0.
+func CellName(col, row int) string { return ColumnLetters(col) + strconv.Itoa(row) }
 
-// columnLetters names a column (index from 0) as Excel does: A, Z, AA.
-func columnLetters(col int) string {
+// ColumnLetters names a column (index from 0) as Excel does: A, Z, AA.
+func ColumnLetters(col int) string {
 	var b []byte
 	for n := col + 1; n > 0; n = (n - 1) / 26 {
 		b = append([]byte{byte('A' + (n-1)%26)}, b...)
@@ -427,15 +425,15 @@ func columnLetters(col int) string {
 	return string(b)
 }
 
-func (t *xlsxTable) Row() int { return t.row }
+func (t *Sheet) Row() int { return t.row }
 
 // Meta is what the workbook says of the cells of the last record.
-func (t *xlsxTable) Meta() []cellMeta { return t.meta }
+func (t *Sheet) Meta() []Cell { return t.meta }
 
 // CheckUTF8: the XML reader has checked the text.
-func (t *xlsxTable) CheckUTF8() bool { return false }
+func (t *Sheet) CheckUTF8() bool { return false }
 
-func (t *xlsxTable) Close() error {
+func (t *Sheet) Close() error {
 	t.closer.Close()
 	if err := t.wb.file.Close(); err != nil {
 		return fmt.Errorf("closing workbook %s: %w", t.wb.path, err)

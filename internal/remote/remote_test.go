@@ -1,15 +1,19 @@
-package manifest
+package remote
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/firmtools/bulk/internal/imanage"
+	"github.com/firmtools/bulk/internal/manifest"
+	"github.com/firmtools/bulk/internal/wire"
 )
 
 // fakeRemote answers like the simulator's seed data and counts each
@@ -27,60 +31,60 @@ func (f *fakeRemote) count(q string) error {
 	return f.failAll
 }
 
-func (f *fakeRemote) GetLibraries(_ context.Context, showAll, hidePreferred bool) ([]imanage.Library, error) {
+func (f *fakeRemote) GetLibraries(_ context.Context, showAll, hidePreferred bool) ([]wire.Library, error) {
 	if err := f.count(fmt.Sprintf("libraries %v %v", showAll, hidePreferred)); err != nil {
 		return nil, err
 	}
-	libs := []imanage.Library{{ID: "ACTIVE_US"}, {ID: "ACTIVE_UK"}, {ID: "LINKS"}}
+	libs := []wire.Library{{ID: "ACTIVE_US"}, {ID: "ACTIVE_UK"}, {ID: "LINKS"}}
 	if showAll {
-		libs = append(libs, imanage.Library{ID: "ARCHIVE", IsHidden: true})
+		libs = append(libs, wire.Library{ID: "ARCHIVE", IsHidden: true})
 	}
 	return libs, nil
 }
 
-func (f *fakeRemote) GetLibraryRoles(_ context.Context, req imanage.GetLibraryRolesRequest) ([]imanage.IDDescription, error) {
+func (f *fakeRemote) GetLibraryRoles(_ context.Context, req wire.GetLibraryRolesRequest) ([]wire.IDDescription, error) {
 	if err := f.count(fmt.Sprintf("roles %s %v %s", req.LibraryID, req.IsExternal, req.UserID)); err != nil {
 		return nil, err
 	}
 	if req.IsExternal {
-		return []imanage.IDDescription{{ID: "EXTERNAL_CLIENT"}, {ID: "EXTERNAL_COUNSEL"}}, nil
+		return []wire.IDDescription{{ID: "EXTERNAL_CLIENT"}, {ID: "EXTERNAL_COUNSEL"}}, nil
 	}
-	return []imanage.IDDescription{{ID: "ATTORNEY"}, {ID: "PARALEGAL"}, {ID: "SECRETARY"}, {ID: "READ_ONLY"}}, nil
+	return []wire.IDDescription{{ID: "ATTORNEY"}, {ID: "PARALEGAL"}, {ID: "SECRETARY"}, {ID: "READ_ONLY"}}, nil
 }
 
-func (f *fakeRemote) GetLookupAliases(_ context.Context, req imanage.GetLookupAliasesRequest) ([]imanage.LookupAlias, error) {
+func (f *fakeRemote) GetLookupAliases(_ context.Context, req wire.GetLookupAliasesRequest) ([]wire.LookupAlias, error) {
 	if err := f.count(fmt.Sprintf("aliases %s %s %s", req.LibraryID, req.LookupFieldID, req.ParentAlias)); err != nil {
 		return nil, err
 	}
 	switch req.LookupFieldID {
 	case "custom1":
-		return []imanage.LookupAlias{{ID: "1001"}, {ID: "1002"}, {ID: "1003"}}, nil
+		return []wire.LookupAlias{{ID: "1001"}, {ID: "1002"}, {ID: "1003"}}, nil
 	case "custom2":
 		if req.ParentAlias == "1001" {
-			return []imanage.LookupAlias{{ID: "1001-0001"}, {ID: "1001-0002"}}, nil
+			return []wire.LookupAlias{{ID: "1001-0001"}, {ID: "1001-0002"}}, nil
 		}
 		return nil, nil
 	case "custom3":
 		// As the simulator shows them: with enabled and hipaa.
 		yes, no := true, false
 		ny, ldn := "New York", "London"
-		return []imanage.LookupAlias{{ID: "NY", Description: &ny, Enabled: &yes, HIPAA: &no}, {ID: "LDN", Description: &ldn, Enabled: &yes, HIPAA: &no}}, nil
+		return []wire.LookupAlias{{ID: "NY", Description: &ny, Enabled: &yes, HIPAA: &no}, {ID: "LDN", Description: &ldn, Enabled: &yes, HIPAA: &no}}, nil
 	}
 	return nil, nil
 }
 
-func (f *fakeRemote) GetMyMattersCategories(_ context.Context, userID string) ([]imanage.MyMattersCategory, error) {
+func (f *fakeRemote) GetMyMattersCategories(_ context.Context, userID string) ([]wire.MyMattersCategory, error) {
 	if err := f.count("categories " + userID); err != nil {
 		return nil, err
 	}
 	switch userID {
 	case "ASMITH", "BJONES", "CWONG", "DKIM":
 	case "HIDDEN":
-		return nil, &imanage.Error{Op: imanage.OpGetMyMattersCategories, Delivery: imanage.Answered, StatusCode: 403, Code: "INSUFFICIENT_RIGHTS"}
+		return nil, &imanage.Error{Op: wire.OpGetMyMattersCategories, Delivery: imanage.Answered, StatusCode: 403, Code: "INSUFFICIENT_RIGHTS"}
 	default:
-		return nil, &imanage.Error{Op: imanage.OpGetMyMattersCategories, Delivery: imanage.Answered, StatusCode: 404, Code: "USER_NOT_FOUND"}
+		return nil, &imanage.Error{Op: wire.OpGetMyMattersCategories, Delivery: imanage.Answered, StatusCode: 404, Code: "USER_NOT_FOUND"}
 	}
-	return []imanage.MyMattersCategory{{ID: "ACTIVE_US!9001", Name: "My Matters"}, {ID: "ACTIVE_US!9002", Name: "My Favorites"}}, nil
+	return []wire.MyMattersCategory{{ID: "ACTIVE_US!9001", Name: "My Matters"}, {ID: "ACTIVE_US!9002", Name: "My Favorites"}}, nil
 }
 
 // The fake has no schema operations (a tenant that predates them): the
@@ -89,19 +93,20 @@ func (f *fakeRemote) noSchema(op, arg string) (json.RawMessage, error) {
 	if err := f.count(op + " " + arg); err != nil {
 		return nil, err
 	}
-	return nil, &imanage.Error{Op: op, Delivery: imanage.Answered, StatusCode: 404, Code: "NOT_FOUND"}
+	// As the client answers it (a 404 to a schema read).
+	return nil, fmt.Errorf("%w: %w", wire.ErrNoOperation, &imanage.Error{Op: op, Delivery: imanage.Answered, StatusCode: 404, Code: "NOT_FOUND"})
 }
 func (f *fakeRemote) GetCreateLookupAliasSchema(_ context.Context, a string) (json.RawMessage, error) {
-	return f.noSchema(imanage.OpGetCreateLookupAliasSchema, a)
+	return f.noSchema(wire.OpGetCreateLookupAliasSchema, a)
 }
 func (f *fakeRemote) GetUpdateCustomFieldSchema(_ context.Context, a string) (json.RawMessage, error) {
-	return f.noSchema(imanage.OpGetUpdateCustomFieldSchema, a)
+	return f.noSchema(wire.OpGetUpdateCustomFieldSchema, a)
 }
 func (f *fakeRemote) GetCreateUserPasswordSchema(_ context.Context, a string) (json.RawMessage, error) {
-	return f.noSchema(imanage.OpGetCreateUserPasswordSchema, a)
+	return f.noSchema(wire.OpGetCreateUserPasswordSchema, a)
 }
 func (f *fakeRemote) GetAddFolderPropertiesSchema(_ context.Context, a string) (json.RawMessage, error) {
-	return f.noSchema(imanage.OpGetAddFolderPropertiesSchema, a)
+	return f.noSchema(wire.OpGetAddFolderPropertiesSchema, a)
 }
 
 const remoteManifest = `version: 1
@@ -137,15 +142,15 @@ jobs:
   - {action: create-user, id: HIDDEN, full_name: Hid Den, email: hidden@example.com, preferred_library: ACTIVE_US, role: ATTORNEY}
 `
 
-func TestCheckRemote(t *testing.T) {
+func TestCheck(t *testing.T) {
 	path := writeFile(t, t.TempDir(), "remote.yaml", []byte(remoteManifest))
-	m := load(t, Options{}, path)
+	m := load(t, manifest.Options{}, path)
 	// A library is not a field that takes a reference.
 	if len(m.Jobs) != 29 || len(m.Problems) != 1 || m.Problems[0].Message != "cannot hold a ${name.field} reference; it must be given as a value" {
 		t.Fatalf("%d jobs, offline problems %v", len(m.Jobs), m.Problems)
 	}
 	r := &fakeRemote{}
-	rep, err := CheckRemote(context.Background(), m, r)
+	rep, err := Check(context.Background(), m, r)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,9 +191,9 @@ remote.yaml:29:enabled: enabled: conflict: already in the service, but not as th
 	// custom1, custom2 and custom3 aliases and to update custom3 and
 	// custom1; profileProperties with "No". The fake has none of the
 	// operations.
-	wantStats := RemoteStats{Calls: len(r.calls), Libraries: 1, Roles: 5, Aliases: 6, Categories: 8, Exists: 3, Conflicts: 2, Unknown: 1, Schemas: 7,
-		SchemaFallbacks: []string{imanage.OpGetCreateUserPasswordSchema, imanage.OpGetCreateLookupAliasSchema,
-			imanage.OpGetUpdateCustomFieldSchema, imanage.OpGetAddFolderPropertiesSchema}}
+	wantStats := Stats{Calls: len(r.calls), Libraries: 1, Roles: 5, Aliases: 6, Categories: 8, Exists: 3, Conflicts: 2, Unknown: 1, Schemas: 7,
+		SchemaFallbacks: []string{wire.OpGetCreateUserPasswordSchema, wire.OpGetCreateLookupAliasSchema,
+			wire.OpGetUpdateCustomFieldSchema, wire.OpGetAddFolderPropertiesSchema}}
 	if !reflect.DeepEqual(stats, wantStats) {
 		t.Errorf("stats %+v, want %+v; calls %v", stats, wantStats, r.calls)
 	}
@@ -217,11 +222,11 @@ remote.yaml:29:enabled: enabled: conflict: already in the service, but not as th
 	}
 }
 
-func TestCheckRemoteFails(t *testing.T) {
+func TestCheckFails(t *testing.T) {
 	path := writeFile(t, t.TempDir(), "remote.yaml", []byte(remoteManifest))
-	m := load(t, Options{}, path)
-	cause := &imanage.Error{Op: imanage.OpGetLibraries, Delivery: imanage.NotSent, Err: errors.New("dial tcp: connection refused")}
-	_, err := CheckRemote(context.Background(), m, &fakeRemote{failAll: cause})
+	m := load(t, manifest.Options{}, path)
+	cause := &imanage.Error{Op: wire.OpGetLibraries, Delivery: imanage.NotSent, Err: errors.New("dial tcp: connection refused")}
+	_, err := Check(context.Background(), m, &fakeRemote{failAll: cause})
 	if !errors.Is(err, cause) || !strings.HasPrefix(err.Error(), "checking libraries: ") {
 		t.Fatalf("error %v", err)
 	}
@@ -235,11 +240,11 @@ func (f *strictRemote) GetCreateLookupAliasSchema(_ context.Context, a string) (
 	return json.RawMessage(`{"type":"object","properties":{"id":{"type":"string","maxLength":4},"description":{"type":"string"}},"additionalProperties":false}`), nil
 }
 
-func TestCheckRemoteHoldsRowsToTheServicesSchemas(t *testing.T) {
+func TestCheckHoldsRowsToTheServicesSchemas(t *testing.T) {
 	path := writeFile(t, t.TempDir(), "aliases.csv", []byte("library_id,lookup_field_id,alias,HIPAA\nACTIVE_US,custom3,BOS,yes\nACTIVE_US,custom3,CHICAGO,\n"))
-	m := load(t, Options{Action: "create-lookup-alias"}, path)
+	m := load(t, manifest.Options{Action: "create-lookup-alias"}, path)
 	r := &strictRemote{}
-	rep, err := CheckRemote(context.Background(), m, r)
+	rep, err := Check(context.Background(), m, r)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,4 +259,31 @@ aliases.csv:3:alias: alias: the service's schema for custom3 aliases refuses it 
 	if stats.Schemas != 1 || r.calls["alias schema custom3"] != 1 || len(stats.SchemaFallbacks) != 0 {
 		t.Errorf("stats %+v, calls %v", stats, r.calls)
 	}
+}
+
+func writeFile(t *testing.T, dir, name string, b []byte) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func load(t *testing.T, opts manifest.Options, paths ...string) *manifest.Manifest {
+	t.Helper()
+	m, err := manifest.Load(context.Background(), paths, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func problemLines(ps []manifest.Problem) string {
+	var b strings.Builder
+	for _, p := range ps {
+		b.WriteString(p.String())
+		b.WriteByte('\n')
+	}
+	return b.String()
 }

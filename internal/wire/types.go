@@ -1,15 +1,18 @@
-package imanage
+package wire
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 
 	"github.com/firmtools/bulk/internal/secret"
 )
 
 // Request and answer types of the ten admin actions and the helper reads.
-// Field names and JSON tags are the contract's (docs/contract.md);
-// choices the contract marks [chosen] are collected in contract.go.
+// Field names and JSON tags are the contract's (docs/contract.md); the
+// client's own choices of the contract marked [chosen] are collected in
+// internal/imanage/contract.go.
 
 // CreateUserRequest is the body of POST /createUser.
 type CreateUserRequest struct {
@@ -46,7 +49,7 @@ func (c CreatePassword) MarshalJSON() ([]byte, error) {
 
 // User is the answer of createUser. The definition declares none of its
 // fields required, so each is a pointer: nil is a field the service did not
-// send, which is unknown, never false, 0 or "" (see decodeUser). ID is ""
+// send, which is unknown, never false, 0 or "" (the client reads it so). ID is ""
 // when absent.
 type User struct {
 	UserNum             *int64  `json:"user_num,omitempty"`
@@ -87,8 +90,21 @@ type AssignUserToLibraryResult struct {
 
 // UserNumInt returns user_num as a whole number, when it is one.
 func (r AssignUserToLibraryResult) UserNumInt() (int64, bool) {
-	n, err := integral(r.UserNum)
+	n, err := Integral(r.UserNum)
 	return n, err == nil
+}
+
+// Integral reads a JSON number that must hold a whole value: 3, 3.0 and
+// 3e0 are all three.
+func Integral(n json.Number) (int64, error) {
+	if v, err := n.Int64(); err == nil {
+		return v, nil
+	}
+	f, err := n.Float64()
+	if err != nil || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
+		return 0, fmt.Errorf("%s is not a whole number", n)
+	}
+	return int64(f), nil
 }
 
 // GetLibraryRolesRequest is the query of GET /getLibraryRoles.
@@ -152,8 +168,8 @@ type AddTabRequest struct {
 }
 
 // Tab is the answer of addTab: the definition's NewTabProfile. The answer
-// is also kept whole (see MarshalJSON), so a field the service adds is
-// reported as it came.
+// is also kept whole (see UnmarshalJSON and MarshalJSON), so a field the
+// service adds is reported as it came.
 type Tab struct {
 	Database         string `json:"database"`
 	DefaultSecurity  string `json:"default_security"`
@@ -169,6 +185,16 @@ type Tab struct {
 	raw json.RawMessage
 }
 
+// UnmarshalJSON reads the answer and keeps it, compacted, as it came.
+func (t *Tab) UnmarshalJSON(b []byte) error {
+	type plain Tab
+	var p plain
+	raw, err := readWhole(b, &p)
+	*t = Tab(p)
+	t.raw = raw
+	return err
+}
+
 // MarshalJSON writes the answer as the service sent it.
 func (t Tab) MarshalJSON() ([]byte, error) {
 	if t.raw != nil {
@@ -176,6 +202,19 @@ func (t Tab) MarshalJSON() ([]byte, error) {
 	}
 	type plain Tab
 	return json.Marshal(plain(t))
+}
+
+// readWhole reads b into v (a type without readWhole's caller's
+// UnmarshalJSON) and returns b compacted, to be reported as it came.
+func readWhole(b []byte, v any) (json.RawMessage, error) {
+	if err := json.Unmarshal(b, v); err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, b); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 // AddFolderRequest is the body of POST /addFolder.
@@ -196,8 +235,8 @@ type AddFolderRequest struct {
 
 // Folder is the answer of addFolder: the definition's NewFolderProfile,
 // every field it names. Optional booleans are pointers: absent is not
-// false. The answer is also kept whole (see MarshalJSON), so a field the
-// service adds is reported as it came.
+// false. The answer is also kept whole (see UnmarshalJSON and
+// MarshalJSON), so a field the service adds is reported as it came.
 type Folder struct {
 	ID                       string         `json:"id"`
 	Name                     string         `json:"name"`
@@ -276,6 +315,16 @@ func (p FolderProfile) MarshalJSON() ([]byte, error) {
 		m["subclass"] = p.Subclass
 	}
 	return json.Marshal(m)
+}
+
+// UnmarshalJSON reads the answer and keeps it, compacted, as it came.
+func (f *Folder) UnmarshalJSON(b []byte) error {
+	type plain Folder
+	var p plain
+	raw, err := readWhole(b, &p)
+	*f = Folder(p)
+	f.raw = raw
+	return err
 }
 
 // MarshalJSON writes the answer as the service sent it.

@@ -158,7 +158,7 @@ func writeActionAnswer(w io.Writer, s *actions.Spec) {
 		fmt.Fprintf(w, "\nThe result row shows %s.\n", strings.Join(parts, ", "))
 	}
 	if s.Items != nil {
-		fmt.Fprintf(w, "Each %s read has %s.\n", s.Items.What, strings.Join(s.Items.Columns, ", "))
+		fmt.Fprintf(w, "Each %s read is a row of the reads file (<manifest>.reads.csv) with %s.\n", s.Items.What, strings.Join(s.Items.Columns, ", "))
 	}
 }
 

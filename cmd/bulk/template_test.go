@@ -56,9 +56,9 @@ func TestActionsFields(t *testing.T) {
 		}},
 		{[]string{"actions", "add-my-matters-shortcuts"}, 0, []string{"workspace_id  required  list"}},
 		{[]string{"actions", "create-user"}, 0, []string{
-			"The result row shows object_id (the user's ID), user_num (the user's number), user_created (false when the user was already there), output (the user, as the service answered).",
+			"The result row shows object_id (the user's ID), user_num (the user's number), user_created (false when the user was already there), name (the user's full name, as the service answered), email (the user's e-mail address, as the service answered), output (the user, as the service answered).",
 		}},
-		{[]string{"actions", "get-library-roles"}, 0, []string{"The result row shows output (the roles).\nEach role read has id, description.\n"}},
+		{[]string{"actions", "get-library-roles"}, 0, []string{"The result row shows output (how many roles were read, as \"3 roles\").\nEach role read is a row of the reads file (<manifest>.reads.csv) with id, description.\n"}},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

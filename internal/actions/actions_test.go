@@ -247,7 +247,7 @@ type fakeClient struct {
 func (f *fakeClient) CreateUser(_ context.Context, r wire.CreateUserRequest) (*wire.User, error) {
 	f.got = r
 	num, created := int64(42), true
-	return &wire.User{ID: r.ID, UserNum: &num, UserCreated: &created}, f.err
+	return &wire.User{ID: r.ID, UserNum: &num, UserCreated: &created, FullName: &r.FullName, Email: &r.Email}, f.err
 }
 func (f *fakeClient) AssignUserToLibrary(_ context.Context, r wire.AssignUserToLibraryRequest) (*wire.AssignUserToLibraryResult, error) {
 	f.got = r
@@ -271,11 +271,11 @@ func (f *fakeClient) UpdateCustomField(_ context.Context, r wire.LookupAliasRequ
 }
 func (f *fakeClient) AddTab(_ context.Context, r wire.AddTabRequest) (*wire.Tab, error) {
 	f.got = r
-	return &wire.Tab{ID: "ACTIVE_US!10001", Name: r.Name, WorkspaceID: r.ParentID}, f.err
+	return &wire.Tab{ID: "ACTIVE_US!10001", Name: r.Name, WorkspaceID: r.ParentID, WorkspaceName: "Matter 1000", TabURL: "https://dms.example.com/tab"}, f.err
 }
 func (f *fakeClient) AddFolder(_ context.Context, r wire.AddFolderRequest) (*wire.Folder, error) {
 	f.got = r
-	return &wire.Folder{ID: "ACTIVE_US!10002", Name: r.Name, WorkspaceID: "ACTIVE_US!1000"}, f.err
+	return &wire.Folder{ID: "ACTIVE_US!10002", Name: r.Name, WorkspaceID: "ACTIVE_US!1000", WorkspaceName: "Matter 1000", FolderURL: "https://dms.example.com/folder"}, f.err
 }
 func (f *fakeClient) AddShortcutsToMyMatters(_ context.Context, r wire.AddShortcutsRequest) (*wire.AddShortcutsResult, error) {
 	f.got = r

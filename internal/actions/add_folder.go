@@ -79,6 +79,9 @@ func init() {
 		CheckRemote: checkProfile,
 		Shows: []Shown{
 			{Column: ColumnObjectID, What: "the folder's ID"},
+			{Column: ColumnName, What: "the folder's name"},
+			{Column: ColumnWorkspace, What: "the workspace's name"},
+			{Column: ColumnURL, What: "the folder's link"},
 			{Column: ColumnOutput, What: "the folder, as the service answered"},
 		},
 	})
@@ -209,5 +212,6 @@ func callAddFolder(ctx context.Context, c Client, v Values, _ Secrets) (Result, 
 		ObjectID: folder.ID,
 		Output:   folder,
 		Refs:     map[string]string{"id": folder.ID, "name": folder.Name, "workspace_id": folder.WorkspaceID},
+		Columns:  shown(ColumnName, folder.Name, ColumnWorkspace, folder.WorkspaceName, ColumnURL, folder.FolderURL),
 	}, nil
 }

@@ -34,6 +34,9 @@ func init() {
 		Needs:     needsUsers("owner"),
 		Shows: []Shown{
 			{Column: ColumnObjectID, What: "the tab's ID"},
+			{Column: ColumnName, What: "the tab's name"},
+			{Column: ColumnWorkspace, What: "the workspace's name"},
+			{Column: ColumnURL, What: "the tab's link"},
 			{Column: ColumnOutput, What: "the tab, as the service answered"},
 		},
 	})
@@ -55,5 +58,6 @@ func callAddTab(ctx context.Context, c Client, v Values, _ Secrets) (Result, err
 		ObjectID: tab.ID,
 		Output:   tab,
 		Refs:     map[string]string{"id": tab.ID, "name": tab.Name, "workspace_id": tab.WorkspaceID},
+		Columns:  shown(ColumnName, tab.Name, ColumnWorkspace, tab.WorkspaceName, ColumnURL, tab.TabURL),
 	}, nil
 }

@@ -75,6 +75,8 @@ func init() {
 			{Column: ColumnObjectID, What: "the user's ID"},
 			{Column: ColumnUserNum, What: "the user's number"},
 			{Column: ColumnUserCreated, What: "false when the user was already there"},
+			{Column: ColumnName, What: "the user's full name, as the service answered"},
+			{Column: ColumnEmail, What: "the user's e-mail address, as the service answered"},
 			{Column: ColumnOutput, What: "the user, as the service answered"},
 		},
 	})
@@ -138,7 +140,7 @@ func createUserResult(u *wire.User, v Values) Result {
 		notes = append(notes, "the service's answer has no id: the row's id is shown")
 	}
 	res := Result{UserCreated: u.UserCreated, UserNum: u.UserNum, ObjectID: id, Output: u,
-		Refs: map[string]string{"id": id}}
+		Refs: map[string]string{"id": id}, Columns: shown(ColumnName, optional(u.FullName), ColumnEmail, optional(u.Email))}
 	if u.UserNum != nil {
 		res.Refs["user_num"] = itoa(*u.UserNum)
 	} else {

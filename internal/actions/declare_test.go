@@ -2,6 +2,7 @@ package actions
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
 	"testing"
 )
@@ -50,10 +51,33 @@ func TestShowsIsWhatCallFills(t *testing.T) {
 			declared[sh.Column] = true
 		}
 		r := sampleResult(t, s)
-		for col, filled := range map[string]bool{ColumnUserCreated: r.UserCreated != nil, ColumnUserNum: r.UserNum != nil,
-			ColumnObjectID: r.ObjectID != "", ColumnOutput: r.Output != nil} {
+		filled := map[string]bool{ColumnUserCreated: r.UserCreated != nil, ColumnUserNum: r.UserNum != nil,
+			ColumnObjectID: r.ObjectID != "", ColumnOutput: r.Output != nil}
+		for col, v := range r.Columns {
+			filled[col] = filled[col] || v != ""
+		}
+		for col, filled := range filled {
 			if filled && !declared[col] {
 				t.Errorf("%s fills %s, which its Shows does not declare", s.Name, col)
+			}
+		}
+	}
+}
+
+// The answer's main fields reach the result columns for people: a new
+// user's name and e-mail, a tab's and a folder's name, workspace and link.
+func TestTheAnswersMainFieldsAreColumnsForPeople(t *testing.T) {
+	want := map[string][]string{
+		"create-user": {ColumnName, ColumnEmail},
+		"add-tab":     {ColumnName, ColumnWorkspace, ColumnURL},
+		"add-folder":  {ColumnName, ColumnWorkspace, ColumnURL},
+	}
+	for name, cols := range want {
+		s, _ := Lookup(name)
+		r := sampleResult(t, s)
+		for _, c := range cols {
+			if r.Columns[c] == "" {
+				t.Errorf("%s: no %s in %v", name, c, r.Columns)
 			}
 		}
 	}
@@ -70,8 +94,20 @@ func TestReadsDeclareTheirItems(t *testing.T) {
 		if s.Items == nil {
 			continue
 		}
-		rows := s.Items.Rows(sampleResult(t, s).Output)
-		if s.Items.What == "" || len(s.Items.Columns) == 0 {
+		out := sampleResult(t, s).Output
+		rows, err := s.Items.Rows(out)
+		if err != nil {
+			t.Fatalf("%s: %v", s.Name, err)
+		}
+		// As the journal keeps the answer: its JSON.
+		b, _ := json.Marshal(out)
+		if again, err := s.Items.Rows(json.RawMessage(b)); err != nil || !slices.EqualFunc(again, rows, slices.Equal) {
+			t.Errorf("%s: rows %q from the answer, %q from its JSON (%v)", s.Name, rows, again, err)
+		}
+		if _, err := s.Items.Rows(json.RawMessage(`{"not":"a list"}`)); err == nil {
+			t.Errorf("%s: an answer that is not a list gave rows", s.Name)
+		}
+		if s.Items.What == "" || s.Items.Many == "" || len(s.Items.Columns) == 0 || s.Items.Count(1) != "1 "+s.Items.What || s.Items.Count(3) != "3 "+s.Items.Many {
 			t.Errorf("%s: items %+v", s.Name, s.Items)
 		}
 		for _, r := range rows {

@@ -22,7 +22,7 @@ func init() {
 		KeyFields: []string{"library_id", "is_external", "user_id"},
 		Call:      callGetLibraryRoles,
 		Needs:     needsUsers("user_id"),
-		Shows:     []Shown{{Column: ColumnOutput, What: "the roles"}},
+		Shows:     []Shown{{Column: ColumnOutput, What: "how many roles were read, as \"3 roles\""}},
 		Items:     idDescriptionItems,
 	})
 }

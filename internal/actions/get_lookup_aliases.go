@@ -28,18 +28,11 @@ func init() {
 		CheckFields: []string{"lookup_field_id", "parent_alias"},
 		Check:       func(v Values, _ Secrets) []FieldError { return checkParentAlias(v, false) },
 		Call:        callGetLookupAliases,
-		Shows:       []Shown{{Column: ColumnOutput, What: "the aliases"}},
-		Items: &Items{
-			What:    "alias",
-			Columns: []string{"id", "description", "enabled", "hipaa", "parent"},
-			Rows: func(out any) [][]string {
-				var rows [][]string
-				for _, a := range out.([]wire.LookupAlias) {
-					rows = append(rows, []string{a.ID, optional(a.Description), optionalBool(a.Enabled), optionalBool(a.HIPAA), a.Parent})
-				}
-				return rows
-			},
-		},
+		Shows:       []Shown{{Column: ColumnOutput, What: "how many aliases were read, as \"3 aliases\""}},
+		Items: listItems("alias", "aliases", []string{"id", "description", "enabled", "hipaa", "parent"},
+			func(a wire.LookupAlias) []string {
+				return []string{a.ID, optional(a.Description), optionalBool(a.Enabled), optionalBool(a.HIPAA), a.Parent}
+			}),
 	})
 }
 

@@ -20,18 +20,11 @@ func init() {
 		Repeat:    RepeatSafe,
 		KeyFields: []string{"user_id"},
 		Needs:     needsUsers("user_id"),
-		Shows:     []Shown{{Column: ColumnOutput, What: "the categories"}},
-		Items: &Items{
-			What:    "category",
-			Columns: []string{"id", "name", "category_type", "default_security", "has_subfolders", "owner"},
-			Rows: func(out any) [][]string {
-				var rows [][]string
-				for _, c := range out.([]wire.MyMattersCategory) {
-					rows = append(rows, []string{c.ID, c.Name, c.CategoryType, c.DefaultSecurity, strconv.FormatBool(c.HasSubfolders), c.Owner})
-				}
-				return rows
-			},
-		},
+		Shows:     []Shown{{Column: ColumnOutput, What: "how many categories were read, as \"3 categories\""}},
+		Items: listItems("category", "categories", []string{"id", "name", "category_type", "default_security", "has_subfolders", "owner"},
+			func(c wire.MyMattersCategory) []string {
+				return []string{c.ID, c.Name, c.CategoryType, c.DefaultSecurity, strconv.FormatBool(c.HasSubfolders), c.Owner}
+			}),
 		Call: func(ctx context.Context, c Client, v Values, _ Secrets) (Result, error) {
 			cats, err := c.GetMyMattersCategories(ctx, v["user_id"])
 			if err != nil {

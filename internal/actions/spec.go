@@ -158,6 +158,10 @@ type Result struct {
 	// Note is what the row's result should say besides its status: a field
 	// the service did not send, what could not be compared.
 	Note string
+	// Columns are the answer's main fields as result columns for people
+	// (ColumnName, ColumnEmail, ...), as the service sent them: a field it
+	// left out is absent, never made up.
+	Columns map[string]string
 }
 
 // Client is what the actions need of the service client.

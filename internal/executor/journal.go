@@ -50,6 +50,7 @@ type JournalRecord struct {
 	Output      json.RawMessage   `json:"output,omitempty"`
 	Refs        map[string]string `json:"refs,omitempty"`
 	Note        string            `json:"note,omitempty"`
+	Columns     map[string]string `json:"columns,omitempty"` // the answer's main fields, for people
 }
 
 // JournalEntry is what the journal knows of one job.
@@ -231,6 +232,12 @@ func (j *Journal) End(key string, o Outcome) error {
 	}
 	rec.UserCreated, rec.UserNum, rec.ObjectID, rec.Refs = o.Result.UserCreated, o.Result.UserNum, o.Result.ObjectID, o.Result.Refs
 	rec.Note = j.red.Redact(o.Result.Note)
+	for k, v := range o.Result.Columns {
+		if rec.Columns == nil {
+			rec.Columns = map[string]string{}
+		}
+		rec.Columns[k] = j.red.Redact(v)
+	}
 	if o.Result.Output != nil {
 		out, err := json.Marshal(o.Result.Output)
 		if err == nil {

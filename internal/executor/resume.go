@@ -62,6 +62,7 @@ func unsure(j *manifest.Job, end *JournalRecord, retryUnknown bool) Preset {
 func outcomeFromRecord(rec *JournalRecord) Outcome {
 	o := Outcome{Status: rec.Status, Attempts: rec.Attempts, resultKey: rec.ResultKey, Result: actions.Result{
 		UserCreated: rec.UserCreated, UserNum: rec.UserNum, ObjectID: rec.ObjectID, Refs: rec.Refs, Note: rec.Note,
+		Columns: rec.Columns,
 	}}
 	if len(rec.Output) > 0 {
 		o.Result.Output = rec.Output

@@ -24,17 +24,31 @@ type statusMeaning struct {
 	// carry: --resume takes the earlier outcome and does not send the job
 	// again.
 	carry bool
+	// followUp is what a person does next about a job that ended so.
+	followUp FollowUp
 	// count is the status's counter in a Tally.
 	count func(*Tally) *int
 }
 
+// FollowUp is what a person does next about a job, by how it ended: the
+// files beside the result file (the failed and unknown files), the
+// colours of a workbook and the report's lists follow it.
+type FollowUp int
+
+const (
+	FollowUpNone  FollowUp = iota // done: nothing to do
+	FollowUpFix                   // refused or in conflict: fix the row (or the service), run it again
+	FollowUpRun                   // not started: run it again
+	FollowUpCheck                 // may have been applied: check the service before running it again
+)
+
 var statusTable = map[Status]statusMeaning{
 	StatusOK:       {success: true, carry: true, count: func(t *Tally) *int { return &t.OK }},
 	StatusExists:   {success: true, carry: true, count: func(t *Tally) *int { return &t.Exists }},
-	StatusFailed:   {failure: true, count: func(t *Tally) *int { return &t.Failed }},
-	StatusConflict: {failure: true, count: func(t *Tally) *int { return &t.Conflict }},
-	StatusSkipped:  {count: func(t *Tally) *int { return &t.Skipped }},
-	StatusUnknown:  {failure: true, count: func(t *Tally) *int { return &t.Unknown }},
+	StatusFailed:   {failure: true, followUp: FollowUpFix, count: func(t *Tally) *int { return &t.Failed }},
+	StatusConflict: {failure: true, followUp: FollowUpFix, count: func(t *Tally) *int { return &t.Conflict }},
+	StatusSkipped:  {followUp: FollowUpRun, count: func(t *Tally) *int { return &t.Skipped }},
+	StatusUnknown:  {failure: true, followUp: FollowUpCheck, count: func(t *Tally) *int { return &t.Unknown }},
 }
 
 // statusOrder is the order statuses are shown in (summary columns).
@@ -61,6 +75,17 @@ func (s Status) failure() bool { return statusTable[s].failure }
 // instead of sending the job again: ok and exists. A conflict runs again,
 // like a failure (after the manifest or the service was put right).
 func (s Status) CarriedOver() bool { return statusTable[s].carry }
+
+// FollowUp is what a person does next about a job that ended s. A status
+// this program does not write (a journal of a newer bulk) is checked, like
+// unknown: never taken as done.
+func (s Status) FollowUp() FollowUp {
+	m, ok := statusTable[s]
+	if !ok {
+		return FollowUpCheck
+	}
+	return m.followUp
+}
 
 // Tally counts jobs by how they ended. It is the one count of statuses:
 // the summary's per action and in total, and the progress display's.

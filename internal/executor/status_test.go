@@ -6,18 +6,19 @@ func TestWhatEachStatusMeans(t *testing.T) {
 	tests := []struct {
 		st                        Status
 		success, failure, carried bool
+		next                      FollowUp
 	}{
-		{StatusOK, true, false, true},
-		{StatusExists, true, false, true},
-		{StatusFailed, false, true, false},
-		{StatusConflict, false, true, false},
-		{StatusSkipped, false, false, false},
-		{StatusUnknown, false, true, false},
-		{Status("done"), false, false, false}, // not a status of this program
+		{StatusOK, true, false, true, FollowUpNone},
+		{StatusExists, true, false, true, FollowUpNone},
+		{StatusFailed, false, true, false, FollowUpFix},
+		{StatusConflict, false, true, false, FollowUpFix},
+		{StatusSkipped, false, false, false, FollowUpRun},
+		{StatusUnknown, false, true, false, FollowUpCheck},
+		{Status("done"), false, false, false, FollowUpCheck}, // not a status of this program: never taken as done
 	}
 	for _, tt := range tests {
-		if tt.st.Succeeded() != tt.success || tt.st.failure() != tt.failure || tt.st.CarriedOver() != tt.carried {
-			t.Errorf("%s: succeeded %v failure %v carried over %v", tt.st, tt.st.Succeeded(), tt.st.failure(), tt.st.CarriedOver())
+		if tt.st.Succeeded() != tt.success || tt.st.failure() != tt.failure || tt.st.CarriedOver() != tt.carried || tt.st.FollowUp() != tt.next {
+			t.Errorf("%s: succeeded %v failure %v carried over %v follow-up %v", tt.st, tt.st.Succeeded(), tt.st.failure(), tt.st.CarriedOver(), tt.st.FollowUp())
 		}
 	}
 	if len(Statuses()) != len(statusTable) {

@@ -6,33 +6,39 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
-	"github.com/firmtools/bulk/internal/runfiles"
 	"github.com/firmtools/bulk/internal/secret"
 )
 
-// The result file is CSV (encoding/csv): the header, then one line of
-// cells per row, in the order of columns.
+// The result file is CSV (encoding/csv), UTF-8 with a byte-order mark and
+// CRLF line ends (NewCSV): the header, then one line of cells per row, in
+// the order of columns. A workbook result file is written whole from the
+// same cells (workbook.go).
 
-// writeFile writes rows (in the order given) to path atomically.
-func writeFile(path string, rows []Row, red *secret.Redactor) error {
-	return runfiles.ReplaceFile(path, 0o644, func(w io.Writer) error { return Write(w, rows, red) })
+// resultTable is the result file's table of rows, in the order given.
+func resultTable(rows []Row, red *secret.Redactor) *table {
+	t := &table{header: header(), rows: make([][]string, len(rows)), status: statusColumn(), sheet: "results"}
+	for i, r := range rows {
+		t.rows[i] = r.cells(red)
+	}
+	return t
+}
+
+// statusColumn is the position of the status column.
+func statusColumn() int {
+	for i, c := range columns {
+		if c.name == "status" {
+			return i
+		}
+	}
+	return -1
 }
 
 // Write writes the header and rows as CSV to out, cells neutralised and
 // redacted.
 func Write(out io.Writer, rows []Row, red *secret.Redactor) error {
-	cw := csv.NewWriter(out)
-	if err := cw.Write(header()); err != nil {
-		return fmt.Errorf("writing results: %w", err)
-	}
-	for _, r := range rows {
-		if err := cw.Write(r.cells(red)); err != nil {
-			return fmt.Errorf("writing results: %w", err)
-		}
-	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
+	if err := resultTable(rows, red).writeCSV(out); err != nil {
 		return fmt.Errorf("writing results: %w", err)
 	}
 	return nil
@@ -41,8 +47,8 @@ func Write(out io.Writer, rows []Row, red *secret.Redactor) error {
 // csvLine is r as one CSV line, for appending.
 func csvLine(r Row, red *secret.Redactor) []byte {
 	var b lineBuffer
-	cw := csv.NewWriter(&b)
-	_ = cw.Write(r.cells(red)) // a lineBuffer does not fail
+	cw := csvLines(&b)
+	_ = writeRecord(cw, r.cells(red)) // a lineBuffer does not fail
 	cw.Flush()
 	return b
 }
@@ -75,6 +81,7 @@ func read(in io.Reader) ([]Row, error) {
 	if err != nil {
 		return nil, fmt.Errorf("the header: %w", err)
 	}
+	names[0] = strings.TrimPrefix(names[0], bom)
 	at := map[string]int{}
 	for i, n := range names {
 		at[n] = i

@@ -9,13 +9,18 @@
 // The result file is written twice over: each row is appended as soon as its
 // job ends (so a crash loses no finished row), and when the run ends the whole
 // file is rewritten sorted by source and row, through a temporary file and a
-// rename, so it is never seen half-written.
+// rename, so it is never seen half-written. A workbook cannot be appended
+// to: its rows are appended to a CSV beside it (Options.Partial) while the
+// run lasts, and the workbook is written whole at the start and the end;
+// the CSV is removed once the workbook holds every row.
 package report
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"sync"
 
 	"github.com/firmtools/bulk/internal/runfiles"
@@ -29,8 +34,10 @@ import (
 // appended after a failed one (the rows are kept for the sorted file that
 // Close writes).
 type Writer struct {
-	path string
-	red  *secret.Redactor
+	path    string
+	format  Format
+	partial string // the CSV rows are appended to, when path is a workbook
+	red     *secret.Redactor
 
 	mu     sync.Mutex
 	file   *runfiles.Appender
@@ -47,21 +54,35 @@ type Options struct {
 	// Wrap wraps the writer rows are appended through: a test's disk that
 	// fills after N bytes.
 	Wrap func(io.Writer) io.Writer
+	// Partial is the CSV that rows are appended to while a workbook result
+	// file waits for the end of the run (runfiles.Locations.Partial).
+	Partial string
 }
 
 // Create replaces path, atomically, with the header and the seed rows, then
-// appends rows to it as they are added.
+// appends rows to it (or, for a workbook, to opts.Partial) as they are
+// added.
 func Create(path string, red *secret.Redactor, opts Options) (*Writer, error) {
-	w := &Writer{path: path, red: red, latest: map[int]Row{}}
+	w := &Writer{path: path, format: FormatOf(path), red: red, latest: map[int]Row{}}
 	seed := append([]Row(nil), opts.Seed...)
 	sortRows(seed)
 	for _, r := range seed {
 		w.latest[r.Index] = r
 	}
-	if err := writeFile(path, seed, red); err != nil {
+	appendTo := path
+	if w.format == Workbook {
+		if opts.Partial == "" {
+			return nil, fmt.Errorf("creating result file %s: a workbook needs a CSV beside it for the rows of a run in progress", path)
+		}
+		w.partial, appendTo = opts.Partial, opts.Partial
+		if err := writeTable(path, Workbook, resultTable(seed, red)); err != nil {
+			return nil, fmt.Errorf("creating result file: %w", err)
+		}
+	}
+	if err := writeTable(appendTo, CSV, resultTable(seed, red)); err != nil {
 		return nil, fmt.Errorf("creating result file: %w", err)
 	}
-	f, err := runfiles.OpenAppender("result file", path, math.MaxInt64, 0o644, false, opts.Wrap)
+	f, err := runfiles.OpenAppender("result file", appendTo, math.MaxInt64, 0o644, false, opts.Wrap)
 	if err != nil {
 		return nil, err
 	}
@@ -96,9 +117,9 @@ func (w *Writer) sorted() []Row {
 	return out
 }
 
-// Close rewrites the file with one row per job, sorted by source and row.
-// When that fails (the disk is full) the appended file stays as it is:
-// whole rows only.
+// Close rewrites the file with one row per job, sorted by source and row
+// (and removes the CSV a workbook's rows were appended to). When that fails
+// (the disk is full) the appended file stays as it is: whole rows only.
 func (w *Writer) Close() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -107,11 +128,23 @@ func (w *Writer) Close() error {
 	}
 	closeErr := w.file.Close()
 	w.file = nil
-	if err := writeFile(w.path, w.sorted(), w.red); err != nil {
+	if err := writeTable(w.path, w.format, resultTable(w.sorted(), w.red)); err != nil {
 		return err
 	}
 	if closeErr != nil {
 		return fmt.Errorf("closing %s: %w", w.path, closeErr)
 	}
+	if w.partial != "" {
+		if err := os.Remove(w.partial); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("the workbook %s holds every row, but %s could not be removed: %w", w.path, w.partial, err)
+		}
+	}
 	return nil
+}
+
+// Rows are the rows the file holds, one per job, sorted by source and row.
+func (w *Writer) Rows() []Row {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.sorted()
 }

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 
+	"github.com/firmtools/bulk/internal/actions"
 	"github.com/firmtools/bulk/internal/executor"
 	"github.com/firmtools/bulk/internal/secret"
 )
@@ -24,6 +25,10 @@ type Row struct {
 	UserCreated string
 	UserNum     string
 	ObjectID    string
+	Name        string // the answer's main fields, for people
+	Email       string
+	Workspace   string
+	URL         string
 	Output      string
 	Note        string
 
@@ -52,10 +57,14 @@ var columns = []column{
 	text("http_status", func(r *Row) *string { return &r.HTTPStatus }),
 	text("error_code", func(r *Row) *string { return &r.ErrorCode }),
 	text("error", func(r *Row) *string { return &r.Error }),
-	text("user_created", func(r *Row) *string { return &r.UserCreated }),
-	text("user_num", func(r *Row) *string { return &r.UserNum }),
-	text("object_id", func(r *Row) *string { return &r.ObjectID }),
-	text("output", func(r *Row) *string { return &r.Output }),
+	text(actions.ColumnUserCreated, func(r *Row) *string { return &r.UserCreated }),
+	text(actions.ColumnUserNum, func(r *Row) *string { return &r.UserNum }),
+	text(actions.ColumnObjectID, func(r *Row) *string { return &r.ObjectID }),
+	text(actions.ColumnName, func(r *Row) *string { return &r.Name }),
+	text(actions.ColumnEmail, func(r *Row) *string { return &r.Email }),
+	text(actions.ColumnWorkspace, func(r *Row) *string { return &r.Workspace }),
+	text(actions.ColumnURL, func(r *Row) *string { return &r.URL }),
+	text(actions.ColumnOutput, func(r *Row) *string { return &r.Output }),
 	text("note", func(r *Row) *string { return &r.Note }),
 }
 
@@ -134,12 +143,27 @@ func RowOf(o executor.Outcome) Row {
 	if o.Result.UserNum != nil {
 		r.UserNum = strconv.FormatInt(*o.Result.UserNum, 10)
 	}
-	if o.Result.Output != nil {
-		if b, err := json.Marshal(o.Result.Output); err == nil && string(b) != "null" {
-			r.Output = string(b)
+	c := o.Result.Columns
+	r.Name, r.Email, r.Workspace, r.URL = c[actions.ColumnName], c[actions.ColumnEmail], c[actions.ColumnWorkspace], c[actions.ColumnURL]
+	r.Output = output(o)
+	return r
+}
+
+// output is the output cell: a read's count of the items it listed (the
+// items are rows of the reads file), otherwise the answer as compact JSON.
+func output(o executor.Outcome) string {
+	if o.Result.Output == nil {
+		return ""
+	}
+	if items := o.Job.Action.Items; items != nil {
+		if rows, err := items.Rows(o.Result.Output); err == nil {
+			return items.Count(len(rows))
 		}
 	}
-	return r
+	if b, err := json.Marshal(o.Result.Output); err == nil && string(b) != "null" {
+		return string(b)
+	}
+	return ""
 }
 
 // sortRows sorts by source, row, then the job's index.

@@ -109,7 +109,7 @@ var mayImport = map[string][]string{
 	"internal/names":        {},
 	"internal/ratelimit":    {},
 	"internal/remote":       {"actions", "imanage", "manifest", "names", "wire"},
-	"internal/report":       {"actions", "executor", "manifest", "runfiles", "secret"},
+	"internal/report":       {"actions", "executor", "manifest", "runfiles", "secret", "tabular"},
 	"internal/run":          {"actions", "connect", "executor", "exit", "imanage", "iostreams", "manifest", "ratelimit", "remote", "report", "runfiles", "secret"},
 	"internal/runfiles":     {},
 	"internal/runtest":      {"connect", "executor", "report", "secret", "sim"},

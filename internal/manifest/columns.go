@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -33,6 +34,17 @@ type columnPlan struct {
 	mu        sync.Mutex     // guards plans: workers share the plan
 	plans     map[*actions.Spec]*actionPlan
 	hidden    map[string]bool // headers of the columns hidden in the sheet
+	// own: the file is one bulk wrote back (it has StatusColumn or
+	// ErrorColumn): those columns are not read, and cells are restored.
+	own     bool
+	bulkCol []bool
+	// table, when the rows' cells are kept (Load, a plain table), is the
+	// header they are kept under; keepPos maps a column to its position
+	// there (-1: a column bulk added); secret marks columns of secrets,
+	// kept blank.
+	table   *Table
+	keepPos []int
+	secret  []bool
 }
 
 type simpleField struct{ col, index int }
@@ -69,7 +81,11 @@ func (l *loader) newColumnPlan(path string, headerRow int, header []string, tc t
 	if tc.action != nil {
 		cp.spec = tc.action
 	}
+	cp.ownColumns()
 	cp.foldHeader()
+	if l.keep && tc.yamlFile == "" {
+		cp.keepCells(tc.workbook)
+	}
 	used, ok := cp.mapColumns()
 	if !ok {
 		return nil // every row would repeat what the mapping problem says
@@ -88,6 +104,51 @@ func (cp *columnPlan) headerProblem(col int, msg string) {
 	cp.l.problem(Problem{File: cp.file, Row: cp.headerRow, Column: cp.header[col], Message: msg + cp.tc.hiddenNote(col)})
 }
 
+// ownColumns finds the columns bulk adds to a file of rows it writes back;
+// in such a file, every header cell is restored as it was.
+func (cp *columnPlan) ownColumns() {
+	cp.bulkCol = make([]bool, len(cp.header))
+	status, errCol := names.Fold(StatusColumn), names.Fold(ErrorColumn)
+	for i, h := range cp.header {
+		if f := names.Fold(h); f == status || f == errCol {
+			cp.bulkCol[i], cp.own = true, true
+		}
+	}
+	if cp.own {
+		cp.header = slices.Clone(cp.header)
+		for i, h := range cp.header {
+			cp.header[i] = tabular.Restore(h)
+		}
+	}
+}
+
+// keepCells readies the table each row's cells are kept under.
+func (cp *columnPlan) keepCells(workbook bool) {
+	cp.table = &Table{Path: cp.file, Workbook: workbook}
+	cp.keepPos = make([]int, len(cp.header))
+	cp.secret = make([]bool, len(cp.header))
+	for i, h := range cp.header {
+		cp.keepPos[i] = -1
+		if cp.bulkCol[i] {
+			continue
+		}
+		cp.keepPos[i] = len(cp.table.Header)
+		cp.table.Header = append(cp.table.Header, h)
+		cp.secret[i] = isSecretField(h)
+	}
+}
+
+// keptCells are the cells of a row as the job keeps them (Job.Cells).
+func (cp *columnPlan) keptCells(rec []string) []string {
+	out := make([]string, len(cp.table.Header))
+	for i, c := range rec {
+		if i < len(cp.keepPos) && cp.keepPos[i] >= 0 && !cp.secret[i] {
+			out[cp.keepPos[i]] = c
+		}
+	}
+	return out
+}
+
 // foldHeader folds the header's names, finds the action and ref columns,
 // and reports names given twice (only the first is read).
 func (cp *columnPlan) foldHeader() {
@@ -95,7 +156,8 @@ func (cp *columnPlan) foldHeader() {
 	for i, h := range cp.header {
 		f := names.Fold(h)
 		cp.folded[i] = f
-		if f == "" {
+		if f == "" || cp.bulkCol[i] {
+			cp.folded[i] = ""
 			continue
 		}
 		if j, dup := first[f]; dup {
@@ -364,12 +426,19 @@ func (w *rowWorker) row(rec []string, meta []tabular.Cell, row int) {
 	if !cp.cellsFit(rec, func(col int, msg string, sev Severity) { w.cellProblem(row, col, msg, sev) }) {
 		return
 	}
+	if cp.own {
+		rec = restoreCells(rec)
+	}
 	spec := w.rowSpec(rec, row)
 	if spec == nil {
 		return
 	}
 	ap := w.usePlan(spec)
 	p := &w.pend
+	p.record, p.table = nil, cp.table
+	if cp.table != nil {
+		p.record = cp.keptCells(rec)
+	}
 	if ap.templates {
 		if w.data == nil {
 			w.data = map[string]string{}
@@ -388,6 +457,9 @@ func (w *rowWorker) row(rec []string, meta []tabular.Cell, row int) {
 			x = rec[sf.col]
 			if meta != nil && meta[sf.col].Kind != tabular.CellText {
 				x = w.fromCell(&spec.Fields[sf.index], sf.col, x, meta[sf.col], row)
+				if p.record != nil && cp.keepPos[sf.col] >= 0 && !cp.secret[sf.col] {
+					p.record[cp.keepPos[sf.col]] = x // as the row was validated
+				}
 			}
 		}
 		w.cells[sf.index] = x
@@ -403,6 +475,16 @@ func (w *rowWorker) row(rec []string, meta []tabular.Cell, row int) {
 		p.refCol = cp.header[cp.refCol]
 	}
 	l.add(p, w.sc)
+}
+
+// restoreCells are the cells of a row of a file bulk wrote back, as they
+// were before bulk neutralised them.
+func restoreCells(rec []string) []string {
+	out := make([]string, len(rec))
+	for i, c := range rec {
+		out[i] = tabular.Restore(c)
+	}
+	return out
 }
 
 // cellProblem reports a problem with the cell of column col of a row.
@@ -530,7 +612,7 @@ func (cp *columnPlan) cellsFit(rec []string, prob func(col int, msg string, sev 
 			ok = false
 			continue
 		}
-		if (i >= len(cp.header) || cp.folded[i] == "") && !tabular.IsBlank(c) {
+		if (i >= len(cp.header) || cp.folded[i] == "" && !cp.bulkCol[i]) && !tabular.IsBlank(c) {
 			switch {
 			case i < len(cp.header):
 				prob(i, "has a value, but the column has no header", Error)

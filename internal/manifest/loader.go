@@ -42,9 +42,10 @@ type loader struct {
 	mu      sync.Mutex
 	scratch []*scratch // of finished workers: counts and duplicate hashes
 
-	files  []fileInfo
-	inputs []string // every file opened: manifests and YAML sources
-	reads  []Read   // guarded by mu
+	files    []fileInfo
+	inputs   []string // every file opened: manifests and YAML sources
+	manifest string   // the manifest being read (Job.Manifest)
+	reads    []Read   // guarded by mu
 	// listed and unlisted count the problems of each file that were
 	// reported and left out (guarded by mu).
 	listed   map[string]int
@@ -253,6 +254,7 @@ func (l *loader) file(path string) error {
 		return fmt.Errorf("reading manifest %s: is %s, not a file: save the manifest to a file and name that", path, fileKind(st.Mode()))
 	}
 	l.inputs = append(l.inputs, path)
+	l.manifest = path
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".yaml", ".yml":
 		return l.yamlFile(path)
@@ -373,6 +375,9 @@ type pending struct {
 	// latin1, the likely cause of mojibake.
 	singleByte bool
 	hidden     map[string]bool // columns (by header) hidden in the sheet
+	// record and table: the row's cells as the job keeps them (Job.Cells).
+	record []string
+	table  *Table
 }
 
 func (p *pending) refuse(field string) {
@@ -446,6 +451,7 @@ func (l *loader) add(p *pending, sc *scratch) int {
 		l.jobs = append(l.jobs, &Job{
 			Index: idx, Source: p.source, Row: p.row, Action: p.spec, Values: values, Secrets: secrets,
 			Ref: p.ref, DependsOn: append([]int(nil), p.depends...), Columns: p.columns,
+			Manifest: l.manifest, Table: p.table, Cells: p.record,
 		})
 	}
 	return idx

@@ -122,7 +122,36 @@ type Job struct {
 	// from, for messages. Jobs of one file and action may share the map: do
 	// not modify it.
 	Columns map[string]string
+	// Manifest is the manifest the job was read from, as the run named
+	// it: the YAML manifest for the rows of its sources.
+	Manifest string
+	// Table and Cells, for a row of a CSV or workbook manifest (not of a
+	// YAML source), are the table's header and the row's cells in the
+	// input's own columns and order, as they were read (a workbook's
+	// numbers and dates as the row was validated), secrets left blank:
+	// what a file of rows to fix gives back. nil otherwise.
+	Table *Table
+	Cells []string
 }
+
+// Table is a CSV or workbook manifest's header, for writing rows back in
+// the input's own columns (the columns bulk itself added when it wrote the
+// file, StatusColumn and ErrorColumn, left out).
+type Table struct {
+	Path     string
+	Header   []string
+	Workbook bool
+}
+
+// The columns bulk adds to a file of rows it writes back (the failed and
+// unknown files): the row's status and why. Reading such a file ignores
+// them (by name, folded like every header), and undoes the quote that
+// kept a cell from being read as a formula (tabular.Restore), so the file
+// runs as the rows it holds.
+const (
+	StatusColumn = "bulk_status"
+	ErrorColumn  = "bulk_error"
+)
 
 // Key is the action's natural key of the job (user ID, library + alias, ...).
 func (j *Job) Key() string { return j.Action.Key(j.Values) }

@@ -27,6 +27,7 @@ type tableContext struct {
 	// singleByte: the file is decoded as Windows-1252 or Latin-1 (from
 	// --encoding or a source's encoding:).
 	singleByte bool
+	workbook   bool // the table is a workbook's sheet
 }
 
 // columnMap maps a field to a header, or to a template over the row.
@@ -123,7 +124,7 @@ func (cp *columnPlan) mappedCol(i int) bool {
 func (l *loader) readTable(path string, t tabular.Table, tc tableContext, headerRow int) error {
 	sheet, _ := t.(*tabular.Sheet)
 	if sheet != nil {
-		tc.hiddenCol = sheet.ColumnHidden
+		tc.hiddenCol, tc.workbook = sheet.ColumnHidden, true
 	}
 	spec := l.action
 	if tc.action != nil {

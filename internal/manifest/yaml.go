@@ -483,8 +483,8 @@ func (y *yamlReader) job(item *yaml.Node) {
 	lists := map[string]*pair{} // expansion keys, folded
 	y.jobFields(p, ps, func(kv pair) bool {
 		switch key := names.Fold(kv.key.Value); {
-		case key == "action":
-			return true
+		case key == "action", key == names.Fold(StatusColumn), key == names.Fold(ErrorColumn):
+			return true // bulk_status and bulk_error: what bulk wrote of an earlier run
 		case key == "ref":
 			s, ok := scalar(kv.val)
 			if !ok {

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/firmtools/bulk/internal/secret"
+	"github.com/firmtools/bulk/internal/tabular"
 )
 
 // The result file is CSV (encoding/csv), UTF-8 with a byte-order mark and
@@ -61,7 +62,8 @@ func (b *lineBuffer) Write(p []byte) (int, error) {
 }
 
 // ReadFile reads a result CSV written by this package (used by tests and
-// by whoever reads a run's results back). Columns are found by name.
+// by whoever reads a run's results back). Columns are found by name; cells
+// are as they were before they were neutralised.
 func ReadFile(path string) ([]Row, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -98,7 +100,7 @@ func read(in io.Reader) ([]Row, error) {
 		var r Row
 		for _, c := range columns {
 			if i, ok := at[c.name]; ok && i < len(rec) {
-				if err := c.set(&r, rec[i]); err != nil {
+				if err := c.set(&r, tabular.Restore(rec[i])); err != nil {
 					return nil, fmt.Errorf("line %d: %w", line, err)
 				}
 			}

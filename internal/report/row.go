@@ -9,6 +9,7 @@ import (
 	"github.com/firmtools/bulk/internal/actions"
 	"github.com/firmtools/bulk/internal/executor"
 	"github.com/firmtools/bulk/internal/secret"
+	"github.com/firmtools/bulk/internal/tabular"
 )
 
 // Row is one line of the result file: one job's outcome as it is written.
@@ -112,17 +113,8 @@ func (r Row) cells(red *secret.Redactor) []string {
 
 // Neutralise makes a cell safe to open in a spreadsheet: a cell starting
 // with =, +, -, @, tab or carriage return would be read as a formula (CSV
-// injection), so it gets a leading single quote, as OWASP recommends.
-func Neutralise(s string) string {
-	if s == "" {
-		return s
-	}
-	switch s[0] {
-	case '=', '+', '-', '@', '\t', '\r':
-		return "'" + s
-	}
-	return s
-}
+// injection), so it gets a leading single quote (tabular.Neutralise).
+func Neutralise(s string) string { return tabular.Neutralise(s) }
 
 // RowOf is the row that records the outcome o.
 func RowOf(o executor.Outcome) Row {

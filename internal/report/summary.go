@@ -34,6 +34,16 @@ type Summary struct {
 	// not have, whose members followed the contract's shape instead.
 	SchemaReads     int      `json:"schema_reads,omitempty"`
 	SchemaFallbacks []string `json:"schema_fallbacks,omitempty"`
+	// Files are the files written beside the result file: the rows to fix
+	// or check, and the items read.
+	Files []File `json:"files,omitempty"`
+}
+
+// fileLine says what each kind of file beside the results is for.
+var fileLine = map[string]string{
+	KindFailed:  "rows to fix and run again",
+	KindUnknown: "rows to check in the service first",
+	KindReads:   "items read",
 }
 
 // Count adds one job outcome.
@@ -109,6 +119,9 @@ func (s *Summary) WriteText(w io.Writer) {
 	}
 	if s.ResultFile != "" {
 		fmt.Fprintf(w, "results: %s\n", s.ResultFile)
+	}
+	for _, f := range s.Files {
+		fmt.Fprintf(w, "%s: %s (%d)\n", fileLine[f.Kind], f.Path, f.Rows)
 	}
 	if s.PasswordFile != "" {
 		if s.Passwords == 0 {

@@ -177,3 +177,27 @@ func TestWorkbookCellsAreCutWithANote(t *testing.T) {
 		t.Fatal("a cell of emoji is over what Excel keeps")
 	}
 }
+
+// bulk reads its own CSV outputs (a byte-order mark, CRLF, quoted line
+// breaks) as it reads a manifest: the cells it wrote.
+func TestBulkReadsItsOwnCSV(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "r.csv")
+	rows := sampleRows()
+	rows[0].Note = "two\nlines, and \"quotes\""
+	want := resultTable(rows, nil)
+	if err := writeTable(path, CSV, want); err != nil {
+		t.Fatal(err)
+	}
+	got := readTable(t, path)
+	if !slices.Equal(got[0], want.header) || len(got) != len(rows)+1 {
+		t.Fatalf("header %q, %d records", got[0], len(got))
+	}
+	for i, r := range want.rows {
+		for c := range r {
+			r[c] = strings.ReplaceAll(r[c], "\r", "\n") // a lone carriage return is written as a line break
+		}
+		if !slices.Equal(got[i+1], r) {
+			t.Errorf("row %d reads back as\n %q\nwritten\n %q", i, got[i+1], r)
+		}
+	}
+}

@@ -36,6 +36,10 @@ type runState struct {
 	passwords *passwordFile
 	summary   *report.Summary
 	seeded    int // rows the result file started with
+	// beside writes the files of rows to look at again and of what was
+	// read, from every job's final outcome (finals, by job index).
+	beside *report.Beside
+	finals map[int]executor.Outcome
 }
 
 // openRun decides where the run writes, refuses files that collide, takes
@@ -47,15 +51,16 @@ func openRun(o *Options, ios *iostreams.IOStreams, m *manifest.Manifest, red *se
 		return nil, err
 	}
 	loc := runfiles.Locate(o.Manifests, o.Out, o.Journal, o.Conn.Sim)
+	beside := &report.Beside{Loc: loc, Manifests: o.Manifests, Red: red}
 	inputs := append(inputFiles(m.Files, o.Manifests), o.Conn.Files()...)
-	if err := runfiles.Check(inputs, outputFiles(loc, o.GenPasswords)); err != nil {
+	if err := runfiles.Check(inputs, outputFiles(loc, o.GenPasswords, beside)); err != nil {
 		return nil, exit.With(exit.Invalid, err)
 	}
 	lock, err := runfiles.Acquire(loc.Lock, loc.Journal, clock.Now())
 	if err != nil {
 		return nil, exit.With(exit.Invalid, err)
 	}
-	st := &runState{ios: ios, jobs: m.Jobs, loc: loc, lock: lock,
+	st := &runState{ios: ios, jobs: m.Jobs, loc: loc, lock: lock, beside: beside, finals: map[int]executor.Outcome{},
 		summary: &report.Summary{ResultFile: loc.Out, JournalFile: loc.Journal}}
 	if err := st.readJournal(o, svc); err != nil {
 		st.release()
@@ -76,7 +81,7 @@ func openRun(o *Options, ios *iostreams.IOStreams, m *manifest.Manifest, red *se
 	for _, oc := range executor.SeedOutcomes(m.Jobs, st.keys, st.plan.Entries, st.presets) {
 		seed = append(seed, report.RowOf(oc))
 	}
-	st.results, err = report.Create(loc.Out, red, report.Options{Seed: seed, Wrap: o.Deps.wrap(loc.Out)})
+	st.results, err = report.Create(loc.Out, red, report.Options{Seed: seed, Wrap: o.Deps.wrap(loc.Out), Partial: loc.Partial})
 	if err != nil {
 		st.release()
 		return nil, exit.With(exit.Invalid, err)
@@ -98,9 +103,13 @@ func inputFiles(paths, manifests []string) []runfiles.File {
 	return out
 }
 
-func outputFiles(loc runfiles.Locations, passwords string) []runfiles.File {
+func outputFiles(loc runfiles.Locations, passwords string, beside *report.Beside) []runfiles.File {
 	out := []runfiles.File{{What: "--out", Path: loc.Out}, {What: "--journal", Path: loc.Journal},
 		{What: "the journal's lock file", Path: loc.Lock}}
+	if loc.Partial != "" {
+		out = append(out, runfiles.File{What: "the CSV of the rows in progress", Path: loc.Partial})
+	}
+	out = append(out, beside.Paths()...)
 	if passwords != "" {
 		out = append(out, runfiles.File{What: "--generate-passwords", Path: passwords})
 	}
@@ -146,14 +155,16 @@ func absPaths(paths []string) []string {
 	return out
 }
 
-// openJournal opens the journal for this run's records, once signed in.
+// openJournal opens the journal for this run's records, once signed in,
+// and removes the files an earlier run left beside the results: from here
+// on, this run may change what they say.
 func (st *runState) openJournal(opts executor.WriteOptions) error {
 	j, err := st.plan.Open(opts)
 	if err != nil {
 		return err
 	}
 	st.journal = j
-	return nil
+	return st.beside.Clear()
 }
 
 // start records that a job's first request is about to be sent (and
@@ -184,6 +195,7 @@ func (st *runState) end(oc *executor.Outcome) error {
 }
 
 func (st *runState) record(oc executor.Outcome) error {
+	st.finals[oc.Job.Index] = oc
 	st.summary.Count(oc.Job.Action.Name, oc.Status)
 	if oc.CarriedOver && oc.Status.Succeeded() {
 		st.summary.CarriedOver++
@@ -224,9 +236,13 @@ func (st *runState) signInFailed(ctx context.Context, err error) error {
 	return err
 }
 
-// finish writes the sorted result file and compacts the journal.
+// finish writes the sorted result file and the files beside it, and
+// compacts the journal.
 func (st *runState) finish(ios *iostreams.IOStreams) error {
 	resErr := st.results.Close()
+	if resErr == nil {
+		resErr = st.writeBeside()
+	}
 	if err := st.journal.Close(); err != nil {
 		fmt.Fprintf(ios.ErrOut, "bulk: closing journal: %v\n", err)
 	} else if resErr == nil {
@@ -235,6 +251,20 @@ func (st *runState) finish(ios *iostreams.IOStreams) error {
 		}
 	}
 	return resErr
+}
+
+// writeBeside writes the files of rows to look at again and of what was
+// read, from every job's final outcome.
+func (st *runState) writeBeside() error {
+	finals := make([]executor.Outcome, 0, len(st.finals))
+	for _, j := range st.jobs {
+		if oc, ok := st.finals[j.Index]; ok {
+			finals = append(finals, oc)
+		}
+	}
+	files, err := st.beside.Write(finals)
+	st.summary.Files = files
+	return err
 }
 
 // release closes what is still open and lets the journal go.

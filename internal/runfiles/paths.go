@@ -14,16 +14,34 @@ import (
 
 // Locations are the files a run writes besides the generated passwords.
 type Locations struct {
-	Out     string // the result CSV
+	Out     string // the result file
 	Journal string
 	Lock    string // held while the run uses the journal
+	// Partial is the CSV a workbook result file's rows are appended to
+	// while the run lasts ("" when the result file is CSV).
+	Partial string
+
+	sim bool
+}
+
+// Beside is the file of the given kind ("failed", "unknown", "reads")
+// for the manifest m, beside the result file and named after m:
+// joiners.csv gives joiners.failed.csv (joiners.sim.failed.csv for a
+// --sim rehearsal). ext is the file's extension, with its dot.
+func (l Locations) Beside(m, kind, ext string) string {
+	name := strings.TrimSuffix(filepath.Base(m), filepath.Ext(m))
+	if l.sim {
+		name += ".sim"
+	}
+	return filepath.Join(filepath.Dir(l.Out), name+"."+kind+ext)
 }
 
 // Locate fills in the default locations. The result file goes beside the
 // first manifest, named after it (<name>.results.csv, or
 // <name>.sim.results.csv for a --sim rehearsal, so that a rehearsal never
 // shares files with a run against a service); the journal goes beside the
-// result file (<name>.results.journal). Defaults depend on the manifest's
+// result file (<name>.results.journal), and so do the files of rows to
+// look at again (Beside). Defaults depend on the manifest's
 // path, not the working directory, so a run started from elsewhere finds
 // the same journal.
 func Locate(manifests []string, out, journal string, sim bool) Locations {
@@ -38,7 +56,11 @@ func Locate(manifests []string, out, journal string, sim bool) Locations {
 	if journal == "" {
 		journal = strings.TrimSuffix(out, filepath.Ext(out)) + ".journal"
 	}
-	return Locations{Out: out, Journal: journal, Lock: journal + ".lock"}
+	loc := Locations{Out: out, Journal: journal, Lock: journal + ".lock", sim: sim}
+	if strings.EqualFold(filepath.Ext(out), ".xlsx") {
+		loc.Partial = strings.TrimSuffix(out, filepath.Ext(out)) + ".partial.csv"
+	}
+	return loc
 }
 
 // A File is a path a run reads or writes, and what names it in messages.

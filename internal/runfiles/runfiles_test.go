@@ -36,6 +36,26 @@ func TestLocateDefaultsBesideTheManifest(t *testing.T) {
 	}
 }
 
+// The files of rows to look at again go beside the result file, named after
+// each manifest; a rehearsal's have .sim in their name; a workbook result
+// file's rows in progress go to a CSV beside it.
+func TestFilesBesideTheResults(t *testing.T) {
+	l := Locate([]string{"../hr/joiners.csv"}, "", "", false)
+	if got := l.Beside("../hr/joiners.csv", "failed", ".csv"); got != filepath.FromSlash("../hr/joiners.failed.csv") {
+		t.Errorf("failed file %s", got)
+	}
+	if l.Partial != "" {
+		t.Errorf("a CSV result file has a partial file %s", l.Partial)
+	}
+	l = Locate([]string{"/data/a.xlsx"}, "/var/out/nightly.XLSX", "", true)
+	if got := l.Beside("/data/b.yaml", "unknown", ".yaml"); got != filepath.FromSlash("/var/out/b.sim.unknown.yaml") {
+		t.Errorf("unknown file %s", got)
+	}
+	if l.Partial != filepath.FromSlash("/var/out/nightly.partial.csv") {
+		t.Errorf("partial file %q", l.Partial)
+	}
+}
+
 func TestCheckRefusesOutputsThatAreInputsOrEachOther(t *testing.T) {
 	dir := t.TempDir()
 	t.Chdir(dir)

@@ -3,6 +3,8 @@ package executor
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -53,7 +55,7 @@ func TestPlainProgressLinesWhenNotATerminal(t *testing.T) {
 	c.Total.Store(10)
 	clock := &tickClock{now: time.Unix(0, 0), tick: make(chan struct{})}
 	out := syncBuffer{wrote: make(chan struct{}, 10)}
-	stop := StartProgress(ProgressOptions{Out: &out, Counters: c, Clock: clock,
+	p := StartProgress(ProgressOptions{Out: &out, Counters: c, Clock: clock,
 		Pacer: NewPacer(ratelimit.Limit{N: 100, Window: time.Minute}, clock)})
 	c.count("ok")
 	c.Pending.Store(4)
@@ -62,7 +64,7 @@ func TestPlainProgressLinesWhenNotATerminal(t *testing.T) {
 	c.count("failed")
 	clock.tick <- struct{}{}
 	<-out.wrote
-	stop()
+	p.Stop()
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	if len(lines) != 2 {
 		t.Fatalf("want one line per interval, got %q", out.String())
@@ -83,5 +85,292 @@ func TestStatusLineETAFromCallsLeft(t *testing.T) {
 	line := statusLine(c, p, time.Minute)
 	if !strings.Contains(line, "ETA 1m0s") {
 		t.Fatalf("98 calls left at 98 a minute: %s", line)
+	}
+}
+
+// vt is a terminal of a given width, as far as the progress display uses
+// one: text wraps at the last column (wraps counts it), \r, \n, and the
+// escapes ESC[K (clear to the end of the line), ESC[J (to the end of the
+// screen) and ESC[nA (up n rows). A resize re-wraps the rows onto the new
+// width, keeping the cursor at the end of the text it was after, as most
+// terminals do.
+type vt struct {
+	width    int
+	rows     []string
+	row, col int
+	wraps    int
+}
+
+func (v *vt) Write(b []byte) (int, error) {
+	s := string(b)
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '\r':
+			v.col = 0
+		case c == '\n':
+			v.row, v.col = v.row+1, 0
+			v.fill()
+		case c == 0x1b && i+1 < len(s) && s[i+1] == '[':
+			j := i + 2
+			for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+				j++
+			}
+			n, _ := strconv.Atoi(s[i+2 : j])
+			v.escape(s[j], n)
+			i = j
+		case c < 0x20 || c > 0x7e:
+			return 0, fmt.Errorf("the display wrote %q, not printable ASCII", c)
+		default:
+			if v.col == v.width {
+				v.wraps++
+				v.row, v.col = v.row+1, 0
+			}
+			v.fill()
+			line := []byte(v.rows[v.row])
+			for len(line) < v.col {
+				line = append(line, ' ')
+			}
+			if v.col < len(line) {
+				line[v.col] = c
+			} else {
+				line = append(line, c)
+			}
+			v.rows[v.row] = string(line)
+			v.col++
+		}
+	}
+	return len(b), nil
+}
+
+func (v *vt) fill() {
+	for len(v.rows) <= v.row {
+		v.rows = append(v.rows, "")
+	}
+}
+
+func (v *vt) escape(cmd byte, n int) {
+	v.fill()
+	switch cmd {
+	case 'K':
+		if v.col < len(v.rows[v.row]) {
+			v.rows[v.row] = v.rows[v.row][:v.col]
+		}
+	case 'J':
+		v.escape('K', 0)
+		v.rows = v.rows[:v.row+1]
+	case 'A':
+		v.row = max(0, v.row-max(n, 1))
+	}
+}
+
+// resize re-wraps every row to the new width.
+func (v *vt) resize(width int) {
+	v.fill()
+	var rows []string
+	row, col := v.row, v.col
+	for i, r := range v.rows {
+		chunks := max(1, (len(r)+width-1)/width)
+		if i == v.row {
+			k := min(v.col/width, chunks-1)
+			row, col = len(rows)+k, v.col-k*width
+		}
+		for k := range chunks {
+			rows = append(rows, r[k*width:min(len(r), (k+1)*width)])
+		}
+	}
+	v.rows, v.width, v.row, v.col = rows, width, row, min(col, width)
+}
+
+// screen is what the terminal shows, trailing blank rows left out.
+func (v *vt) screen() []string {
+	rows := append([]string(nil), v.rows...)
+	for len(rows) > 0 && strings.TrimSpace(rows[len(rows)-1]) == "" {
+		rows = rows[:len(rows)-1]
+	}
+	return rows
+}
+
+// fakeTerminal is a progress display on a vt whose width the test sets.
+type fakeTerminal struct {
+	mu      sync.Mutex
+	vt      *vt
+	resized chan struct{}
+	drawn   chan struct{}
+}
+
+func (f *fakeTerminal) Write(b []byte) (int, error) {
+	f.mu.Lock()
+	n, err := f.vt.Write(b)
+	f.mu.Unlock()
+	f.drawn <- struct{}{} // room for every write of a test
+	return n, err
+}
+
+// settle forgets the writes made so far (those of the test's own
+// goroutine, which are done when it calls this).
+func (f *fakeTerminal) settle() {
+	for {
+		select {
+		case <-f.drawn:
+		default:
+			return
+		}
+	}
+}
+
+func (f *fakeTerminal) width() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.vt.width
+}
+
+func (f *fakeTerminal) resize(w int) {
+	f.mu.Lock()
+	f.vt.resize(w)
+	f.mu.Unlock()
+	f.resized <- struct{}{}
+}
+
+func (f *fakeTerminal) screen() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.vt.screen()
+}
+
+func newFakeTerminal(width int) *fakeTerminal {
+	return &fakeTerminal{vt: &vt{width: width}, resized: make(chan struct{}), drawn: make(chan struct{}, 1000)}
+}
+
+// busy are counters of a large run well under way, with every status.
+func busy() *Counters {
+	c := &Counters{}
+	c.Total.Store(12000)
+	for st, n := range map[Status]int{StatusOK: 8000, StatusExists: 500, StatusFailed: 250, StatusConflict: 120, StatusSkipped: 90, StatusUnknown: 40} {
+		for range n {
+			c.count(st)
+		}
+	}
+	c.Pending.Store(3000)
+	c.Throttled.Store(17)
+	return c
+}
+
+// At 40, 80 and 120 columns the line fits, never wraps, leaves one line
+// on the screen however often it is redrawn, and its bar agrees with its
+// counts; a hold says who holds the run and until when.
+func TestProgressFitsTheTerminal(t *testing.T) {
+	for _, width := range []int{40, 80, 120} {
+		t.Run(strconv.Itoa(width), func(t *testing.T) {
+			term := newFakeTerminal(width)
+			clock := &tickClock{now: time.Date(2026, 12, 1, 14, 0, 0, 0, time.UTC), tick: make(chan struct{})}
+			pacer := NewPacer(ratelimit.Limit{N: 100, Window: time.Minute}, clock)
+			c := busy()
+			p := StartProgress(ProgressOptions{Out: term, Terminal: true, Width: term.width, Resized: term.resized,
+				Counters: c, Pacer: pacer, Clock: clock})
+			fmt.Fprintln(p.Writer(), "bulk: a note")
+			term.settle()
+			for range 3 {
+				clock.tick <- struct{}{}
+				<-term.drawn
+			}
+			running := term.screen()
+			if len(running) != 2 || len(running[1]) >= width {
+				t.Fatalf("screen %q", running)
+			}
+			checkBar(t, running[1], 9000, 12000)
+			if width == 80 && !strings.Contains(running[1], "8500 ok, 500 not ok") || width == 120 && !strings.Contains(running[1], "250 failed, 120 conflict") {
+				t.Fatalf("the counts are not in %q", running[1])
+			}
+			pacer.hold(130 * time.Second)
+			clock.tick <- struct{}{}
+			<-term.drawn
+			screen := term.screen()
+			p.Stop()
+			if term.vt.wraps > 0 {
+				t.Fatalf("the line wrapped %d times: %q", term.vt.wraps, screen)
+			}
+			if len(screen) != 2 || screen[0] != "bulk: a note" {
+				t.Fatalf("screen %q: want the printed line and one display line", screen)
+			}
+			line := screen[1]
+			t.Logf("running: %s\n  held: %s", running[1], line)
+			if len(line) >= width || len(line) < width/2 {
+				t.Fatalf("%d columns for a terminal of %d: %q", len(line), width, line)
+			}
+			if !strings.Contains(line, "9000/12000") || !strings.Contains(line, "held ") || !strings.Contains(line, "until 14:02:10") {
+				t.Fatalf("line %q lacks the counts or the hold", line)
+			}
+			if width >= 80 && !strings.Contains(line, "held by the service until 14:02:10") {
+				t.Fatalf("line %q does not say who holds the run", line)
+			}
+			if width >= 80 {
+				checkBar(t, line, 9000, 12000)
+			}
+			if after := term.screen(); len(after) != 1 {
+				t.Fatalf("after Stop the screen holds %q: the display was not cleared", after)
+			}
+		})
+	}
+}
+
+// checkBar: the bar's fill is done of total.
+func checkBar(t *testing.T, line string, done, total int) {
+	t.Helper()
+	if !strings.HasPrefix(line, "[") {
+		t.Fatalf("no bar in %q", line)
+	}
+	inner := line[1:strings.IndexByte(line, ']')]
+	fill := strings.Count(inner, "=")
+	if want := len(inner) * done / total; fill != want {
+		t.Fatalf("bar %q is %d of %d filled, want %d for %d/%d", inner, fill, len(inner), want, done, total)
+	}
+}
+
+// A resize, wider or narrower, redraws the line at once to the new width,
+// and the line drawn for the old width leaves nothing behind, even when
+// the terminal re-wrapped it onto several rows.
+func TestProgressFollowsAResize(t *testing.T) {
+	term := newFakeTerminal(120)
+	clock := &tickClock{now: time.Unix(0, 0).UTC(), tick: make(chan struct{})}
+	p := StartProgress(ProgressOptions{Out: term, Terminal: true, Width: term.width, Resized: term.resized,
+		Counters: busy(), Pacer: NewPacer(ratelimit.Limit{N: 100, Window: time.Minute}, clock), Clock: clock})
+	defer p.Stop()
+	fmt.Fprintln(term, "earlier output")
+	term.settle()
+	clock.tick <- struct{}{}
+	<-term.drawn
+	for _, w := range []int{40, 80, 44, 120, 40} {
+		term.resize(w)
+		<-term.drawn
+		screen := term.screen()
+		if len(screen) != 2 || screen[0] != "earlier output" {
+			t.Fatalf("after a resize to %d the screen is %q", w, screen)
+		}
+		if len(screen[1]) >= w || !strings.Contains(screen[1], "9000/12000") {
+			t.Fatalf("after a resize to %d: %q", w, screen[1])
+		}
+	}
+	if term.vt.wraps > 0 {
+		t.Fatalf("wrapped %d times", term.vt.wraps)
+	}
+}
+
+// Whatever the width and the figures, the line fits and starts with done
+// of total (the bar aside).
+func TestLayoutAlwaysFits(t *testing.T) {
+	hold := time.Date(2026, 1, 1, 9, 30, 0, 0, time.UTC)
+	for width := MinWidth - 1; width < 200; width++ {
+		for _, s := range []progressState{
+			{total: 3},
+			{ended: Tally{OK: 123456, Failed: 9999, Exists: 1, Conflict: 2, Skipped: 3, Unknown: 4}, total: 999999, throttled: 12345, callsPerMin: 98, eta: "123h45m6s", heldUntil: hold},
+		} {
+			line := layout(s, width)
+			if len(line) > width {
+				t.Fatalf("width %d: %d columns: %q", width, len(line), line)
+			}
+			if !strings.Contains(line, fmt.Sprintf("%d/%d", s.ended.Total(), s.total)) {
+				t.Fatalf("width %d: no done of total in %q", width, line)
+			}
+		}
 	}
 }

@@ -4,6 +4,7 @@
 package iostreams
 
 import (
+	"context"
 	"errors"
 	"io"
 	"os"
@@ -23,6 +24,13 @@ type IOStreams struct {
 
 	InTTY     bool // standard input is a terminal (a password prompt is possible)
 	ErrOutTTY bool // standard error is a terminal (redraw progress in place)
+	// ErrOutWidth is the width of standard error's terminal in columns
+	// now (0 when unknown); nil when it is not a terminal.
+	ErrOutWidth func() int
+	// WatchResize tells of each resize of that terminal until ctx is
+	// done; nil, or a nil channel, when it cannot (then ask ErrOutWidth
+	// again from time to time).
+	WatchResize func(ctx context.Context) <-chan struct{}
 
 	// ReadPassword reads a line without echo from the terminal; nil when
 	// there is no terminal.
@@ -44,6 +52,16 @@ func System() *IOStreams {
 	}
 	if ios.InTTY {
 		ios.ReadPassword = func() ([]byte, error) { return term.ReadPassword(int(os.Stdin.Fd())) }
+	}
+	if ios.ErrOutTTY {
+		ios.ErrOutWidth = func() int {
+			w, _, err := term.GetSize(int(os.Stderr.Fd()))
+			if err != nil {
+				return 0
+			}
+			return w
+		}
+		ios.WatchResize = watchResize
 	}
 	return ios
 }

@@ -166,3 +166,69 @@ func TestUnknownRowsHaveTheirOwnFile(t *testing.T) {
 		t.Fatal("a rehearsal's failed file is not tabs.sim.failed.csv, or it touched the real run's files")
 	}
 }
+
+// --out X.xlsx: the results are a workbook, and so are the files beside
+// it; no CSV of the rows in progress is left once the run ends. A read's
+// items are rows of the reads file, its output cell says how many.
+func TestAWorkbookResultFileAndReads(t *testing.T) {
+	s := runtest.Start(t, sim.Options{RateLimit: 100, Window: 600 * time.Millisecond})
+	dir := t.TempDir()
+	m := writeFile(t, dir, "audit.csv", "action,library_id,lookup_field_id,user_id,name,parent_id\n"+
+		"get-lookup-aliases,ACTIVE_US,custom1,,,\nget-my-matters-categories,,,ASMITH,,\nadd-tab,,,,Billing,ACTIVE_US!9999\n")
+	out := filepath.Join(dir, "audit.xlsx")
+	o := newOptions(s.Conn(), m)
+	o.RateLimit, o.Quiet, o.Out = fast, true, out
+	if r := start(t, o); r.code != 1 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	if exists(filepath.Join(dir, "audit.partial.csv")) || !exists(out) || !exists(filepath.Join(dir, "audit.failed.xlsx")) {
+		t.Fatal("the workbook, its failed file, and no CSV of the rows in progress")
+	}
+	reads := filepath.Join(dir, "audit.reads.xlsx")
+	if !exists(reads) {
+		t.Fatal("no reads file")
+	}
+	o.Out, o.Fresh = filepath.Join(dir, "audit.results.csv"), true
+	if r := start(t, o); r.code != 1 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	rows := readResults(t, o.Out)
+	if got := rowsByNumber(rows)[2].Output; got != "3 aliases" {
+		t.Fatalf("the aliases' output cell: %q", got)
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, "audit.reads.csv"))
+	if n := strings.Count(string(b), "\r\n"); n != 1+3+2 || !strings.Contains(string(b), "audit.csv,2,get-lookup-aliases,ACTIVE_US,custom1,,false,,1001,Acme Corp,") {
+		t.Fatalf("reads file (3 aliases, 2 categories):\n%s", b)
+	}
+}
+
+// On a terminal of 40 columns the run's progress line, redrawn in place,
+// never reaches the last column, and the summary starts on a clean line.
+func TestProgressOnANarrowTerminal(t *testing.T) {
+	s := runtest.Start(t, sim.Options{RateLimit: 100, Window: 600 * time.Millisecond})
+	dir := t.TempDir()
+	m := writeFile(t, dir, "tabs.csv", tabsCSV(30))
+	o := newOptions(s.Conn(), m)
+	o.RateLimit, o.Manifest.Action, o.Deps.Progress = "30/600ms", "add-tab", 5*time.Millisecond
+	o.Deps.Width = func() int { return 40 }
+	var out strings.Builder
+	errOut := &lockedBuffer{}
+	o.IO = iostreamsOver(&out, errOut)
+	o.IO.ErrOutTTY = true
+	if err := Run(t.Context(), o); err != nil {
+		t.Fatal(err)
+	}
+	text := errOut.String()
+	if !strings.Contains(text, "\r") {
+		t.Fatalf("no line was redrawn in place:\n%q", text)
+	}
+	for _, frame := range strings.Split(text, "\r") {
+		frame, _, _ = strings.Cut(frame, "\x1b[K")
+		if first, _, _ := strings.Cut(frame, "\n"); len(first) >= 40 {
+			t.Fatalf("a progress line of %d columns on a terminal of 40: %q", len(first), first)
+		}
+	}
+	if !strings.Contains(text, "\r\x1b[Kaction ") {
+		t.Fatalf("the summary does not start on a cleared line:\n%q", text)
+	}
+}

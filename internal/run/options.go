@@ -63,6 +63,9 @@ type Deps struct {
 	// SIGTERM and SIGHUP.
 	Interrupt func(context.Context) (context.Context, context.CancelFunc)
 	Progress  time.Duration // between progress lines
+	// Width is the terminal's width for the progress display; nil asks
+	// the terminal (IOStreams.ErrOutWidth).
+	Width func() int
 	// WrapWrite stands between the run and the file at path (a disk that
 	// fills); nil writes straight through.
 	WrapWrite func(path string, w io.Writer) io.Writer

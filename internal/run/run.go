@@ -82,12 +82,9 @@ func Run(ctx context.Context, o *Options) error {
 // --max-failures; the rest comes from o.
 func (st *runState) execute(ctx context.Context, o *Options, eo executor.Options, logger *runLog) error {
 	counters := &executor.Counters{}
-	var stopProgress func()
 	if !o.Quiet {
-		stopProgress = executor.StartProgress(executor.ProgressOptions{
-			// Log lines and a bar redrawn in place do not mix.
-			Out: st.ios.ErrOut, Terminal: st.ios.ErrOutTTY && !o.Verbose, Counters: counters, Pacer: eo.Pacer, Interval: o.Deps.Progress,
-		})
+		stop := st.showProgress(ctx, o, counters, eo.Pacer)
+		defer stop()
 	}
 	eo.Concurrency, eo.MaxAttempts, eo.Backoff, eo.Grace = o.Concurrency, o.MaxAttempts, o.Deps.backoff(), o.Deps.Grace
 	eo.Preset, eo.Counters = st.presets, counters
@@ -99,9 +96,6 @@ func (st *runState) execute(ctx context.Context, o *Options, eo executor.Options
 	}
 	start := eo.Clock.Now()
 	runErr := executor.Run(ctx, st.jobs, eo)
-	if stopProgress != nil {
-		stopProgress()
-	}
 	summary := st.summary
 	summary.Calls = eo.Pacer.Calls()
 	summary.Throttled = counters.Throttled.Load()
@@ -112,6 +106,31 @@ func (st *runState) execute(ctx context.Context, o *Options, eo executor.Options
 		summary.Interrupted = errors.Is(runErr, executor.ErrInterrupted)
 	}
 	return runErr
+}
+
+// showProgress starts the progress display; what the run prints while it
+// shows goes through it (st.ios.ErrOut), above the line it redraws. stop
+// ends it, and gives the run its streams back.
+func (st *runState) showProgress(ctx context.Context, o *Options, counters *executor.Counters, pacer *executor.Pacer) (stop func()) {
+	ios := st.ios
+	popts := executor.ProgressOptions{Out: ios.ErrOut, Counters: counters, Pacer: pacer, Interval: o.Deps.Progress, Width: ios.ErrOutWidth,
+		Terminal: ios.ErrOutTTY && !o.Verbose} // log lines and a line redrawn in place do not mix
+	if o.Deps.Width != nil {
+		popts.Width = o.Deps.Width
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	if ios.WatchResize != nil {
+		popts.Resized = ios.WatchResize(ctx)
+	}
+	p := executor.StartProgress(popts)
+	shown := *ios
+	shown.ErrOut = p.Writer()
+	st.ios = &shown
+	return func() {
+		p.Stop()
+		cancel()
+		st.ios = ios
+	}
 }
 
 // conclude prints the summary and chooses the exit of a run that signed

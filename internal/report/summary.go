@@ -21,6 +21,7 @@ type Summary struct {
 	ElapsedSeconds float64                    `json:"elapsed_seconds"`
 	CallsPerMinute float64                    `json:"calls_per_minute"`
 	ResultFile     string                     `json:"result_file,omitempty"`
+	ReportFile     string                     `json:"report_file,omitempty"` // --report
 	JournalFile    string                     `json:"journal_file,omitempty"`
 	PasswordFile   string                     `json:"password_file,omitempty"`   // --generate-passwords
 	Passwords      int                        `json:"passwords,omitempty"`       // generated passwords written: users this run created
@@ -39,8 +40,8 @@ type Summary struct {
 	Files []File `json:"files,omitempty"`
 }
 
-// fileLine says what each kind of file beside the results is for.
-var fileLine = map[string]string{
+// fileWhat says what each kind of file beside the results is for.
+var fileWhat = map[string]string{
 	KindFailed:  "rows to fix and run again",
 	KindUnknown: "rows to check in the service first",
 	KindReads:   "items read",
@@ -72,13 +73,19 @@ func (s *Summary) Finish(elapsed time.Duration) {
 	}
 }
 
-// WriteText prints the summary as a small table.
-func (s *Summary) WriteText(w io.Writer) {
-	names := make([]string, 0, len(s.Actions))
-	for n := range s.Actions {
+// sortedKeys are the actions of a summary, sorted.
+func sortedKeys(m map[string]*executor.Tally) []string {
+	names := make([]string, 0, len(m))
+	for n := range m {
 		names = append(names, n)
 	}
 	sort.Strings(names)
+	return names
+}
+
+// WriteText prints the summary as a small table.
+func (s *Summary) WriteText(w io.Writer) {
+	names := sortedKeys(s.Actions)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprint(tw, "action")
 	for _, st := range executor.Statuses() {
@@ -121,7 +128,10 @@ func (s *Summary) WriteText(w io.Writer) {
 		fmt.Fprintf(w, "results: %s\n", s.ResultFile)
 	}
 	for _, f := range s.Files {
-		fmt.Fprintf(w, "%s: %s (%d)\n", fileLine[f.Kind], f.Path, f.Rows)
+		fmt.Fprintf(w, "%s: %s (%d)\n", fileWhat[f.Kind], f.Path, f.Rows)
+	}
+	if s.ReportFile != "" {
+		fmt.Fprintf(w, "report: %s\n", s.ReportFile)
 	}
 	if s.PasswordFile != "" {
 		if s.Passwords == 0 {

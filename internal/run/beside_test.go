@@ -232,3 +232,37 @@ func TestProgressOnANarrowTerminal(t *testing.T) {
 		t.Fatalf("the summary does not start on a cleared line:\n%q", text)
 	}
 }
+
+// --report writes one page of the run, with its rows to look at; the
+// calls of the run are on its chart.
+func TestReportOfARun(t *testing.T) {
+	s := runtest.Start(t, sim.Options{RateLimit: 100, Window: 600 * time.Millisecond})
+	dir := t.TempDir()
+	m := writeFile(t, dir, "joiners.csv", joinersCSV)
+	page := filepath.Join(dir, "report.html")
+	o := newOptions(s.Conn(), m)
+	o.RateLimit, o.Quiet, o.Report = fast, true, page
+	if r := start(t, o); r.code != 1 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	b, err := os.ReadFile(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	html := string(b)
+	for _, want := range []string{"bulk run of joiners.csv", "2 of 5 jobs succeeded", "NO_SUCH_ROLE", "<path d=\"M", "joiners.failed.csv", "limit: 100 calls per 600ms"} {
+		if !strings.Contains(html, want) {
+			t.Errorf("the report lacks %q", want)
+		}
+	}
+	// A run that cannot start still writes one, saying why.
+	o = newOptions(runtest.AdminConn("http://127.0.0.1:1"), m)
+	o.RateLimit, o.Quiet, o.Report, o.Fresh = fast, true, page, true
+	if r := start(t, o); r.code != 3 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	b, _ = os.ReadFile(page)
+	if !strings.Contains(string(b), "not started") || !strings.Contains(string(b), "0 of 5 jobs succeeded") {
+		t.Fatalf("the report of a run that could not sign in:\n%s", b)
+	}
+}

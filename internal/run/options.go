@@ -49,6 +49,7 @@ type Options struct {
 	Verbose      bool
 	JSON         bool
 	GenPasswords string // the file for generated passwords; "" is none
+	Report       string // the HTML report to write; "" is none
 
 	// Deps are what a test replaces; the zero value is the real thing.
 	Deps Deps

@@ -52,11 +52,16 @@ func Run(ctx context.Context, o *Options) error {
 	}
 	defer st.release()
 	st.summary.Warnings = warnings
+	st.page.Limit, st.page.Window = limit.N, limit.Window
 
 	// 3. Sign in.
 	pacer := executor.NewPacer(limit, clock)
 	logger := newRunLog(o.Verbose, ios, red)
-	conn, err := connect.Open(runCtx, ios, o.Conn, connect.Use{Limit: limit, Pace: pacer.Wait, Observe: logger.call})
+	observe := func(info imanage.CallInfo) {
+		logger.call(info)
+		st.observe(info)
+	}
+	conn, err := connect.Open(runCtx, ios, o.Conn, connect.Use{Limit: limit, Pace: pacer.Wait, Observe: observe})
 	if err != nil {
 		return st.signInFailed(runCtx, err)
 	}
@@ -74,7 +79,19 @@ func Run(ctx context.Context, o *Options) error {
 		return err
 	}
 	st.summary.PasswordFile, st.summary.Passwords = o.GenPasswords, st.passwords.count()
-	return o.conclude(ios, st.summary, runErr, st.passwords.close())
+	return o.conclude(ios, st.summary, runErr, errors.Join(st.passwords.close(), st.writePage()))
+}
+
+// observe records each call in the report's timeline: when it was
+// answered, and a 429 with the hold its Retry-After asked for.
+func (st *runState) observe(info imanage.CallInfo) {
+	var hold time.Duration
+	e, ok := imanage.AsError(info.Err)
+	throttled := ok && e.Throttled()
+	if throttled && e.HasRetryAfter {
+		hold = e.RetryAfter
+	}
+	st.page.Timeline.Call(st.clock.Now(), throttled, hold)
 }
 
 // execute runs the jobs with the progress display, recording each outcome,

@@ -40,6 +40,11 @@ type runState struct {
 	// read, from every job's final outcome (finals, by job index).
 	beside *report.Beside
 	finals map[int]executor.Outcome
+	// page is what the HTML report (--report) says besides the outcomes;
+	// pagePath is "" without one.
+	page     report.Page
+	pagePath string
+	clock    executor.Clock
 }
 
 // openRun decides where the run writes, refuses files that collide, takes
@@ -53,7 +58,7 @@ func openRun(o *Options, ios *iostreams.IOStreams, m *manifest.Manifest, red *se
 	loc := runfiles.Locate(o.Manifests, o.Out, o.Journal, o.Conn.Sim)
 	beside := &report.Beside{Loc: loc, Manifests: o.Manifests, Red: red}
 	inputs := append(inputFiles(m.Files, o.Manifests), o.Conn.Files()...)
-	if err := runfiles.Check(inputs, outputFiles(loc, o.GenPasswords, beside)); err != nil {
+	if err := runfiles.Check(inputs, outputFiles(loc, o, beside)); err != nil {
 		return nil, exit.With(exit.Invalid, err)
 	}
 	lock, err := runfiles.Acquire(loc.Lock, loc.Journal, clock.Now())
@@ -61,7 +66,8 @@ func openRun(o *Options, ios *iostreams.IOStreams, m *manifest.Manifest, red *se
 		return nil, exit.With(exit.Invalid, err)
 	}
 	st := &runState{ios: ios, jobs: m.Jobs, loc: loc, lock: lock, beside: beside, finals: map[int]executor.Outcome{},
-		summary: &report.Summary{ResultFile: loc.Out, JournalFile: loc.Journal}}
+		summary: &report.Summary{ResultFile: loc.Out, JournalFile: loc.Journal, ReportFile: o.Report}, clock: clock, pagePath: o.Report,
+		page: report.Page{Manifests: o.Manifests, Service: svc.String(), Started: clock.Now(), Timeline: &report.Timeline{}}}
 	if err := st.readJournal(o, svc); err != nil {
 		st.release()
 		return nil, err
@@ -103,15 +109,18 @@ func inputFiles(paths, manifests []string) []runfiles.File {
 	return out
 }
 
-func outputFiles(loc runfiles.Locations, passwords string, beside *report.Beside) []runfiles.File {
+func outputFiles(loc runfiles.Locations, o *Options, beside *report.Beside) []runfiles.File {
 	out := []runfiles.File{{What: "--out", Path: loc.Out}, {What: "--journal", Path: loc.Journal},
 		{What: "the journal's lock file", Path: loc.Lock}}
 	if loc.Partial != "" {
 		out = append(out, runfiles.File{What: "the CSV of the rows in progress", Path: loc.Partial})
 	}
 	out = append(out, beside.Paths()...)
-	if passwords != "" {
-		out = append(out, runfiles.File{What: "--generate-passwords", Path: passwords})
+	if o.GenPasswords != "" {
+		out = append(out, runfiles.File{What: "--generate-passwords", Path: o.GenPasswords})
+	}
+	if o.Report != "" {
+		out = append(out, runfiles.File{What: "--report", Path: o.Report})
 	}
 	return out
 }
@@ -164,6 +173,11 @@ func (st *runState) openJournal(opts executor.WriteOptions) error {
 		return err
 	}
 	st.journal = j
+	if st.pagePath != "" {
+		if err := os.Remove(st.pagePath); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("removing the report of an earlier run: %w", err)
+		}
+	}
 	return st.beside.Clear()
 }
 
@@ -217,6 +231,10 @@ func (st *runState) notStarted(ctx context.Context, err error) error {
 	if cerr := st.results.Close(); cerr != nil {
 		return cerr
 	}
+	st.summary.Stopped = "not started: " + err.Error()
+	if rerr := st.writePage(); rerr != nil {
+		fmt.Fprintf(st.ios.ErrOut, "bulk: %v\n", rerr)
+	}
 	if ctx.Err() != nil {
 		return exit.With(exit.Interrupted, errors.New("interrupted while signing in"))
 	}
@@ -265,6 +283,16 @@ func (st *runState) writeBeside() error {
 	files, err := st.beside.Write(finals)
 	st.summary.Files = files
 	return err
+}
+
+// writePage writes the HTML report (--report), if asked for.
+func (st *runState) writePage() error {
+	if st.pagePath == "" {
+		return nil
+	}
+	p := st.page
+	p.Ended, p.Summary, p.Rows = st.clock.Now(), st.summary, st.results.Rows()
+	return report.WriteReport(st.pagePath, p, st.beside.Red)
 }
 
 // release closes what is still open and lets the journal go.

@@ -106,6 +106,20 @@ func stripEscaped(html string) string {
 	return regexp.MustCompile(`>[^<]*<`).ReplaceAllString(html, "><")
 }
 
+// Holds that overlap are one.
+func TestOverlappingHoldsAreOne(t *testing.T) {
+	t0 := time.Unix(0, 0)
+	tl := &Timeline{}
+	tl.Call(t0, true, 10*time.Second)
+	tl.Call(t0.Add(2*time.Second), true, 10*time.Second)
+	tl.Call(t0.Add(30*time.Second), true, 5*time.Second)
+	_, _, holds := tl.snapshot()
+	want := []Hold{{t0, t0.Add(12 * time.Second)}, {t0.Add(30 * time.Second), t0.Add(35 * time.Second)}}
+	if !slices.Equal(holds, want) {
+		t.Fatalf("holds %v, want %v", holds, want)
+	}
+}
+
 // The calls in the window rise with each call and fall as it leaves.
 func TestWindowSteps(t *testing.T) {
 	t0 := time.Unix(0, 0)

@@ -46,5 +46,21 @@ func (tl *Timeline) snapshot() (calls, throttled []time.Time, holds []Hold) {
 	slices.SortFunc(calls, time.Time.Compare)
 	slices.SortFunc(throttled, time.Time.Compare)
 	slices.SortFunc(holds, func(a, b Hold) int { return a.From.Compare(b.From) })
-	return calls, throttled, holds
+	return calls, throttled, mergeHolds(holds)
+}
+
+// mergeHolds joins holds that overlap (every worker meeting the same
+// throttle asks for its own): one hold, from the first to the last end.
+func mergeHolds(holds []Hold) []Hold {
+	var out []Hold
+	for _, h := range holds {
+		if n := len(out); n > 0 && !h.From.After(out[n-1].Until) {
+			if h.Until.After(out[n-1].Until) {
+				out[n-1].Until = h.Until
+			}
+			continue
+		}
+		out = append(out, h)
+	}
+	return out
 }

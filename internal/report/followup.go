@@ -192,12 +192,12 @@ func (b *Beside) rowsTable(kind string, rows []executor.Outcome, refs map[string
 	for _, o := range rows {
 		cells := make([]string, len(header))
 		copy(cells, o.Job.Cells)
-		b.fillRefs(o, cells, header, refs, again)
+		waits := b.fillRefs(o, cells, header, refs, again)
 		row := make([]string, 0, len(t.header))
 		for _, c := range cells {
 			row = append(row, Neutralise(b.Red.Redact(c)))
 		}
-		why := rowError(kind, o, secretColumns(o, header))
+		why := rowError(kind, o, secretColumns(o, header), waits)
 		row = append(row, string(o.Status), Neutralise(b.Red.Redact(why)))
 		t.rows = append(t.rows, row)
 	}
@@ -206,30 +206,43 @@ func (b *Beside) rowsTable(kind string, rows []executor.Outcome, refs map[string
 
 // fillRefs replaces, in the cells of o's row, a ${name.field} whose job is
 // not in this file with what that job answered, when it answered: the
-// file runs on its own. A reference to a job of the file stays.
-func (b *Beside) fillRefs(o executor.Outcome, cells, header []string, refs map[string]executor.Outcome, again map[string]bool) {
+// file runs on its own. A reference to a job of the file stays; so does
+// one to a job outside it that did not answer, which it returns.
+func (b *Beside) fillRefs(o executor.Outcome, cells, header []string, refs map[string]executor.Outcome, again map[string]bool) []string {
+	var waits []string
 	for _, col := range o.Job.Columns {
 		if i := slices.Index(header, col); i >= 0 && actions.HasRef(cells[i]) {
-			cells[i] = fillRefs(cells[i], refs, again)
+			var w []string
+			cells[i], w = fillRefs(cells[i], refs, again)
+			waits = append(waits, w...)
 		}
 	}
+	slices.Sort(waits)
+	return slices.Compact(waits)
 }
 
 // fillRefs fills the references of v whose job is not one of again (the
-// refs of this file's jobs) and answered.
-func fillRefs(v string, refs map[string]executor.Outcome, again map[string]bool) string {
+// refs of this file's jobs) and answered; it returns the references to
+// jobs outside the file that did not, as the job that has each names it.
+func fillRefs(v string, refs map[string]executor.Outcome, again map[string]bool) (string, []string) {
+	var waits []string
 	out, _ := actions.Substitute(v, func(name, field string) (string, bool) {
+		ref := "${" + name + "." + field + "}"
 		o, ok := refs[name]
-		if !ok || again[name] {
-			return "${" + name + "." + field + "}", true
+		if again[name] {
+			return ref, true
 		}
-		x, ok := o.Result.Refs[field]
-		if !ok || x == "" {
-			return "${" + name + "." + field + "}", true
+		if x := o.Result.Refs[field]; ok && x != "" {
+			return x, true
 		}
-		return x, true
+		where := "no job of the manifest"
+		if ok {
+			where = fmt.Sprintf("%s row %d, which ended %s", o.Job.Source, o.Job.Row, o.Status)
+		}
+		waits = append(waits, ref+" ("+where+")")
+		return ref, true
 	})
-	return out
+	return out, waits
 }
 
 // refOwners are the outcomes of the jobs that have a ref name, by name.
@@ -275,8 +288,9 @@ func secretColumns(o executor.Outcome, header []string) []string {
 const checkFirst = "CHECK THE SERVICE BEFORE RUNNING THIS ROW AGAIN: the request may have been applied, and running it again could make a second one. "
 
 // rowError is the bulk_error cell of a row: why it did not succeed, and
-// what running the file again needs.
-func rowError(kind string, o executor.Outcome, secrets []string) string {
+// what running the file again needs (secrets to type again, references to
+// jobs outside the file to replace with what they made).
+func rowError(kind string, o executor.Outcome, secrets, waits []string) string {
 	msg := ""
 	if o.Err != nil {
 		msg = o.Err.Error()
@@ -286,6 +300,10 @@ func rowError(kind string, o executor.Outcome, secrets []string) string {
 	}
 	if len(secrets) > 0 {
 		msg = actions.JoinNotes(msg, strings.Join(secrets, ", ")+" left blank (bulk never writes a password): type it again, or run with --generate-passwords")
+	}
+	if len(waits) > 0 {
+		msg = actions.JoinNotes(msg, "refers to a job that is not in this file and made nothing: "+strings.Join(waits, ", ")+
+			"; once it is made, type what it made in place of the reference")
 	}
 	return msg
 }

@@ -88,7 +88,8 @@ func TestFilesBesideACSVManifest(t *testing.T) {
 		"create-user,,=HYPER,-Bad,bad@firm.com,ACTIVE_US,NOPE,,,,\n" +
 		"add-tab,pl,,,,,,,,Pleadings,ACTIVE_US!1000\n" +
 		"add-folder,,,,,,,,,Sub,${pl.id},Tab\n" +
-		"add-tab,,,,,,,,,Letters,ACTIVE_US!1002\n"}, manifest.Options{}, "joiners.csv")
+		"add-tab,lt,,,,,,,,Letters,ACTIVE_US!1002,\n" +
+		"add-folder,,,,,,,,,Out,${lt.id},Tab\n"}, manifest.Options{}, "joiners.csv")
 	red := &secret.Redactor{}
 	red.Add("S3cret-Passw0rd!")
 	ok := outcome(jobs[2], executor.StatusOK, "")
@@ -99,6 +100,7 @@ func TestFilesBesideACSVManifest(t *testing.T) {
 		ok,
 		outcome(jobs[3], executor.StatusSkipped, "not started: the run was interrupted"),
 		outcome(jobs[4], executor.StatusUnknown, "addTab: no answer"),
+		outcome(jobs[5], executor.StatusSkipped, "not started: lt did not succeed"),
 	}
 	b := &Beside{Loc: runfiles.Locate([]string{"joiners.csv"}, "", "", false), Manifests: []string{"joiners.csv"}, Red: red}
 	os.WriteFile("joiners.failed.xlsx", []byte("stale"), 0o644)
@@ -113,7 +115,7 @@ func TestFilesBesideACSVManifest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []File{{KindFailed, "joiners.failed.csv", 3}, {KindUnknown, "joiners.unknown.csv", 1}}
+	want := []File{{KindFailed, "joiners.failed.csv", 4}, {KindUnknown, "joiners.unknown.csv", 1}}
 	if !slices.Equal(files, want) {
 		t.Fatalf("wrote %+v, want %+v", files, want)
 	}
@@ -122,6 +124,9 @@ func TestFilesBesideACSVManifest(t *testing.T) {
 		t.Fatal("a password reached the failed file")
 	}
 	golden(t, "joiners.failed.golden.csv", failed)
+	if !bytes.Contains(failed, []byte("refers to a job that is not in this file and made nothing: ${lt.id} (joiners.csv row 6, which ended unknown)")) {
+		t.Fatal("a row that waits for a job outside the file does not say so")
+	}
 	golden(t, "joiners.unknown.golden.csv", readFile(t, "joiners.unknown.csv"))
 	// The same rows from a workbook result file are a workbook.
 	b.Loc = runfiles.Locate([]string{"joiners.csv"}, "r.xlsx", "", false)

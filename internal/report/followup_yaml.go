@@ -69,15 +69,18 @@ func (b *Beside) yamlJob(kind string, o executor.Outcome, refs map[string]execut
 	if j.Ref != "" {
 		add("ref", j.Ref)
 	}
+	var waits []string
 	for _, f := range j.Action.Fields {
 		v, ok := j.Values[f.Name]
 		if !ok || v == "" || f.Internal || v == f.Default {
 			continue
 		}
-		add(f.Name, fillRefs(v, refs, again))
+		filled, w := fillRefs(v, refs, again)
+		waits = append(waits, w...)
+		add(f.Name, filled)
 	}
 	add(manifest.StatusColumn, string(o.Status))
-	add(manifest.ErrorColumn, rowError(kind, o, secretColumns(o, nil)))
+	add(manifest.ErrorColumn, rowError(kind, o, secretColumns(o, nil), waits))
 	return n
 }
 

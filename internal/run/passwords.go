@@ -133,7 +133,11 @@ func (p *passwordFile) write(userID string, pw secret.Secret) error {
 			p.err = fmt.Errorf("--generate-passwords: %w", err)
 			return p.err
 		}
-		p.f, p.w = f, csv.NewWriter(f)
+		p.f = f
+		if p.w, err = report.NewCSV(f); err != nil { // a byte-order mark and CRLF, as every CSV bulk writes
+			p.err = fmt.Errorf("--generate-passwords: writing %s: %w", p.path, err)
+			return p.err
+		}
 		if err := p.w.Write([]string{"user_id", "password"}); err != nil {
 			p.err = fmt.Errorf("--generate-passwords: writing %s: %w", p.path, err)
 			return p.err

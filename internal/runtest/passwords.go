@@ -7,8 +7,9 @@ import (
 	"testing"
 )
 
-// ReadPasswordFile reads a --generate-passwords file: mode 0600, no cell
-// a spreadsheet would read as a formula.
+// ReadPasswordFile reads a --generate-passwords file: mode 0600, a
+// byte-order mark and CRLF line ends, no cell a spreadsheet would read as a
+// formula.
 func ReadPasswordFile(t *testing.T, path string) map[string]string {
 	t.Helper()
 	st, err := os.Stat(path)
@@ -18,13 +19,20 @@ func ReadPasswordFile(t *testing.T, path string) map[string]string {
 	if st.Mode().Perm() != 0o600 {
 		t.Fatalf("%s: mode %o", path, st.Mode().Perm())
 	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Count(string(raw), "\n") != strings.Count(string(raw), "\r\n") {
+		t.Fatalf("%s: lines do not all end in CRLF", path)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
 	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil || len(recs) == 0 || strings.Join(recs[0], ",") != "user_id,password" {
+	if err != nil || len(recs) == 0 || strings.Join(recs[0], ",") != "\uFEFFuser_id,password" {
 		t.Fatalf("%s: %v %v", path, recs, err)
 	}
 	out := map[string]string{}

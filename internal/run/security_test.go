@@ -34,6 +34,7 @@ DNEW,D New,dnew@firm.example.com,ACTIVE_US,ATTORNEY,Create a password,,yes
 	pwFile := filepath.Join(dir, "passwords.csv")
 	o := newOptions(conn, m)
 	o.Manifest.Action, o.Out, o.RateLimit, o.GenPasswords, o.JSON, o.Verbose = "create-user", out, fast, pwFile, true, true
+	o.Report = filepath.Join(dir, "report.html")
 	r := start(t, o)
 	if r.code != 1 {
 		t.Fatalf("exit %d (want 1: CNEW's role does not exist)\n%s", r.code, r.stderr)
@@ -69,8 +70,21 @@ DNEW,D New,dnew@firm.example.com,ACTIVE_US,ATTORNEY,Create a password,,yes
 		t.Fatal(err)
 	}
 	outputs := map[string]string{"stdout": r.stdout, "stderr": r.stderr, "results": string(results), "journal": string(journal)}
+	// Every other file the run wrote: the failed rows' file, the report.
+	files, _ := os.ReadDir(dir)
+	for _, e := range files {
+		if p := filepath.Join(dir, e.Name()); p != pwFile && p != m {
+			b, _ := os.ReadFile(p)
+			outputs[e.Name()] = string(b)
+		}
+	}
+	for _, want := range []string{"joiners.failed.csv", "report.html"} {
+		if outputs[want] == "" {
+			t.Fatalf("the run wrote no %s: nothing was checked", want)
+		}
+	}
 	for name, text := range outputs {
-		if text == "" {
+		if text == "" && !strings.HasSuffix(name, ".lock") {
 			t.Fatalf("%s is empty: nothing was checked", name)
 		}
 		for _, sec := range secrets {

@@ -98,6 +98,7 @@ var mayImport = map[string][]string{
 	"cmd/bulk":              {"actions", "connect", "exit", "iostreams", "manifest", "names", "ratelimit", "run", "secret", "sim"},
 	"internal/actions":      {"names", "schema", "secret", "wire"},
 	"internal/architecture": {},
+	"internal/config":       {"names"},
 	"internal/connect":      {"exit", "imanage", "iostreams", "ratelimit", "runfiles", "secret", "sim"},
 	"internal/definition":   {"schema"},
 	"internal/diskfull":     {},

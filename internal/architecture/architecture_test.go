@@ -99,6 +99,7 @@ var mayImport = map[string][]string{
 	"internal/actions":      {"names", "schema", "secret", "wire"},
 	"internal/architecture": {},
 	"internal/config":       {"names"},
+	"internal/credstore":    {"runfiles", "secret"},
 	"internal/connect":      {"exit", "imanage", "iostreams", "ratelimit", "runfiles", "secret", "sim"},
 	"internal/definition":   {"schema"},
 	"internal/diskfull":     {},

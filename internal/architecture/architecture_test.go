@@ -100,7 +100,7 @@ var mayImport = map[string][]string{
 	"internal/architecture": {},
 	"internal/config":       {"names"},
 	"internal/credstore":    {"runfiles", "secret"},
-	"internal/connect":      {"exit", "imanage", "iostreams", "ratelimit", "runfiles", "secret", "sim"},
+	"internal/connect":      {"config", "credstore", "exit", "imanage", "iostreams", "ratelimit", "runfiles", "secret", "sim"},
 	"internal/definition":   {"schema"},
 	"internal/diskfull":     {},
 	"internal/executor":     {"actions", "imanage", "manifest", "ratelimit", "runfiles", "secret"},

@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"os"
 	"strings"
 	"time"
 
@@ -301,31 +300,4 @@ func (s Source) read() (secret.Secret, error) {
 		return secret.Secret{}, exit.Usage(fmt.Errorf("%s: %w", s.Flag, err))
 	}
 	return v, nil
-}
-
-// readSecretFile reads a one-line secret from a file that only its owner
-// can read.
-func readSecretFile(path string) (secret.Secret, error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		return secret.Secret{}, err
-	}
-	if !st.Mode().IsRegular() {
-		return secret.Secret{}, fmt.Errorf("%s is not a regular file", path)
-	}
-	if st.Mode().Perm()&0o077 != 0 {
-		return secret.Secret{}, fmt.Errorf("%s can be read by other users (mode %04o): run chmod 600 %s", path, st.Mode().Perm(), path)
-	}
-	if st.Size() > 64*1024 {
-		return secret.Secret{}, fmt.Errorf("%s is too large to be a password file", path)
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return secret.Secret{}, err
-	}
-	s := strings.TrimRight(string(b), "\r\n")
-	if s == "" {
-		return secret.Secret{}, fmt.Errorf("%s is empty", path)
-	}
-	return secret.New(s), nil
 }

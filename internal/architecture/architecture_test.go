@@ -98,6 +98,7 @@ var mayImport = map[string][]string{
 	"cmd/bulk":              {"actions", "connect", "exit", "iostreams", "manifest", "names", "ratelimit", "run", "secret", "sim"},
 	"internal/actions":      {"names", "schema", "secret", "wire"},
 	"internal/architecture": {},
+	"internal/check":        {"connect", "exit", "imanage", "iostreams", "wire"},
 	"internal/config":       {"names"},
 	"internal/credstore":    {"runfiles", "secret"},
 	"internal/connect":      {"config", "credstore", "exit", "imanage", "iostreams", "ratelimit", "runfiles", "secret", "sim"},

@@ -102,8 +102,17 @@ type Use struct {
 type Conn struct {
 	Client  *imanage.Client
 	Secrets []secret.Secret // to redact from every output
+	User    string          // who signed in, as the options name them ("" with only a token)
+	How     string          // how: with a password, a kept sign-in, a ready token
 	close   func()
 }
+
+// How a connection signed in.
+const (
+	ByPassword = "with a password"
+	ByKept     = "with the sign-in kept by 'bulk login'"
+	ByToken    = "with a ready access token (IMANAGE_TOKEN)"
+)
 
 // Close stops what the connection started (the in-process simulator).
 func (c *Conn) Close() { c.close() }
@@ -132,6 +141,15 @@ func Open(ctx context.Context, ios *iostreams.IOStreams, o Options, use Use) (*C
 		return nil, err
 	}
 	conn.Secrets = []secret.Secret{cfg.Password, cfg.Token, cfg.ClientSecret}
+	conn.User = cfg.Username
+	switch {
+	case !cfg.Password.IsZero():
+		conn.How = ByPassword
+	case cfg.SignIn != nil:
+		conn.How = ByKept
+	default:
+		conn.How = ByToken
+	}
 	c, err := imanage.New(cfg)
 	if err != nil {
 		conn.close()

@@ -95,7 +95,7 @@ func TestFunctionLengths(t *testing.T) {
 // of the client side: it speaks only the wire contract.
 var mayImport = map[string][]string{
 	"bench/plaincsv":        {},
-	"cmd/bulk":              {"actions", "connect", "exit", "iostreams", "manifest", "names", "ratelimit", "run", "secret", "sim"},
+	"cmd/bulk":              {"actions", "check", "config", "connect", "credstore", "exit", "iostreams", "manifest", "names", "ratelimit", "run", "secret", "sim"},
 	"internal/actions":      {"names", "schema", "secret", "wire"},
 	"internal/architecture": {},
 	"internal/check":        {"connect", "exit", "imanage", "iostreams", "wire"},

@@ -56,7 +56,7 @@ func Run(ctx context.Context, o *Options) error {
 	// 3. Sign in.
 	pacer := executor.NewPacer(limit, clock)
 	logger := newRunLog(o.Verbose, ios, red)
-	conn, err := connect.Open(runCtx, ios, o.Conn, connect.Use{Limit: limit, Pace: pacer.Wait, Observe: logger.call})
+	conn, err := connect.Open(runCtx, ios, o.Conn, connect.Use{Limit: limit, Pace: pacer.Wait, Observe: logger.call, Learn: red.Add})
 	if err != nil {
 		return st.signInFailed(runCtx, err)
 	}

@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# Run it from a clone: Go stamps the commit from a .git folder, which a git
+# worktree (whose .git is a file) does not have.
+#
 # Builds bulk's release archives for Linux, macOS and Windows into dist/
 # (ignored by git: nothing built is committed), each with -trimpath so no
 # path of this machine is in the binary, and the version and commit that

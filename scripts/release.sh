@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Run it from a clone: Go stamps the commit from a .git folder, which a git
-# worktree (whose .git is a file) does not have.
-#
 # Builds bulk's release archives for Linux, macOS and Windows into dist/
 # (ignored by git: nothing built is committed), each with -trimpath so no
 # path of this machine is in the binary, and the version and commit that
 # `bulk version` prints stamped in by Go from the repository.
+#
+# Run it from a clone: Go stamps the commit from a .git folder, which a git
+# worktree (whose .git is a file) does not have.
 #
 #   scripts/release.sh              # every target below
 #   TARGETS="linux/amd64" scripts/release.sh

@@ -37,15 +37,21 @@ const connHelp = `Settings come from, first to last: a flag, its environment var
 profile (--profile, BULK_PROFILE, else the config file's default), a default.`
 
 func addConnFlags(cmd *cobra.Command, c *connFlags) {
-	addServiceFlags(cmd, c)
+	addSignInFlags(cmd, c)
 	f := cmd.Flags()
-	f.StringVar(&c.passwordFile, "password-file", "", "read the password from this file (only you may read it); else env IMANAGE_PASSWORD, the sign-in 'bulk login' kept, or a prompt")
-	f.StringVar(&c.clientSecretFile, "client-secret-file", "", "read the OAuth2 client secret from this file; else env IMANAGE_CLIENT_SECRET")
 	f.BoolVar(&c.sim, "sim", false, "run against the embedded simulator (started in-process on loopback)")
 	f.StringVar(&c.simulator.RateLimit, "sim-rate-limit", "", "with --sim: the simulator's limit (default: the same as --rate-limit)")
 	f.Float64Var(&c.simulator.FaultRate, "sim-fault-rate", 0, "with --sim: fraction of calls the simulator answers 500/503")
 	f.Float64Var(&c.simulator.DropRate, "sim-drop-rate", 0, "with --sim: fraction of calls the simulator processes and then drops unanswered")
 	f.DurationVar(&c.simulator.Latency, "sim-latency", 0, "with --sim: latency the simulator adds to every call")
+}
+
+// addSignInFlags are the service's flags and the files the secrets come from.
+func addSignInFlags(cmd *cobra.Command, c *connFlags) {
+	addServiceFlags(cmd, c)
+	f := cmd.Flags()
+	f.StringVar(&c.passwordFile, "password-file", "", "read the password from this file (only you may read it); else env IMANAGE_PASSWORD, the sign-in 'bulk login' kept, or a prompt")
+	f.StringVar(&c.clientSecretFile, "client-secret-file", "", "read the OAuth2 client secret from this file; else env IMANAGE_CLIENT_SECRET")
 }
 
 // addServiceFlags are the flags that name a service and a user, which

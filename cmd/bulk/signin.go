@@ -81,7 +81,7 @@ Token" is on (Control Center, Settings, Applications); login says so when it is 
 			return connect.Login(ctx, ios, o, lo)
 		},
 	}
-	addConnFlags(cmd, &conn)
+	addSignInFlags(cmd, &conn)
 	f := cmd.Flags()
 	f.BoolVar(&lo.Browser, "browser", false, "sign in in the browser (OAuth2 authorization code with PKCE), for single sign-on; a profile's sign_in: browser does the same")
 	f.BoolVar(&lo.NoOpen, "no-browser", false, "with --browser: open no browser, print the address to open on this computer")

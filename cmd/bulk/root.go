@@ -35,6 +35,11 @@ limit of 100 per minute, and writing one result row per manifest row.
 		newActionsCmd(ios),
 		newTemplateCmd(ios),
 		newSimCmd(ios),
+		newCheckCmd(ios),
+		newLoginCmd(ios),
+		newLogoutCmd(ios),
+		newConfigCmd(ios),
+		newVersionCmd(ios),
 	)
 	return root
 }

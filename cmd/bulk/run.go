@@ -18,8 +18,11 @@ dependency order, writing one result row per job to --out as it ends.
 
 If any row is invalid, nothing is sent and the exit code is 2.
 
-The password comes from IMANAGE_PASSWORD, --password-file, or a prompt on a
-terminal; a ready token from IMANAGE_TOKEN. Never from a flag.
+The password comes from IMANAGE_PASSWORD, --password-file, the sign-in
+'bulk login' kept, or a prompt on a terminal; a ready token from
+IMANAGE_TOKEN. Never from a flag.
+
+` + connHelp + `
 
 ` + exit.Help
 
@@ -41,7 +44,11 @@ func newRunCmdWith(ios *iostreams.IOStreams, runF func(context.Context, *run.Opt
   bulk run nightly.yaml --url cloudimanage.com --journal /var/lib/bulk/nightly.journal --resume`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Manifests, o.Conn = args, conn.options(ios.Getenv)
+			var err error
+			if o.Conn, err = conn.options(ios); err != nil {
+				return err
+			}
+			o.Manifests, o.RateLimit = args, conn.rateLimit(cmd, o.RateLimit)
 			return runF(cmd.Context(), o)
 		},
 	}
@@ -56,7 +63,7 @@ func newRunCmdWith(ios *iostreams.IOStreams, runF func(context.Context, *run.Opt
 	f.BoolVar(&o.Fresh, "fresh", false, "discard an existing journal and start over")
 	f.BoolVar(&o.AdoptJournal, "adopt-journal", false, "with --resume: accept a journal written by an older bulk (which names no service), or for a manifest since moved or renamed, as this run's")
 	f.IntVar(&o.Concurrency, "concurrency", run.DefaultConcurrency, "workers sending calls at once")
-	f.StringVar(&o.RateLimit, "rate-limit", ratelimit.Default.String(), "the service's limit, N/DURATION")
+	f.StringVar(&o.RateLimit, "rate-limit", ratelimit.Default.String(), "the service's limit, N/DURATION (else the profile's rate_limit)")
 	f.IntVar(&o.MaxAttempts, "max-attempts", run.DefaultMaxAttempts, "attempts per job, first included")
 	f.StringVar(&o.MaxFailures, "max-failures", "", "stop starting new jobs once more than N (or N%) of the jobs failed")
 	f.BoolVar(&o.Quiet, "quiet", false, "no progress display and no summary (errors still go to standard error)")

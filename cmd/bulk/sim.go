@@ -27,6 +27,10 @@ type simOptions struct {
 	Latency   time.Duration
 	TokenTTL  time.Duration
 	Seed      int64
+
+	ClientIDs       []string
+	NoRefreshTokens bool
+	RefreshTTL      time.Duration
 }
 
 func newSimCmd(ios *iostreams.IOStreams) *cobra.Command { return newSimCmdWith(ios, nil) }
@@ -38,8 +42,11 @@ func newSimCmdWith(ios *iostreams.IOStreams, runF func(*simOptions) error) *cobr
 		Short: "Serve the embedded iManage Work simulator",
 		Long: `Serve a strict, in-memory simulator of the iManage Work admin operations, with
 fixed seed data (see README). Sign in as user "admin" with the password from
-BULK_SIM_PASSWORD, or "admin" when it is not set. It listens on loopback
-unless --listen names another address.`,
+BULK_SIM_PASSWORD, or "admin" when it is not set, and client ID "bulk" (or one
+--client-id registers). Refresh tokens rotate on use and a reused one is
+refused; /auth/oauth2/authorize serves a login page for 'bulk login --browser'
+(the SSO-only administrator "ssoadmin" signs in there, password "ssoadmin").
+It listens on loopback unless --listen names another address.`,
 		Example: `  bulk sim --listen 127.0.0.1:8080
   bulk sim --rate-limit 100/600ms --fault-rate 0.05 --drop-rate 0.02 --latency 50ms`,
 		Args: cobra.NoArgs,
@@ -59,6 +66,9 @@ unless --listen names another address.`,
 	f.DurationVar(&o.Latency, "latency", 0, "latency added to every call")
 	f.DurationVar(&o.TokenTTL, "token-ttl", 0, "tokens expire this long after issue (0: never)")
 	f.Int64Var(&o.Seed, "seed", 1, "seed of the fault injection's random choices")
+	f.StringSliceVar(&o.ClientIDs, "client-id", []string{"bulk"}, "the OAuth2 client IDs registered (others get 401 INVALID_CLIENT); repeat or comma-separate")
+	f.BoolVar(&o.NoRefreshTokens, "no-refresh-tokens", false, `issue no refresh tokens, as when an application's "Allow Refresh Token" is off`)
+	f.DurationVar(&o.RefreshTTL, "refresh-ttl", 0, "refresh tokens expire this long after issue (0: 365 days, iManage's default)")
 	return cmd
 }
 
@@ -75,13 +85,18 @@ func (o *simOptions) simOptions() (sim.Options, error) {
 			return sim.Options{}, exit.Usage(fmt.Errorf("%s %v: want a fraction from 0 to 1", name, v))
 		}
 	}
-	if o.Latency < 0 || o.TokenTTL < 0 {
-		return sim.Options{}, exit.Usage(fmt.Errorf("--latency and --token-ttl cannot be negative"))
+	if o.Latency < 0 || o.TokenTTL < 0 || o.RefreshTTL < 0 {
+		return sim.Options{}, exit.Usage(fmt.Errorf("--latency, --token-ttl and --refresh-ttl cannot be negative"))
+	}
+	for _, id := range o.ClientIDs {
+		if id == "" {
+			return sim.Options{}, exit.Usage(fmt.Errorf("--client-id: an empty client ID"))
+		}
 	}
 	pw := o.ios.Getenv("BULK_SIM_PASSWORD")
 	return sim.Options{RateLimit: limit.N, Window: limit.Window, Mode: o.Window, FaultRate: o.FaultRate,
 		DropRate: o.DropRate, Latency: o.Latency, TokenTTL: o.TokenTTL, Seed: o.Seed,
-		Password: pw, PasswordFromEnv: pw != ""}, nil
+		Password: pw, PasswordFromEnv: pw != "", ClientIDs: o.ClientIDs, NoRefreshTokens: o.NoRefreshTokens, RefreshTTL: o.RefreshTTL}, nil
 }
 
 func runSim(ctx context.Context, o *simOptions) error {

@@ -45,7 +45,14 @@ func newValidateCmdWith(ios *iostreams.IOStreams, runF func(context.Context, *ru
 			if o.Format != "text" && o.Format != "json" {
 				return exit.Usage(fmt.Errorf("--format %q: want text or json", o.Format))
 			}
-			o.Manifests, o.Conn = args, conn.options(ios.Getenv)
+			o.Manifests = args
+			if o.Remote { // offline, no profile is read
+				var err error
+				if o.Conn, err = conn.options(ios); err != nil {
+					return err
+				}
+				o.RateLimit = conn.rateLimit(cmd, o.RateLimit)
+			}
 			return runF(cmd.Context(), o)
 		},
 	}

@@ -95,10 +95,13 @@ func TestFunctionLengths(t *testing.T) {
 // of the client side: it speaks only the wire contract.
 var mayImport = map[string][]string{
 	"bench/plaincsv":        {},
-	"cmd/bulk":              {"actions", "connect", "exit", "iostreams", "manifest", "names", "ratelimit", "run", "secret", "sim"},
+	"cmd/bulk":              {"actions", "check", "config", "connect", "credstore", "exit", "iostreams", "manifest", "names", "ratelimit", "run", "secret", "sim"},
 	"internal/actions":      {"names", "schema", "secret", "wire"},
 	"internal/architecture": {},
-	"internal/connect":      {"exit", "imanage", "iostreams", "ratelimit", "runfiles", "secret", "sim"},
+	"internal/check":        {"connect", "exit", "imanage", "iostreams", "wire"},
+	"internal/config":       {"names"},
+	"internal/credstore":    {"runfiles", "secret"},
+	"internal/connect":      {"config", "credstore", "exit", "imanage", "iostreams", "ratelimit", "runfiles", "secret", "sim"},
 	"internal/definition":   {"schema"},
 	"internal/diskfull":     {},
 	"internal/executor":     {"actions", "imanage", "manifest", "ratelimit", "runfiles", "secret"},

@@ -12,10 +12,11 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"os"
 	"strings"
 	"time"
 
+	"github.com/firmtools/bulk/internal/config"
+	"github.com/firmtools/bulk/internal/credstore"
 	"github.com/firmtools/bulk/internal/exit"
 	"github.com/firmtools/bulk/internal/imanage"
 	"github.com/firmtools/bulk/internal/iostreams"
@@ -40,8 +41,18 @@ type Options struct {
 	CAFile   string // a PEM file of a private certificate authority to trust as well
 
 	Token        secret.Secret // a ready access token; then no password is needed
-	Password     Source        // the administrator's password; else a prompt on a terminal
+	Password     Source        // the administrator's password; else a kept sign-in, else a prompt on a terminal
 	ClientSecret Source        // the OAuth2 client secret, if the client has one
+
+	// Profile names the profile these options came from, for messages;
+	// "" when none.
+	Profile string
+	// SignIn is how to sign in when no password is given:
+	// config.SignInPassword ("", the prompt) or config.SignInBrowser (only
+	// a sign-in kept by 'bulk login --browser').
+	SignIn string
+	// Store keeps the sign-ins 'bulk login' makes; nil: none is used.
+	Store *credstore.Store
 }
 
 // Simulator are the in-process simulator's knobs.
@@ -79,21 +90,36 @@ type Use struct {
 	Limit   ratelimit.Limit             // the run's limit; the simulator's too unless Simulator.RateLimit says otherwise
 	Pace    func(context.Context) error // waited on before every attempt
 	Observe func(imanage.CallInfo)      // told of every attempt; may be nil
+	// Learn is told of the secrets the connection comes to hold after Open
+	// (a refreshed access token, a rotated refresh token), to redact them;
+	// may be nil.
+	Learn func(values ...string)
+	// Wrap, if set, wraps the HTTP transport (bulk check watches TLS through it).
+	Wrap func(http.RoundTripper) http.RoundTripper
 }
 
 // Conn is a signed-in client and what must be closed after it.
 type Conn struct {
 	Client  *imanage.Client
 	Secrets []secret.Secret // to redact from every output
+	User    string          // who signed in, as the options name them ("" with only a token)
+	How     string          // how: with a password, a kept sign-in, a ready token
 	close   func()
 }
+
+// How a connection signed in.
+const (
+	ByPassword = "with a password"
+	ByKept     = "with the sign-in kept by 'bulk login'"
+	ByToken    = "with a ready access token (IMANAGE_TOKEN)"
+)
 
 // Close stops what the connection started (the in-process simulator).
 func (c *Conn) Close() { c.close() }
 
 // Settings that are missing or contradict each other: usage problems.
 var (
-	ErrNoPassword  = errors.New("no password: set IMANAGE_PASSWORD, use --password-file, or run on a terminal to be prompted (or set IMANAGE_TOKEN)")
+	ErrNoPassword  = errors.New("no password: set IMANAGE_PASSWORD, use --password-file, run on a terminal to be prompted, or sign in once with 'bulk login' (or set IMANAGE_TOKEN)")
 	ErrTwoServices = errors.New("--sim and --url name two services: use one")
 	ErrNoService   = errors.New("no service: give --url (or IMANAGE_URL), or --sim for the embedded simulator")
 	ErrNoUser      = errors.New("no user: give --user or IMANAGE_USER")
@@ -109,12 +135,21 @@ func Open(ctx context.Context, ios *iostreams.IOStreams, o Options, use Use) (*C
 	if o.Sim {
 		err = o.simulator(&cfg, conn, use.Limit)
 	} else {
-		err = o.service(ios, &cfg)
+		err = o.service(ios, &cfg, use, forRun)
 	}
 	if err != nil {
 		return nil, err
 	}
 	conn.Secrets = []secret.Secret{cfg.Password, cfg.Token, cfg.ClientSecret}
+	conn.User = cfg.Username
+	switch {
+	case !cfg.Password.IsZero():
+		conn.How = ByPassword
+	case cfg.SignIn != nil:
+		conn.How = ByKept
+	default:
+		conn.How = ByToken
+	}
 	c, err := imanage.New(cfg)
 	if err != nil {
 		conn.close()
@@ -147,7 +182,7 @@ func (o Options) simulator(cfg *imanage.Config, conn *Conn, limit ratelimit.Limi
 	}
 	so := o.Simulator
 	srv := sim.New(sim.Options{RateLimit: limit.N, Window: limit.Window, FaultRate: so.FaultRate,
-		DropRate: so.DropRate, Latency: so.Latency, Password: so.Password, Seed: 1})
+		DropRate: so.DropRate, Latency: so.Latency, Password: so.Password, Seed: 1, ClientIDs: []string{simClientID}})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return exit.With(exit.Unreachable, fmt.Errorf("starting the simulator: %w", err))
@@ -162,28 +197,39 @@ func (o Options) simulator(cfg *imanage.Config, conn *Conn, limit ratelimit.Limi
 	cfg.BaseURL = "http://" + ln.Addr().String()
 	cfg.Username = sim.AdminUser
 	cfg.Password = secret.New(pw)
-	cfg.ClientID = "bulk"
+	cfg.ClientID = simClientID
 	return nil
 }
 
+// simClientID is the client ID the embedded simulator registers and --sim signs in with.
+const simClientID = "bulk"
+
+// purpose is what a sign-in is for: a command's calls, or bulk login's.
+type purpose int
+
+const (
+	forRun           purpose = iota // a password, else a kept sign-in, else the prompt
+	forLoginPassword                // a password (file, environment, prompt) to trade for a refresh token
+	forLoginBrowser                 // no password: the browser signs in
+)
+
 // service points cfg at the service the options name, as the user they
 // name, with the secrets they say where to find.
-func (o Options) service(ios *iostreams.IOStreams, cfg *imanage.Config) error {
+func (o Options) service(ios *iostreams.IOStreams, cfg *imanage.Config, use Use, p purpose) error {
 	if o.URL == "" {
 		return exit.Usage(ErrNoService)
 	}
 	cfg.BaseURL, cfg.TokenURL, cfg.Username, cfg.ClientID, cfg.Token = o.URL, o.TokenURL, o.User, o.ClientID, o.Token
-	pw, err := o.password(ios, cfg.Token.IsZero())
-	if err != nil {
+	if err := o.signInWith(ios, cfg, use, p); err != nil {
 		return err
 	}
-	cfg.Password = pw
-	if cfg.Token.IsZero() && cfg.Username == "" {
+	if cfg.Token.IsZero() && cfg.SignIn == nil && cfg.Username == "" {
 		return exit.Usage(ErrNoUser)
 	}
 	if cfg.Token.IsZero() && cfg.ClientID == "" {
-		return exit.Usage(errors.New("no client ID: give --client-id or IMANAGE_CLIENT_ID"))
+		return exit.Usage(errors.New("no client ID: give --client-id, IMANAGE_CLIENT_ID or a profile's client_id"))
 	}
+	var err error
 	if cfg.ClientSecret, err = o.ClientSecret.read(); err != nil {
 		return err
 	}
@@ -191,20 +237,64 @@ func (o Options) service(ios *iostreams.IOStreams, cfg *imanage.Config) error {
 	if err != nil {
 		return exit.Usage(fmt.Errorf("--ca-file: %w", err))
 	}
+	if use.Wrap != nil {
+		hc.Transport = use.Wrap(hc.Transport)
+	}
 	cfg.HTTPClient = hc
 	return nil
 }
 
-// password finds the administrator's password: its file, then the
-// environment, then a prompt without echo on a terminal.
-func (o Options) password(ios *iostreams.IOStreams, required bool) (secret.Secret, error) {
+// signInWith chooses how to sign in: a password given (file, environment)
+// wins; else a ready token; else the sign-in 'bulk login' kept; else the
+// prompt (never for a profile that signs in with the browser).
+func (o Options) signInWith(ios *iostreams.IOStreams, cfg *imanage.Config, use Use, p purpose) error {
+	if p == forLoginBrowser {
+		cfg.SignIn = func(context.Context, *imanage.Client) (secret.Secret, error) {
+			return secret.Secret{}, fmt.Errorf("%w: the browser signs in", imanage.ErrSignIn)
+		}
+		return nil
+	}
 	pw, err := o.Password.read()
 	if err != nil || !pw.IsZero() {
-		return pw, err
+		cfg.Password = pw
+		return err
 	}
-	if !required {
-		return secret.Secret{}, nil
+	if p == forRun && !cfg.Token.IsZero() {
+		return nil
 	}
+	if p == forRun {
+		kept, err := o.keptSignIn(use.Learn)
+		if err != nil || kept != nil {
+			cfg.SignIn = kept
+			return err
+		}
+		if o.SignIn == config.SignInBrowser {
+			return exit.Usage(fmt.Errorf("%s signs in with the browser and no sign-in is kept: run 'bulk login --browser%s' first", o.what(), o.profileFlag()))
+		}
+	}
+	cfg.Password, err = o.prompt(ios)
+	return err
+}
+
+// what names the options in messages: the profile, else the service.
+func (o Options) what() string {
+	if o.Profile != "" {
+		return "profile " + o.Profile
+	}
+	return o.URL
+}
+
+func (o Options) profileFlag() string {
+	if o.Profile != "" {
+		return " --profile " + o.Profile
+	}
+	return ""
+}
+
+// prompt asks for the administrator's password without echo, on a
+// terminal; without one it is a usage error that says where a password
+// may come from.
+func (o Options) prompt(ios *iostreams.IOStreams) (secret.Secret, error) {
 	if ios.InTTY && ios.ReadPassword != nil {
 		fmt.Fprintf(ios.ErrOut, "Password for %s at %s: ", o.User, o.URL)
 		b, err := ios.ReadPassword()
@@ -228,31 +318,4 @@ func (s Source) read() (secret.Secret, error) {
 		return secret.Secret{}, exit.Usage(fmt.Errorf("%s: %w", s.Flag, err))
 	}
 	return v, nil
-}
-
-// readSecretFile reads a one-line secret from a file that only its owner
-// can read.
-func readSecretFile(path string) (secret.Secret, error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		return secret.Secret{}, err
-	}
-	if !st.Mode().IsRegular() {
-		return secret.Secret{}, fmt.Errorf("%s is not a regular file", path)
-	}
-	if st.Mode().Perm()&0o077 != 0 {
-		return secret.Secret{}, fmt.Errorf("%s can be read by other users (mode %04o): run chmod 600 %s", path, st.Mode().Perm(), path)
-	}
-	if st.Size() > 64*1024 {
-		return secret.Secret{}, fmt.Errorf("%s is too large to be a password file", path)
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return secret.Secret{}, err
-	}
-	s := strings.TrimRight(string(b), "\r\n")
-	if s == "" {
-		return secret.Secret{}, fmt.Errorf("%s is empty", path)
-	}
-	return secret.New(s), nil
 }

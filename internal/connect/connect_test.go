@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -31,6 +32,9 @@ func open(t *testing.T, ios *iostreams.IOStreams, o connect.Options) (*connect.C
 }
 
 func TestPasswordFileMustBePrivate(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("Windows keeps no Unix mode bits: TestThePasswordFileACLOnWindows checks the file's ACL there")
+	}
 	s := runtest.Start(t, sim.Options{})
 	pw := runtest.WriteFile(t, t.TempDir(), "pw", "admin\n")
 	o := s.Conn()
@@ -95,5 +99,55 @@ func TestFilesNameTheirFlags(t *testing.T) {
 	got := o.Files()
 	if len(got) != 2 || got[0].What != "--password-file" || got[0].Path != "pw" || got[1].What != "--ca-file" {
 		t.Fatalf("files %+v", got)
+	}
+}
+
+// A password file as Notepad saves it works on every system: UTF-8 with or
+// without a byte-order mark, UTF-16 with one, CRLF at the end. A legacy
+// code page is refused, not guessed.
+func TestPasswordFilesAsNotepadSavesThem(t *testing.T) {
+	const pw = "Pässword-1"
+	s := runtest.Start(t, sim.Options{Password: pw})
+	utf16 := func(bigEndian bool, text string) []byte {
+		var b []byte
+		if bigEndian {
+			b = []byte{0xFE, 0xFF}
+		} else {
+			b = []byte{0xFF, 0xFE}
+		}
+		for _, r := range text {
+			if bigEndian {
+				b = append(b, byte(r>>8), byte(r))
+			} else {
+				b = append(b, byte(r), byte(r>>8))
+			}
+		}
+		return b
+	}
+	cases := []struct {
+		name    string
+		content []byte
+		ok      bool
+	}{
+		{"UTF-8, LF", []byte(pw + "\n"), true},
+		{"UTF-8 with a BOM, CRLF", append([]byte{0xEF, 0xBB, 0xBF}, pw+"\r\n"...), true},
+		{"UTF-16 LE with a BOM, CRLF", utf16(false, pw+"\r\n"), true},
+		{"UTF-16 BE with a BOM", utf16(true, pw), true},
+		{"Windows-1252", []byte("P\xe4ssword-1\r\n"), false},
+	}
+	for _, tc := range cases {
+		path := filepath.Join(t.TempDir(), "pw.txt")
+		if err := os.WriteFile(path, tc.content, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		o := s.Conn()
+		o.Password = connect.Source{File: path, Flag: "--password-file"}
+		_, err := open(t, nil, o)
+		switch {
+		case tc.ok && err != nil:
+			t.Errorf("%s: %v", tc.name, err)
+		case !tc.ok && (exit.Of(err) != exit.Invalid || !strings.Contains(err.Error(), "save it as UTF-8")):
+			t.Errorf("%s: %v", tc.name, err)
+		}
 	}
 }

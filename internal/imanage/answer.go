@@ -124,8 +124,9 @@ func redact(s string, sec secret.Secret) string {
 // raw error is not kept, so nothing can print it by unwrapping; only
 // whether it was a context error stays (errors.Is).
 type cleanError struct {
-	text string
-	ctx  error // context.Canceled or context.DeadlineExceeded when the cause was one
+	text  string
+	ctx   error // context.Canceled or context.DeadlineExceeded when the cause was one
+	cause Cause // what kind of failure it was (CauseOf)
 }
 
 func (e *cleanError) Error() string { return e.text }
@@ -137,7 +138,7 @@ func (c *Client) cleanErr(err error) error {
 	if err == nil {
 		return nil
 	}
-	e := &cleanError{text: c.clean(err.Error(), maxTextLen, nil)}
+	e := &cleanError{text: c.clean(err.Error(), maxTextLen, nil), cause: classify(err)}
 	for _, sentinel := range []error{context.Canceled, context.DeadlineExceeded} {
 		if errors.Is(err, sentinel) {
 			e.ctx = sentinel

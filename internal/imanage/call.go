@@ -220,6 +220,7 @@ func (c *Client) errorFromAnswer(op string, ans *answer, scrub []secret.Secret) 
 	e.RetryAfter, e.HasRetryAfter = retryAfterFrom(ans.header, c.now())
 
 	var env errorEnvelope
+	var oe oauthError
 	switch {
 	case ans.status >= 300 && ans.status < 400:
 		loc := c.clean(ans.header.Get("Location"), maxTextLen, scrub)
@@ -234,6 +235,10 @@ func (c *Client) errorFromAnswer(op string, ans *answer, scrub []secret.Secret) 
 				CodeMessage: c.clean(f.CodeMessage, maxTextLen, scrub),
 			})
 		}
+	case json.Unmarshal(ans.body, &oe) == nil && oe.Error != "":
+		// RFC 6749's token error: its code in the envelope's spelling.
+		e.Code = strings.ToUpper(c.clean(oe.Error, 64, scrub))
+		e.Message = c.clean(oe.Description, maxTextLen, scrub)
 	case len(bytes.TrimSpace(ans.body)) == 0:
 		e.Err = errors.New(strings.ToLower(http.StatusText(ans.status)) + ", no details")
 	default:

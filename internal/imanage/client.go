@@ -34,8 +34,12 @@ type Config struct {
 	ClientID     string
 	ClientSecret secret.Secret // optional
 	// Token is a ready access token: no sign-in is made. A 401 is then fatal
-	// (ErrAuthLost) unless Password is also set, to sign in again with.
-	Token      secret.Secret
+	// (ErrAuthLost) unless Password or SignIn is also set, to sign in again with.
+	Token secret.Secret
+	// SignIn, when set, signs in instead of the password grant, at first and
+	// after a 401: it returns an access token (a stored refresh token's
+	// RefreshGrant, say). The client calls it once at a time.
+	SignIn     func(ctx context.Context, c *Client) (secret.Secret, error)
 	HTTPClient *http.Client // nil: built by NewHTTPClient("")
 	// Timeout bounds each attempt, answer body included; 0 means 60s.
 	Timeout time.Duration
@@ -71,6 +75,7 @@ type Client struct {
 	password     secret.Secret
 	clientID     string
 	clientSecret secret.Secret
+	signIn       func(context.Context, *Client) (secret.Secret, error)
 
 	hc        *http.Client
 	timeout   time.Duration
@@ -110,7 +115,7 @@ func New(cfg Config) (*Client, error) {
 		tokenURL = u.String()
 	}
 	switch {
-	case cfg.Token.IsZero() && cfg.Password.IsZero():
+	case cfg.Token.IsZero() && cfg.Password.IsZero() && cfg.SignIn == nil:
 		return nil, errors.New("no way to sign in: give a user name and password, or an access token")
 	case !cfg.Password.IsZero() && cfg.Username == "":
 		return nil, errors.New("a password is given but no user name")
@@ -139,6 +144,7 @@ func New(cfg Config) (*Client, error) {
 		password:     cfg.Password,
 		clientID:     cfg.ClientID,
 		clientSecret: cfg.ClientSecret,
+		signIn:       cfg.SignIn,
 		hc:           hc,
 		timeout:      cfg.Timeout,
 		maxAnswer:    cfg.MaxAnswerBytes,
@@ -166,10 +172,11 @@ func New(cfg Config) (*Client, error) {
 // BaseURL returns the normalised service URL, e.g. "https://cloudimanage.com".
 func (c *Client) BaseURL() string { return c.base.String() }
 
-// SignIn signs in now with the password grant, replacing any token held;
-// goroutines that need a token meanwhile wait for this sign-in. A failure
-// wraps ErrSignIn (or the context's error). With only a ready Token and no
-// password there is nothing to sign in with, and SignIn returns nil.
+// SignIn signs in now (Config.SignIn, else the password grant), replacing
+// any token held; goroutines that need a token meanwhile wait for this
+// sign-in. A failure wraps ErrSignIn (or the context's error). With only a
+// ready Token and no password there is nothing to sign in with, and SignIn
+// returns nil.
 func (c *Client) SignIn(ctx context.Context) error {
 	if !c.canSignIn() {
 		return nil
@@ -181,7 +188,7 @@ func (c *Client) SignIn(ctx context.Context) error {
 	return err
 }
 
-func (c *Client) canSignIn() bool { return !c.password.IsZero() }
+func (c *Client) canSignIn() bool { return !c.password.IsZero() || c.signIn != nil }
 
 // currentToken returns the token to send and its generation, signing in
 // first when there is none yet.

@@ -68,15 +68,39 @@ const (
 // shortcutIDSeparator joins the workspace IDs of one addShortcutsToMyMattersAdmin call.
 const shortcutIDSeparator = ";"
 
-// Form fields of the OAuth2 password grant. [chosen]
+// Form fields of the OAuth2 grants: password [chosen], refresh_token and
+// authorization_code with PKCE (RFC 6749, 7636).
 const (
 	formGrantType    = "grant_type"
 	grantPassword    = "password"
+	grantRefresh     = "refresh_token"
+	grantCode        = "authorization_code"
 	formUsername     = "username"
 	formPassword     = "password"
 	formClientID     = "client_id"
 	formClientSecret = "client_secret"
+	formRefreshToken = "refresh_token"
+	formCode         = "code"
+	formRedirectURI  = "redirect_uri"
+	formCodeVerifier = "code_verifier"
 )
+
+// The token endpoint's refusals the client tells apart, in the contract's
+// envelope (the simulator's) or as RFC 6749's {"error": "invalid_client"}.
+// [chosen]
+const (
+	CodeInvalidClient = "INVALID_CLIENT" // no application is registered with the client ID
+	CodeInvalidGrant  = "INVALID_GRANT"  // a refresh token or code that is unknown, used, expired or revoked
+	CodeUnauthorized  = "UNAUTHORIZED"   // wrong user name or password
+	CodeForbidden     = "INSUFFICIENT_RIGHTS"
+)
+
+// oauthError is RFC 6749's error answer (5.2), which a real token endpoint
+// may give instead of the envelope.
+type oauthError struct {
+	Error       string `json:"error"`
+	Description string `json:"error_description"`
+}
 
 // queryBool is how a boolean is spelt in a query string.
 func queryBool(b bool) string { return strconv.FormatBool(b) }

@@ -13,9 +13,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 )
 
 func load(t *testing.T, opts Options, paths ...string) *Manifest {
@@ -491,28 +489,6 @@ func TestCROnlyLineEnds(t *testing.T) {
 	m := load(t, Options{Action: "add-tab"}, p)
 	if len(m.Problems) != 0 || len(m.Jobs) != 2 || m.Jobs[1].Row != 3 || m.Jobs[0].Values["description"] != "two\nlines" {
 		t.Fatalf("problems %v, jobs %d", m.Problems, len(m.Jobs))
-	}
-}
-
-// A FIFO would block the reader forever; a directory or a device is no
-// manifest either. They are refused before anything is opened.
-func TestNotAFileIsRefusedAtOnce(t *testing.T) {
-	dir := t.TempDir()
-	fifo := filepath.Join(dir, "pipe.csv")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Fatalf("mkfifo: %v", err)
-	}
-	for path, want := range map[string]string{fifo: "is a named pipe (FIFO), not a file", dir: "is a directory, not a file", "/dev/null": "is a device, not a file"} {
-		done := make(chan error, 1)
-		go func() { _, err := Load(context.Background(), []string{path}, Options{Action: "add-tab"}); done <- err }()
-		select {
-		case err := <-done:
-			if err == nil || !strings.Contains(err.Error(), want) {
-				t.Errorf("%s: %v, want %q", path, err, want)
-			}
-		case <-time.After(10 * time.Second):
-			t.Fatalf("%s: still reading after 10s", path)
-		}
 	}
 }
 

@@ -61,7 +61,7 @@ func Run(ctx context.Context, o *Options) error {
 		logger.call(info)
 		st.observe(info)
 	}
-	conn, err := connect.Open(runCtx, ios, o.Conn, connect.Use{Limit: limit, Pace: pacer.Wait, Observe: observe})
+	conn, err := connect.Open(runCtx, ios, o.Conn, connect.Use{Limit: limit, Pace: pacer.Wait, Observe: observe, Learn: red.Add})
 	if err != nil {
 		return st.signInFailed(runCtx, err)
 	}

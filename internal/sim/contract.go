@@ -33,6 +33,15 @@ const (
 	defaultWindow    = 60 * time.Second
 	defaultPassword  = "admin"
 	viewerPassword   = "viewer"
+	ssoPassword      = "ssoadmin"
+
+	// The OAuth2 endpoints.
+	tokenPath     = "/auth/oauth2/token"
+	authorizePath = "/auth/oauth2/authorize"
+	// defaultRefreshTTL is iManage's default refresh token expiry.
+	defaultRefreshTTL = 365 * 24 * time.Hour
+	// codeTTL: an authorization code must be exchanged this soon.
+	codeTTL = time.Minute
 
 	// user_nos: the contract's user types.
 	userNosVirtual    = 2 // external users
@@ -76,6 +85,10 @@ const (
 	codeNotFound        = "NOT_FOUND"
 	codeMethod          = "METHOD_NOT_ALLOWED"
 	codeTooLarge        = "PAYLOAD_TOO_LARGE"
+	// The token endpoint's refusals of a client or a grant, named after
+	// OAuth2's invalid_client and invalid_grant (RFC 6749, 5.2).
+	codeInvalidClient = "INVALID_CLIENT"
+	codeInvalidGrant  = "INVALID_GRANT"
 )
 
 // Codes of the per-field entries in an error's messages list.

@@ -750,6 +750,12 @@ func parseAddShortcuts(o *jsonObject) runFunc {
 func parseGetMyMattersCategories(q *query) runFunc {
 	userID, _ := q.str("user_id", true)
 	return func(st *state, e *env) (any, *apiError) {
+		// [chosen] Another user's My Matters is an administrator's to read
+		// (the read beside addShortcutsToMyMattersAdmin), checked before
+		// whether that user exists; one's own is anyone's.
+		if !e.caller.admin && userKey(userID) != userKey(e.caller.id) {
+			return nil, newError(http.StatusForbidden, codeForbidden, "getMyMattersCategories: user %s is not an administrator and may read only their own My Matters", e.caller.id)
+		}
 		u, err := st.findUser(userID)
 		if err != nil {
 			return nil, err

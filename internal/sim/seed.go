@@ -96,6 +96,7 @@ func newState(adminPassword string) *state {
 		{"ASMITH", "Alice Smith", "", false, map[string]string{"ACTIVE_US": "ATTORNEY"}},
 		{"BJONES", "Bob Jones", "", false, map[string]string{"ACTIVE_US": "ATTORNEY"}},
 		{"CWONG", "Carol Wong", "", false, map[string]string{"ACTIVE_US": "ATTORNEY"}},
+		{SSOUser, "Single Sign-On Administrator", ssoPassword, true, map[string]string{"ACTIVE_US": "ATTORNEY", "ACTIVE_UK": "ATTORNEY"}},
 	}
 	// Seeded categories are ACTIVE_US!9001 upward, two per user in this order.
 	us.nextID = 9001
@@ -105,6 +106,7 @@ func newState(adminPassword string) *state {
 			num: i + 1, admin: su.admin, password: su.password, preferred: "ACTIVE_US",
 			roles: su.roles, hasPassword: su.password != "", created: seedTime,
 		}
+		u.ssoOnly = su.id == SSOUser
 		st.users[userKey(u.id)] = u
 		st.addCategories(u, us, seedTime)
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -61,7 +62,16 @@ func printBanner(out io.Writer, addr net.Addr, opts Options) {
 		pw = "password as configured (not shown)"
 	}
 	fmt.Fprintf(out, "sign in: user %q, %s; read-only user %q, password %q\n", AdminUser, pw, ViewerUser, viewerPassword)
-	fmt.Fprintf(out, "token URL: http://%s/auth/oauth2/token  stats: http://%s/_sim/stats\n", addr, addr)
+	fmt.Fprintf(out, "token URL: http://%s%s  stats: http://%s/_sim/stats\n", addr, tokenPath, addr)
+	clients := "any client ID"
+	if opts.ClientIDs != nil {
+		clients = "client IDs " + strings.Join(opts.ClientIDs, ", ")
+	}
+	refresh := "refresh tokens rotate on use, expire after " + o.RefreshTTL.String()
+	if o.NoRefreshTokens {
+		refresh = "no refresh tokens"
+	}
+	fmt.Fprintf(out, "%s; %s; browser sign-in: http://%s%s (SSO-only user %q, password %q)\n", clients, refresh, addr, authorizePath, SSOUser, ssoPassword)
 	ttl := "never"
 	if o.TokenTTL > 0 {
 		ttl = o.TokenTTL.String()

@@ -10,11 +10,9 @@ package sim
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
+	"errors"
 	"fmt"
 	"maps"
-	"math"
 	mrand "math/rand/v2"
 	"net/http"
 	"strconv"
@@ -27,6 +25,11 @@ import (
 const (
 	AdminUser  = "admin"  // an NRT administrator; password Options.Password, "admin" by default
 	ViewerUser = "viewer" // not an administrator (writes get 403); password "viewer"
+	// SSOUser is an administrator whose account signs in through the
+	// firm's single sign-on: the password grant refuses it, the browser
+	// sign-in (the authorize page, standing in for the identity provider)
+	// takes password "ssoadmin".
+	SSOUser = "ssoadmin"
 )
 
 // Options are the simulator's knobs. The zero value is a well-behaved
@@ -48,6 +51,17 @@ type Options struct {
 	// names the variable instead of printing the password.
 	PasswordFromEnv bool
 	Now             func() time.Time // clock; nil means time.Now
+
+	// ClientIDs are the OAuth2 client IDs registered with the service (as
+	// Control Center's Applications are); a token request naming another
+	// gets 401 INVALID_CLIENT. nil: any non-empty client ID is accepted.
+	ClientIDs []string
+	// NoRefreshTokens: token answers carry no refresh token, as when an
+	// application's "Allow Refresh Token" is off (iManage's default).
+	NoRefreshTokens bool
+	// RefreshTTL: refresh tokens expire this long after issue; 0 means 365
+	// days, iManage's default.
+	RefreshTTL time.Duration
 }
 
 // Validate reports options New cannot honour.
@@ -67,6 +81,13 @@ func (o Options) Validate() error {
 		return fmt.Errorf("latency %v: must not be negative", o.Latency)
 	case o.TokenTTL < 0:
 		return fmt.Errorf("token TTL %v: must not be negative", o.TokenTTL)
+	case o.RefreshTTL < 0:
+		return fmt.Errorf("refresh token TTL %v: must not be negative", o.RefreshTTL)
+	}
+	for _, id := range o.ClientIDs {
+		if id == "" {
+			return errors.New("a registered client ID is empty")
+		}
 	}
 	return nil
 }
@@ -87,6 +108,9 @@ func (o Options) withDefaults() Options {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.RefreshTTL == 0 {
+		o.RefreshTTL = defaultRefreshTTL
+	}
 	return o
 }
 
@@ -102,7 +126,10 @@ type Stats struct {
 	DuplicateCreations  int            `json:"duplicate_creations"`    // tabs or folders named like a sibling
 	Faults              int            `json:"faults"`                 // 500/503 injected
 	Drops               int            `json:"drops"`                  // answers dropped
-	TokensIssued        int            `json:"tokens_issued"`
+	TokensIssued        int            `json:"tokens_issued"`          // access tokens, by any grant
+	RefreshesGranted    int            `json:"refreshes_granted"`      // refresh_token grants answered with a token
+	RefreshesRefused    int            `json:"refreshes_refused"`      // refresh_token grants refused: unknown, expired, reused, revoked
+	CodesIssued         int            `json:"codes_issued"`           // authorization codes handed to a redirect
 	// TokenHeaders counts, per header, the operation calls that carried a
 	// token in it: "X-Auth-Token" and "Authorization" (Bearer). A call with
 	// both counts in both.
@@ -116,6 +143,7 @@ type Server struct {
 	mu     sync.Mutex
 	st     *state
 	tokens map[string]*token
+	oauth  oauthState
 	rng    *mrand.Rand
 	stats  Stats
 }
@@ -138,6 +166,7 @@ func New(opts Options) *Server {
 		opts:   opts,
 		st:     newState(opts.Password),
 		tokens: map[string]*token{},
+		oauth:  oauthState{refresh: map[string]*refreshToken{}, codes: map[string]*authCode{}},
 		rng:    mrand.New(mrand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
 		stats:  Stats{Calls: map[string]int{}, Created: map[string]int{}, TokenHeaders: map[string]int{}},
 	}
@@ -171,11 +200,13 @@ func (s *Server) ExpireTokens() {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	const opPrefix = "/automate/work/"
 	switch p := r.URL.Path; {
-	case p == "/auth/oauth2/token":
+	case p == tokenPath:
 		if !allowMethod(w, r, http.MethodPost) {
 			return
 		}
 		s.serveToken(w, r)
+	case p == authorizePath:
+		s.serveAuthorize(w, r)
 	case p == "/_sim/stats":
 		if !allowMethod(w, r, http.MethodGet) {
 			return
@@ -200,71 +231,6 @@ func allowMethod(w http.ResponseWriter, r *http.Request, method string) bool {
 	}
 	writeError(w, newError(http.StatusMethodNotAllowed, codeMethod, "%s %s: use %s", r.Method, r.URL.Path, method).withHeader("Allow", method))
 	return false
-}
-
-// serveToken is OAuth2's password grant.
-func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
-	if mt, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";"); !strings.EqualFold(strings.TrimSpace(mt), "application/x-www-form-urlencoded") {
-		writeError(w, invalid("Content-Type", msgInvalid, "must be application/x-www-form-urlencoded, got %q", r.Header.Get("Content-Type")))
-		return
-	}
-	if err := r.ParseForm(); err != nil {
-		writeError(w, invalid("body", msgInvalid, "is not a form: %v", err))
-		return
-	}
-	var p problems
-	f := r.PostForm
-	get := func(k string) string {
-		v := f.Get(k)
-		if v == "" {
-			p.add(k, msgRequired, "is required")
-		}
-		return v
-	}
-	grant := get("grant_type")
-	username := get("username")
-	password := get("password")
-	get("client_id")
-	if grant != "" && grant != "password" {
-		p.add("grant_type", msgEnum, "must be \"password\", got %q", grant)
-	}
-	if e := p.err(); e != nil {
-		writeError(w, e)
-		return
-	}
-
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	u := s.st.user(username)
-	if u == nil || u.password == "" || u.password != password {
-		// The same answer for an unknown user and a wrong password.
-		writeError(w, newError(http.StatusUnauthorized, codeUnauthorized, "wrong user name or password"))
-		return
-	}
-	now := s.opts.Now()
-	t := &token{user: u}
-	expiresIn := noExpiryExpiresIn
-	if s.opts.TokenTTL > 0 {
-		t.expires = now.Add(s.opts.TokenTTL)
-		expiresIn = int(math.Ceil(s.opts.TokenTTL.Seconds()))
-	}
-	access := randomToken()
-	s.tokens[access] = t
-	s.stats.TokensIssued++
-	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, http.StatusOK, map[string]any{
-		"access_token":  access,
-		"token_type":    "bearer",
-		"expires_in":    expiresIn,
-		"refresh_token": randomToken(),
-	})
-}
-
-func randomToken() string {
-	b := make([]byte, 24)
-	_, _ = rand.Read(b) // crypto/rand.Read never fails
-	return hex.EncodeToString(b)
 }
 
 // authenticate finds the call's token, in X-Auth-Token or Authorization:

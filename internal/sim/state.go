@@ -67,6 +67,7 @@ type user struct {
 	external            bool
 	admin               bool
 	password            string // sign-in password; "" cannot sign in
+	ssoOnly             bool   // signs in through single sign-on: the browser only, no password grant
 	preferred           string
 	roles               map[string]string // library -> role
 	categories          []*container

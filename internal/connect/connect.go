@@ -87,9 +87,9 @@ func (o Options) Files() []runfiles.File {
 
 // Use is how a client's calls are paced and observed.
 type Use struct {
-	Limit   ratelimit.Limit             // the run's limit; the simulator's too unless Simulator.RateLimit says otherwise
-	Pace    func(context.Context) error // waited on before every attempt
-	Observe func(imanage.CallInfo)      // told of every attempt; may be nil
+	Limit   ratelimit.Limit                            // the run's limit; the simulator's too unless Simulator.RateLimit says otherwise
+	Pace    func(context.Context) (func(error), error) // waited on before every attempt, told its end (imanage.Config.Pace)
+	Observe func(imanage.CallInfo)                     // told of every attempt; may be nil
 	// Learn is told of the secrets the connection comes to hold after Open
 	// (a refreshed access token, a rotated refresh token), to redact them;
 	// may be nil.

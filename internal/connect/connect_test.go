@@ -24,7 +24,7 @@ func open(t *testing.T, ios *iostreams.IOStreams, o connect.Options) (*connect.C
 	if ios == nil {
 		ios = iostreams.Test(strings.NewReader(""), &bytes.Buffer{}, &bytes.Buffer{}, nil)
 	}
-	c, err := connect.Open(context.Background(), ios, o, connect.Use{Limit: ratelimit.Default, Pace: func(context.Context) error { return nil }})
+	c, err := connect.Open(context.Background(), ios, o, connect.Use{Limit: ratelimit.Default, Pace: func(context.Context) (func(error), error) { return func(error) {}, nil }})
 	if err == nil {
 		t.Cleanup(c.Close)
 	}

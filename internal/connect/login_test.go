@@ -82,7 +82,7 @@ func TestLoginThenCommandsNeedNoPassword(t *testing.T) {
 	s, o := loggedIn(t, sim.Options{ClientIDs: []string{"bulk"}})
 	before := kept(t, o)
 	var learnt []string
-	c, err := connect.Open(context.Background(), nil, o, connect.Use{Pace: func(context.Context) error { return nil },
+	c, err := connect.Open(context.Background(), nil, o, connect.Use{Pace: func(context.Context) (func(error), error) { return func(error) {}, nil },
 		Learn: func(v ...string) { learnt = append(learnt, v...) }})
 	if err != nil {
 		t.Fatalf("a command after login, no password: %v", err)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/firmtools/bulk/internal/manifest"
+	"github.com/firmtools/bulk/internal/pacer"
 	"github.com/firmtools/bulk/internal/ratelimit"
 )
 
@@ -32,7 +33,7 @@ func BenchmarkRunOverhead(b *testing.B) {
 		ended := 0
 		err := Run(context.Background(), jobs, Options{
 			Client:      newFake(),
-			Pacer:       NewPacer(ratelimit.Limit{N: 1 << 30, Window: time.Second}, nil),
+			Pacer:       pacer.New(ratelimit.Limit{N: 1 << 30, Window: time.Second}, nil, pacer.Settings{}),
 			Concurrency: 8,
 			OnEnd:       func(Outcome) error { ended++; return nil },
 		})

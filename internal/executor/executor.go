@@ -18,6 +18,7 @@ import (
 
 	"github.com/firmtools/bulk/internal/actions"
 	"github.com/firmtools/bulk/internal/manifest"
+	"github.com/firmtools/bulk/internal/pacer"
 	"github.com/firmtools/bulk/internal/ratelimit"
 )
 
@@ -83,7 +84,7 @@ func (c *Counters) count(s Status) {
 // Options configure a run.
 type Options struct {
 	Client      actions.Client
-	Pacer       *Pacer // the client must call Pacer.Wait before every request
+	Pacer       *pacer.Pacer // the client must pace every request with it (Pace)
 	Clock       Clock
 	Concurrency int           // workers; default 4
 	MaxAttempts int           // per job; default 5
@@ -144,7 +145,7 @@ func (opts Options) withDefaults() Options {
 		opts.Clock = RealClock{}
 	}
 	if opts.Pacer == nil {
-		opts.Pacer = NewPacer(ratelimit.Default, opts.Clock)
+		opts.Pacer = pacer.New(ratelimit.Default, opts.Clock, pacer.Settings{})
 	}
 	if opts.Grace <= 0 {
 		opts.Grace = 30 * time.Second
@@ -187,7 +188,7 @@ func Run(ctx context.Context, jobs []*manifest.Job, opts Options) error {
 	// waiting for their turn, but lets the calls already sent finish.
 	schedCtx, stopSched := context.WithCancel(ctx)
 	defer stopSched()
-	opts.Pacer.stopWith(schedCtx)
+	opts.Pacer.StopWith(schedCtx)
 	r := &runner{
 		opts: opts, ctx: schedCtx, stop: stopSched, callCtx: callCtx,
 		jobs: map[int]*manifest.Job{}, refOwner: map[string]int{},
@@ -343,11 +344,17 @@ func stopMessage(err error) string {
 	case errors.Is(err, errMaxFailures):
 		return err.Error()
 	}
+	if g, ok := asGaveUp(err); ok {
+		return g.Reason
+	}
 	return "the run stopped: " + err.Error()
 }
 
 func (r *runner) stopReason() error {
 	if err := r.fatal(); err != nil {
+		return err
+	}
+	if err := r.opts.Pacer.Err(); err != nil {
 		return err
 	}
 	if r.ctx.Err() != nil {
@@ -470,18 +477,30 @@ func (r *runner) runUnit(u *unit) {
 
 // send makes u's attempts. read says a pre-read before it did not list
 // what u creates.
+//
+// An attempt is a call that was sent and was not a 429 or an outage's
+// failure (pacer.Track tells): those say nothing of the job, so they are
+// repeated without using up --max-attempts, the pacer holding every
+// worker meanwhile. What bounds them is the pacer giving up (--max-hold,
+// --max-outage).
 func (r *runner) send(u *unit, vals actions.Values, secs actions.Secrets, read bool) {
 	spec := u.spec()
 	maybe := u.maybeDone  // an earlier attempt (in an earlier run or this one) may have been processed
 	ambiguousNow := false // one of this run's attempts may have been processed
 	var lastErr error
-	attempt := 0
+	ctx, track := pacer.WithTrack(r.callCtx, u.jobs[0].Index+1)
+	attempt, unpaced := 0, 0 // attempts so far; of them, calls the pacer never saw
 	end := func(st Status, err error) {
 		r.endAll(u, vals, Outcome{Status: st, Attempts: attempt, Err: err})
 	}
 	for {
-		attempt++
-		results, err := r.call(u, vals, secs)
+		before := track.Counts()
+		results, err := r.call(ctx, u, vals, secs)
+		after := track.Counts()
+		if after.Sent == before.Sent && !isStop(err) {
+			unpaced++ // a client that does not pace, or a request that could not be built
+		}
+		attempt = after.Attempts() + unpaced
 		if err == nil {
 			r.answered(u, vals, results, attempt, maybe)
 			return
@@ -496,31 +515,39 @@ func (r *runner) send(u *unit, vals actions.Values, secs actions.Secrets, read b
 			r.endAll(u, vals, Outcome{Status: StatusOK, Attempts: attempt, Result: res})
 			return
 		}
+		if g, ok := asGaveUp(err); ok {
+			if attempt == 0 && !maybe {
+				end(StatusSkipped, fmt.Errorf("not started: %s", g.Reason))
+				return
+			}
+			end(r.finalStatus(spec, maybe), fmt.Errorf("%s, before attempt %d: %w", g.Reason, attempt+1, attemptsErr(attempt, lastErr)))
+			return
+		}
 		lastErr = err
 		if maybeProcessed(err) {
 			maybe, ambiguousNow = true, true
 		}
-		switch classify(err, spec.Repeat) {
-		case fatal:
-			r.setFatal(err)
-			end(StatusFailed, err)
-			return
-		case cancelled:
-			if attempt == 1 && !maybe {
-				attempt = 0
+		verdict := classify(err, spec.Repeat)
+		if verdict == cancelled {
+			if attempt == 0 && !maybe {
 				end(StatusSkipped, fmt.Errorf("not started: %s", r.stopped()))
 				return
 			}
 			end(r.finalStatus(spec, maybe), fmt.Errorf("%s after %d attempts: %w", r.stopped(), attempt, lastErr))
 			return
-		case giveUp:
-			end(StatusFailed, attemptsErr(attempt, err))
-			return
-		case ambiguous:
-			end(StatusUnknown, fmt.Errorf("%w; it may have been applied, and %s is not repeated so that nothing is created twice: check, then re-run with --retry-unknown if it is missing", err, spec.Name))
+		}
+		if done := r.decide(verdict, spec, err, attempt, end); done {
 			return
 		}
 		// retry
+		r.opts.Counters.Retries.Add(1)
+		if _, ok := asThrottled(err); ok {
+			r.opts.Counters.Throttled.Add(1)
+			continue // the pacer holds every worker as long as the service asked
+		}
+		if after.Outage > before.Outage {
+			continue // the pacer holds every worker until a probe gets through
+		}
 		if attempt >= r.opts.MaxAttempts {
 			end(r.finalStatus(spec, maybe), attemptsErr(attempt, err))
 			return
@@ -534,6 +561,23 @@ func (r *runner) send(u *unit, vals actions.Values, secs actions.Secrets, read b
 			return
 		}
 	}
+}
+
+// decide ends u for the verdicts that end it (fatal, giveUp, ambiguous),
+// and reports whether it did; retry is left to the caller.
+func (r *runner) decide(v verdict, spec *actions.Spec, err error, attempt int, end func(Status, error)) bool {
+	switch v {
+	case fatal:
+		r.setFatal(err)
+		end(StatusFailed, err)
+	case giveUp:
+		end(StatusFailed, attemptsErr(attempt, err))
+	case ambiguous:
+		end(StatusUnknown, fmt.Errorf("%w; it may have been applied, and %s is not repeated so that nothing is created twice: check, then re-run with --retry-unknown if it is missing", err, spec.Name))
+	default:
+		return false
+	}
+	return true
 }
 
 // endAll ends every job of u with o (Job and Values filled in per job).
@@ -587,21 +631,11 @@ func judgeExisting(o *Outcome, maybe bool) {
 	o.Result.Note = actions.JoinNotes(o.Result.Note, note, ex.UncheckedText())
 }
 
-// pause waits before attempt number attempt+1 after err: on a 429 every
-// worker holds, not just this one (the connection is throttled);
-// otherwise this one backs off, at least as long as the service asked. An
-// error means the run was interrupted while waiting.
+// pause waits before attempt number attempt+1 after err, a failure of
+// this job alone (429s and outages are the pacer's): backoff, at least as
+// long as the service asked. An error means the run was interrupted while
+// waiting.
 func (r *runner) pause(attempt int, err error) error {
-	r.opts.Counters.Retries.Add(1)
-	if e, ok := asThrottled(err); ok {
-		r.opts.Counters.Throttled.Add(1)
-		wait := e.RetryAfter
-		if !e.HasRetryAfter {
-			wait = r.opts.Backoff.delay(attempt, r.opts.Rand())
-		}
-		r.opts.Pacer.hold(wait)
-		return nil
-	}
 	wait := r.opts.Backoff.delay(attempt, r.opts.Rand())
 	if e, ok := asRetryAfter(err); ok && e > wait {
 		wait = e
@@ -627,15 +661,15 @@ func attemptsErr(n int, err error) error {
 
 // call makes one attempt of u; v and s are the filled values of a
 // single-job unit.
-func (r *runner) call(u *unit, v actions.Values, s actions.Secrets) ([]actions.BatchResult, error) {
+func (r *runner) call(ctx context.Context, u *unit, v actions.Values, s actions.Secrets) ([]actions.BatchResult, error) {
 	if u.batch != nil {
 		vals := make([]actions.Values, len(u.jobs))
 		for i, j := range u.jobs {
 			vals[i] = j.Values
 		}
-		return u.batch.Call(r.callCtx, r.opts.Client, vals)
+		return u.batch.Call(ctx, r.opts.Client, vals)
 	}
-	res, err := u.jobs[0].Action.Call(r.callCtx, r.opts.Client, v, s)
+	res, err := u.jobs[0].Action.Call(ctx, r.opts.Client, v, s)
 	if err != nil {
 		return nil, err
 	}

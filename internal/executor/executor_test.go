@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +13,7 @@ import (
 	"github.com/firmtools/bulk/internal/actions"
 	"github.com/firmtools/bulk/internal/imanage"
 	"github.com/firmtools/bulk/internal/manifest"
+	"github.com/firmtools/bulk/internal/pacer"
 	"github.com/firmtools/bulk/internal/ratelimit"
 	"github.com/firmtools/bulk/internal/wire"
 )
@@ -215,7 +215,7 @@ func runJobs(t *testing.T, ctx context.Context, fc *fakeClient, jobs []*manifest
 	col := &collected{}
 	opts := Options{
 		Client:      fc,
-		Pacer:       NewPacer(ratelimit.Limit{N: 1000, Window: time.Second}, clock),
+		Pacer:       pacer.New(ratelimit.Limit{N: 1000, Window: time.Second}, clock, pacer.Settings{}),
 		Clock:       clock,
 		Concurrency: 3,
 		MaxAttempts: 4,
@@ -294,41 +294,6 @@ func TestRetryPolicy(t *testing.T) {
 			}
 			if tc.status == StatusUnknown && !strings.Contains(o.Err.Error(), "--retry-unknown") {
 				t.Fatalf("unknown row's error should say what to do: %v", o.Err)
-			}
-		})
-	}
-}
-
-func TestThrottleHoldsEveryWorker(t *testing.T) {
-	clock := newFastClock()
-	p := NewPacer(ratelimit.Limit{N: 1000, Window: time.Second}, clock)
-	p.hold(7 * time.Second)
-	p.hold(3 * time.Second) // a shorter hold does not shorten the first
-	start := clock.Now()
-	if err := p.Wait(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	if got := clock.Now().Sub(start); got < 7*time.Second {
-		t.Fatalf("Wait returned after %s of a 7s hold", got)
-	}
-	if p.Calls() != 1 {
-		t.Fatalf("Calls = %d", p.Calls())
-	}
-}
-
-func TestPacerNeverExceedsWindow(t *testing.T) {
-	// A token bucket of burst b at rate r admits at most b + r*W calls in
-	// any window W. It must stay within the service's N.
-	for _, l := range []ratelimit.Limit{{N: 100, Window: time.Minute}, {N: 100, Window: 600 * time.Millisecond}, {N: 10, Window: time.Second}, {N: 1000, Window: time.Hour}} {
-		t.Run(l.String(), func(t *testing.T) {
-			p := NewPacer(l, nil)
-			// Calls at 1/r apart after a burst of b: b + floor(r*W) fit in W.
-			worst := float64(p.limiter.Burst()) + math.Floor(p.callsPerSecond()*l.Window.Seconds())
-			if worst > float64(l.N) {
-				t.Fatalf("up to %.2f calls per window, limit %d", worst, l.N)
-			}
-			if l.N >= 50 && worst < 0.97*float64(l.N) {
-				t.Fatalf("only %.2f calls per window: pacing wastes more than 3%% of %d", worst, l.N)
 			}
 		})
 	}

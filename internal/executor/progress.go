@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/firmtools/bulk/internal/pacer"
 )
 
 // The progress display is a line of its own on a terminal, redrawn in
@@ -39,7 +41,7 @@ type ProgressOptions struct {
 	Resized  <-chan struct{}
 	Interval time.Duration
 	Counters *Counters
-	Pacer    *Pacer
+	Pacer    *pacer.Pacer
 	Clock    Clock
 }
 
@@ -200,7 +202,7 @@ type progressState struct {
 	throttled   int64
 	callsPerMin float64
 	eta         string
-	heldUntil   time.Time // the end of a hold still on, else zero
+	held        part // a hold or an outage still on, else empty
 }
 
 func (p *Progress) snapshot() progressState {
@@ -212,9 +214,7 @@ func (p *Progress) snapshot() progressState {
 		if elapsed := now.Sub(p.start); elapsed > 0 {
 			s.callsPerMin = float64(pc.Calls()) / elapsed.Minutes()
 		}
-		if until := pc.heldUntil(); until.After(now) {
-			s.heldUntil = until
-		}
+		s.held = holdPart(pc.Snapshot())
 	}
 	s.eta = eta(c, pc)
 	return s
@@ -235,9 +235,8 @@ func layout(s progressState, width int) string {
 	done := s.ended.Total()
 	text := fmt.Sprintf("%d/%d", done, s.total)
 	var parts []part
-	if !s.heldUntil.IsZero() {
-		until := s.heldUntil.Format("15:04:05")
-		parts = append(parts, part{"held by the service until " + until, "held until " + until})
+	if s.held.long != "" {
+		parts = append(parts, s.held)
 	}
 	parts = append(parts, part{counts(s.ended), fmt.Sprintf("%d ok, %d not ok", s.ended.Succeeded(), done-s.ended.Succeeded())},
 		part{fmt.Sprintf("%.0f calls/min", s.callsPerMin), fmt.Sprintf("%.0f/min", s.callsPerMin)},
@@ -290,19 +289,33 @@ func bar(done, total, width int) string {
 	return b.String()
 }
 
-// eta is the time left, from the calls still to make at the pacer's rate
-// (not from the pace so far, which a 429 hold distorts).
-func eta(c *Counters, p *Pacer) string {
-	if p == nil || p.callsPerSecond() <= 0 {
+// holdPart words what holds every worker, if anything does: a 429's
+// hold and when it ends, or an outage, since when, and the next probe.
+func holdPart(sn pacer.Snapshot) part {
+	switch {
+	case !sn.HeldUntil.IsZero():
+		until := sn.HeldUntil.Format("15:04:05")
+		return part{"held by the service until " + until, "held until " + until}
+	case sn.Down:
+		next := sn.NextProbe.Format("15:04:05")
+		return part{"the service is failing since " + sn.DownSince.Format("15:04:05") + ", next try " + next, "down, next try " + next}
+	}
+	return part{}
+}
+
+// eta is the time left, from the calls still to make at the pacer's pace
+// (the window model; the lowered rate after 429s), not from the pace so
+// far, which a hold distorts.
+func eta(c *Counters, p *pacer.Pacer) string {
+	if p == nil {
 		return "-"
 	}
-	left := time.Duration(float64(c.Pending.Load()) / p.callsPerSecond() * float64(time.Second))
-	return left.Round(time.Second).String()
+	return p.Estimate(int(c.Pending.Load())).Round(time.Second).String()
 }
 
 // statusLine is one plain line of progress: done of total, how the jobs
 // ended, calls per minute, a hold, and the time left.
-func statusLine(c *Counters, p *Pacer, elapsed time.Duration) string {
+func statusLine(c *Counters, p *pacer.Pacer, elapsed time.Duration) string {
 	ended := c.ended()
 	done, total := ended.Total(), c.Total.Load()
 	cpm := 0.0
@@ -320,8 +333,8 @@ func statusLine(c *Counters, p *Pacer, elapsed time.Duration) string {
 	}
 	hold := ""
 	if p != nil {
-		if until := p.heldUntil(); until.After(p.clock.Now()) {
-			hold = ", held by the service until " + until.Format("15:04:05")
+		if h := holdPart(p.Snapshot()); h.long != "" {
+			hold = ", " + h.long
 		}
 	}
 	return fmt.Sprintf("%d/%d done, %s, %s, %d skipped, %d unknown, %.0f calls/min, %d throttled%s, ETA %s",

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	pacerpkg "github.com/firmtools/bulk/internal/pacer"
 	"github.com/firmtools/bulk/internal/ratelimit"
 )
 
@@ -56,7 +57,7 @@ func TestPlainProgressLinesWhenNotATerminal(t *testing.T) {
 	clock := &tickClock{now: time.Unix(0, 0), tick: make(chan struct{})}
 	out := syncBuffer{wrote: make(chan struct{}, 10)}
 	p := StartProgress(ProgressOptions{Out: &out, Counters: c, Clock: clock,
-		Pacer: NewPacer(ratelimit.Limit{N: 100, Window: time.Minute}, clock)})
+		Pacer: pacerpkg.New(ratelimit.Limit{N: 100, Window: time.Minute}, clock, pacerpkg.Settings{})})
 	c.count("ok")
 	c.Pending.Store(4)
 	clock.tick <- struct{}{}
@@ -80,11 +81,11 @@ func TestPlainProgressLinesWhenNotATerminal(t *testing.T) {
 func TestStatusLineETAFromCallsLeft(t *testing.T) {
 	c := &Counters{}
 	c.Total.Store(200)
-	c.Pending.Store(98)
-	p := NewPacer(ratelimit.Limit{N: 100, Window: time.Minute}, nil) // 98 calls a minute
+	c.Pending.Store(250)
+	p := pacerpkg.New(ratelimit.Limit{N: 100, Window: time.Minute}, nil, pacerpkg.Settings{})
 	line := statusLine(c, p, time.Minute)
-	if !strings.Contains(line, "ETA 1m0s") {
-		t.Fatalf("98 calls left at 98 a minute: %s", line)
+	if !strings.Contains(line, "ETA 2m0s") { // 100 now, 100 a minute later, the last 50 a minute after
+		t.Fatalf("250 calls left at 100 a minute: %s", line)
 	}
 }
 
@@ -263,10 +264,10 @@ func TestProgressFitsTheTerminal(t *testing.T) {
 		t.Run(strconv.Itoa(width), func(t *testing.T) {
 			term := newFakeTerminal(width)
 			clock := &tickClock{now: time.Date(2026, 12, 1, 14, 0, 0, 0, time.UTC), tick: make(chan struct{})}
-			pacer := NewPacer(ratelimit.Limit{N: 100, Window: time.Minute}, clock)
+			pc := pacerpkg.New(ratelimit.Limit{N: 100, Window: time.Minute}, clock, pacerpkg.Settings{})
 			c := busy()
 			p := StartProgress(ProgressOptions{Out: term, Terminal: true, Width: term.width, Resized: term.resized,
-				Counters: c, Pacer: pacer, Clock: clock})
+				Counters: c, Pacer: pc, Clock: clock})
 			fmt.Fprintln(p.Writer(), "bulk: a note")
 			term.settle()
 			for range 3 {
@@ -281,7 +282,11 @@ func TestProgressFitsTheTerminal(t *testing.T) {
 			if width == 80 && !strings.Contains(running[1], "8500 ok, 500 not ok") || width == 120 && !strings.Contains(running[1], "250 failed, 120 conflict") {
 				t.Fatalf("the counts are not in %q", running[1])
 			}
-			pacer.hold(130 * time.Second)
+			pm, err := pc.Acquire(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			pm.Done(pacerpkg.Result{Kind: pacerpkg.Throttled, HasRetryAfter: true, RetryAfter: 130 * time.Second})
 			clock.tick <- struct{}{}
 			<-term.drawn
 			screen := term.screen()
@@ -333,7 +338,7 @@ func TestProgressFollowsAResize(t *testing.T) {
 	term := newFakeTerminal(120)
 	clock := &tickClock{now: time.Unix(0, 0).UTC(), tick: make(chan struct{})}
 	p := StartProgress(ProgressOptions{Out: term, Terminal: true, Width: term.width, Resized: term.resized,
-		Counters: busy(), Pacer: NewPacer(ratelimit.Limit{N: 100, Window: time.Minute}, clock), Clock: clock})
+		Counters: busy(), Pacer: pacerpkg.New(ratelimit.Limit{N: 100, Window: time.Minute}, clock, pacerpkg.Settings{}), Clock: clock})
 	defer p.Stop()
 	fmt.Fprintln(term, "earlier output")
 	term.settle()
@@ -362,7 +367,7 @@ func TestLayoutAlwaysFits(t *testing.T) {
 	for width := MinWidth - 1; width < 200; width++ {
 		for _, s := range []progressState{
 			{total: 3},
-			{ended: Tally{OK: 123456, Failed: 9999, Exists: 1, Conflict: 2, Skipped: 3, Unknown: 4}, total: 999999, throttled: 12345, callsPerMin: 98, eta: "123h45m6s", heldUntil: hold},
+			{ended: Tally{OK: 123456, Failed: 9999, Exists: 1, Conflict: 2, Skipped: 3, Unknown: 4}, total: 999999, throttled: 12345, callsPerMin: 98, eta: "123h45m6s", held: holdPart(pacerpkg.Snapshot{HeldUntil: hold})},
 		} {
 			line := layout(s, width)
 			if len(line) > width {

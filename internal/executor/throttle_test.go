@@ -3,13 +3,13 @@ package executor
 import (
 	"context"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/firmtools/bulk/internal/imanage"
 	"github.com/firmtools/bulk/internal/manifest"
+	"github.com/firmtools/bulk/internal/pacer"
 	"github.com/firmtools/bulk/internal/ratelimit"
 	"github.com/firmtools/bulk/internal/wire"
 )
@@ -26,6 +26,7 @@ type manualClock struct {
 type manualWaiter struct {
 	until time.Time
 	wake  chan struct{}
+	ctx   context.Context
 }
 
 func newManualClock() *manualClock {
@@ -43,10 +44,13 @@ func (c *manualClock) Sleep(ctx context.Context, d time.Duration) error {
 		return ctx.Err()
 	}
 	c.mu.Lock()
-	w := manualWaiter{until: c.now.Add(d), wake: make(chan struct{})}
+	w := manualWaiter{until: c.now.Add(d), wake: make(chan struct{}), ctx: ctx}
 	c.waiters = append(c.waiters, w)
 	c.mu.Unlock()
-	c.slept <- w.until
+	select {
+	case c.slept <- w.until:
+	default: // no one reads them
+	}
 	select {
 	case <-w.wake:
 		return nil
@@ -71,56 +75,53 @@ func (c *manualClock) Advance(d time.Duration) {
 	c.waiters = kept
 }
 
-// waitBegun is the end of the next wait begun on c. A worker that never
-// waits fails the test (after a minute of real time, a guard against a
-// hang, not a measure of anything).
-func waitBegun(t *testing.T, c *manualClock, p *pacedClient) time.Time {
-	t.Helper()
-	select {
-	case until := <-c.slept:
-		return until
-	case name := <-p.again:
-		t.Fatalf("tab %s was sent again at once: the 429 did not hold its worker", name)
-		return time.Time{}
-	case <-time.After(time.Minute):
-		t.Fatal("no worker began to wait: the 429 did not hold them")
-		return time.Time{}
+// waiting is how many callers wait until exactly until (and still wait).
+func (c *manualClock) waiting(until time.Time) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for _, w := range c.waiters {
+		if w.until.Equal(until) && w.ctx.Err() == nil {
+			n++
+		}
 	}
+	return n
 }
 
-// pacedClient is the fake client waiting on the pacer before every tab, as
-// the real client does (imanage.Config.Pace), noting when each call went
-// out by the run's clock.
+// pacedClient is the fake client pacing every tab through the pacer, as
+// the real client does (imanage.Config.Pace, executor.Pace), noting when
+// each call went out by the run's clock.
 type pacedClient struct {
 	*fakeClient
-	pacer *Pacer
+	pacer *pacer.Pacer
 	clock Clock
 
 	mu    sync.Mutex
 	sent  map[string][]time.Time // by tab name
-	first chan string            // each tab's first call, as it arrives
-	again chan string            // each later call, as it arrives
-	reply map[string]chan error  // what each tab's first call answers, when told
+	first chan string            // each tab's first call, as it arrives (with a reply channel)
+	reply map[string]chan error  // what a tab's first call answers, when told; none: at once
 }
 
 func (c *pacedClient) AddTab(ctx context.Context, r wire.AddTabRequest) (*wire.Tab, error) {
-	if err := c.pacer.Wait(ctx); err != nil {
+	ended, err := Pace(c.pacer)(ctx)
+	if err != nil {
 		return nil, &imanage.Error{Op: "addTab", Delivery: imanage.NotSent, Err: err}
 	}
 	c.mu.Lock()
 	c.sent[r.Name] = append(c.sent[r.Name], c.clock.Now())
 	firstCall := len(c.sent[r.Name]) == 1
+	reply := c.reply[r.Name]
 	c.mu.Unlock()
-	if !firstCall {
-		c.again <- r.Name
-	}
-	if firstCall {
+	if firstCall && reply != nil {
 		c.first <- r.Name
-		if err := <-c.reply[r.Name]; err != nil {
+		if err := <-reply; err != nil {
+			ended(err)
 			return nil, err
 		}
 	}
-	return c.fakeClient.AddTab(ctx, r)
+	tab, err := c.fakeClient.AddTab(ctx, r)
+	ended(err)
+	return tab, err
 }
 
 func (c *pacedClient) calls() int {
@@ -133,43 +134,49 @@ func (c *pacedClient) calls() int {
 	return n
 }
 
-// TestA429HoldsEveryWorker: three workers have a call out; one meets a 429
-// asking for 7 s, the others a 503 that asks for no wait at all. Every
-// worker holds: no call is sent for 7 s of the run's clock, and then all
-// three go again at once.
+// TestA429HoldsEveryWorker: three workers have a call out; A's meets a
+// 429 asking for 7 s, B's and C's succeed. Every worker holds: the next
+// tabs (D, E) and A's repeat wait until 7 s of the run's clock, then all go
+// at once; the 429 was not one of A's attempts.
 func TestA429HoldsEveryWorker(t *testing.T) {
 	clock := newManualClock()
-	pacer := NewPacer(ratelimit.Limit{N: 1000, Window: time.Second}, clock)
-	names := []string{"A", "B", "C"}
-	c := &pacedClient{fakeClient: newFake(), pacer: pacer, clock: clock, sent: map[string][]time.Time{},
-		first: make(chan string, 3), again: make(chan string, 3), reply: map[string]chan error{}}
+	p := pacer.New(ratelimit.Limit{N: 1000, Window: time.Second}, clock, pacer.Settings{})
+	names := []string{"A", "B", "C", "D", "E"}
+	c := &pacedClient{fakeClient: newFake(), pacer: p, clock: clock, sent: map[string][]time.Time{},
+		first: make(chan string, 3), reply: map[string]chan error{}}
 	jobs := make([]*manifest.Job, len(names))
 	for i, n := range names {
 		jobs[i] = tab(t, i, n)
+	}
+	for _, n := range names[:3] {
 		c.reply[n] = make(chan error, 1)
 	}
 	start := clock.Now()
 	done := make(chan error, 1)
 	col := &collected{}
 	go func() {
-		done <- Run(context.Background(), jobs, Options{Client: c, Pacer: pacer, Clock: clock, Concurrency: 3, MaxAttempts: 3,
+		done <- Run(context.Background(), jobs, Options{Client: c, Pacer: p, Clock: clock, Concurrency: 3, MaxAttempts: 1,
 			Backoff: Backoff{}, Rand: func() float64 { return 0.5 }, OnEnd: col.add})
 	}()
-	for range names { // all three calls are out
+	for range 3 { // A, B and C are out
 		<-c.first
 	}
 	c.reply["A"] <- &imanage.Error{Op: "addTab", Delivery: imanage.Answered, StatusCode: 429, Code: "TOO_MANY_REQUESTS",
 		RetryAfter: 7 * time.Second, HasRetryAfter: true}
-	if until := waitBegun(t, clock, c); !until.Equal(start.Add(7 * time.Second)) {
-		t.Fatalf("A waits until %v, want the 7 s the service asked for", until.Sub(start))
-	}
-	unavailable := &imanage.Error{Op: "addTab", Delivery: imanage.Answered, StatusCode: 503, Code: "SERVICE_UNAVAILABLE", HasRetryAfter: true}
-	c.reply["B"] <- unavailable
-	c.reply["C"] <- unavailable
-	for range 2 { // B and C
-		if until := waitBegun(t, clock, c); !until.Equal(start.Add(7 * time.Second)) {
-			t.Fatalf("a worker that met no 429 waits until %v, want the 429's hold of 7 s", until.Sub(start))
+	hold := start.Add(7 * time.Second)
+	for deadline := time.Now().Add(time.Minute); !p.Snapshot().HeldUntil.Equal(hold); { // A's 429 has reached the pacer
+		if time.Now().After(deadline) {
+			t.Fatal("the 429 never put a hold on the pacer")
 		}
+		time.Sleep(time.Millisecond)
+	}
+	c.reply["B"] <- nil
+	c.reply["C"] <- nil
+	for deadline := time.Now().Add(time.Minute); clock.waiting(hold) < 3; { // A's repeat, D and E
+		if time.Now().After(deadline) {
+			t.Fatalf("%d workers wait for the 429's hold, want 3 (calls sent: %d)", clock.waiting(hold), c.calls())
+		}
+		time.Sleep(time.Millisecond)
 	}
 	if n := c.calls(); n != 3 {
 		t.Fatalf("%d calls during the hold, want the 3 first ones only", n)
@@ -182,13 +189,13 @@ func TestA429HoldsEveryWorker(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	for _, n := range names {
-		sent := c.sent[n]
-		if len(sent) != 2 || !sent[0].Equal(start) || !sent[1].Equal(start.Add(7*time.Second)) {
-			t.Fatalf("tab %s sent at %v, want at 0 and once the hold ended at 7s", n, sent)
+	want := map[string][]time.Time{"A": {start, hold}, "B": {start}, "C": {start}, "D": {hold}, "E": {hold}}
+	for i, n := range names {
+		if !slices.Equal(c.sent[n], want[n]) {
+			t.Errorf("tab %s sent at %v, want %v", n, c.sent[n], want[n])
 		}
-		if o := col.out[slices.Index(names, n)]; o.Status != StatusOK || o.Attempts != 2 {
-			t.Fatalf("tab %s: %s after %d attempts (%v)", n, o.Status, o.Attempts, o.Err)
+		if o := col.out[i]; o.Status != StatusOK || o.Attempts != 1 {
+			t.Errorf("tab %s: %s after %d attempts (%v), want ok after 1 (with --max-attempts 1: the 429 is not an attempt)", n, o.Status, o.Attempts, o.Err)
 		}
 	}
 }
@@ -208,22 +215,21 @@ func (c *recordingClock) Sleep(ctx context.Context, d time.Duration) error {
 	return c.fastClock.Sleep(ctx, d)
 }
 
-// TestBackoffWaitsAreTheOnesAskedFor: each pause before a repeat is the
-// capped, jittered backoff the injected random numbers choose, or the
-// service's Retry-After when that is longer; a 429 without Retry-After
-// holds the pacer for the backoff instead.
+// TestBackoffWaitsAreTheOnesAskedFor: each pause before a repeat of a
+// job's own failure is the capped, jittered backoff the injected random
+// numbers choose, or the service's Retry-After when that is longer.
 func TestBackoffWaitsAreTheOnesAskedFor(t *testing.T) {
-	down := func(retryAfter time.Duration) error {
-		return &imanage.Error{Op: "createUser", Delivery: imanage.Answered, StatusCode: 503, Code: "SERVICE_UNAVAILABLE",
+	failed := func(retryAfter time.Duration) error {
+		return &imanage.Error{Op: "createUser", Delivery: imanage.Answered, StatusCode: 500, Code: "INTERNAL_ERROR",
 			RetryAfter: retryAfter, HasRetryAfter: retryAfter > 0}
 	}
 	fc := newFake()
-	fc.script["createUser"] = []error{down(0), down(0), down(10 * time.Second), down(0), down(0)}
+	fc.script["createUser"] = []error{failed(0), failed(0), failed(10 * time.Second), failed(0), failed(0)}
 	clock := &recordingClock{fastClock: *newFastClock()}
 	rnd := []float64{0, 0.5, 0.25, 0.999, 0}
 	var mu sync.Mutex
 	col, err := runJobs(t, context.Background(), fc, []*manifest.Job{user(t, 0, "JDOE")}, func(o *Options) {
-		o.Clock, o.Pacer = clock, NewPacer(ratelimit.Limit{N: 1000, Window: time.Second}, clock)
+		o.Clock, o.Pacer = clock, pacer.New(ratelimit.Limit{N: 1000, Window: time.Second}, clock, pacer.Settings{})
 		o.MaxAttempts, o.Backoff = 6, Backoff{Base: time.Second, Max: 8 * time.Second}
 		o.Rand = func() float64 {
 			mu.Lock()
@@ -247,22 +253,30 @@ func TestBackoffWaitsAreTheOnesAskedFor(t *testing.T) {
 	if !slices.Equal(clock.waits, want) {
 		t.Fatalf("waits %v, want %v", clock.waits, want)
 	}
+}
 
-	// A 429 without Retry-After: every worker holds for the backoff.
-	fc = newFake()
+// TestA429WithoutRetryAfterSlowsThePace: the service throttled inside the
+// declared window without saying for how long: the job is repeated
+// without a backoff of its own and without using an attempt, and the pacer
+// lowers its rate.
+func TestA429WithoutRetryAfterSlowsThePace(t *testing.T) {
+	fc := newFake()
 	fc.script["addTab"] = []error{&imanage.Error{Op: "addTab", Delivery: imanage.Answered, StatusCode: 429, Code: "TOO_MANY_REQUESTS"}}
-	clock = &recordingClock{fastClock: *newFastClock()}
-	start := clock.Now()
-	pacer := NewPacer(ratelimit.Limit{N: 1000, Window: time.Second}, clock)
-	if _, err := runJobs(t, context.Background(), fc, []*manifest.Job{tab(t, 0, "A")}, func(o *Options) {
-		o.Clock, o.Pacer = clock, pacer
-	}); err != nil {
-		t.Fatal(err)
+	clock := &recordingClock{fastClock: *newFastClock()}
+	p := pacer.New(ratelimit.Limit{N: 100, Window: time.Minute}, clock, pacer.Settings{})
+	c := &pacedClient{fakeClient: fc, pacer: p, clock: clock, sent: map[string][]time.Time{}}
+	col, err := runJobs(t, context.Background(), fc, []*manifest.Job{tab(t, 0, "A")}, func(o *Options) {
+		o.Client, o.Clock, o.Pacer, o.MaxAttempts = c, clock, p, 1
+	})
+	if err != nil || col.out[0].Status != StatusOK || col.out[0].Attempts != 1 {
+		t.Fatalf("%+v, %v", col.out[0], err)
 	}
-	if got := pacer.heldUntil().Sub(start); got != 750*time.Millisecond || len(clock.waits) != 0 {
-		t.Fatalf("held for %v, own waits %v: want the pacer held for the backoff (750ms) and no wait of the worker's own", got, clock.waits)
+	sn := p.Snapshot()
+	if !sn.Adapted || sn.Rate >= 100 || p.Stats().Throttled != 1 {
+		t.Fatalf("snapshot %+v, stats %+v: want the rate cut after the 429", sn, p.Stats())
 	}
-	if !strings.Contains(fc.reqs[0].(wire.AddTabRequest).Name, "A") {
-		t.Fatalf("requests %v", fc.reqs)
+	// The only wait is the pacer's spacing at the lowered rate (70 a minute).
+	if len(clock.waits) != 1 || clock.waits[0] > time.Second || clock.waits[0] < 800*time.Millisecond {
+		t.Fatalf("waits %v, want one of about 60s/70", clock.waits)
 	}
 }

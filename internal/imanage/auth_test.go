@@ -50,7 +50,7 @@ func TestManyWorkers401SignInOnce(t *testing.T) {
 	cfg := testConfig(ts.URL)
 	cfg.Token = secret.New("expired")
 	var paces atomic.Int32
-	cfg.Pace = func(context.Context) error { paces.Add(1); return nil }
+	cfg.Pace = func(context.Context) (func(error), error) { paces.Add(1); return func(error) {}, nil }
 	c := newTestClient(t, cfg)
 
 	var wg sync.WaitGroup

@@ -51,10 +51,13 @@ func call[T any](ctx context.Context, c *Client, method, op string, query url.Va
 		return zero, &Error{Op: op, Delivery: NotSent, Err: err}
 	}
 	for repeated := false; ; repeated = true {
+		ended := func(error) {}
 		if c.pace != nil {
-			if err := c.pace(ctx); err != nil {
+			done, err := c.pace(ctx)
+			if err != nil {
 				return zero, &Error{Op: op, Delivery: NotSent, Err: fmt.Errorf("waiting for the rate limiter: %w", err)}
 			}
+			ended = done
 		}
 		start := time.Now()
 		newReq := func(actx context.Context) (*http.Request, error) {
@@ -87,6 +90,11 @@ func call[T any](ctx context.Context, c *Client, method, op string, query url.Va
 			} else {
 				e = c.errorFromAnswer(op, ans, scrub)
 			}
+		}
+		if e != nil {
+			ended(e)
+		} else {
+			ended(nil)
 		}
 		if c.observe != nil {
 			info := CallInfo{Op: op, Duration: time.Since(start)}

@@ -47,9 +47,11 @@ type Config struct {
 	// never read whole. 0 means 8 MiB.
 	MaxAnswerBytes int64
 	// Pace is called before every operation request (not the token request),
-	// the repeat after a re-sign-in included. The executor passes its shared
-	// rate limiter's Wait here. nil: no pacing.
-	Pace func(ctx context.Context) error
+	// the repeat after a re-sign-in included: it waits for the request's
+	// turn, and returns what to call when the request ended, with its error
+	// (nil: it succeeded). The executor passes its shared pacer here (see
+	// executor.Pace). nil: no pacing.
+	Pace func(ctx context.Context) (ended func(error), err error)
 	// Observe, if set, is called after every operation attempt.
 	Observe   func(CallInfo)
 	UserAgent string
@@ -80,7 +82,7 @@ type Client struct {
 	hc        *http.Client
 	timeout   time.Duration
 	maxAnswer int64
-	pace      func(context.Context) error
+	pace      func(context.Context) (func(error), error)
 	observe   func(CallInfo)
 	userAgent string
 	now       func() time.Time // for Retry-After dates; a field so tests can fix it

@@ -227,19 +227,25 @@ func TestPaceBeforeEveryOperationRequest(t *testing.T) {
 			}
 			ts := serve(t, fs)
 			cfg := testConfig(ts.URL)
-			paces := 0
-			cfg.Pace = func(ctx context.Context) error {
+			paces, ends := 0, 0
+			cfg.Pace = func(ctx context.Context) (func(error), error) {
 				paces++
 				log("pace")
-				return nil
+				return func(error) { ends++; log("end") }, nil
 			}
 			c := newTestClient(t, cfg)
 			if _, err := c.GetEmailOptions(t.Context()); err != nil {
 				t.Fatal(err)
 			}
 			_, ops := fs.counts()
-			if paces != tt.wantPaces || ops != tt.wantOps {
-				t.Errorf("paces %d ops %d, want %d %d", paces, ops, tt.wantPaces, tt.wantOps)
+			if paces != tt.wantPaces || ops != tt.wantOps || ends != paces {
+				t.Errorf("paces %d ends %d ops %d, want %d %d %d", paces, ends, ops, tt.wantPaces, tt.wantPaces, tt.wantOps)
+			}
+			// Each request's end is told before the next is paced.
+			for i, ev := range events {
+				if ev == "pace" && i > 0 && events[i-1] == "op" {
+					t.Errorf("a request paced before the previous one's end was told: %v", events)
+				}
 			}
 			// Each operation request follows its own pace; token requests are not paced.
 			for i, ev := range events {
@@ -255,7 +261,7 @@ func TestPaceErrorSendsNothing(t *testing.T) {
 	fs := &fakeService{}
 	ts := serve(t, fs)
 	cfg := Config{BaseURL: ts.URL, Token: secret.New("tok")}
-	cfg.Pace = func(ctx context.Context) error { return context.Canceled }
+	cfg.Pace = func(ctx context.Context) (func(error), error) { return nil, context.Canceled }
 	c := newTestClient(t, cfg)
 	_, err := c.AddTab(t.Context(), wire.AddTabRequest{})
 	e := mustError(t, err)

@@ -30,6 +30,14 @@ type Summary struct {
 	Warnings       int                        `json:"warnings"`                  // manifest warnings, printed before the run
 	Interrupted    bool                       `json:"interrupted,omitempty"`
 	Stopped        string                     `json:"stopped,omitempty"` // why the run stopped early, if it did
+	// RateLimit is the declared window the run kept to; SlowedTo, when the
+	// service throttled inside it, the lowest pace the run then kept
+	// ("35 calls per 60s"); Outages and OutageSeconds, the times the
+	// service failed for every job and how long, all told.
+	RateLimit     string  `json:"rate_limit,omitempty"`
+	SlowedTo      string  `json:"slowed_to,omitempty"`
+	Outages       int     `json:"outages,omitempty"`
+	OutageSeconds float64 `json:"outage_seconds,omitempty"`
 	// SchemaReads counts the schema operations read before the first write
 	// (they are among Calls); SchemaFallbacks name those the service does
 	// not have, whose members followed the contract's shape instead.
@@ -106,6 +114,13 @@ func (s *Summary) WriteText(w io.Writer) {
 	tw.Flush()
 	fmt.Fprintf(w, "calls %d, throttled (429) %d, retries %d, elapsed %s, %.1f calls/min\n",
 		s.Calls, s.Throttled, s.Retries, s.Elapsed.Round(100*time.Millisecond), s.CallsPerMinute)
+	if s.SlowedTo != "" {
+		fmt.Fprintf(w, "the service throttled inside --rate-limit %s: the pace was lowered, to %s at its lowest; if it recurs, set a lower --rate-limit\n", s.RateLimit, s.SlowedTo)
+	}
+	if s.Outages > 0 {
+		fmt.Fprintf(w, "the service failed for every job %d time(s), %s in all: the workers held and probed it, and no attempt was counted for it\n",
+			s.Outages, (time.Duration(s.OutageSeconds * float64(time.Second))).Round(100*time.Millisecond))
+	}
 	if s.JournalMissing {
 		fmt.Fprintf(w, "--resume found no journal at %s: every job ran as new\n", s.JournalFile)
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/firmtools/bulk/internal/exit"
 	"github.com/firmtools/bulk/internal/iostreams"
 	"github.com/firmtools/bulk/internal/manifest"
+	"github.com/firmtools/bulk/internal/pacer"
 	"github.com/firmtools/bulk/internal/ratelimit"
 )
 
@@ -26,6 +27,8 @@ import (
 const (
 	DefaultConcurrency = 4
 	DefaultMaxAttempts = 5
+	DefaultMaxHold     = 10 * time.Minute
+	DefaultMaxOutage   = 15 * time.Minute
 )
 
 // Options are a run's settings: what `bulk run` was asked.
@@ -45,6 +48,11 @@ type Options struct {
 	RateLimit    string // N/DURATION
 	MaxAttempts  int
 	MaxFailures  string // N or N%; "" is no limit
+	// MaxHold and MaxOutage end the run cleanly (rows not done skipped,
+	// resumable) when the service holds it longer, or fails longer; 0 is
+	// the default (10m, 15m).
+	MaxHold      time.Duration
+	MaxOutage    time.Duration
 	Quiet        bool
 	Verbose      bool
 	JSON         bool
@@ -60,6 +68,9 @@ type Deps struct {
 	Clock   executor.Clock
 	Backoff *executor.Backoff
 	Grace   time.Duration // how long calls in flight may finish after an interruption
+	// Probes space the single calls that test a service that is down
+	// (pacer.Settings.ProbeFirst and ProbeMax); zero values are the defaults.
+	ProbeFirst, ProbeMax time.Duration
 	// Interrupt gives the context an interruption cancels; nil is Ctrl-C,
 	// SIGTERM and SIGHUP.
 	Interrupt func(context.Context) (context.Context, context.CancelFunc)
@@ -87,6 +98,10 @@ func (o *Options) check() (ratelimit.Limit, error) {
 		return limit, exit.Usage(errors.New("--resume and --fresh contradict each other: use one"))
 	case o.AdoptJournal && !o.Resume:
 		return limit, exit.Usage(errors.New("--adopt-journal only means something with --resume"))
+	case o.MaxHold < 0:
+		return limit, exit.Usage(fmt.Errorf("--max-hold %s: want a positive duration such as 10m", o.MaxHold))
+	case o.MaxOutage < 0:
+		return limit, exit.Usage(fmt.Errorf("--max-outage %s: want a positive duration such as 15m", o.MaxOutage))
 	}
 	return limit, nil
 }
@@ -138,4 +153,10 @@ func (d Deps) wrap(path string) func(io.Writer) io.Writer {
 		return nil
 	}
 	return func(w io.Writer) io.Writer { return d.WrapWrite(path, w) }
+}
+
+// pacer is the run's one pacer, with the options' bounds.
+func (o *Options) pacer(limit ratelimit.Limit, clock executor.Clock) *pacer.Pacer {
+	return pacer.New(limit, clock, pacer.Settings{MaxHold: o.MaxHold, MaxOutage: o.MaxOutage,
+		ProbeFirst: o.Deps.ProbeFirst, ProbeMax: o.Deps.ProbeMax})
 }

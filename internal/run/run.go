@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
+	"strconv"
 	"time"
 
 	"github.com/firmtools/bulk/internal/actions"
@@ -15,6 +17,7 @@ import (
 	"github.com/firmtools/bulk/internal/imanage"
 	"github.com/firmtools/bulk/internal/iostreams"
 	"github.com/firmtools/bulk/internal/manifest"
+	"github.com/firmtools/bulk/internal/pacer"
 	"github.com/firmtools/bulk/internal/report"
 	"github.com/firmtools/bulk/internal/secret"
 )
@@ -55,13 +58,13 @@ func Run(ctx context.Context, o *Options) error {
 	st.page.Limit, st.page.Window = limit.N, limit.Window
 
 	// 3. Sign in.
-	pacer := executor.NewPacer(limit, clock)
+	pc := o.pacer(limit, clock)
 	logger := newRunLog(o.Verbose, ios, red)
 	observe := func(info imanage.CallInfo) {
 		logger.call(info)
 		st.observe(info)
 	}
-	conn, err := connect.Open(runCtx, ios, o.Conn, connect.Use{Limit: limit, Pace: pacer.Wait, Observe: observe, Learn: red.Add})
+	conn, err := connect.Open(runCtx, ios, o.Conn, connect.Use{Limit: limit, Pace: executor.Pace(pc), Observe: observe, Learn: red.Add})
 	if err != nil {
 		return st.signInFailed(runCtx, err)
 	}
@@ -74,7 +77,7 @@ func Run(ctx context.Context, o *Options) error {
 	}
 
 	// 4. Run.
-	runErr := st.execute(runCtx, o, executor.Options{Client: conn.Client, Pacer: pacer, Clock: clock, MaxFailures: maxFailures}, logger)
+	runErr := st.execute(runCtx, o, executor.Options{Client: conn.Client, Pacer: pc, Clock: clock, MaxFailures: maxFailures}, logger)
 	if err := st.finish(ios); err != nil {
 		return err
 	}
@@ -114,7 +117,14 @@ func (st *runState) execute(ctx context.Context, o *Options, eo executor.Options
 	start := eo.Clock.Now()
 	runErr := executor.Run(ctx, st.jobs, eo)
 	summary := st.summary
-	summary.Calls = eo.Pacer.Calls()
+	pacing := eo.Pacer.Stats()
+	summary.Calls = pacing.Calls
+	limit := eo.Pacer.Limit()
+	summary.RateLimit = limit.String()
+	if pacing.Cuts > 0 {
+		summary.SlowedTo = fmt.Sprintf("%s calls per %s", strconv.FormatFloat(math.Round(pacing.MinRate*float64(limit.N)*10)/10, 'f', -1, 64), limit.Window)
+	}
+	summary.Outages, summary.OutageSeconds = pacing.Outages, pacing.DownFor.Round(time.Millisecond).Seconds()
 	summary.Throttled = counters.Throttled.Load()
 	summary.Retries = counters.Retries.Load()
 	summary.Finish(eo.Clock.Now().Sub(start))
@@ -128,9 +138,9 @@ func (st *runState) execute(ctx context.Context, o *Options, eo executor.Options
 // showProgress starts the progress display; what the run prints while it
 // shows goes through it (st.ios.ErrOut), above the line it redraws. stop
 // ends it, and gives the run its streams back.
-func (st *runState) showProgress(ctx context.Context, o *Options, counters *executor.Counters, pacer *executor.Pacer) (stop func()) {
+func (st *runState) showProgress(ctx context.Context, o *Options, counters *executor.Counters, pc *pacer.Pacer) (stop func()) {
 	ios := st.ios
-	popts := executor.ProgressOptions{Out: ios.ErrOut, Counters: counters, Pacer: pacer, Interval: o.Deps.Progress, Width: ios.ErrOutWidth,
+	popts := executor.ProgressOptions{Out: ios.ErrOut, Counters: counters, Pacer: pc, Interval: o.Deps.Progress, Width: ios.ErrOutWidth,
 		Terminal: ios.ErrOutTTY && !o.Verbose} // log lines and a line redrawn in place do not mix
 	if o.Deps.Width != nil {
 		popts.Width = o.Deps.Width
@@ -162,9 +172,12 @@ func (o *Options) conclude(ios *iostreams.IOStreams, summary *report.Summary, ru
 		summary.WriteText(ios.ErrOut)
 	}
 	var schemaErr *executor.SchemaError
+	var gaveUp *pacer.GaveUpError
 	switch {
 	case errors.Is(runErr, executor.ErrInterrupted):
 		return exit.With(exit.Interrupted, errors.New("interrupted: every row has its result; run again with --resume to finish"))
+	case errors.As(runErr, &gaveUp):
+		return exit.With(exit.JobsFailed, fmt.Errorf("%s: every row has its result; run again with --resume when the service is back", gaveUp.Reason))
 	case errors.As(runErr, &schemaErr):
 		// Rows the service's schemas refuse: nothing was sent.
 		return exit.With(exit.Invalid, runErr)

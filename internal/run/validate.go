@@ -15,6 +15,7 @@ import (
 	"github.com/firmtools/bulk/internal/exit"
 	"github.com/firmtools/bulk/internal/iostreams"
 	"github.com/firmtools/bulk/internal/manifest"
+	"github.com/firmtools/bulk/internal/pacer"
 	"github.com/firmtools/bulk/internal/ratelimit"
 	"github.com/firmtools/bulk/internal/remote"
 )
@@ -149,8 +150,8 @@ func (o *ValidateOptions) connect(ctx context.Context, limit ratelimit.Limit) (r
 	if o.Connect != nil {
 		return o.Connect(ctx, limit)
 	}
-	pacer := executor.NewPacer(limit, nil)
-	conn, err := connect.Open(ctx, o.IO, o.Conn, connect.Use{Limit: limit, Pace: pacer.Wait})
+	p := pacer.New(limit, nil, pacer.Settings{})
+	conn, err := connect.Open(ctx, o.IO, o.Conn, connect.Use{Limit: limit, Pace: executor.Pace(p)})
 	if err != nil {
 		return nil, nil, err
 	}

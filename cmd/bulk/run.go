@@ -65,7 +65,7 @@ func newRunCmdWith(ios *iostreams.IOStreams, runF func(context.Context, *run.Opt
 	f.IntVar(&o.Concurrency, "concurrency", run.DefaultConcurrency, "workers sending calls at once")
 	f.StringVar(&o.RateLimit, "rate-limit", ratelimit.Default.String(), "the service's limit, N/DURATION (else the profile's rate_limit)")
 	f.IntVar(&o.MaxAttempts, "max-attempts", run.DefaultMaxAttempts, "attempts per job, first included")
-	f.StringVar(&o.MaxFailures, "max-failures", "", "stop starting new jobs once more than N (or N%) of the jobs failed")
+	f.StringVar(&o.MaxFailures, "max-failures", "", "stop starting new jobs once more than N (or N% of the jobs, rounded up) failed")
 	f.BoolVar(&o.Quiet, "quiet", false, "no progress display and no summary (errors still go to standard error)")
 	f.BoolVarP(&o.Verbose, "verbose", "v", false, "log every call and every job's outcome to standard error")
 	f.BoolVar(&o.JSON, "json", false, "print the summary as JSON on standard output")

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -91,7 +92,9 @@ func (o *Options) check() (ratelimit.Limit, error) {
 	return limit, nil
 }
 
-// parseMaxFailures reads N or N% of total.
+// parseMaxFailures reads N or N% of total. A percentage rounds up and is
+// at least 1: 2% of 40 jobs is 1, where rounding down would make it 0,
+// which is no limit at all.
 func parseMaxFailures(s string, total int) (int, error) {
 	if s == "" {
 		return 0, nil
@@ -101,8 +104,10 @@ func parseMaxFailures(s string, total int) (int, error) {
 		if err != nil || f <= 0 || f > 100 {
 			return 0, fmt.Errorf("--max-failures %q: a percentage must be above 0 and at most 100", s)
 		}
-		n := int(float64(total) * f / 100)
-		return n, nil
+		// The tolerance keeps an exact share exact: 8.8% of 375 is 33, not
+		// the 34 its floating-point product, 33.00000000000001, rounds up to.
+		n := int(math.Ceil(float64(total)*f/100 - 1e-9))
+		return max(n, 1), nil
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 1 {

@@ -60,10 +60,12 @@ type Options struct {
 type Deps struct {
 	Clock   executor.Clock
 	Backoff *executor.Backoff
-	Grace   time.Duration // how long calls in flight may finish after an interruption
-	// Interrupt gives the context an interruption cancels; nil is Ctrl-C,
-	// SIGTERM and SIGHUP.
-	Interrupt func(context.Context) (context.Context, context.CancelFunc)
+	Grace   time.Duration // how long calls in flight may finish after an interruption; 0 is executor.DefaultGrace
+	// Interrupt gives the contexts interruptions cancel: first at the
+	// first (nothing new starts; calls in flight may finish within Grace),
+	// second at the next (calls in flight are cancelled at once); stop
+	// releases them. nil is Ctrl-C, SIGTERM and SIGHUP.
+	Interrupt func(context.Context) (first, second context.Context, stop func())
 	Progress  time.Duration // between progress lines
 	// Width is the terminal's width for the progress display; nil asks
 	// the terminal (IOStreams.ErrOutWidth).
@@ -130,11 +132,18 @@ func (d Deps) backoff() executor.Backoff {
 	return *d.Backoff
 }
 
-func (d Deps) interrupt(ctx context.Context) (context.Context, context.CancelFunc) {
+func (d Deps) interrupt(ctx context.Context) (first, second context.Context, stop func()) {
 	if d.Interrupt != nil {
 		return d.Interrupt(ctx)
 	}
 	return interruptOnSignals(ctx)
+}
+
+func (d Deps) grace() time.Duration {
+	if d.Grace <= 0 {
+		return executor.DefaultGrace
+	}
+	return d.Grace
 }
 
 // wrap is WrapWrite for the file at path.

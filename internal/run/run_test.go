@@ -211,10 +211,10 @@ func TestExitCodes(t *testing.T) {
 		{"service unreachable", closed, good, nil, exit.Unreachable},
 		{"ready token refused", token, good, nil, exit.Unreachable},
 		{"interrupted", s.Conn(), good, func(o *Options) {
-			o.Deps.Interrupt = func(ctx context.Context) (context.Context, context.CancelFunc) {
+			o.Deps.Interrupt = func(ctx context.Context) (context.Context, context.Context, func()) {
 				ctx, cancel := context.WithCancel(ctx)
 				cancel()
-				return ctx, cancel
+				return ctx, context.Background(), cancel
 			}
 		}, exit.Interrupted},
 	}
@@ -240,17 +240,18 @@ func TestExitCodes(t *testing.T) {
 	}
 }
 
-// interruptAfter returns an interrupt hook whose context is cancelled when
-// the simulator has seen n operation requests, as a Ctrl-C would be.
-func interruptAfter(s *runtest.Server, n int64) func(context.Context) (context.Context, context.CancelFunc) {
-	return func(parent context.Context) (context.Context, context.CancelFunc) {
+// interruptAfter returns an interrupt hook whose first context is
+// cancelled when the simulator has seen n operation requests, as a Ctrl-C
+// would be; there is no second Ctrl-C.
+func interruptAfter(s *runtest.Server, n int64) func(context.Context) (context.Context, context.Context, func()) {
+	return func(parent context.Context) (context.Context, context.Context, func()) {
 		ctx, cancel := context.WithCancel(parent)
 		s.OnRequest(func(seen int64) {
 			if seen == n {
 				cancel()
 			}
 		})
-		return ctx, cancel
+		return ctx, context.Background(), cancel
 	}
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"runtime"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -28,6 +29,7 @@ type connFlags struct {
 	passwordFile     string
 	clientSecretFile string
 	caFile           string
+	callTimeout      callTimeoutFlag
 	simulator        connect.Simulator
 
 	chosen config.Profile // the profile options() used
@@ -40,6 +42,7 @@ func addConnFlags(cmd *cobra.Command, c *connFlags) {
 	addSignInFlags(cmd, c)
 	f := cmd.Flags()
 	f.BoolVar(&c.sim, "sim", false, "run against the embedded simulator (started in-process on loopback)")
+	f.Var(&c.callTimeout, "call-timeout", "how long one call may take, its answer included, before it counts as a timeout (else the profile's call_timeout, else 60s)")
 	f.StringVar(&c.simulator.RateLimit, "sim-rate-limit", "", "with --sim: the simulator's limit (default: the same as --rate-limit)")
 	f.Float64Var(&c.simulator.FaultRate, "sim-fault-rate", 0, "with --sim: fraction of calls the simulator answers 500/503")
 	f.Float64Var(&c.simulator.DropRate, "sim-drop-rate", 0, "with --sim: fraction of calls the simulator processes and then drops unanswered")
@@ -73,7 +76,7 @@ func addServiceFlags(cmd *cobra.Command, c *connFlags) {
 func (c *connFlags) options(ios *iostreams.IOStreams) (connect.Options, error) {
 	getenv := ios.Getenv
 	o := connect.Options{
-		Sim: c.sim, Simulator: c.simulator, URL: c.url, TokenURL: c.tokenURL, CAFile: c.caFile,
+		Sim: c.sim, Simulator: c.simulator, URL: c.url, TokenURL: c.tokenURL, CAFile: c.caFile, CallTimeout: c.callTimeout.d,
 		Token:        secret.New(getenv("IMANAGE_TOKEN")),
 		Password:     connect.Source{File: c.passwordFile, Flag: "--password-file", Value: secret.New(getenv("IMANAGE_PASSWORD"))},
 		ClientSecret: connect.Source{File: c.clientSecretFile, Flag: "--client-secret-file", Value: secret.New(getenv("IMANAGE_CLIENT_SECRET"))},
@@ -97,6 +100,9 @@ func (c *connFlags) options(ios *iostreams.IOStreams) (connect.Options, error) {
 	o.ClientID = firstNonEmpty(c.clientID, getenv("IMANAGE_CLIENT_ID"), p.ClientID)
 	o.TokenURL = firstNonEmpty(c.tokenURL, p.TokenURL)
 	o.CAFile = firstNonEmpty(c.caFile, p.CAFile)
+	if !c.callTimeout.set && p.CallTimeout != "" {
+		o.CallTimeout, _ = config.ParseCallTimeout(p.CallTimeout) // checked when the file was read
+	}
 	o.Store = signIns(getenv)
 	return o, nil
 }
@@ -148,3 +154,29 @@ func firstNonEmpty(vals ...string) string {
 	}
 	return ""
 }
+
+// callTimeoutFlag is --call-timeout, checked as it is read (a duration
+// above 0, config.ParseCallTimeout). set tells a flag given from one left
+// out, which the profile's call_timeout fills in.
+type callTimeoutFlag struct {
+	d   time.Duration
+	set bool
+}
+
+func (f *callTimeoutFlag) String() string {
+	if !f.set {
+		return ""
+	}
+	return f.d.String()
+}
+
+func (f *callTimeoutFlag) Set(v string) error {
+	d, err := config.ParseCallTimeout(v)
+	if err != nil {
+		return err
+	}
+	f.d, f.set = d, true
+	return nil
+}
+
+func (f *callTimeoutFlag) Type() string { return "DURATION" }

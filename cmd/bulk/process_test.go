@@ -134,3 +134,80 @@ func TestAClosedOutputPipeEndsTheRunLikeSIGTERM(t *testing.T) {
 	}
 	everyRowRecorded(t, manifest, url, journal, 30)
 }
+
+// Ctrl-C twice: the first says, once, what it waits for and how to stop
+// at once; the second cancels the calls in flight (the simulator takes 3s
+// over each) and the run ends, exit 130. The tabs in flight end unknown,
+// saying the run was interrupted twice; the rest were never started; every
+// start in the journal has its end.
+func TestASecondSIGINTStopsTheCallsInFlight(t *testing.T) {
+	bin, manifest, url, journal := slowRun(t, 30, "3s")
+	cmd := bulkCommand(bin, manifest, url, nil, "--action", "add-tab", "--quiet")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	startProcess(t, cmd)
+	waitForCalls(t, url, 4) // every worker has a call in flight
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	var said strings.Builder
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() {
+		said.WriteString(sc.Text() + "\n")
+		if strings.Contains(sc.Text(), "press Ctrl-C again") {
+			break
+		}
+	}
+	if !strings.Contains(said.String(), "bulk: interrupted: finishing the 4 calls in flight (up to 30s); press Ctrl-C again to stop at once") {
+		t.Fatalf("after the first SIGINT, standard error said:\n%s", said.String())
+	}
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	for sc.Scan() {
+		said.WriteString(sc.Text() + "\n")
+	}
+	if code := exitCode(t, cmd); code != int(exit.Interrupted) {
+		t.Fatalf("after two SIGINTs: exit %d, want %d\n%s", code, exit.Interrupted, said.String())
+	}
+	if n := strings.Count(said.String(), "press Ctrl-C again"); n != 1 {
+		t.Fatalf("the note was printed %d times:\n%s", n, said.String())
+	}
+	rows := readResults(t, strings.TrimSuffix(journal, ".journal")+".csv")
+	oneRowPerJob(t, rows, 30)
+	c := countStatus(rows)
+	if c[executor.StatusUnknown] != 4 || c[executor.StatusSkipped] != 26 {
+		t.Fatalf("rows %v: want the 4 in flight unknown, the 26 others skipped", c)
+	}
+	for _, r := range rows {
+		if r.Status == executor.StatusUnknown && !strings.HasPrefix(r.Error, "the run was interrupted twice: ") {
+			t.Fatalf("row %d unknown: %q", r.Row, r.Error)
+		}
+	}
+	entries, err := executor.ReadJournal(journal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, e := range entries {
+		if e.End == nil {
+			t.Fatalf("job %s started and never recorded its end", k)
+		}
+	}
+}
+
+// waitForCalls waits until the simulator at url has received n operation
+// calls.
+func waitForCalls(t *testing.T, url string, n int) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for simStats(t, url).TotalCalls < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("the run made no progress: the simulator has %d calls", simStats(t, url).TotalCalls)
+		}
+		<-tick.C
+	}
+}

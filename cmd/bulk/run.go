@@ -67,7 +67,7 @@ func newRunCmdWith(ios *iostreams.IOStreams, runF func(context.Context, *run.Opt
 	f.IntVar(&o.MaxAttempts, "max-attempts", run.DefaultMaxAttempts, "attempts per job, first included (429s and outages are not attempts)")
 	f.DurationVar(&o.MaxHold, "max-hold", run.DefaultMaxHold, "end the run cleanly (rows not done skipped, --resume later) if the service asks to wait longer, or answers only 429 for longer")
 	f.DurationVar(&o.MaxOutage, "max-outage", run.DefaultMaxOutage, "end the run cleanly if the service fails for every job (5xx, refused connections, timeouts) for longer")
-	f.StringVar(&o.MaxFailures, "max-failures", "", "stop starting new jobs once more than N (or N%) of the jobs failed")
+	f.StringVar(&o.MaxFailures, "max-failures", "", "stop starting new jobs once more than N (or N% of the jobs, rounded up) failed")
 	f.BoolVar(&o.Quiet, "quiet", false, "no progress display and no summary (errors still go to standard error)")
 	f.BoolVarP(&o.Verbose, "verbose", "v", false, "log every call and every job's outcome to standard error")
 	f.BoolVar(&o.JSON, "json", false, "print the summary as JSON on standard output")

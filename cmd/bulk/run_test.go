@@ -135,8 +135,23 @@ func TestConnectionFromFlagsAndEnvironment(t *testing.T) {
 	if c := parse("--url", "https://flag.example.com"); c.URL != "https://flag.example.com" {
 		t.Fatalf("--url lost to IMANAGE_URL: %s", c.URL)
 	}
-	c = parse("--sim", "--sim-rate-limit", "100/ms", "--sim-latency", "5ms")
-	if !c.Sim || c.URL != "" || c.Simulator != (connect.Simulator{RateLimit: "100/ms", Latency: 5 * time.Millisecond, Password: "sim-password"}) {
+	c = parse("--sim", "--sim-rate-limit", "100/ms", "--sim-latency", "5ms", "--call-timeout", "1m30s")
+	if !c.Sim || c.URL != "" || c.Simulator != (connect.Simulator{RateLimit: "100/ms", Latency: 5 * time.Millisecond, Password: "sim-password"}) ||
+		c.CallTimeout != 90*time.Second {
 		t.Fatalf("--sim connection %+v", c)
+	}
+}
+
+// --call-timeout is a duration above 0 and at most 2m, refused as it is
+// read (exit 2, nothing sent) with the flag and what it takes named; run,
+// validate --remote and check take it.
+func TestCallTimeoutFlag(t *testing.T) {
+	for _, v := range []string{"0", "-5s", "3m", "60", "soon"} {
+		for _, cmd := range [][]string{{"run", "m.csv"}, {"validate", "m.csv", "--remote"}, {"check"}} {
+			r := bulk(t, nil, append(cmd, "--sim", "--call-timeout", v)...)
+			if r.code != 2 || !strings.Contains(r.stderr, `for "--call-timeout" flag: want a duration above 0 and at most 2m`) {
+				t.Errorf("%s --call-timeout %s: exit %d, %s", cmd[0], v, r.code, r.stderr)
+			}
+		}
 	}
 }

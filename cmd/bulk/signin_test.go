@@ -33,6 +33,7 @@ profiles:
     token_url: https://auth.example.com/token
     ca_file: /etc/firm-ca.pem
     rate_limit: 50/60s
+    call_timeout: 90s
   test:
     url: https://test.example.com
     user: testuser
@@ -61,19 +62,21 @@ func TestProfilePrecedence(t *testing.T) {
 	}
 	c := o.Conn
 	if c.Profile != "prod" || c.URL != "https://prod.example.com" || c.User != "produser" || c.ClientID != "prodclient" ||
-		c.TokenURL != "https://auth.example.com/token" || c.CAFile != "/etc/firm-ca.pem" || o.RateLimit != "50/60s" || c.Store == nil {
+		c.TokenURL != "https://auth.example.com/token" || c.CAFile != "/etc/firm-ca.pem" || o.RateLimit != "50/60s" || c.Store == nil ||
+		c.CallTimeout != 90*time.Second {
 		t.Fatalf("the default profile: %+v, rate %s", c, o.RateLimit)
 	}
 	env["IMANAGE_USER"], env["IMANAGE_URL"] = "envuser", "https://env.example.com"
-	o, _ = parseRun(t, env, "--user", "flaguser", "--rate-limit", "10/s", "--ca-file", "mine.pem")
-	if c := o.Conn; c.User != "flaguser" || c.URL != "https://env.example.com" || c.ClientID != "prodclient" || c.CAFile != "mine.pem" || o.RateLimit != "10/s" {
+	o, _ = parseRun(t, env, "--user", "flaguser", "--rate-limit", "10/s", "--ca-file", "mine.pem", "--call-timeout", "20s")
+	if c := o.Conn; c.User != "flaguser" || c.URL != "https://env.example.com" || c.ClientID != "prodclient" || c.CAFile != "mine.pem" || o.RateLimit != "10/s" ||
+		c.CallTimeout != 20*time.Second {
 		t.Fatalf("flags and env over the profile: %+v, rate %s", c, o.RateLimit)
 	}
 	delete(env, "IMANAGE_USER")
 	delete(env, "IMANAGE_URL")
 	env["BULK_PROFILE"] = "test"
 	o, _ = parseRun(t, env)
-	if c := o.Conn; c.Profile != "test" || c.User != "testuser" || c.TokenURL != "" || o.RateLimit != "100/60s" {
+	if c := o.Conn; c.Profile != "test" || c.User != "testuser" || c.TokenURL != "" || o.RateLimit != "100/60s" || c.CallTimeout != 0 {
 		t.Fatalf("BULK_PROFILE over the default, the default rate: %+v, rate %s", c, o.RateLimit)
 	}
 	o, _ = parseRun(t, env, "--profile", "prod")
@@ -95,7 +98,7 @@ func TestProfilePrecedence(t *testing.T) {
 func TestConfigListsProfilesAndRefusesSecrets(t *testing.T) {
 	r := bulk(t, profileEnv(t, profiles), "config")
 	if r.code != 0 || !strings.Contains(r.stdout, "Default profile: prod") || !strings.Contains(r.stdout, "prod (default)") ||
-		!strings.Contains(r.stdout, "testclient") || !strings.Contains(r.stdout, "SIGN-IN KEPT") {
+		!strings.Contains(r.stdout, "testclient") || !strings.Contains(r.stdout, "SIGN-IN KEPT") || !strings.Contains(r.stdout, "90s") {
 		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	env := profileEnv(t, "profiles:\n  prod:\n    url: x.example.com\n    client_secret: s3cr3t-value\n")

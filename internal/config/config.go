@@ -10,6 +10,7 @@
 //	    user: BULKADMIN
 //	    client_id: 0d9c...
 //	    rate_limit: 100/60s
+//	    call_timeout: 90s
 //	  test-eu:
 //	    url: eu.cloudimanage.com
 //	    user: jdoe
@@ -30,6 +31,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -50,7 +52,10 @@ type Profile struct {
 	TokenURL  string `yaml:"token_url"`
 	CAFile    string `yaml:"ca_file"`
 	RateLimit string `yaml:"rate_limit"`
-	SignIn    string `yaml:"sign_in"`
+	// CallTimeout bounds one call, answer included, as --call-timeout
+	// (a Go duration: 90s, 2m); "" is its default.
+	CallTimeout string `yaml:"call_timeout"`
+	SignIn      string `yaml:"sign_in"`
 }
 
 // File is the config file, read.
@@ -146,11 +151,41 @@ func (f *File) parse(b []byte) error {
 }
 
 func (p Profile) check() error {
+	if p.CallTimeout != "" {
+		if _, err := ParseCallTimeout(p.CallTimeout); err != nil {
+			return fmt.Errorf("call_timeout %q: %w", p.CallTimeout, err)
+		}
+	}
 	switch p.SignIn {
 	case "", SignInPassword, SignInBrowser:
 		return nil
 	}
 	return fmt.Errorf("sign_in %q: want %s or %s", p.SignIn, SignInPassword, SignInBrowser)
+}
+
+// The bounds of a call timeout. The transport waits at most two minutes
+// for an answer's headers (imanage.NewHTTPClient), so a longer timeout
+// would not be the one that holds.
+const (
+	DefaultCallTimeout = 60 * time.Second
+	MaxCallTimeout     = 2 * time.Minute
+)
+
+// ParseCallTimeout reads a call timeout (--call-timeout, a profile's
+// call_timeout): a Go duration above 0 and at most MaxCallTimeout.
+func ParseCallTimeout(s string) (time.Duration, error) {
+	d, err := time.ParseDuration(strings.TrimSpace(s))
+	if err != nil || d <= 0 || d > MaxCallTimeout {
+		return 0, fmt.Errorf("want a duration above 0 and at most %s, like 30s or 90s", fmtDuration(MaxCallTimeout))
+	}
+	return d, nil
+}
+
+// fmtDuration is d as a person writes it: 2m, not 2m0s.
+func fmtDuration(d time.Duration) string {
+	s := d.String()
+	s = strings.Replace(s, "m0s", "m", 1)
+	return strings.Replace(s, "h0m", "h", 1)
 }
 
 // Names are the profiles' names, sorted.

@@ -23,6 +23,7 @@ profiles:
     user: BULKADMIN
     client_id: bulk-prod
     rate_limit: 100/60s
+    call_timeout: 90s
   test-eu:
     url: eu.cloudimanage.com
     user: jdoe
@@ -40,7 +41,7 @@ func TestLoadAndChooseAProfile(t *testing.T) {
 		t.Fatal(err)
 	}
 	p, name, err := f.Profile("")
-	if err != nil || name != "prod-us" || p.URL != "cloudimanage.com" || p.RateLimit != "100/60s" {
+	if err != nil || name != "prod-us" || p.URL != "cloudimanage.com" || p.RateLimit != "100/60s" || p.CallTimeout != "90s" {
 		t.Fatalf("the default: %q %+v %v", name, p, err)
 	}
 	p, name, err = f.Profile("test-eu")
@@ -78,6 +79,9 @@ func TestUnknownKeysAreRefusedWithASuggestion(t *testing.T) {
 		{"profiles:\n  a:\n    clientid: x\n", `:3: profiles: a: unknown key "clientid"; did you mean "client_id"?`},
 		{"defualt: a\n", `:1: unknown key "defualt"; did you mean "default"?`},
 		{"profiles:\n  a:\n    url: x\n    sign_in: kerberos\n", `sign_in "kerberos": want password or browser`},
+		{"profiles:\n  a:\n    url: x\n    call_timeout: 0\n", `profiles: a: call_timeout "0": want a duration above 0 and at most 2m`},
+		{"profiles:\n  a:\n    url: x\n    call_timeout: 60\n", `call_timeout "60": want a duration`},
+		{"profiles:\n  a:\n    url: x\n    call_timeout: 10m\n", `call_timeout "10m": want a duration`},
 		{"default: b\nprofiles:\n  a:\n    url: x\n", `default: no profile is named "b"`},
 		{"profiles: [a, b]\n", "want a mapping of profile names"},
 		{"profiles:\n  a:\n    url: [1, 2]\n", "cannot unmarshal"},

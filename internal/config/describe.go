@@ -23,7 +23,7 @@ func (f *File) Describe(w io.Writer, kept func(Profile) string) error {
 		fmt.Fprintf(w, "Default profile: %s\n", f.Default)
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "PROFILE\tURL\tUSER\tCLIENT ID\tSIGN-IN\tRATE LIMIT\tCA FILE\tSIGN-IN KEPT")
+	fmt.Fprintln(tw, "PROFILE\tURL\tUSER\tCLIENT ID\tSIGN-IN\tRATE LIMIT\tCALL TIMEOUT\tCA FILE\tSIGN-IN KEPT")
 	for _, name := range f.Names() {
 		p := f.Profiles[name]
 		if name == f.Default {
@@ -33,8 +33,8 @@ func (f *File) Describe(w io.Writer, kept func(Profile) string) error {
 		if signIn == "" {
 			signIn = SignInPassword
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", name, dash(p.URL), dash(p.User), dash(p.ClientID), signIn,
-			dash(p.RateLimit), dash(p.CAFile), kept(p))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", name, dash(p.URL), dash(p.User), dash(p.ClientID), signIn,
+			dash(p.RateLimit), dash(p.CallTimeout), dash(p.CAFile), kept(p))
 	}
 	return tw.Flush()
 }

@@ -39,6 +39,9 @@ type Options struct {
 	User     string // the administrator's user ID
 	ClientID string // the OAuth2 client ID
 	CAFile   string // a PEM file of a private certificate authority to trust as well
+	// CallTimeout bounds one call, sign-in included, answer body and all;
+	// 0 is the client's default (60s).
+	CallTimeout time.Duration
 
 	Token        secret.Secret // a ready access token; then no password is needed
 	Password     Source        // the administrator's password; else a kept sign-in, else a prompt on a terminal
@@ -129,7 +132,7 @@ var (
 // Failing to sign in or reach the service is exit 3; missing settings are
 // usage errors (exit 2).
 func Open(ctx context.Context, ios *iostreams.IOStreams, o Options, use Use) (*Conn, error) {
-	cfg := imanage.Config{Pace: use.Pace, Observe: use.Observe, UserAgent: "bulk"}
+	cfg := imanage.Config{Pace: use.Pace, Observe: use.Observe, UserAgent: "bulk", Timeout: o.CallTimeout}
 	conn := &Conn{close: func() {}}
 	var err error
 	if o.Sim {

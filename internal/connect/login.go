@@ -58,7 +58,7 @@ func Login(ctx context.Context, ios *iostreams.IOStreams, o Options, lo LoginOpt
 	if lo.Browser {
 		p = forLoginBrowser
 	}
-	cfg := imanage.Config{UserAgent: "bulk"}
+	cfg := imanage.Config{UserAgent: "bulk", Timeout: o.CallTimeout}
 	if err := o.service(ios, &cfg, Use{}, p); err != nil {
 		return err
 	}

@@ -90,10 +90,14 @@ type Options struct {
 	MaxAttempts int           // per job; default 5
 	MaxFailures int           // stop scheduling once more jobs than this failed or ended unknown; 0: never
 	Backoff     Backoff       // for 5xx, timeouts and dropped connections
-	Grace       time.Duration // how long calls in flight may finish after an interruption; default 30s
+	Grace       time.Duration // how long calls in flight may finish after an interruption; default DefaultGrace
 	Rand        func() float64
 	Preset      map[int]Preset
 	Counters    *Counters
+
+	// Abort, once done, interrupts the run and cancels the calls in flight
+	// at once, without waiting out Grace (a second Ctrl-C); nil: never.
+	Abort context.Context
 
 	// OnStart is called before a job's first request is sent (the journal's
 	// "started" record). An error stops the run: without a durable record
@@ -113,13 +117,19 @@ type Options struct {
 var (
 	ErrInterrupted = errors.New("interrupted")
 	errMaxFailures = errors.New("too many failures")
+	// errAborted is why the calls in flight were cancelled at Abort.
+	errAborted = errors.New("the run was interrupted twice")
 )
+
+// DefaultGrace is how long calls in flight may finish after an
+// interruption when Options.Grace is not set.
+const DefaultGrace = 30 * time.Second
 
 type runner struct {
 	opts     Options
 	ctx      context.Context // scheduling: cancelled by an interruption or a fatal error
 	stop     context.CancelFunc
-	callCtx  context.Context // calls in flight: cancelled Grace after an interruption
+	callCtx  context.Context // calls in flight: cancelled Grace after an interruption, or at Abort
 	jobs     map[int]*manifest.Job
 	refOwner map[string]int
 
@@ -148,7 +158,7 @@ func (opts Options) withDefaults() Options {
 		opts.Pacer = pacer.New(ratelimit.Default, opts.Clock, pacer.Settings{})
 	}
 	if opts.Grace <= 0 {
-		opts.Grace = 30 * time.Second
+		opts.Grace = DefaultGrace
 	}
 	if opts.Rand == nil {
 		opts.Rand = rand.Float64
@@ -171,18 +181,8 @@ func (opts Options) withDefaults() Options {
 // such as a lost sign-in (imanage.ErrAuthLost).
 func Run(ctx context.Context, jobs []*manifest.Job, opts Options) error {
 	opts = opts.withDefaults()
-	callCtx, cancelCalls := context.WithCancel(context.WithoutCancel(ctx))
-	defer cancelCalls()
-	stopGrace := context.AfterFunc(ctx, func() {
-		t := time.NewTimer(opts.Grace)
-		defer t.Stop()
-		select {
-		case <-t.C:
-			cancelCalls()
-		case <-callCtx.Done():
-		}
-	})
-	defer stopGrace()
+	ctx, callCtx, stopCalls := opts.interruptions(ctx)
+	defer stopCalls()
 
 	// A fatal error stops new calls as an interruption does, even those
 	// waiting for their turn, but lets the calls already sent finish.
@@ -207,6 +207,37 @@ func Run(ctx context.Context, jobs []*manifest.Job, opts Options) error {
 		stopErr = ErrInterrupted
 	}
 	return stopErr
+}
+
+// interruptions are the contexts a run is stopped by: ctx, done at an
+// interruption (the parent's end, or Abort), after which nothing new
+// starts; and calls, which the calls in flight are made under, cancelled
+// Grace after the interruption, or at once at Abort (cause errAborted).
+func (opts Options) interruptions(parent context.Context) (ctx, calls context.Context, stop func()) {
+	ctx, interrupt := context.WithCancel(parent)
+	calls, cancelCalls := context.WithCancelCause(context.WithoutCancel(parent))
+	stopGrace := context.AfterFunc(ctx, func() {
+		t := time.NewTimer(opts.Grace)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			cancelCalls(nil)
+		case <-calls.Done():
+		}
+	})
+	stopAbort := func() bool { return true }
+	if opts.Abort != nil {
+		stopAbort = context.AfterFunc(opts.Abort, func() {
+			interrupt()
+			cancelCalls(errAborted)
+		})
+	}
+	return ctx, calls, func() {
+		stopAbort()
+		stopGrace()
+		cancelCalls(nil)
+		interrupt()
+	}
 }
 
 // plan ends the jobs the presets decide (carried over from the journal)
@@ -440,10 +471,14 @@ func (r *runner) setFatal(err error) {
 }
 
 // stopped words why a job did not start, or stopped before its next
-// attempt: the run was interrupted, or stopped for a fatal error.
+// attempt: the run was interrupted (twice, when that cancelled the calls
+// in flight), or stopped for a fatal error.
 func (r *runner) stopped() string {
 	if err := r.fatal(); err != nil {
 		return "the run stopped: " + err.Error()
+	}
+	if errors.Is(context.Cause(r.callCtx), errAborted) {
+		return errAborted.Error()
 	}
 	return "the run was interrupted"
 }
@@ -582,6 +617,14 @@ func (r *runner) decide(v verdict, spec *actions.Spec, err error, attempt int, e
 
 // endAll ends every job of u with o (Job and Values filled in per job).
 func (r *runner) endAll(u *unit, vals actions.Values, o Outcome) {
+	// A call the run itself cancelled (an interruption's grace over, or a
+	// second one) may leave a job unknown; its error, the client's
+	// "interrupted: context canceled", is then told why first.
+	if o.Status == StatusUnknown && r.callCtx.Err() != nil && errors.Is(o.Err, context.Canceled) {
+		if why := r.stopped(); !strings.Contains(o.Err.Error(), why) {
+			o.Err = fmt.Errorf("%s: %w", why, o.Err)
+		}
+	}
 	for _, j := range u.jobs {
 		o.Job, o.Values = j, r.filled(u, vals, j)
 		r.finish(o)

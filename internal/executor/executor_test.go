@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -28,6 +29,7 @@ type fakeClient struct {
 	onCall  func(op string)
 	tabSeq  int
 	blockOn chan struct{}      // when set, AddTab waits on it
+	hang    bool               // AddTab and CreateUser, once counted, wait for their context to end
 	aliases []wire.LookupAlias // what GetLookupAliases lists
 	user    *wire.User         // when set, what CreateUser answers
 	schemas map[string]string  // what the schema operations answer, by operation
@@ -53,6 +55,16 @@ func (f *fakeClient) next(op string, req any) error {
 	return err
 }
 
+// hung is what a call that hangs (f.hang) ends with, as the client ends
+// one whose context ended after it was sent: it may have been processed.
+func (f *fakeClient) hung(ctx context.Context, op string) error {
+	if !f.hang {
+		return nil
+	}
+	<-ctx.Done()
+	return &imanage.Error{Op: op, Delivery: imanage.Ambiguous, Err: fmt.Errorf("interrupted: %w", ctx.Err())}
+}
+
 func (f *fakeClient) count(op string) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -61,6 +73,9 @@ func (f *fakeClient) count(op string) int {
 
 func (f *fakeClient) CreateUser(ctx context.Context, r wire.CreateUserRequest) (*wire.User, error) {
 	if err := f.next("createUser", r); err != nil {
+		return nil, err
+	}
+	if err := f.hung(ctx, "createUser"); err != nil {
 		return nil, err
 	}
 	num, created := int64(42), true
@@ -98,6 +113,9 @@ func (f *fakeClient) AddTab(ctx context.Context, r wire.AddTabRequest) (*wire.Ta
 		<-f.blockOn
 	}
 	if err := f.next("addTab", r); err != nil {
+		return nil, err
+	}
+	if err := f.hung(ctx, "addTab"); err != nil {
 		return nil, err
 	}
 	f.mu.Lock()
@@ -457,6 +475,61 @@ func TestInterruptFinishesInFlightAndSkipsTheRest(t *testing.T) {
 	}
 	if sent > 2 {
 		t.Fatalf("%d calls after an interruption with one worker", sent)
+	}
+}
+
+// A second interruption (Abort) cancels the calls in flight at once,
+// without waiting out Grace: a tab, which may have been made, ends unknown
+// and a user, safe to repeat, failed, each saying the run was interrupted
+// twice; what had not started is skipped. Every job ends once.
+func TestASecondInterruptCancelsTheCallsInFlight(t *testing.T) {
+	fc := newFake()
+	fc.hang = true
+	var jobs []*manifest.Job
+	for i := 0; i < 6; i += 2 {
+		jobs = append(jobs, tab(t, i, fmt.Sprintf("T%d", i)), user(t, i+1, fmt.Sprintf("U%d", i+1)))
+	}
+	ctx, interrupt := context.WithCancel(context.Background())
+	abort, abortNow := context.WithCancel(context.Background())
+	var started atomic.Int32
+	fc.onCall = func(string) {
+		if started.Add(1) == 4 { // every worker has a call in flight
+			interrupt()
+			abortNow()
+		}
+	}
+	done := make(chan struct{})
+	var col *collected
+	var err error
+	go func() {
+		defer close(done)
+		col, err = runJobs(t, ctx, fc, jobs, func(o *Options) { o.Concurrency, o.Grace, o.Abort = 4, time.Hour, abort })
+	}()
+	select {
+	case <-done:
+	case <-time.After(time.Minute): // a deadlock guard: the run ends in milliseconds, or after Grace's hour
+		t.Fatal("the calls in flight were not cancelled at the second interruption")
+	}
+	if !errors.Is(err, ErrInterrupted) {
+		t.Fatalf("Run error %v, want ErrInterrupted", err)
+	}
+	want := map[int]Status{0: StatusUnknown, 1: StatusFailed, 2: StatusUnknown, 3: StatusFailed, 4: StatusSkipped, 5: StatusSkipped}
+	for i, st := range want {
+		o := col.out[i]
+		if o.Status != st {
+			t.Errorf("job %d (%s): %s %v, want %s", i, o.Job.Action.Name, o.Status, o.Err, st)
+			continue
+		}
+		prefix := "the run was interrupted twice"
+		if st == StatusSkipped {
+			prefix = "not started: the run was interrupted"
+		}
+		if !strings.HasPrefix(o.Err.Error(), prefix) {
+			t.Errorf("job %d (%s %s): %q does not start %q", i, o.Job.Action.Name, st, o.Err, prefix)
+		}
+	}
+	if n := fc.count("addTab") + fc.count("createUser"); n != 4 {
+		t.Errorf("%d calls, want the 4 in flight", n)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -67,13 +68,15 @@ type Options struct {
 type Deps struct {
 	Clock   executor.Clock
 	Backoff *executor.Backoff
-	Grace   time.Duration // how long calls in flight may finish after an interruption
+	Grace   time.Duration // how long calls in flight may finish after an interruption; 0 is executor.DefaultGrace
 	// Probes space the single calls that test a service that is down
 	// (pacer.Settings.ProbeFirst and ProbeMax); zero values are the defaults.
 	ProbeFirst, ProbeMax time.Duration
-	// Interrupt gives the context an interruption cancels; nil is Ctrl-C,
-	// SIGTERM and SIGHUP.
-	Interrupt func(context.Context) (context.Context, context.CancelFunc)
+	// Interrupt gives the contexts interruptions cancel: first at the
+	// first (nothing new starts; calls in flight may finish within Grace),
+	// second at the next (calls in flight are cancelled at once); stop
+	// releases them. nil is Ctrl-C, SIGTERM and SIGHUP.
+	Interrupt func(context.Context) (first, second context.Context, stop func())
 	Progress  time.Duration // between progress lines
 	// Width is the terminal's width for the progress display; nil asks
 	// the terminal (IOStreams.ErrOutWidth).
@@ -106,7 +109,9 @@ func (o *Options) check() (ratelimit.Limit, error) {
 	return limit, nil
 }
 
-// parseMaxFailures reads N or N% of total.
+// parseMaxFailures reads N or N% of total. A percentage rounds up and is
+// at least 1: 2% of 40 jobs is 1, where rounding down would make it 0,
+// which is no limit at all.
 func parseMaxFailures(s string, total int) (int, error) {
 	if s == "" {
 		return 0, nil
@@ -116,8 +121,10 @@ func parseMaxFailures(s string, total int) (int, error) {
 		if err != nil || f <= 0 || f > 100 {
 			return 0, fmt.Errorf("--max-failures %q: a percentage must be above 0 and at most 100", s)
 		}
-		n := int(float64(total) * f / 100)
-		return n, nil
+		// The tolerance keeps an exact share exact: 8.8% of 375 is 33, not
+		// the 34 its floating-point product, 33.00000000000001, rounds up to.
+		n := int(math.Ceil(float64(total)*f/100 - 1e-9))
+		return max(n, 1), nil
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 1 {
@@ -140,11 +147,18 @@ func (d Deps) backoff() executor.Backoff {
 	return *d.Backoff
 }
 
-func (d Deps) interrupt(ctx context.Context) (context.Context, context.CancelFunc) {
+func (d Deps) interrupt(ctx context.Context) (first, second context.Context, stop func()) {
 	if d.Interrupt != nil {
 		return d.Interrupt(ctx)
 	}
 	return interruptOnSignals(ctx)
+}
+
+func (d Deps) grace() time.Duration {
+	if d.Grace <= 0 {
+		return executor.DefaultGrace
+	}
+	return d.Grace
 }
 
 // wrap is WrapWrite for the file at path.

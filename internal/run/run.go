@@ -33,11 +33,12 @@ func Run(ctx context.Context, o *Options) error {
 	if err != nil {
 		return err
 	}
-	// Interruption, from here on: nothing new starts, calls in flight
-	// finish. A reader of the output that goes away is one too.
-	runCtx, stopSignals := o.Deps.interrupt(ctx)
+	// Interruption, from here on: at the first nothing new starts and calls
+	// in flight may finish; at the second they are cancelled. A reader of
+	// the output that goes away is a first one.
+	interrupted, aborted, stopSignals := o.Deps.interrupt(ctx)
 	defer stopSignals()
-	runCtx, pipeClosed := context.WithCancel(runCtx)
+	runCtx, pipeClosed := context.WithCancel(interrupted)
 	defer pipeClosed()
 	ios := o.IO.StopOnClosedPipe(pipeClosed)
 
@@ -54,6 +55,7 @@ func Run(ctx context.Context, o *Options) error {
 		return err
 	}
 	defer st.release()
+	st.interrupted = interrupted
 	st.summary.Warnings = warnings
 	st.page.Limit, st.page.Window = limit.N, limit.Window
 
@@ -64,7 +66,7 @@ func Run(ctx context.Context, o *Options) error {
 		logger.call(info)
 		st.observe(info)
 	}
-	conn, err := connect.Open(runCtx, ios, o.Conn, connect.Use{Limit: limit, Pace: executor.Pace(pc), Observe: observe, Learn: red.Add})
+	conn, err := connect.Open(runCtx, ios, o.Conn, connect.Use{Limit: limit, Pace: st.pace(executor.Pace(pc)), Observe: observe, Learn: red.Add})
 	if err != nil {
 		return st.signInFailed(runCtx, err)
 	}
@@ -77,12 +79,28 @@ func Run(ctx context.Context, o *Options) error {
 	}
 
 	// 4. Run.
-	runErr := st.execute(runCtx, o, executor.Options{Client: conn.Client, Pacer: pc, Clock: clock, MaxFailures: maxFailures}, logger)
+	runErr := st.execute(runCtx, o, executor.Options{Client: conn.Client, Pacer: pc, Clock: clock, MaxFailures: maxFailures, Abort: aborted}, logger)
 	if err := st.finish(ios); err != nil {
 		return err
 	}
 	st.summary.PasswordFile, st.summary.Passwords = o.GenPasswords, st.passwords.count()
 	return o.conclude(ios, st.summary, runErr, errors.Join(st.passwords.close(), st.writePage()))
+}
+
+// pace is the client's pacing hook: wait for the call's turn, then count
+// it in flight until it ends.
+func (st *runState) pace(pace func(context.Context) (func(error), error)) func(context.Context) (func(error), error) {
+	return func(ctx context.Context) (func(error), error) {
+		ended, err := pace(ctx)
+		if err != nil {
+			return nil, err
+		}
+		st.inFlight.Add(1)
+		return func(err error) {
+			st.inFlight.Add(-1)
+			ended(err)
+		}, nil
+	}
 }
 
 // observe records each call in the report's timeline: when it was
@@ -98,15 +116,16 @@ func (st *runState) observe(info imanage.CallInfo) {
 }
 
 // execute runs the jobs with the progress display, recording each outcome,
-// and fills the summary's figures. eo holds the client, pacer, clock and
-// --max-failures; the rest comes from o.
+// and fills the summary's figures. eo holds the client, pacer, clock,
+// --max-failures and the second interruption; the rest comes from o.
 func (st *runState) execute(ctx context.Context, o *Options, eo executor.Options, logger *runLog) error {
 	counters := &executor.Counters{}
 	if !o.Quiet {
 		stop := st.showProgress(ctx, o, counters, eo.Pacer)
 		defer stop()
 	}
-	eo.Concurrency, eo.MaxAttempts, eo.Backoff, eo.Grace = o.Concurrency, o.MaxAttempts, o.Deps.backoff(), o.Deps.Grace
+	defer st.noteInterruption(o.Deps.grace())()
+	eo.Concurrency, eo.MaxAttempts, eo.Backoff, eo.Grace = o.Concurrency, o.MaxAttempts, o.Deps.backoff(), o.Deps.grace()
 	eo.Preset, eo.Counters = st.presets, counters
 	eo.OnSchemas, eo.OnStart = schemaNotes(st.ios, st.summary), st.start
 	eo.OnEnd = func(oc executor.Outcome) error {
@@ -133,6 +152,29 @@ func (st *runState) execute(ctx context.Context, o *Options, eo executor.Options
 		summary.Interrupted = errors.Is(runErr, executor.ErrInterrupted)
 	}
 	return runErr
+}
+
+// noteInterruption says once, at the first interruption, what the run
+// does when calls are in flight: they may finish within grace, and a
+// second interruption stops them at once. stop waits for the note to be
+// written, so it does not outlive the stream (the progress display's).
+func (st *runState) noteInterruption(grace time.Duration) (stop func()) {
+	if st.interrupted == nil {
+		return func() {}
+	}
+	w, written := st.ios.ErrOut, make(chan struct{})
+	unregister := context.AfterFunc(st.interrupted, func() {
+		defer close(written)
+		if n := int(st.inFlight.Load()); n > 0 {
+			fmt.Fprintf(w, "bulk: interrupted: finishing the %s in flight (up to %s); press Ctrl-C again to stop at once\n",
+				countOf(n, "call", "calls"), grace)
+		}
+	})
+	return func() {
+		if !unregister() {
+			<-written
+		}
+	}
 }
 
 // showProgress starts the progress display; what the run prints while it

@@ -211,10 +211,10 @@ func TestExitCodes(t *testing.T) {
 		{"service unreachable", closed, good, nil, exit.Unreachable},
 		{"ready token refused", token, good, nil, exit.Unreachable},
 		{"interrupted", s.Conn(), good, func(o *Options) {
-			o.Deps.Interrupt = func(ctx context.Context) (context.Context, context.CancelFunc) {
+			o.Deps.Interrupt = func(ctx context.Context) (context.Context, context.Context, func()) {
 				ctx, cancel := context.WithCancel(ctx)
 				cancel()
-				return ctx, cancel
+				return ctx, context.Background(), cancel
 			}
 		}, exit.Interrupted},
 	}
@@ -240,17 +240,18 @@ func TestExitCodes(t *testing.T) {
 	}
 }
 
-// interruptAfter returns an interrupt hook whose context is cancelled when
-// the simulator has seen n operation requests, as a Ctrl-C would be.
-func interruptAfter(s *runtest.Server, n int64) func(context.Context) (context.Context, context.CancelFunc) {
-	return func(parent context.Context) (context.Context, context.CancelFunc) {
+// interruptAfter returns an interrupt hook whose first context is
+// cancelled when the simulator has seen n operation requests, as a Ctrl-C
+// would be; there is no second Ctrl-C.
+func interruptAfter(s *runtest.Server, n int64) func(context.Context) (context.Context, context.Context, func()) {
+	return func(parent context.Context) (context.Context, context.Context, func()) {
 		ctx, cancel := context.WithCancel(parent)
 		s.OnRequest(func(seen int64) {
 			if seen == n {
 				cancel()
 			}
 		})
-		return ctx, cancel
+		return ctx, context.Background(), cancel
 	}
 }
 
@@ -340,19 +341,35 @@ func TestResumeAfterFixingRows(t *testing.T) {
 
 func TestParseMaxFailures(t *testing.T) {
 	cases := []struct {
+		name  string
 		in    string
 		total int
 		want  int
 		err   bool
 	}{
-		{"", 100, 0, false}, {"5", 100, 5, false}, {"10%", 200, 20, false}, {"0", 10, 0, true},
-		{"150%", 10, 0, true}, {"x", 10, 0, true}, {"-1", 10, 0, true},
+		{"none is no limit", "", 100, 0, false},
+		{"a number", "5", 100, 5, false},
+		{"an exact share", "10%", 200, 20, false},
+		{"a share below one job rounds up, never to no limit", "2%", 40, 1, false},
+		{"5% of 40", "5%", 40, 2, false},
+		{"a share rounds up", "6%", 40, 3, false},
+		{"all of them", "100%", 3, 3, false},
+		{"a tenth of a percent of 10", "0.1%", 10, 1, false},
+		{"a percentage of no jobs", "50%", 0, 1, false},
+		{"exact despite floating point", "8.8%", 375, 33, false},
+		{"zero", "0", 10, 0, true},
+		{"zero percent", "0%", 10, 0, true},
+		{"above 100%", "150%", 10, 0, true},
+		{"not a number", "x", 10, 0, true},
+		{"negative", "-1", 10, 0, true},
 	}
 	for _, tc := range cases {
-		got, err := parseMaxFailures(tc.in, tc.total)
-		if (err != nil) != tc.err || got != tc.want {
-			t.Errorf("parseMaxFailures(%q, %d) = %d, %v", tc.in, tc.total, got, err)
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := parseMaxFailures(tc.in, tc.total)
+			if (err != nil) != tc.err || got != tc.want {
+				t.Errorf("parseMaxFailures(%q, %d) = %d, %v; want %d", tc.in, tc.total, got, err, tc.want)
+			}
+		})
 	}
 }
 

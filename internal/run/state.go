@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync/atomic"
 
 	"github.com/firmtools/bulk/internal/connect"
 	"github.com/firmtools/bulk/internal/executor"
@@ -45,6 +46,11 @@ type runState struct {
 	page     report.Page
 	pagePath string
 	clock    executor.Clock
+	// interrupted is done at the first interruption (Ctrl-C, SIGTERM,
+	// SIGHUP; not a closed output pipe); inFlight counts the calls sent and
+	// not yet ended, for what the run says then.
+	interrupted context.Context
+	inFlight    atomic.Int64
 }
 
 // openRun decides where the run writes, refuses files that collide, takes

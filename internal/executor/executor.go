@@ -525,8 +525,9 @@ func (r *runner) send(u *unit, vals actions.Values, secs actions.Secrets, read b
 	var lastErr error
 	ctx, track := pacer.WithTrack(r.callCtx, u.jobs[0].Index+1)
 	attempt, unpaced := 0, 0 // attempts so far; of them, calls the pacer never saw
+	shown := 0               // the attempts an outcome reports: also an outage's failure that ends the job
 	end := func(st Status, err error) {
-		r.endAll(u, vals, Outcome{Status: st, Attempts: attempt, Err: err})
+		r.endAll(u, vals, Outcome{Status: st, Attempts: shown, Err: err})
 	}
 	for {
 		before := track.Counts()
@@ -536,6 +537,11 @@ func (r *runner) send(u *unit, vals actions.Values, secs actions.Secrets, read b
 			unpaced++ // a client that does not pace, or a request that could not be built
 		}
 		attempt = after.Attempts() + unpaced
+		excused := after.Outage > before.Outage // the pacer took the failure as an outage's
+		shown = attempt
+		if excused {
+			shown++
+		}
 		if err == nil {
 			r.answered(u, vals, results, attempt, maybe)
 			return
@@ -551,11 +557,11 @@ func (r *runner) send(u *unit, vals actions.Values, secs actions.Secrets, read b
 			return
 		}
 		if g, ok := asGaveUp(err); ok {
-			if attempt == 0 && !maybe {
+			if shown == 0 && !maybe {
 				end(StatusSkipped, fmt.Errorf("not started: %s", g.Reason))
 				return
 			}
-			end(r.finalStatus(spec, maybe), fmt.Errorf("%s, before attempt %d: %w", g.Reason, attempt+1, attemptsErr(attempt, lastErr)))
+			end(r.finalStatus(spec, maybe), fmt.Errorf("%s, before attempt %d: %w", g.Reason, shown+1, attemptsErr(shown, lastErr)))
 			return
 		}
 		lastErr = err
@@ -564,14 +570,14 @@ func (r *runner) send(u *unit, vals actions.Values, secs actions.Secrets, read b
 		}
 		verdict := classify(err, spec.Repeat)
 		if verdict == cancelled {
-			if attempt == 0 && !maybe {
+			if shown == 0 && !maybe {
 				end(StatusSkipped, fmt.Errorf("not started: %s", r.stopped()))
 				return
 			}
-			end(r.finalStatus(spec, maybe), fmt.Errorf("%s after %d attempts: %w", r.stopped(), attempt, lastErr))
+			end(r.finalStatus(spec, maybe), fmt.Errorf("%s after %d attempts: %w", r.stopped(), shown, lastErr))
 			return
 		}
-		if done := r.decide(verdict, spec, err, attempt, end); done {
+		if done := r.decide(verdict, spec, err, shown, end); done {
 			return
 		}
 		// retry
@@ -580,7 +586,7 @@ func (r *runner) send(u *unit, vals actions.Values, secs actions.Secrets, read b
 			r.opts.Counters.Throttled.Add(1)
 			continue // the pacer holds every worker as long as the service asked
 		}
-		if after.Outage > before.Outage {
+		if excused {
 			continue // the pacer holds every worker until a probe gets through
 		}
 		if attempt >= r.opts.MaxAttempts {

@@ -42,22 +42,18 @@ func paceResult(ctx context.Context, err error) pacer.Result {
 	case e.Throttled():
 		return pacer.Result{Kind: pacer.Throttled, RetryAfter: e.RetryAfter, HasRetryAfter: e.HasRetryAfter}
 	case e.Delivery == imanage.NotSent:
-		return pacer.Result{Kind: pacer.Down, What: downWhat(e)}
+		return pacer.Result{Kind: pacer.Unreachable, What: downWhat(e)}
+	case e.Delivery == imanage.Answered && e.StatusCode >= 500:
+		return pacer.Result{Kind: pacer.Failing, What: downWhat(e)}
 	case e.Delivery == imanage.Answered:
-		switch e.StatusCode {
-		case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-			return pacer.Result{Kind: pacer.Down, What: downWhat(e)}
-		}
-		if e.StatusCode >= 500 {
-			return pacer.Result{Kind: pacer.Suspect, What: downWhat(e)}
-		}
 		return pacer.Result{Kind: pacer.Answered}
 	}
-	// Sent and not answered: a timeout, a dropped connection.
+	// Sent and not answered: a timeout, a dropped connection, or the run
+	// cancelled it.
 	if ctx.Err() != nil {
-		return pacer.Result{Kind: pacer.NotSent}
+		return pacer.Result{Kind: pacer.Cancelled}
 	}
-	return pacer.Result{Kind: pacer.Suspect, What: downWhat(e)}
+	return pacer.Result{Kind: pacer.Failing, What: downWhat(e)}
 }
 
 // downWhat names a failure in a few words for the message that ends a run

@@ -17,15 +17,20 @@ const (
 	Answered Kind = iota
 	// Throttled: a 429.
 	Throttled
-	// Down: a failure of the service, not of the row: 502, 503, 504, a
-	// refused or reset connection. One is enough to hold every worker.
-	Down
-	// Suspect: a failure that may be the row's or the service's (a 500, a
-	// timeout, an answer lost): an outage once calls of two different jobs
-	// meet one in a row.
-	Suspect
+	// Unreachable: the service could not be reached at all (a refused or
+	// reset connection, a name that does not resolve): never the row's
+	// doing, so one is enough to hold every worker.
+	Unreachable
+	// Failing: the service answered 5xx or not at all (a timeout, an
+	// answer lost), which may be the row's doing or the service's: an
+	// outage once calls of two different jobs fail so in a row, with no
+	// success between.
+	Failing
 	// NotSent: the call never left (interrupted while it was being made).
 	NotSent
+	// Cancelled: the call left, and the run cancelled it before its answer
+	// (a second interrupt): an attempt, but nothing learnt of the service.
+	Cancelled
 )
 
 // Result is what the pacer is told when a call ends.
@@ -33,8 +38,8 @@ type Result struct {
 	Kind          Kind
 	RetryAfter    time.Duration // a 429's Retry-After, when HasRetryAfter
 	HasRetryAfter bool
-	// What describes a Down or Suspect failure in a few words ("503
-	// Service Unavailable", "connection refused"), for the message that
+	// What describes an Unreachable or Failing call in a few words ("HTTP
+	// 503 Service Unavailable", "connection refused"), for the message that
 	// ends a run after a long outage.
 	What string
 }
@@ -128,7 +133,9 @@ type core struct {
 	probeEvery time.Duration
 	nextProbe  time.Time
 	probing    bool
-	suspects   map[int]bool // the jobs whose calls met Suspect failures in a row
+	suspects   map[int]bool // the jobs whose calls failed (Failing) in a row
+	lastProbe  int          // the job whose Failing call was last taken as the outage's
+	waiting    map[int]bool // the jobs waiting for a turn
 
 	gaveUp *GaveUpError
 	stats  Stats
@@ -148,7 +155,7 @@ func newCore(limit ratelimit.Limit, set Settings) *core {
 	if limit.N < 1 || limit.Window <= 0 {
 		limit = ratelimit.Default
 	}
-	return &core{limit: limit, set: set.withDefaults(), suspects: map[int]bool{}, stats: Stats{MinRate: 1}}
+	return &core{limit: limit, set: set.withDefaults(), suspects: map[int]bool{}, waiting: map[int]bool{}, stats: Stats{MinRate: 1}}
 }
 
 // grant decides whether a call may start at now. If not, it returns when
@@ -166,30 +173,52 @@ func (c *core) grant(now time.Time, caller int) (p *permit, wake time.Time, err 
 	if c.down {
 		switch {
 		case c.probing:
-			return nil, time.Time{}, nil
+			return c.deny(caller, time.Time{})
 		case now.Before(c.nextProbe):
-			return nil, c.nextProbe, nil
+			return c.deny(caller, c.nextProbe)
+		case caller == c.lastProbe && c.othersWait(caller):
+			return c.deny(caller, time.Time{}) // another job probes: this one's failures may be its own
 		}
 		probe = true
 	}
 	if c.inflight+len(c.ends) >= c.limit.N {
 		if len(c.ends) == 0 {
-			return nil, time.Time{}, nil
+			return c.deny(caller, time.Time{})
 		}
-		return nil, c.ends[0].Add(c.limit.Window), nil
+		return c.deny(caller, c.ends[0].Add(c.limit.Window))
 	}
 	if c.adapted {
 		if now.Before(c.next) {
-			return nil, c.next, nil
+			return c.deny(caller, c.next)
 		}
 		c.next = now.Add(c.spacing(now))
 	}
+	delete(c.waiting, caller)
 	c.inflight++
 	c.stats.Calls++
 	if probe {
 		c.probing = true
 	}
 	return &permit{at: now, caller: caller, probe: probe}, time.Time{}, nil
+}
+
+// deny notes that caller waits, until wake (zero: until a call ends).
+func (c *core) deny(caller int, wake time.Time) (*permit, time.Time, error) {
+	c.waiting[caller] = true
+	return nil, wake, nil
+}
+
+// gone notes that caller no longer waits (it was interrupted).
+func (c *core) gone(caller int) { delete(c.waiting, caller) }
+
+// othersWait reports whether a job other than caller waits for a turn.
+func (c *core) othersWait(caller int) bool {
+	for w := range c.waiting {
+		if w != caller {
+			return true
+		}
+	}
+	return false
 }
 
 // prune forgets the calls that ended at or before now-W.
@@ -223,19 +252,27 @@ func (c *core) done(now time.Time, p *permit, r Result) (outage bool) {
 	case Throttled:
 		c.up(now)
 		c.throttled(now, p, r)
-	case Down:
+	case Unreachable:
 		c.failed(now, p, r.What)
 		return true
-	case Suspect:
-		if c.down {
+	case Failing:
+		switch {
+		case c.down && p.probe && p.caller == c.lastProbe:
+			// The same job's probe failed twice with no other job to
+			// probe: it may be this row the service fails on, so it is
+			// one of its attempts.
 			c.failed(now, p, r.What)
-			return true
+			return false
+		case c.down:
+		default:
+			c.suspects[p.caller] = true
+			if len(c.suspects) < 2 {
+				return false
+			}
 		}
-		c.suspects[p.caller] = true
-		if len(c.suspects) >= 2 {
-			c.failed(now, p, r.What)
-			return true
-		}
+		c.lastProbe = p.caller
+		c.failed(now, p, r.What)
+		return true
 	}
 	return false
 }
@@ -243,6 +280,7 @@ func (c *core) done(now time.Time, p *permit, r Result) (outage bool) {
 // up ends an outage: the service answered.
 func (c *core) up(now time.Time) {
 	clear(c.suspects)
+	c.lastProbe = 0
 	if c.down {
 		c.down = false
 		c.stats.DownFor += now.Sub(c.downSince)

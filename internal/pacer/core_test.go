@@ -109,6 +109,11 @@ type simRun struct {
 	latency  func(r *rand.Rand) time.Duration
 	seed     uint64
 	maxCalls int // stop (fail) beyond this many calls: a loop that never ends
+	// maxAttempts, when set, ends a job after that many Failing calls
+	// counted against it (not the outage's), as the executor does.
+	maxAttempts int
+	counted     map[int]int
+	poison      map[int]bool // jobs whose every call fails (Failing)
 
 	calls   []simCall
 	elapsed time.Duration
@@ -123,6 +128,7 @@ func (s *simRun) run(t *testing.T) {
 	rng := rand.New(rand.NewPCG(s.seed, 7))
 	c := newCore(s.limit, s.set)
 	s.core = c
+	s.counted = map[int]int{}
 	if s.maxCalls == 0 {
 		s.maxCalls = 100 * s.jobs
 	}
@@ -147,7 +153,7 @@ func (s *simRun) run(t *testing.T) {
 		}
 		sort.SliceStable(arriving, func(i, j int) bool { return arriving[i].arrive.Before(arriving[j].arrive) })
 		for _, c := range arriving {
-			c.result, c.answered = s.svc.answer(c.arrive), true
+			c.result, c.answered = s.answer(c), true
 		}
 		// Ends due now.
 		for _, w := range ws {
@@ -156,7 +162,10 @@ func (s *simRun) run(t *testing.T) {
 				call.outage = c.done(now, w.p, call.result)
 				s.calls = append(s.calls, *call)
 				w.pending, w.p = nil, nil
-				if call.result.Kind == Answered {
+				if call.result.Kind == Failing && !call.outage {
+					s.counted[call.job]++
+				}
+				if call.result.Kind == Answered || s.maxAttempts > 0 && s.counted[call.job] >= s.maxAttempts {
 					w.job = 0
 					finished++
 				}
@@ -187,7 +196,7 @@ func (s *simRun) run(t *testing.T) {
 			w.p = p
 			w.pending = &simCall{job: w.job, grant: now, arrive: arrive, end: now.Add(d)}
 			if !arrive.After(now) {
-				w.pending.result, w.pending.answered = s.svc.answer(arrive), true
+				w.pending.result, w.pending.answered = s.answer(w.pending), true
 			}
 			w.wake = time.Time{}
 			if len(s.calls) > s.maxCalls {
@@ -212,6 +221,14 @@ func (s *simRun) run(t *testing.T) {
 		now = next
 	}
 	s.elapsed = now.Sub(t0)
+}
+
+// answer is the service's answer to c: Failing for a poison row's.
+func (s *simRun) answer(c *simCall) Result {
+	if s.poison[c.job] {
+		return Result{Kind: Failing, What: "HTTP 500 Internal Server Error"}
+	}
+	return s.svc.answer(c.arrive)
 }
 
 func arrivalOf(c *simCall) time.Time {
@@ -422,7 +439,7 @@ func asGaveUp(err error, g **GaveUpError) bool {
 // failure counts against a job, and while the service is down one probe
 // at a time tests it at growing intervals.
 func TestAnOutageIsRiddenOut(t *testing.T) {
-	for _, kind := range []Kind{Down, Suspect} {
+	for _, kind := range []Kind{Unreachable, Failing} {
 		from, to := t0.Add(2*time.Second), t0.Add(2*time.Minute)
 		s := &simRun{limit: contract, svc: &downBetween{from: from, to: to, kind: kind, next: &slidingWindow{n: 100, w: time.Minute}},
 			workers: 8, jobs: 300, latency: randomLatency(50*time.Millisecond, 200*time.Millisecond), seed: 9}
@@ -452,9 +469,9 @@ func TestAnOutageIsRiddenOut(t *testing.T) {
 				lastFailedEnd = c.end
 			}
 		}
-		// Down: every failure is the outage's. Suspect: the first (one
-		// job's) is the job's, the second (another job's) begins the outage.
-		if want := map[Kind]int{Down: 0, Suspect: 1}[kind]; counted != want {
+		// Unreachable: every failure is the outage's. Failing: the first
+		// (one job's) is the job's, the second (another job's) begins it.
+		if want := map[Kind]int{Unreachable: 0, Failing: 1}[kind]; counted != want {
 			t.Errorf("%v: %d failures counted against their jobs, want %d", kind, counted, want)
 		}
 		// 1+2+4+8+16+30+30+30 s: about 8 probes in 118 s, plus the calls
@@ -477,7 +494,7 @@ func TestOneJobsFailuresAreNotAnOutage(t *testing.T) {
 	c := newCore(contract, Settings{})
 	for i := 0; i < 5; i++ {
 		p, _, _ := c.grant(t0, 7)
-		if c.done(t0, p, Result{Kind: Suspect}) {
+		if c.done(t0, p, Result{Kind: Failing}) {
 			t.Fatalf("attempt %d of one job taken as an outage", i+1)
 		}
 	}
@@ -488,7 +505,7 @@ func TestOneJobsFailuresAreNotAnOutage(t *testing.T) {
 
 // An outage longer than --max-outage ends the pacing with the reason.
 func TestALongOutageGivesUp(t *testing.T) {
-	s := &simRun{limit: contract, set: Settings{MaxOutage: 15 * time.Minute}, svc: always(Result{Kind: Down, What: "connection refused"}),
+	s := &simRun{limit: contract, set: Settings{MaxOutage: 15 * time.Minute}, svc: always(Result{Kind: Unreachable, What: "connection refused"}),
 		workers: 4, jobs: 10, latency: fixedLatency(10 * time.Millisecond)}
 	s.run(t)
 	want := "the service has been failing for 15m"
@@ -520,6 +537,32 @@ func TestEstimateIsTheWindowModel(t *testing.T) {
 	}{{0, 0}, {1, 0}, {100, 0}, {101, time.Minute}, {200, time.Minute}, {201, 2 * time.Minute}} {
 		if got := Minimum(contract, tc.calls); got != tc.want {
 			t.Errorf("Minimum(%d) = %v, want %v", tc.calls, got, tc.want)
+		}
+	}
+}
+
+// One row the service always fails on (500), with nothing but one worker:
+// an outage is suspected once another job's call fails too, but the row's
+// own repeated probes count against it, so it fails and the run goes on.
+func TestARowTheServiceFailsOnIsNotAnEndlessOutage(t *testing.T) {
+	for _, workers := range []int{1, 4} {
+		s := &simRun{limit: contract, svc: &slidingWindow{n: 100, w: time.Minute}, workers: workers, jobs: 20,
+			latency: fixedLatency(100 * time.Millisecond), maxAttempts: 3}
+		s.poison = map[int]bool{3: true, 4: true} // two rows in a row: what an outage looks like at first
+		s.run(t)
+		if s.gaveUp != nil {
+			t.Fatalf("%d workers: gave up: %v", workers, s.gaveUp)
+		}
+		for job := 3; job <= 4; job++ {
+			if s.counted[job] != 3 {
+				t.Errorf("%d workers: row %d has %d failures counted, want 3 (--max-attempts)", workers, job, s.counted[job])
+			}
+		}
+		if ok := s.count(Answered); ok != 18 {
+			t.Errorf("%d workers: %d rows answered, want the other 18", workers, ok)
+		}
+		if s.elapsed > 2*time.Minute {
+			t.Errorf("%d workers: took %v", workers, s.elapsed)
 		}
 	}
 }

@@ -71,6 +71,11 @@ func (p *Pacer) Acquire(ctx context.Context) (*Permit, error) {
 	if t != nil {
 		caller = t.caller
 	}
+	defer func() {
+		p.mu.Lock()
+		p.c.gone(caller)
+		p.mu.Unlock()
+	}()
 	for {
 		if err := ctx.Err(); err != nil {
 			return nil, err

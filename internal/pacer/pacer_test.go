@@ -134,13 +134,13 @@ func TestAnEndWakesAWaiter(t *testing.T) {
 func TestTrackCountsAttempts(t *testing.T) {
 	p := New(contract, &jumpClock{now: t0}, Settings{})
 	ctx, tr := WithTrack(context.Background(), 1)
-	for _, r := range []Result{{Kind: Throttled}, {Kind: Down}, {Kind: Answered}, {Kind: NotSent}} {
+	for _, r := range []Result{{Kind: Throttled}, {Kind: Unreachable}, {Kind: Answered}, {Kind: NotSent}} {
 		pm, err := p.Acquire(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
 		pm.Done(r)
-		pm.Done(Result{Kind: Down}) // a second Done is ignored
+		pm.Done(Result{Kind: Unreachable}) // a second Done is ignored
 	}
 	got := tr.Counts()
 	if want := (Counts{Sent: 3, Throttled: 1, Outage: 1}); got != want || got.Attempts() != 1 {

@@ -104,16 +104,17 @@ var mayImport = map[string][]string{
 	"internal/connect":      {"config", "credstore", "exit", "imanage", "iostreams", "ratelimit", "runfiles", "secret", "sim"},
 	"internal/definition":   {"schema"},
 	"internal/diskfull":     {},
-	"internal/executor":     {"actions", "imanage", "manifest", "ratelimit", "runfiles", "secret"},
+	"internal/executor":     {"actions", "imanage", "manifest", "pacer", "ratelimit", "runfiles", "secret"},
 	"internal/exit":         {"imanage"},
 	"internal/imanage":      {"secret", "wire"},
 	"internal/iostreams":    {},
 	"internal/manifest":     {"actions", "names", "tabular"},
 	"internal/names":        {},
+	"internal/pacer":        {"ratelimit"},
 	"internal/ratelimit":    {},
 	"internal/remote":       {"actions", "imanage", "manifest", "names", "wire"},
 	"internal/report":       {"actions", "executor", "manifest", "runfiles", "secret", "tabular"},
-	"internal/run":          {"actions", "connect", "executor", "exit", "imanage", "iostreams", "manifest", "ratelimit", "remote", "report", "runfiles", "secret"},
+	"internal/run":          {"actions", "connect", "executor", "exit", "imanage", "iostreams", "manifest", "pacer", "ratelimit", "remote", "report", "runfiles", "secret"},
 	"internal/runfiles":     {},
 	"internal/runtest":      {"connect", "executor", "report", "secret", "sim"},
 	"internal/schema":       {},
@@ -126,7 +127,7 @@ var mayImport = map[string][]string{
 // offline are the packages that reach no network, and the imports that
 // would.
 var (
-	offline       = []string{"internal/manifest", "internal/tabular", "internal/executor", "internal/report", "internal/runfiles"}
+	offline       = []string{"internal/manifest", "internal/tabular", "internal/executor", "internal/pacer", "internal/report", "internal/runfiles"}
 	networkImport = []string{"net", "net/http", "net/http/httptest", module + "internal/connect"}
 )
 

@@ -8,6 +8,8 @@ import (
 
 	"github.com/firmtools/bulk/internal/actions"
 	"github.com/firmtools/bulk/internal/manifest"
+	"github.com/firmtools/bulk/internal/pacer"
+	"github.com/firmtools/bulk/internal/ratelimit"
 )
 
 // PlanSummary is what a run of the jobs would cost in calls.
@@ -25,8 +27,9 @@ type PlanSummary struct {
 	SchemaReads int           `json:"schema_reads"`
 	Limit       int           `json:"limit"`  // calls admitted per Window
 	Window      time.Duration `json:"window"` // e.g. one minute
-	// Duration is the time the calls take at an even pace of Limit per
-	// Window, the first one at once; the service's answers add to it.
+	// Duration is the least time the calls take under Limit per Window
+	// (pacer.Minimum: Limit at once, then Limit more each Window); the
+	// service's answers add to it.
 	Duration time.Duration `json:"duration"`
 }
 
@@ -36,7 +39,7 @@ type PlanSummary struct {
 // one per schema (see schemaNeeds). A row whose object a pre-read finds
 // needs no call of its own, and a call repeated after a failure is one
 // more: the count is of the calls a run makes when every call succeeds
-// and nothing is there yet. Duration is their time at Limit per Window.
+// and nothing is there yet. Duration is their least time under the limit.
 func Plan(jobs []*manifest.Job, limit int, window time.Duration) PlanSummary {
 	p := PlanSummary{PerAction: map[string]int{}, Calls: map[string]int{}, Limit: limit, Window: window, Jobs: len(jobs)}
 	for _, j := range jobs {
@@ -52,9 +55,7 @@ func Plan(jobs []*manifest.Job, limit int, window time.Duration) PlanSummary {
 	}
 	p.SchemaReads = len(schemaNeeds(jobs).List())
 	p.TotalCalls = len(units) + p.PreReads + p.SchemaReads
-	if limit > 0 && p.TotalCalls > 1 {
-		p.Duration = time.Duration(int64(p.TotalCalls-1) * int64(window) / int64(limit))
-	}
+	p.Duration = pacer.Minimum(ratelimit.Limit{N: limit, Window: window}, p.TotalCalls)
 	return p
 }
 
@@ -111,7 +112,12 @@ func (p PlanSummary) String() string {
 		fmt.Fprintf(&b, "  the calls include %s of what already exists, made before creating\n", plural(p.PreReads, "read", "reads"))
 	}
 	if p.Limit > 0 {
-		fmt.Fprintf(&b, "at %d calls per %s: about %s\n", p.Limit, p.Window, roundDuration(p.Duration))
+		if p.TotalCalls <= p.Limit {
+			fmt.Fprintf(&b, "at %d calls per %s: all at once, as fast as the service answers\n", p.Limit, p.Window)
+		} else {
+			fmt.Fprintf(&b, "at %d calls per %s (%d at once, then %d more each window): at least %s, and the service's answers\n",
+				p.Limit, p.Window, p.Limit, p.Limit, roundDuration(p.Duration))
+		}
 	}
 	return b.String()
 }

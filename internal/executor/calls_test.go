@@ -110,15 +110,19 @@ func TestPlanDuration(t *testing.T) {
 	for i := 0; i < 250; i++ {
 		big = append(big, user(t, i, "U"+strings.Repeat("X", i%7)+string(rune('A'+i%26))))
 	}
-	// 250 create-user rows and the one schema they need: 251 calls.
-	if d := Plan(big, 100, time.Minute).Duration; d != 150*time.Second {
+	// 250 create-user rows and the one schema they need: 251 calls, 100
+	// at once, 100 a minute later, the last 51 a minute after that.
+	if d := Plan(big, 100, time.Minute).Duration; d != 2*time.Minute {
 		t.Fatalf("251 calls at 100/min: %v", d)
 	}
-	if d := Plan(big, 100, 600*time.Millisecond).Duration; d != 1500*time.Millisecond {
+	if d := Plan(big, 100, 600*time.Millisecond).Duration; d != 1200*time.Millisecond {
 		t.Fatalf("251 calls at 100/600ms: %v", d)
 	}
+	if s := Plan(big, 100, time.Minute).String(); !strings.Contains(s, "at 100 calls per 1m0s (100 at once, then 100 more each window): at least 2m0s") {
+		t.Fatalf("plan text:\n%s", s)
+	}
 	s := Plan(big[:3], 100, time.Minute).String()
-	for _, want := range []string{"create-user", "3 jobs", "3 calls", "the service's schemas", "total", "4 calls", "at 100 calls per 1m0s: about 1.8s"} {
+	for _, want := range []string{"create-user", "3 jobs", "3 calls", "the service's schemas", "total", "4 calls", "at 100 calls per 1m0s: all at once, as fast as the service answers"} {
 		if !strings.Contains(s, want) {
 			t.Fatalf("plan text lacks %q:\n%s", want, s)
 		}

@@ -557,11 +557,16 @@ func (r *runner) send(u *unit, vals actions.Values, secs actions.Secrets, read b
 			return
 		}
 		if g, ok := asGaveUp(err); ok {
-			if shown == 0 && !maybe {
+			// Not done, and resumable: skipped, unless an attempt may have
+			// been processed and is not safe to repeat.
+			switch {
+			case shown == 0 && !maybe:
 				end(StatusSkipped, fmt.Errorf("not started: %s", g.Reason))
-				return
+			case maybe && spec.Repeat == actions.RepeatIfNotProcessed:
+				end(StatusUnknown, fmt.Errorf("%s, before attempt %d: %w", g.Reason, shown+1, attemptsErr(shown, lastErr)))
+			default:
+				end(StatusSkipped, fmt.Errorf("not done: %s, before attempt %d: %w", g.Reason, shown+1, attemptsErr(shown, lastErr)))
 			}
-			end(r.finalStatus(spec, maybe), fmt.Errorf("%s, before attempt %d: %w", g.Reason, shown+1, attemptsErr(shown, lastErr)))
 			return
 		}
 		lastErr = err

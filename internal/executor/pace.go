@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
+	"strings"
 
 	"github.com/firmtools/bulk/internal/imanage"
 	"github.com/firmtools/bulk/internal/pacer"
@@ -57,11 +57,11 @@ func paceResult(ctx context.Context, err error) pacer.Result {
 }
 
 // downWhat names a failure in a few words for the message that ends a run
-// after a long outage: "HTTP 503 Service Unavailable", "addTab: not sent:
+// after a long outage: "HTTP 503 SERVICE_UNAVAILABLE", "addTab: not sent:
 // dial tcp ...: connection refused".
 func downWhat(e *imanage.Error) string {
 	if e.Delivery == imanage.Answered {
-		return fmt.Sprintf("HTTP %d %s", e.StatusCode, http.StatusText(e.StatusCode))
+		return strings.TrimSpace(fmt.Sprintf("HTTP %d %s", e.StatusCode, e.Code))
 	}
 	s := e.Error()
 	if len(s) > 200 {

@@ -91,20 +91,7 @@ func call[T any](ctx context.Context, c *Client, method, op string, query url.Va
 				e = c.errorFromAnswer(op, ans, scrub)
 			}
 		}
-		if e != nil {
-			ended(e)
-		} else {
-			ended(nil)
-		}
-		if c.observe != nil {
-			info := CallInfo{Op: op, Duration: time.Since(start)}
-			if e != nil {
-				info.StatusCode, info.Delivery, info.Err = e.StatusCode, e.Delivery, e
-			} else {
-				info.StatusCode, info.Delivery = ans.status, Answered
-			}
-			c.observe(info)
-		}
+		c.ended(op, start, ans, e, ended)
 		if e == nil {
 			return out, nil
 		}
@@ -136,6 +123,26 @@ func call[T any](ctx context.Context, c *Client, method, op string, query url.Va
 		}
 		tok, gen = newTok, newGen
 	}
+}
+
+// ended tells the pacer (through ended) and the observer how an attempt
+// begun at start ended: answered with ans, or failed with e.
+func (c *Client) ended(op string, start time.Time, ans *answer, e *Error, ended func(error)) {
+	if e != nil {
+		ended(e)
+	} else {
+		ended(nil)
+	}
+	if c.observe == nil {
+		return
+	}
+	info := CallInfo{Op: op, Duration: time.Since(start)}
+	if e != nil {
+		info.StatusCode, info.Delivery, info.Err = e.StatusCode, e.Delivery, e
+	} else {
+		info.StatusCode, info.Delivery = ans.status, Answered
+	}
+	c.observe(info)
 }
 
 // exchange makes one attempt: it sends the request newReq builds (under a

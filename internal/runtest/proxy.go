@@ -17,9 +17,11 @@ import (
 type Fault int
 
 const (
-	Pass        Fault = iota
-	DropAnswer        // the simulator applies the request, the answer is lost (the connection closes)
-	Unavailable       // 503 without reaching the simulator: provably not processed
+	Pass         Fault = iota
+	DropAnswer         // the simulator applies the request, the answer is lost (the connection closes)
+	Unavailable        // 503 without reaching the simulator: provably not processed
+	Throttle           // 429 without Retry-After, as a gateway's leaky bucket answers
+	ThrottleHour       // 429 asking to wait an hour (Retry-After: 3600)
 )
 
 // Exchange is one operation request the simulator answered.
@@ -80,10 +82,18 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 	if decide != nil {
 		f = decide(op, body)
 	}
-	if f == Unavailable {
+	switch f {
+	case Unavailable:
 		w.Header().Set("Retry-After", "0")
 		w.WriteHeader(http.StatusServiceUnavailable)
 		_, _ = io.WriteString(w, `{"error":{"code":"SERVICE_UNAVAILABLE","code_message":"try again"}}`)
+		return
+	case Throttle, ThrottleHour:
+		if f == ThrottleHour {
+			w.Header().Set("Retry-After", "3600")
+		}
+		w.WriteHeader(http.StatusTooManyRequests)
+		_, _ = io.WriteString(w, `{"error":{"code":"TOO_MANY_REQUESTS","code_message":"slow down"}}`)
 		return
 	}
 	rec := httptest.NewRecorder()

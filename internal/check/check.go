@@ -157,7 +157,7 @@ func (r *Report) admin(err error) {
 	default:
 		r.Admin = AdminUnknown
 		r.AdminWhy = fmt.Sprintf("the read that tells did not answer as expected: %v", err)
-		r.Fix = append(r.Fix, "administrator rights could not be told: run a small manifest with --max-failures 0 to find out")
+		r.Fix = append(r.Fix, "administrator rights could not be told: run a one-row manifest first to find out")
 	}
 }
 

@@ -295,3 +295,34 @@ func TestA429WithoutRetryAfterSlowsThePace(t *testing.T) {
 		t.Fatalf("waits %v, want one of about 60s/70", clock.waits)
 	}
 }
+
+// reSignInClient makes each tab as the real client does after a 401:
+// the call, refused, then the repeat with a fresh token, both paced.
+type reSignInClient struct {
+	*fakeClient
+	pacer *pacer.Pacer
+}
+
+func (c *reSignInClient) AddTab(ctx context.Context, r wire.AddTabRequest) (*wire.Tab, error) {
+	for _, err := range []error{&imanage.Error{Op: "addTab", Delivery: imanage.Answered, StatusCode: 401}, nil} {
+		ended, perr := Pace(c.pacer)(ctx)
+		if perr != nil {
+			return nil, &imanage.Error{Op: "addTab", Delivery: imanage.NotSent, Err: perr}
+		}
+		ended(err)
+	}
+	return c.fakeClient.AddTab(ctx, r)
+}
+
+// Attempts count what was sent: the repeat after a 401 is one more.
+func TestTheRepeatAfterASignInIsAnAttempt(t *testing.T) {
+	fc := newFake()
+	clock := newFastClock()
+	p := pacer.New(ratelimit.Limit{N: 100, Window: time.Minute}, clock, pacer.Settings{})
+	col, err := runJobs(t, context.Background(), fc, []*manifest.Job{tab(t, 0, "A")}, func(o *Options) {
+		o.Client, o.Clock, o.Pacer = &reSignInClient{fakeClient: fc, pacer: p}, clock, p
+	})
+	if err != nil || col.out[0].Status != StatusOK || col.out[0].Attempts != 2 {
+		t.Fatalf("%+v, %v: want ok after 2 attempts", col.out[0], err)
+	}
+}

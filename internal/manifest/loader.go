@@ -702,9 +702,12 @@ func (l *loader) reportDuplicate(a dupEntry, aOwner *scratch, b dupEntry, bOwner
 	switch {
 	case a.val == b.val && aSec == bSec:
 		msg := "repeats " + where + " exactly (" + what + ")"
-		if spec.Repeat == actions.RepeatIfNotProcessed {
+		switch {
+		case spec.Repeat == actions.RepeatIfNotProcessed:
 			msg += "; this would create a second one"
-		} else {
+		case spec.Read:
+			msg += "; one read serves both rows"
+		default:
 			msg += "; it will run twice"
 		}
 		l.problem(Problem{File: file.path, Row: int(b.row), Severity: Warning, Message: msg})

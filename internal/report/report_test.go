@@ -11,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/firmtools/bulk/internal/actions"
 	"github.com/firmtools/bulk/internal/diskfull"
@@ -136,6 +137,25 @@ func TestSummaryCounts(t *testing.T) {
 	s.WriteText(&buf)
 	if !strings.Contains(buf.String(), "60.0 calls/min") {
 		t.Fatalf("summary text: %s", buf.String())
+	}
+	// A run shorter than the limit's window has no pace per minute to
+	// speak of: 8 calls in 8 ms is not 60,000 a minute against 100.
+	short := Summary{Calls: 8, RateLimit: "100/60s", Window: time.Minute}
+	short.Finish(8 * time.Millisecond)
+	buf.Reset()
+	short.WriteText(&buf)
+	if got := buf.String(); !strings.Contains(got, "within one window of --rate-limit 100/60s") || strings.Contains(got, "calls/min") {
+		t.Fatalf("summary text of a short run: %s", got)
+	}
+	// And the pacing's own lines: the pace lowered, the outages.
+	short.SlowedTo, short.Outages, short.OutageSeconds = "35 calls per 1m0s", 2, 42
+	buf.Reset()
+	short.WriteText(&buf)
+	for _, want := range []string{"the service throttled inside --rate-limit 100/60s: the pace was lowered, to 35 calls per 1m0s at its lowest",
+		"the service failed for every job 2 time(s), 42s in all"} {
+		if !strings.Contains(buf.String(), want) {
+			t.Fatalf("summary text lacks %q:\n%s", want, buf.String())
+		}
 	}
 }
 

@@ -34,10 +34,11 @@ type Summary struct {
 	// service throttled inside it, the lowest pace the run then kept
 	// ("35 calls per 60s"); Outages and OutageSeconds, the times the
 	// service failed for every job and how long, all told.
-	RateLimit     string  `json:"rate_limit,omitempty"`
-	SlowedTo      string  `json:"slowed_to,omitempty"`
-	Outages       int     `json:"outages,omitempty"`
-	OutageSeconds float64 `json:"outage_seconds,omitempty"`
+	RateLimit     string        `json:"rate_limit,omitempty"`
+	Window        time.Duration `json:"-"` // the limit's window: a run shorter than it has no pace to speak of
+	SlowedTo      string        `json:"slowed_to,omitempty"`
+	Outages       int           `json:"outages,omitempty"`
+	OutageSeconds float64       `json:"outage_seconds,omitempty"`
 	// SchemaReads counts the schema operations read before the first write
 	// (they are among Calls); SchemaFallbacks name those the service does
 	// not have, whose members followed the contract's shape instead.
@@ -112,8 +113,15 @@ func (s *Summary) WriteText(w io.Writer) {
 	}
 	line("total", s.Total)
 	tw.Flush()
-	fmt.Fprintf(w, "calls %d, throttled (429) %d, retries %d, elapsed %s, %.1f calls/min\n",
-		s.Calls, s.Throttled, s.Retries, s.Elapsed.Round(100*time.Millisecond), s.CallsPerMinute)
+	if s.Window > 0 && s.Elapsed < s.Window {
+		// Within one window the limit allows its N at once: a pace per
+		// minute would only look like the limit broken.
+		fmt.Fprintf(w, "calls %d, throttled (429) %d, retries %d, elapsed %s (within one window of --rate-limit %s)\n",
+			s.Calls, s.Throttled, s.Retries, s.Elapsed.Round(100*time.Millisecond), s.RateLimit)
+	} else {
+		fmt.Fprintf(w, "calls %d, throttled (429) %d, retries %d, elapsed %s, %.1f calls/min\n",
+			s.Calls, s.Throttled, s.Retries, s.Elapsed.Round(100*time.Millisecond), s.CallsPerMinute)
+	}
 	if s.SlowedTo != "" {
 		fmt.Fprintf(w, "the service throttled inside --rate-limit %s: the pace was lowered, to %s at its lowest; if it recurs, set a lower --rate-limit\n", s.RateLimit, s.SlowedTo)
 	}

@@ -139,7 +139,7 @@ func (st *runState) execute(ctx context.Context, o *Options, eo executor.Options
 	pacing := eo.Pacer.Stats()
 	summary.Calls = pacing.Calls
 	limit := eo.Pacer.Limit()
-	summary.RateLimit = limit.String()
+	summary.RateLimit, summary.Window = limit.String(), limit.Window
 	if pacing.Cuts > 0 {
 		summary.SlowedTo = fmt.Sprintf("%s calls per %s", strconv.FormatFloat(math.Round(pacing.MinRate*float64(limit.N)*10)/10, 'f', -1, 64), limit.Window)
 	}

@@ -44,15 +44,7 @@ func everyRowRecorded(t *testing.T, manifest, url, journal string, n int) map[ex
 			t.Fatalf("skip reason %q", r.Error)
 		}
 	}
-	entries, err := executor.ReadJournal(journal)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, e := range entries {
-		if e.End == nil {
-			t.Fatalf("job %s started and never recorded its end", k)
-		}
-	}
+	everyStartEnded(t, journal)
 	if st := simStats(t, url); st.Created["tab"] != c[executor.StatusOK] {
 		t.Fatalf("%d tabs made, %d rows ok: a call in flight was not recorded", st.Created["tab"], c[executor.StatusOK])
 	}
@@ -186,15 +178,7 @@ func TestASecondSIGINTStopsTheCallsInFlight(t *testing.T) {
 			t.Fatalf("row %d unknown: %q", r.Row, r.Error)
 		}
 	}
-	entries, err := executor.ReadJournal(journal)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, e := range entries {
-		if e.End == nil {
-			t.Fatalf("job %s started and never recorded its end", k)
-		}
-	}
+	everyStartEnded(t, journal)
 }
 
 // waitForCalls waits until the simulator at url has received n operation
@@ -209,5 +193,19 @@ func waitForCalls(t *testing.T, url string, n int) {
 			t.Fatalf("the run made no progress: the simulator has %d calls", simStats(t, url).TotalCalls)
 		}
 		<-tick.C
+	}
+}
+
+// everyStartEnded fails t if the journal has a job started and never ended.
+func everyStartEnded(t *testing.T, journal string) {
+	t.Helper()
+	entries, err := executor.ReadJournal(journal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, e := range entries {
+		if e.End == nil {
+			t.Fatalf("job %s started and never recorded its end", k)
+		}
 	}
 }

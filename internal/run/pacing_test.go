@@ -31,6 +31,25 @@ func pacedRun(t *testing.T, conn func() *Options, mod func(*Options)) (result, r
 	return r, s
 }
 
+// faultyTabs is a manifest of n tabs for a simulator behind a proxy that
+// answers each operation as fault says (fault counts calls itself), and
+// where the results go.
+func faultyTabs(t *testing.T, n int, fault func(op string) runtest.Fault) (p *runtest.Proxy, m, out string) {
+	t.Helper()
+	p = runtest.StartProxy(t, sim.Options{RateLimit: 100, Window: 600 * time.Millisecond})
+	p.Set(func(op string, _ []byte) runtest.Fault { return fault(op) }, nil)
+	dir := t.TempDir()
+	return p, writeFile(t, dir, "tabs.csv", tabsCSV(n)), filepath.Join(dir, "tabs.results.csv")
+}
+
+// madeOnce fails t unless the simulator made want tabs, none twice.
+func madeOnce(t *testing.T, st sim.Stats, want int) {
+	t.Helper()
+	if st.Created["tab"] != want || st.DuplicateCreations != 0 {
+		t.Fatalf("the simulator made %d tabs (%d twice), want %d, none twice", st.Created["tab"], st.DuplicateCreations, want)
+	}
+}
+
 // A service twenty times stricter than declared: 429s are not attempts,
 // so even with --max-attempts 1 every row ends ok; the summary says the
 // pace was lowered and by how much.
@@ -64,17 +83,13 @@ func TestAServiceTwentyTimesStricterStillEndsOK(t *testing.T) {
 // starts, the rows not done are skipped with the reason, exit 1, and
 // --resume finishes them later.
 func TestALongRetryAfterEndsTheRunForResume(t *testing.T) {
-	p := runtest.StartProxy(t, sim.Options{RateLimit: 100, Window: 600 * time.Millisecond})
 	var n atomic.Int64
-	p.Set(func(op string, _ []byte) runtest.Fault {
+	p, m, out := faultyTabs(t, 10, func(op string) runtest.Fault {
 		if op == "addTab" && n.Add(1) == 3 {
 			return runtest.ThrottleHour
 		}
 		return runtest.Pass
-	}, nil)
-	dir := t.TempDir()
-	m := writeFile(t, dir, "tabs.csv", tabsCSV(10))
-	out := filepath.Join(dir, "tabs.results.csv")
+	})
 	opts := func() *Options { return newOptions(p.Conn(), m) }
 	r, sum := pacedRun(t, opts, func(o *Options) { o.RateLimit, o.Out, o.Concurrency = fast, out, 1 })
 	if r.code != 1 || !strings.Contains(r.stderr, "the service asked to wait 1h0m0s, more than --max-hold 10m0s") || !strings.Contains(r.stderr, "--resume") {
@@ -98,25 +113,19 @@ func TestALongRetryAfterEndsTheRunForResume(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("resume: exit %d: %s", r.code, r.stderr)
 	}
-	if st := p.Stats(); st.Created["tab"] != 10 || st.DuplicateCreations != 0 {
-		t.Fatalf("the simulator made %d tabs over both runs (%d twice), want 10, none twice", st.Created["tab"], st.DuplicateCreations)
-	}
+	madeOnce(t, p.Stats(), 10) // over both runs
 }
 
 // An outage shorter than --max-outage: every worker holds, a single call
 // probes at growing intervals, and every row ends ok.
 func TestAnOutageIsRiddenOut(t *testing.T) {
-	p := runtest.StartProxy(t, sim.Options{RateLimit: 100, Window: 600 * time.Millisecond})
 	var n atomic.Int64
-	p.Set(func(op string, _ []byte) runtest.Fault {
+	p, m, out := faultyTabs(t, 20, func(op string) runtest.Fault {
 		if op == "addTab" && n.Add(1) <= 10 {
 			return runtest.Unavailable
 		}
 		return runtest.Pass
-	}, nil)
-	dir := t.TempDir()
-	m := writeFile(t, dir, "tabs.csv", tabsCSV(20))
-	out := filepath.Join(dir, "tabs.results.csv")
+	})
 	r, sum := pacedRun(t, func() *Options { return newOptions(p.Conn(), m) }, func(o *Options) {
 		o.RateLimit, o.Out, o.MaxAttempts = fast, out, 2
 		o.Deps.ProbeFirst, o.Deps.ProbeMax = 10*time.Millisecond, 40*time.Millisecond
@@ -132,23 +141,17 @@ func TestAnOutageIsRiddenOut(t *testing.T) {
 	if sum.Outages != 1 || sum.OutageSeconds <= 0 {
 		t.Fatalf("summary: %d outages over %vs, want 1", sum.Outages, sum.OutageSeconds)
 	}
-	if st := p.Stats(); st.Created["tab"] != 20 || st.DuplicateCreations != 0 {
-		t.Fatalf("the simulator made %d tabs (%d twice), want 20", st.Created["tab"], st.DuplicateCreations)
-	}
+	madeOnce(t, p.Stats(), 20)
 }
 
 // An outage longer than --max-outage ends the run cleanly, having spent
 // few calls: the rows not done are skipped with the reason, exit 1.
 func TestALongOutageEndsTheRunForResume(t *testing.T) {
-	p := runtest.StartProxy(t, sim.Options{RateLimit: 100, Window: 600 * time.Millisecond})
 	var n atomic.Int64
-	p.Set(func(op string, _ []byte) runtest.Fault {
+	p, m, out := faultyTabs(t, 10, func(string) runtest.Fault {
 		n.Add(1)
 		return runtest.Unavailable
-	}, nil)
-	dir := t.TempDir()
-	m := writeFile(t, dir, "tabs.csv", tabsCSV(10))
-	out := filepath.Join(dir, "tabs.results.csv")
+	})
 	r, _ := pacedRun(t, func() *Options { return newOptions(p.Conn(), m) }, func(o *Options) {
 		o.RateLimit, o.Out, o.MaxOutage = fast, out, 300*time.Millisecond
 		o.Deps.ProbeFirst, o.Deps.ProbeMax = 20*time.Millisecond, 50*time.Millisecond

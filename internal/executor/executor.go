@@ -59,10 +59,9 @@ type Preset struct {
 
 // Counters are live figures of a run, read by the progress display.
 type Counters struct {
-	Total     atomic.Int64
-	Retries   atomic.Int64
-	Throttled atomic.Int64 // 429s met
-	Pending   atomic.Int64 // calls still to make (units not started)
+	Total   atomic.Int64
+	Retries atomic.Int64
+	Pending atomic.Int64 // calls still to make (units not started)
 
 	mu    sync.Mutex
 	tally Tally // how the jobs that have ended ended
@@ -588,7 +587,6 @@ func (r *runner) send(u *unit, vals actions.Values, secs actions.Secrets, read b
 		// retry
 		r.opts.Counters.Retries.Add(1)
 		if _, ok := asThrottled(err); ok {
-			r.opts.Counters.Throttled.Add(1)
 			continue // the pacer holds every worker as long as the service asked
 		}
 		if excused {

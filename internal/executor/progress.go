@@ -208,9 +208,10 @@ type progressState struct {
 func (p *Progress) snapshot() progressState {
 	c, pc := p.opts.Counters, p.opts.Pacer
 	now := p.opts.Clock.Now()
-	s := progressState{ended: c.ended(), total: int(c.Total.Load()), throttled: c.Throttled.Load()}
+	s := progressState{ended: c.ended(), total: int(c.Total.Load())}
 	s.total = max(s.total, s.ended.Total())
 	if pc != nil {
+		s.throttled = pc.Stats().Throttled
 		if elapsed := now.Sub(p.start); elapsed > 0 {
 			s.callsPerMin = float64(pc.Calls()) / elapsed.Minutes()
 		}
@@ -331,12 +332,13 @@ func statusLine(c *Counters, p *pacer.Pacer, elapsed time.Duration) string {
 	if ended.Conflict > 0 {
 		failed += fmt.Sprintf(", %d conflict", ended.Conflict)
 	}
-	hold := ""
+	hold, throttled := "", int64(0)
 	if p != nil {
+		throttled = p.Stats().Throttled
 		if h := holdPart(p.Snapshot()); h.long != "" {
 			hold = ", " + h.long
 		}
 	}
 	return fmt.Sprintf("%d/%d done, %s, %s, %d skipped, %d unknown, %.0f calls/min, %d throttled%s, ETA %s",
-		done, total, ok, failed, ended.Skipped, ended.Unknown, cpm, c.Throttled.Load(), hold, eta(c, p))
+		done, total, ok, failed, ended.Skipped, ended.Unknown, cpm, throttled, hold, eta(c, p))
 }

@@ -252,7 +252,6 @@ func busy() *Counters {
 		}
 	}
 	c.Pending.Store(3000)
-	c.Throttled.Store(17)
 	return c
 }
 

@@ -30,7 +30,7 @@ type manualWaiter struct {
 }
 
 func newManualClock() *manualClock {
-	return &manualClock{now: time.Date(2026, 11, 29, 2, 0, 0, 0, time.UTC), slept: make(chan time.Time, 64)}
+	return &manualClock{now: time.Date(2026, 11, 29, 2, 0, 0, 0, time.UTC), slept: make(chan time.Time, 1024)}
 }
 
 func (c *manualClock) Now() time.Time {
@@ -60,10 +60,16 @@ func (c *manualClock) Sleep(ctx context.Context, d time.Duration) error {
 }
 
 // Advance moves the clock on by d and wakes the waits that have ended.
-func (c *manualClock) Advance(d time.Duration) {
+func (c *manualClock) Advance(d time.Duration) { c.AdvanceTo(c.Now().Add(d)) }
+
+// AdvanceTo moves the clock on to t (never back) and wakes the waits that
+// have ended.
+func (c *manualClock) AdvanceTo(t time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
+	if t.After(c.now) {
+		c.now = t
+	}
 	kept := c.waiters[:0]
 	for _, w := range c.waiters {
 		if w.until.After(c.now) {
@@ -164,19 +170,21 @@ func TestA429HoldsEveryWorker(t *testing.T) {
 	c.reply["A"] <- &imanage.Error{Op: "addTab", Delivery: imanage.Answered, StatusCode: 429, Code: "TOO_MANY_REQUESTS",
 		RetryAfter: 7 * time.Second, HasRetryAfter: true}
 	hold := start.Add(7 * time.Second)
-	for deadline := time.Now().Add(time.Minute); !p.Snapshot().HeldUntil.Equal(hold); { // A's 429 has reached the pacer
-		if time.Now().After(deadline) {
-			t.Fatal("the 429 never put a hold on the pacer")
+	nextWait := func() time.Time { // the end of the next wait begun (a minute of real time guards a hang)
+		select {
+		case until := <-clock.slept:
+			return until
+		case <-time.After(time.Minute):
+			t.Fatalf("no worker began to wait (waiting for the hold: %d, calls sent: %d)", clock.waiting(hold), c.calls())
+			return time.Time{}
 		}
-		time.Sleep(time.Millisecond)
+	}
+	for !nextWait().Equal(hold) { // A's repeat waits for the hold: its 429 reached the pacer
 	}
 	c.reply["B"] <- nil
 	c.reply["C"] <- nil
-	for deadline := time.Now().Add(time.Minute); clock.waiting(hold) < 3; { // A's repeat, D and E
-		if time.Now().After(deadline) {
-			t.Fatalf("%d workers wait for the 429's hold, want 3 (calls sent: %d)", clock.waiting(hold), c.calls())
-		}
-		time.Sleep(time.Millisecond)
+	for clock.waiting(hold) < 3 { // A's repeat, D and E
+		nextWait()
 	}
 	if n := c.calls(); n != 3 {
 		t.Fatalf("%d calls during the hold, want the 3 first ones only", n)
@@ -186,14 +194,15 @@ func TestA429HoldsEveryWorker(t *testing.T) {
 		t.Fatalf("%d calls before the hold ended, want 3", n)
 	}
 	// After the hold the three go, spaced by the pacer's lowered rate
-	// (1000/s cut to 700/s: 1.4 ms apart).
+	// (1000/s cut to 700/s: 1.4 ms apart): the clock follows each wait.
+	clock.Advance(time.Millisecond)
 	var err error
 	for waiting := true; waiting; {
-		clock.Advance(time.Millisecond)
 		select {
 		case err = <-done:
 			waiting = false
-		case <-time.After(10 * time.Millisecond):
+		case until := <-clock.slept:
+			clock.AdvanceTo(until)
 		}
 	}
 	if err != nil {

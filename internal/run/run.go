@@ -144,7 +144,7 @@ func (st *runState) execute(ctx context.Context, o *Options, eo executor.Options
 		summary.SlowedTo = fmt.Sprintf("%s calls per %s", strconv.FormatFloat(math.Round(pacing.MinRate*float64(limit.N)*10)/10, 'f', -1, 64), limit.Window)
 	}
 	summary.Outages, summary.OutageSeconds = pacing.Outages, pacing.DownFor.Round(time.Millisecond).Seconds()
-	summary.Throttled = counters.Throttled.Load()
+	summary.Throttled = pacing.Throttled
 	summary.Retries = counters.Retries.Load()
 	summary.Finish(eo.Clock.Now().Sub(start))
 	if runErr != nil {

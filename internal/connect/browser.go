@@ -54,7 +54,13 @@ func browserSignIn(ctx context.Context, ios *iostreams.IOStreams, c *imanage.Cli
 	got := make(chan callback, 1)
 	srv := &http.Server{Handler: callbackHandler(state, got), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
-	defer srv.Close()
+	defer func() {
+		// Shutdown, not Close: the handler delivers the code before its
+		// page is written out, and the browser must still get the page.
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	}()
 
 	wait := lo.Wait
 	if wait == 0 {

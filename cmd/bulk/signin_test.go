@@ -136,7 +136,7 @@ func TestLoginRunCheckLogoutWithAProfile(t *testing.T) {
 	env["IMANAGE_PASSWORD"] = adminPw
 	r := bulk(t, env, "login")
 	keep(r)
-	if r.code != 0 || !strings.Contains(r.stderr, "Signed in to "+s.URL+" as admin") || !strings.Contains(r.stderr, "commands with --profile sim need no password") {
+	if r.code != 0 || !strings.Contains(r.stderr, "Signed in to "+s.URL+" as admin") || !strings.Contains(r.stderr, "commands with --profile sim --user admin need no password") {
 		t.Fatalf("login: exit %d %s", r.code, r.stderr)
 	}
 	delete(env, "IMANAGE_PASSWORD")

@@ -49,7 +49,13 @@ func browserSignIn(ctx context.Context, ios *iostreams.IOStreams, c *imanage.Cli
 	verifier, state := oauth2.GenerateVerifier(), rand.Text()
 	oc := oauth2.Config{ClientID: o.ClientID, RedirectURL: redirect, Scopes: []string{browserScope},
 		Endpoint: oauth2.Endpoint{AuthURL: c.BaseURL() + authorizePath}}
-	authURL := oc.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier))
+	opts := []oauth2.AuthCodeOption{oauth2.S256ChallengeOption(verifier)}
+	if o.User != "" {
+		// The identity provider starts with this user; whoever signs in
+		// in the browser is who the token is for, which bulk cannot see.
+		opts = append(opts, oauth2.SetAuthURLParam("login_hint", o.User))
+	}
+	authURL := oc.AuthCodeURL(state, opts...)
 
 	got := make(chan callback, 1)
 	srv := &http.Server{Handler: callbackHandler(state, got), ReadHeaderTimeout: 10 * time.Second}

@@ -92,9 +92,26 @@ func Login(ctx context.Context, ios *iostreams.IOStreams, o Options, lo LoginOpt
 	if where == credstore.InFile {
 		where += " (" + o.Store.File(key) + ")"
 	}
+	flags := o.keptFlags()
+	if lo.Browser && o.User != "" {
+		// The service's answer does not say who signed in in the browser.
+		fmt.Fprintf(ios.ErrOut, "Signed in to %s in the browser; the sign-in is kept as %s's, the user you named, in %s. bulk cannot see which account signed in in the browser: if it was not %s, run 'bulk logout%s' and sign in again as %s. Commands with%s need no password until it expires or is revoked.\n",
+			c.BaseURL(), o.User, where, o.User, flags, o.User, orThese(flags))
+		return nil
+	}
 	fmt.Fprintf(ios.ErrOut, "Signed in to %s as %s. The sign-in is kept in %s: commands with%s need no password until it expires or is revoked; 'bulk logout%s' forgets it.\n",
-		c.BaseURL(), orUnnamed(o.User), where, orThese(o.profileFlag()), o.profileFlag())
+		c.BaseURL(), orUnnamed(o.User), where, orThese(flags), flags)
 	return nil
+}
+
+// keptFlags are the flags that choose this kept sign-in again: the
+// profile, and the user, which a flag may have set over the profile's.
+func (o Options) keptFlags() string {
+	f := o.profileFlag()
+	if f != "" && o.User != "" {
+		f += " --user " + o.User
+	}
+	return f
 }
 
 func orUnnamed(user string) string {

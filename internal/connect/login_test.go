@@ -269,7 +269,7 @@ func TestBrowserLoginAsABrowserWould(t *testing.T) {
 	lo := connect.LoginOptions{Browser: true, Wait: time.Minute, Open: func(u string) error {
 		q, _ := url.Parse(u)
 		if q.Query().Get("code_challenge_method") != "S256" || q.Query().Get("scope") != "user" ||
-			!strings.HasPrefix(q.Query().Get("redirect_uri"), "http://127.0.0.1:") {
+			!strings.HasPrefix(q.Query().Get("redirect_uri"), "http://127.0.0.1:") || q.Query().Get("login_hint") != sim.SSOUser {
 			t.Errorf("authorize address %s", u)
 		}
 		go func() {
@@ -292,6 +292,12 @@ func TestBrowserLoginAsABrowserWould(t *testing.T) {
 	<-done
 	if !strings.Contains(final, "Signed in.") || !strings.Contains(errOut.String(), "Opened a browser") {
 		t.Fatalf("final page %q, said %q", final, errOut.String())
+	}
+	// Who signed in in the browser is not in the service's answer: bulk
+	// keeps it as the user named, and says it cannot tell.
+	if said := errOut.String(); !strings.Contains(said, "kept as "+sim.SSOUser+"'s, the user you named") ||
+		!strings.Contains(said, "bulk cannot see which account signed in in the browser") {
+		t.Fatalf("said %q", said)
 	}
 	// The SSO administrator now runs commands with no password at all.
 	c, err := connect.Open(context.Background(), nil, o, connect.Use{})

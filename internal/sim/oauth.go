@@ -240,6 +240,7 @@ func randomToken() string {
 // authorizeParams are an authorize request's parameters, checked.
 type authorizeParams struct {
 	clientID, redirectURI, state, scope, challenge string
+	loginHint                                      string // OpenID Connect's login_hint: the user ID the page starts with
 }
 
 // serveAuthorize is the authorize endpoint: GET shows the login page, POST
@@ -303,7 +304,7 @@ func (s *Server) signInPage(w http.ResponseWriter, r *http.Request, ap authorize
 // a registered client, a loopback redirect_uri (RFC 8252, 7.3: any port),
 // response_type code and a PKCE challenge by S256. Holds s.mu.
 func (s *Server) checkAuthorize(q url.Values) (authorizeParams, string) {
-	ap := authorizeParams{clientID: q.Get("client_id"), redirectURI: q.Get("redirect_uri"), state: q.Get("state"),
+	ap := authorizeParams{clientID: q.Get("client_id"), redirectURI: q.Get("redirect_uri"), state: q.Get("state"), loginHint: q.Get("login_hint"),
 		scope: q.Get("scope"), challenge: q.Get("code_challenge")}
 	if ap.clientID == "" {
 		return ap, "client_id is required."
@@ -348,15 +349,20 @@ func (ap authorizeParams) redirect(extra url.Values) string {
 }
 
 func (ap authorizeParams) page(problem string) loginPage {
-	return loginPage{Problem: problem, Hidden: map[string]string{
+	hidden := map[string]string{
 		"response_type": "code", "client_id": ap.clientID, "redirect_uri": ap.redirectURI, "state": ap.state,
-		"scope": ap.scope, "code_challenge": ap.challenge, "code_challenge_method": "S256"}}
+		"scope": ap.scope, "code_challenge": ap.challenge, "code_challenge_method": "S256"}
+	if ap.loginHint != "" {
+		hidden["login_hint"] = ap.loginHint
+	}
+	return loginPage{Problem: problem, Hidden: hidden, User: ap.loginHint}
 }
 
 // loginPage is what the login page shows.
 type loginPage struct {
 	Problem string
 	Hidden  map[string]string // the authorize request's parameters, carried by the form; nil: no form
+	User    string            // the user ID filled in (login_hint); anyone may still sign in instead
 }
 
 var loginTemplate = template.Must(template.New("login").Parse(`<!DOCTYPE html>
@@ -366,7 +372,7 @@ var loginTemplate = template.Must(template.New("login").Parse(`<!DOCTYPE html>
 {{if .Problem}}<p id="problem" role="alert">{{.Problem}}</p>{{end}}
 {{if .Hidden}}<form method="post" action="` + authorizePath + `">
 {{range $k, $v := .Hidden}}<input type="hidden" name="{{$k}}" value="{{$v}}">
-{{end}}<p><label for="username">User ID</label> <input id="username" name="username" autocomplete="username" required></p>
+{{end}}<p><label for="username">User ID</label> <input id="username" name="username" autocomplete="username" value="{{.User}}" required></p>
 <p><label for="password">Password</label> <input id="password" name="password" type="password" autocomplete="current-password" required></p>
 <p><button id="sign-in" type="submit">Sign in</button> <button id="cancel" type="submit" name="cancel" value="1" formnovalidate>Cancel</button></p>
 </form>{{end}}

@@ -99,7 +99,12 @@ func (t *table) layout(sw *excelize.StreamWriter, text int) error {
 		Selection: []excelize.Selection{{SQRef: "A2", ActiveCell: "A2", Pane: "bottomLeft"}}}); err != nil {
 		return err
 	}
-	for c, w := range t.widths() {
+	// From the last column to the first: excelize's stream writer puts
+	// each column it is told of before those it has, and a sheet's columns
+	// must be listed in order (Excel calls the file damaged otherwise).
+	widths := t.widths()
+	for c := len(widths) - 1; c >= 0; c-- {
+		w := widths[c]
 		if err := sw.SetColWidth(c+1, c+1, w); err != nil {
 			return err
 		}

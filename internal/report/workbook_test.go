@@ -112,6 +112,17 @@ func TestWorkbookResultFile(t *testing.T) {
 			t.Errorf("the sheet lacks %s", want)
 		}
 	}
+	// The columns are listed in order, one each (Excel repairs a sheet whose
+	// aren't, calling it damaged).
+	cols := regexp.MustCompile(`<col min="(\d+)" max="(\d+)"`).FindAllStringSubmatch(xml, -1)
+	for i, c := range cols {
+		if c[1] != strconv.Itoa(i+1) || c[2] != c[1] {
+			t.Fatalf("column entry %d is %s: want the columns in order, min and max %d", i, c[0], i+1)
+		}
+	}
+	if len(cols) != len(want.header) {
+		t.Fatalf("%d column entries for %d columns", len(cols), len(want.header))
+	}
 	// Every cell is a string: nothing is a number or a formula.
 	cells := regexp.MustCompile(`<c [^>]*>`).FindAllString(xml, -1)
 	for _, c := range cells {

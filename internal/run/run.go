@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/firmtools/bulk/internal/actions"
@@ -215,11 +216,15 @@ func (o *Options) conclude(ios *iostreams.IOStreams, summary *report.Summary, ru
 	}
 	var schemaErr *executor.SchemaError
 	var gaveUp *pacer.GaveUpError
+	again := "run again with --resume to finish"
+	if o.Conn.Sim {
+		again = "the simulator's state went with it, so a --sim run is not resumed: run it again whole"
+	}
 	switch {
 	case errors.Is(runErr, executor.ErrInterrupted):
-		return exit.With(exit.Interrupted, errors.New("interrupted: every row has its result; run again with --resume to finish"))
+		return exit.With(exit.Interrupted, errors.New("interrupted: every row has its result; "+again))
 	case errors.As(runErr, &gaveUp):
-		return exit.With(exit.JobsFailed, fmt.Errorf("%s: every row has its result; run again with --resume when the service is back", gaveUp.Reason))
+		return exit.With(exit.JobsFailed, fmt.Errorf("%s: every row has its result; %s", gaveUp.Reason, strings.Replace(again, "to finish", "when the service is back", 1)))
 	case errors.As(runErr, &schemaErr):
 		// Rows the service's schemas refuse: nothing was sent.
 		return exit.With(exit.Invalid, runErr)

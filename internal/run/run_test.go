@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -403,3 +404,36 @@ func TestRunWarningsAndStrict(t *testing.T) {
 		t.Fatal("a strict run with a warning reached the service")
 	}
 }
+
+// An interrupted --sim run does not say to --resume, which --sim refuses:
+// the simulator's state went with the process.
+func TestAnInterruptedSimRunSaysToRunItAgain(t *testing.T) {
+	dir := t.TempDir()
+	m := writeFile(t, dir, "tabs.csv", tabsCSV(5))
+	o := newOptions(connect.Options{Sim: true}, m)
+	o.Manifest.Action, o.Quiet = "add-tab", true
+	var interrupt context.CancelFunc
+	o.Deps.Interrupt = func(parent context.Context) (context.Context, context.Context, func()) {
+		ctx, cancel := context.WithCancel(parent)
+		interrupt = cancel
+		return ctx, context.Background(), cancel
+	}
+	// Interrupted once signed in, as the journal is first written.
+	o.Deps.WrapWrite = func(path string, w io.Writer) io.Writer {
+		if !strings.HasSuffix(path, ".journal") {
+			return w
+		}
+		return writerFunc(func(p []byte) (int, error) {
+			interrupt()
+			return w.Write(p)
+		})
+	}
+	r := start(t, o)
+	if r.code != int(exit.Interrupted) || strings.Contains(r.stderr, "--resume") || !strings.Contains(r.stderr, "run it again whole") {
+		t.Fatalf("exit %d, stderr %q: want 130 and no --resume", r.code, r.stderr)
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }

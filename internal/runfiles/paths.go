@@ -91,7 +91,48 @@ func Check(inputs, outputs []File) error {
 		}
 		seen = append(seen, id)
 	}
+	for _, f := range outputs {
+		if err := regularOrNew(f); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// regularOrNew refuses an output that is there and is not a regular
+// file: bulk replaces its files whole (a new file renamed over the old),
+// which would put a plain file in place of a link or a device and write
+// nothing where it points.
+func regularOrNew(f File) error {
+	info, err := os.Lstat(f.Path)
+	switch {
+	case err != nil:
+		return nil // not there yet (or unreadable: writing it will say)
+	case info.Mode()&os.ModeSymlink != 0:
+		target, _ := os.Readlink(f.Path)
+		return fmt.Errorf("%w: %s %s is a symbolic link (to %s): bulk replaces its files whole, which would replace the link; give the path it points to", errNotRegular, f.What, f.Path, target)
+	case !info.Mode().IsRegular():
+		return fmt.Errorf("%w: %s %s is not a regular file (%s): give the path of a file to write", errNotRegular, f.What, f.Path, kindOf(info.Mode()))
+	}
+	return nil
+}
+
+// errNotRegular is returned by Check for an output that is a link, a
+// device, a pipe or a folder.
+var errNotRegular = errors.New("an output is not a regular file")
+
+func kindOf(m os.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a folder"
+	case m&os.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&(os.ModeDevice|os.ModeCharDevice) != 0:
+		return "a device"
+	case m&os.ModeSocket != 0:
+		return "a socket"
+	}
+	return "not a plain file"
 }
 
 func collision(first, second File, input bool) error {

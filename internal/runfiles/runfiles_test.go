@@ -90,6 +90,19 @@ func TestCheckRefusesOutputsThatAreInputsOrEachOther(t *testing.T) {
 		{"--out and --journal", []File{{"--out", "r.csv"}, {"--journal", "./r.csv"}}, "--out r.csv and --journal ./r.csv are the same file"},
 		{"one new file named two ways", []File{{"--out", "sub/r.csv"}, {"--journal", filepath.Join(dir, "sub", "r.csv")}}, "are the same file"},
 	}
+	if err := os.Symlink(filepath.Join(dir, "elsewhere.csv"), filepath.Join(dir, "out-link.csv")); err != nil {
+		t.Fatal(err)
+	}
+	// Outputs that are there and not regular files: replacing them whole
+	// would replace the link or the device itself.
+	for _, tc := range []struct{ path, want string }{
+		{"out-link.csv", "--out out-link.csv is a symbolic link"},
+		{"sub", "--out sub is not a regular file (a folder)"},
+	} {
+		if err := Check(inputs, []File{{"--out", tc.path}}); !errors.Is(err, errNotRegular) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("--out %s: %v, want one saying %q", tc.path, err, tc.want)
+		}
+	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			err := Check(inputs, tc.outputs)

@@ -201,6 +201,8 @@ type progressState struct {
 	total       int
 	throttled   int64
 	callsPerMin float64
+	calls       int64 // shown instead of a pace within the first window, where N may go at once
+	firstWindow bool
 	eta         string
 	held        part // a hold or an outage still on, else empty
 }
@@ -212,8 +214,11 @@ func (p *Progress) snapshot() progressState {
 	s.total = max(s.total, s.ended.Total())
 	if pc != nil {
 		s.throttled = pc.Stats().Throttled
-		if elapsed := now.Sub(p.start); elapsed > 0 {
-			s.callsPerMin = float64(pc.Calls()) / elapsed.Minutes()
+		s.calls = pc.Calls()
+		elapsed := now.Sub(p.start)
+		s.firstWindow = elapsed < pc.Limit().Window
+		if elapsed > 0 {
+			s.callsPerMin = float64(s.calls) / elapsed.Minutes()
 		}
 		s.held = holdPart(pc.Snapshot())
 	}
@@ -240,7 +245,7 @@ func layout(s progressState, width int) string {
 		parts = append(parts, s.held)
 	}
 	parts = append(parts, part{counts(s.ended), fmt.Sprintf("%d ok, %d not ok", s.ended.Succeeded(), done-s.ended.Succeeded())},
-		part{fmt.Sprintf("%.0f calls/min", s.callsPerMin), fmt.Sprintf("%.0f/min", s.callsPerMin)},
+		pace(s),
 		part{"ETA " + s.eta, "ETA " + s.eta})
 	if s.throttled > 0 {
 		parts = append(parts, part{fmt.Sprintf("%d throttled (429)", s.throttled), fmt.Sprintf("%d 429s", s.throttled)})
@@ -290,6 +295,16 @@ func bar(done, total, width int) string {
 	return b.String()
 }
 
+// pace is the calls per minute, or within the first window (where the
+// limit lets N go at once, so a pace would look like the limit broken)
+// the calls so far.
+func pace(s progressState) part {
+	if s.firstWindow {
+		return part{fmt.Sprintf("%d calls", s.calls), fmt.Sprintf("%d calls", s.calls)}
+	}
+	return part{fmt.Sprintf("%.0f calls/min", s.callsPerMin), fmt.Sprintf("%.0f/min", s.callsPerMin)}
+}
+
 // holdPart words what holds every worker, if anything does: a 429's
 // hold and when it ends, or an outage, since when, and the next probe.
 func holdPart(sn pacer.Snapshot) part {
@@ -319,9 +334,12 @@ func eta(c *Counters, p *pacer.Pacer) string {
 func statusLine(c *Counters, p *pacer.Pacer, elapsed time.Duration) string {
 	ended := c.ended()
 	done, total := ended.Total(), c.Total.Load()
-	cpm := 0.0
-	if p != nil && elapsed > 0 {
-		cpm = float64(p.Calls()) / elapsed.Minutes()
+	rate := "0 calls/min"
+	switch {
+	case p != nil && elapsed < p.Limit().Window:
+		rate = fmt.Sprintf("%d calls", p.Calls())
+	case p != nil && elapsed > 0:
+		rate = fmt.Sprintf("%.0f calls/min", float64(p.Calls())/elapsed.Minutes())
 	}
 	// exists and conflict only when there are some: most runs have none.
 	ok := fmt.Sprintf("%d ok", ended.OK)
@@ -339,6 +357,6 @@ func statusLine(c *Counters, p *pacer.Pacer, elapsed time.Duration) string {
 			hold = ", " + h.long
 		}
 	}
-	return fmt.Sprintf("%d/%d done, %s, %s, %d skipped, %d unknown, %.0f calls/min, %d throttled%s, ETA %s",
-		done, total, ok, failed, ended.Skipped, ended.Unknown, cpm, throttled, hold, eta(c, p))
+	return fmt.Sprintf("%d/%d done, %s, %s, %d skipped, %d unknown, %s, %d throttled%s, ETA %s",
+		done, total, ok, failed, ended.Skipped, ended.Unknown, rate, throttled, hold, eta(c, p))
 }

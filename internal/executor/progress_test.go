@@ -87,6 +87,14 @@ func TestStatusLineETAFromCallsLeft(t *testing.T) {
 	if !strings.Contains(line, "ETA 2m0s") { // 100 now, 100 a minute later, the last 50 a minute after
 		t.Fatalf("250 calls left at 100 a minute: %s", line)
 	}
+	if !strings.Contains(line, "0 calls/min") {
+		t.Fatalf("after a window the line gives the pace: %s", line)
+	}
+	// Within the first window the limit lets 100 go at once: the line
+	// gives the calls, not a pace that would look like the limit broken.
+	if line := statusLine(c, p, 10*time.Second); !strings.Contains(line, ", 0 calls, ") || strings.Contains(line, "/min") {
+		t.Fatalf("within the first window: %s", line)
+	}
 }
 
 // vt is a terminal of a given width, as far as the progress display uses

@@ -303,7 +303,7 @@ func rowError(kind string, o executor.Outcome, secrets, waits []string) string {
 	}
 	if len(waits) > 0 {
 		msg = actions.JoinNotes(msg, "refers to a job that is not in this file and made nothing: "+strings.Join(waits, ", ")+
-			"; once it is made, type what it made in place of the reference")
+			"; once it is made, type what it made in place of the reference, or run this file together with the file of rows to check it is in, once you have checked them")
 	}
 	return msg
 }

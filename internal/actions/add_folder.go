@@ -42,7 +42,8 @@ var profileFieldNames = func() []string {
 	return out
 }()
 
-func init() {
+// addFolderSpec is the add-folder action.
+func addFolderSpec() *Spec {
 	fields := []Field{
 		nameField(),
 		containerField("parent_id", "a workspace, tab or folder ID", true, "parentId"),
@@ -63,7 +64,7 @@ func init() {
 	for n := 1; n <= 30; n++ {
 		fields = append(fields, profileField(n))
 	}
-	Register(&Spec{
+	return &Spec{
 		Name:        "add-folder",
 		Operation:   wire.OpAddFolder,
 		Summary:     "Add a folder to a workspace, tab or folder (not idempotent: the same name twice makes two folders)",
@@ -84,7 +85,7 @@ func init() {
 			{Column: ColumnURL, What: "the folder's link"},
 			{Column: ColumnOutput, What: "the folder, as the service answered"},
 		},
-	})
+	}
 }
 
 // profileAliases are the lookup aliases a folder's own profile uses, by

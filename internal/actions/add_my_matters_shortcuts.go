@@ -9,12 +9,13 @@ import (
 	"github.com/firmtools/bulk/internal/wire"
 )
 
-func init() {
+// addMyMattersShortcutsSpec is the add-my-matters-shortcuts action.
+func addMyMattersShortcutsSpec() *Spec {
 	ws := containerField("workspace_id", "workspace IDs, several separated by \";\" or \"|\"", true,
 		"workspace_ids", "workspaces", "workspaceId")
 	ws.Kind = KindList
 	ws.Rule = "look like LIBRARY!123: one or more workspace IDs separated by \";\" or \"|\""
-	Register(&Spec{
+	return &Spec{
 		Name:      "add-my-matters-shortcuts",
 		Operation: wire.OpAddShortcutsToMyMatters,
 		Summary:   "Add workspace shortcuts to a user's My Matters (rows for the same user and category share one call)",
@@ -41,7 +42,7 @@ func init() {
 			{Column: ColumnObjectID, What: "the shortcuts' IDs, separated by \";\""},
 			{Column: ColumnOutput, What: "the shortcuts, as the service answered"},
 		},
-	})
+	}
 }
 
 // checkCategory checks that the row's category is one of the user's My

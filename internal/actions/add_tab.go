@@ -15,8 +15,9 @@ func nameField() Field {
 		Rule:  "be 1 to 254 characters, not blank, with no backslash, control character or emoji"}
 }
 
-func init() {
-	Register(&Spec{
+// addTabSpec is the add-tab action.
+func addTabSpec() *Spec {
+	return &Spec{
 		Name:      "add-tab",
 		Operation: wire.OpAddTab,
 		Summary:   "Add a tab to a workspace (not idempotent: the same name twice makes two tabs)",
@@ -39,7 +40,7 @@ func init() {
 			{Column: ColumnURL, What: "the tab's link"},
 			{Column: ColumnOutput, What: "the tab, as the service answered"},
 		},
-	})
+	}
 }
 
 func callAddTab(ctx context.Context, c Client, v Values, _ Secrets) (Result, error) {

@@ -15,7 +15,7 @@ var aliasInfoFields = map[string]string{
 // aliasInfoMember is aliasInfo of createCustomOrPropertyLookup (update
 // false) or updateCustomField (update true), whose shape the service gives
 // per lookup field.
-func aliasInfoMember(action string, update bool) *Dynamic {
+func aliasInfoMember(update bool) *Dynamic {
 	d := &Dynamic{
 		Member: "aliasInfo",
 		Op:     wire.OpGetCreateLookupAliasSchema,
@@ -37,7 +37,7 @@ func aliasInfoMember(action string, update bool) *Dynamic {
 	// The contract's shape: id, description, enabled, hipaa, and parent for
 	// the two child fields, where it is required; an update changes at
 	// least one of description, enabled, hipaa.
-	d.Contract = func(field string) map[string]any {
+	d.Contract = func(spec *Spec, field string) map[string]any {
 		props := map[string]string{}
 		required := []string{"id"}
 		for p, f := range aliasInfoFields {
@@ -48,7 +48,6 @@ func aliasInfoMember(action string, update bool) *Dynamic {
 		} else {
 			delete(props, "parent")
 		}
-		spec, _ := Lookup(action)
 		m := contractSchema(spec, props, required...)
 		if update {
 			m["anyOf"] = []any{

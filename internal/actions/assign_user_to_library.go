@@ -7,8 +7,9 @@ import (
 	"github.com/firmtools/bulk/internal/wire"
 )
 
-func init() {
-	Register(&Spec{
+// assignUserToLibrarySpec is the assign-user-to-library action.
+func assignUserToLibrarySpec() *Spec {
+	return &Spec{
 		Name:      "assign-user-to-library",
 		Operation: wire.OpAssignUserToLibrary,
 		Summary:   "Give an existing user a role in a library",
@@ -35,7 +36,7 @@ func init() {
 			{Column: ColumnUserNum, What: "the user's number"},
 			{Column: ColumnOutput, What: "user_num as the service wrote it, when it is not a whole number"},
 		},
-	})
+	}
 }
 
 func callAssignUserToLibrary(ctx context.Context, c Client, v Values, _ Secrets) (Result, error) {

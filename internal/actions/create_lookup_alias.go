@@ -31,8 +31,9 @@ func lookupAliasFields(enabledDefault, hipaaDefault string) []Field {
 	}
 }
 
-func init() {
-	Register(&Spec{
+// createLookupAliasSpec is the create-lookup-alias action.
+func createLookupAliasSpec() *Spec {
+	return &Spec{
 		Name:      "create-lookup-alias",
 		Operation: wire.OpCreateLookupAlias,
 		Summary:   "Create an alias (a value) of a custom or property lookup field",
@@ -46,7 +47,7 @@ func init() {
 		CheckFields: []string{"lookup_field_id", "parent_alias"},
 		Check:       func(v Values, _ Secrets) []FieldError { return checkParentAlias(v, true) },
 		PreRead:     aliasPreRead,
-		Dynamic:     []*Dynamic{aliasInfoMember("create-lookup-alias", false)},
+		Dynamic:     []*Dynamic{aliasInfoMember(false)},
 		Creates: func(v Values) []Object {
 			if v["library_id"] == "" || v["lookup_field_id"] == "" || v["alias"] == "" {
 				return nil
@@ -71,7 +72,7 @@ func init() {
 			}
 			return Result{ObjectID: req.AliasInfo.ID, Refs: map[string]string{"id": req.AliasInfo.ID}}, nil
 		},
-	})
+	}
 }
 
 func lookupAliasRequest(v Values) wire.LookupAliasRequest {

@@ -27,8 +27,7 @@ var createPasswordMember = &Dynamic{
 	},
 	// The contract's shape: {} for "Send an email"; a password (required)
 	// and force_password_change for "Create a password".
-	Contract: func(method string) map[string]any {
-		spec, _ := Lookup("create-user")
+	Contract: func(spec *Spec, method string) map[string]any {
 		if method != CreateAPassword {
 			return contractSchema(spec, nil)
 		}

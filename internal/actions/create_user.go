@@ -13,8 +13,9 @@ const (
 	CreateAPassword = "Create a password"
 )
 
-func init() {
-	Register(&Spec{
+// createUserSpec is the create-user action.
+func createUserSpec() *Spec {
+	return &Spec{
 		Name:      "create-user",
 		Operation: wire.OpCreateUser,
 		Summary:   "Create a user (or return the existing one) with a preferred library and role",
@@ -79,7 +80,7 @@ func init() {
 			{Column: ColumnEmail, What: "the user's e-mail address, as the service answered"},
 			{Column: ColumnOutput, What: "the user, as the service answered"},
 		},
-	})
+	}
 }
 
 func checkCreateUser(v Values, s Secrets) []FieldError {

@@ -46,9 +46,14 @@ type Dynamic struct {
 	// Read calls the schema operation.
 	Read func(ctx context.Context, r SchemaReader, arg string) (json.RawMessage, error)
 	// Contract is the contract's shape of the member (a JSON schema), used
-	// when the service has no such operation.
-	Contract func(arg string) map[string]any
+	// when the service has no such operation; spec is the action's.
+	Contract func(spec *Spec, arg string) map[string]any
+
+	spec *Spec // the action it is a member of (set as the actions are registered)
 }
+
+// ContractShape is the contract's shape of the member for arg.
+func (d *Dynamic) ContractShape(arg string) map[string]any { return d.Contract(d.spec, arg) }
 
 // SchemaKey is one schema: an operation and its argument.
 type SchemaKey struct{ Op, Arg string }
@@ -111,7 +116,7 @@ func (ss *Schemas) Load(ctx context.Context, r SchemaReader, n SchemaNeed) error
 		if !contains(ss.Fallbacks, n.Key.Op) {
 			ss.Fallbacks = append(ss.Fallbacks, n.Key.Op)
 		}
-		raw, err = json.Marshal(n.d.Contract(n.Key.Arg))
+		raw, err = json.Marshal(n.d.ContractShape(n.Key.Arg))
 		if err != nil {
 			return err
 		}

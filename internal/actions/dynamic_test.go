@@ -149,7 +149,7 @@ func TestDynamicFallsBackToTheContract(t *testing.T) {
 	for _, spec := range All() {
 		for _, d := range spec.Dynamic {
 			for _, arg := range append(append([]string{}, lookupFields...), SendAnEmail, CreateAPassword, "Yes", "No") {
-				b, _ := json.Marshal(d.Contract(arg))
+				b, _ := json.Marshal(d.ContractShape(arg))
 				if !json.Valid(b) || !strings.Contains(string(b), `"type":"object"`) {
 					t.Errorf("%s %s: %s", spec.Name, arg, b)
 				}

@@ -7,8 +7,9 @@ import (
 	"github.com/firmtools/bulk/internal/wire"
 )
 
-func init() {
-	Register(&Spec{
+// getLibraryRolesSpec is the get-library-roles action.
+func getLibraryRolesSpec() *Spec {
+	return &Spec{
 		Name:      "get-library-roles",
 		Operation: wire.OpGetLibraryRoles,
 		Summary:   "List the roles of a library (external roles, or the roles a user may be given)",
@@ -24,7 +25,7 @@ func init() {
 		Needs:     needsUsers("user_id"),
 		Shows:     []Shown{{Column: ColumnOutput, What: "how many roles were read, as \"3 roles\""}},
 		Items:     idDescriptionItems,
-	})
+	}
 }
 
 func callGetLibraryRoles(ctx context.Context, c Client, v Values, _ Secrets) (Result, error) {

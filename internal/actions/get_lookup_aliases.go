@@ -7,8 +7,9 @@ import (
 	"github.com/firmtools/bulk/internal/wire"
 )
 
-func init() {
-	Register(&Spec{
+// getLookupAliasesSpec is the get-lookup-aliases action.
+func getLookupAliasesSpec() *Spec {
+	return &Spec{
 		Name:      "get-lookup-aliases",
 		Operation: wire.OpGetLookupAliases,
 		Summary:   "List the aliases of a lookup field (custom1-custom12, custom29, custom30)",
@@ -33,7 +34,7 @@ func init() {
 			func(a wire.LookupAlias) []string {
 				return []string{a.ID, optional(a.Description), optionalBool(a.Enabled), optionalBool(a.HIPAA), a.Parent}
 			}),
-	})
+	}
 }
 
 func callGetLookupAliases(ctx context.Context, c Client, v Values, _ Secrets) (Result, error) {

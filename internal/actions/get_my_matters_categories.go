@@ -8,8 +8,9 @@ import (
 	"github.com/firmtools/bulk/internal/wire"
 )
 
-func init() {
-	Register(&Spec{
+// getMyMattersCategoriesSpec is the get-my-matters-categories action.
+func getMyMattersCategoriesSpec() *Spec {
+	return &Spec{
 		Name:      "get-my-matters-categories",
 		Operation: wire.OpGetMyMattersCategories,
 		Summary:   "List a user's My Matters categories",
@@ -35,5 +36,5 @@ func init() {
 			}
 			return Result{Output: cats}, nil
 		},
-	})
+	}
 }

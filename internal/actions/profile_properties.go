@@ -29,8 +29,7 @@ var profilePropertiesMember = &Dynamic{
 	},
 	// The contract's shape: the thirty custom fields, typed, with "No";
 	// none with "Yes".
-	Contract: func(inherit string) map[string]any {
-		spec, _ := Lookup("add-folder")
+	Contract: func(spec *Spec, inherit string) map[string]any {
 		if inherit != "No" {
 			return contractSchema(spec, nil)
 		}

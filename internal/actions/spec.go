@@ -242,18 +242,28 @@ type Spec struct {
 	// a file of what was read (see Items).
 	Items *Items
 
-	ix *specIndex // built by Register (see validate.go)
+	ix *specIndex // built by register (see validate.go)
 }
 
-var registry = map[string]*Spec{}
+// registry is every action, by name: built once from the list below, the
+// one place that says which actions there are (each is its own file).
+var registry = register(addFolderSpec, addMyMattersShortcutsSpec, addTabSpec, assignUserToLibrarySpec, createLookupAliasSpec, createUserSpec, getLibraryRolesSpec, getLookupAliasesSpec, getMyMattersCategoriesSpec, updateCustomFieldSpec)
 
-// Register adds an action; called from each action file's init.
-func Register(s *Spec) {
-	if _, dup := registry[s.Name]; dup {
-		panic("actions: duplicate action " + s.Name)
+// register indexes the actions' specs by name.
+func register(specs ...func() *Spec) map[string]*Spec {
+	out := make(map[string]*Spec, len(specs))
+	for _, spec := range specs {
+		s := spec()
+		if _, dup := out[s.Name]; dup {
+			panic("actions: duplicate action " + s.Name)
+		}
+		s.ix = s.index() // rows are validated by many goroutines: build it once, now
+		for _, d := range s.Dynamic {
+			d.spec = s
+		}
+		out[s.Name] = s
 	}
-	registry[s.Name] = s
-	s.ix = s.index() // rows are validated by many goroutines: build it once, now
+	return out
 }
 
 // Lookup finds an action by name, ignoring case, "_" and "-".

@@ -7,8 +7,9 @@ import (
 	"github.com/firmtools/bulk/internal/wire"
 )
 
-func init() {
-	Register(&Spec{
+// updateCustomFieldSpec is the update-custom-field action.
+func updateCustomFieldSpec() *Spec {
+	return &Spec{
 		Name:        "update-custom-field",
 		Operation:   wire.OpUpdateCustomField,
 		Summary:     "Change the description, enabled or HIPAA flag of an existing lookup alias",
@@ -18,7 +19,7 @@ func init() {
 		RefFields:   []string{"id"},
 		CheckFields: []string{"lookup_field_id", "parent_alias", "alias_description", "enabled", "hipaa"},
 		Check:       checkUpdateCustomField,
-		Dynamic:     []*Dynamic{aliasInfoMember("update-custom-field", true)},
+		Dynamic:     []*Dynamic{aliasInfoMember(true)},
 		// It waits for the alias it changes, and for its parent, when the
 		// manifest creates them.
 		Needs: func(v Values) []Object {
@@ -37,7 +38,7 @@ func init() {
 			}
 			return Result{ObjectID: req.AliasInfo.ID, Refs: map[string]string{"id": req.AliasInfo.ID}}, nil
 		},
-	})
+	}
 }
 
 func checkUpdateCustomField(v Values, _ Secrets) []FieldError {

@@ -28,7 +28,9 @@ type operation struct {
 	parse  func(r *http.Request, body []byte, bodyErr error) (runFunc, *apiError)
 }
 
-var operations = map[string]operation{
+// operations are every route: the ten actions, the helper reads, and the
+// schema operations (shapes.go).
+var operations = withSchemaOperations(map[string]operation{
 	"createUser":                   postOp(true, parseCreateUser),
 	"assignUserToLibrary":          postOp(true, parseAssignUserToLibrary),
 	"getLibraryRoles":              getOp(parseGetLibraryRoles),
@@ -42,12 +44,13 @@ var operations = map[string]operation{
 	"getLibraries":                 getOp(parseGetLibraries),
 	"getLookupFieldNames":          getOp(func(*query) runFunc { return runGetLookupFieldNames }),
 	"getEmailOptions":              getOp(func(*query) runFunc { return runGetEmailOptions }),
-}
+})
 
-func init() {
+func withSchemaOperations(ops map[string]operation) map[string]operation {
 	for name, op := range schemaOperations {
-		operations[name] = op
+		ops[name] = op
 	}
+	return ops
 }
 
 // postOp is a write with a JSON body; noExtraFields refuses unknown top-level keys.

@@ -77,7 +77,7 @@ func Path(getenv func(string) string, goos string) string {
 	if p := getenv(Env); p != "" {
 		return p
 	}
-	dir := ConfigDir(getenv, goos)
+	dir := configDir(getenv, goos)
 	if dir == "" {
 		return ""
 	}
@@ -218,9 +218,9 @@ func (f *File) Profile(name string) (Profile, string, error) {
 	return p, name, nil
 }
 
-// ConfigDir is the user's config folder, as os.UserConfigDir finds it,
+// configDir is the user's config folder, as os.UserConfigDir finds it,
 // from the environment given.
-func ConfigDir(getenv func(string) string, goos string) string {
+func configDir(getenv func(string) string, goos string) string {
 	switch goos {
 	case "windows":
 		return getenv("APPDATA")

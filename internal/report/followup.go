@@ -49,7 +49,7 @@ type Beside struct {
 }
 
 // format is the result file's format.
-func (b *Beside) format() Format { return FormatOf(b.Loc.Out) }
+func (b *Beside) format() Format { return formatOf(b.Loc.Out) }
 
 // isYAML reports a YAML manifest.
 func isYAML(path string) bool {

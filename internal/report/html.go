@@ -46,8 +46,8 @@ type Page struct {
 	Timeline  *Timeline
 }
 
-// WriteHTML writes the report page.
-func WriteHTML(w io.Writer, p Page, red *secret.Redactor) error {
+// writeHTML writes the report page.
+func writeHTML(w io.Writer, p Page, red *secret.Redactor) error {
 	if err := page.Execute(w, p.view(red)); err != nil {
 		return fmt.Errorf("writing the report: %w", err)
 	}
@@ -56,7 +56,7 @@ func WriteHTML(w io.Writer, p Page, red *secret.Redactor) error {
 
 // WriteReport replaces path, atomically, with the report page.
 func WriteReport(path string, p Page, red *secret.Redactor) error {
-	err := runfiles.ReplaceFile(path, 0o644, func(w io.Writer) error { return WriteHTML(w, p, red) })
+	err := runfiles.ReplaceFile(path, 0o644, func(w io.Writer) error { return writeHTML(w, p, red) })
 	if err != nil {
 		return fmt.Errorf("writing the report %s: %w", path, err)
 	}

@@ -67,7 +67,7 @@ func TestReportPage(t *testing.T) {
 	red := &secret.Redactor{}
 	red.Add("S3cret-Passw0rd!")
 	var buf bytes.Buffer
-	if err := WriteHTML(&buf, samplePage(), red); err != nil {
+	if err := writeHTML(&buf, samplePage(), red); err != nil {
 		t.Fatal(err)
 	}
 	html := buf.String()

@@ -63,7 +63,7 @@ type Options struct {
 // appends rows to it (or, for a workbook, to opts.Partial) as they are
 // added.
 func Create(path string, red *secret.Redactor, opts Options) (*Writer, error) {
-	w := &Writer{path: path, format: FormatOf(path), red: red, latest: map[int]Row{}}
+	w := &Writer{path: path, format: formatOf(path), red: red, latest: map[int]Row{}}
 	seed := append([]Row(nil), opts.Seed...)
 	sortRows(seed)
 	for _, r := range seed {

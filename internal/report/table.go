@@ -21,9 +21,9 @@ const (
 	Workbook               // .xlsx: every cell stored as text
 )
 
-// FormatOf is the format a path's extension asks for: a workbook for
+// formatOf is the format a path's extension asks for: a workbook for
 // .xlsx (in any case), CSV otherwise.
-func FormatOf(path string) Format {
+func formatOf(path string) Format {
 	if strings.EqualFold(filepath.Ext(path), ".xlsx") {
 		return Workbook
 	}

@@ -109,7 +109,7 @@ func TestValidateText(t *testing.T) {
 		{name: "valid", args: []string{"validate", good, "--action", "create-user"}, code: 0,
 			out: "valid: 2 jobs (create-user 2)\n"},
 		{name: "invalid", args: []string{"validate", bad, "--action", "create-user"}, code: 2,
-			out: bad + ":3:E-mail: email: must be an e-mail address like name@firm.com, not \"al@firm\"\n" +
+			out: bad + ":3:E-mail: email: must be an e-mail address like name@firm.com, not \"al@firm\": the part after the @ needs a dot with at least two characters after it, like firm.com\n" +
 				bad + ":3:ID: id: must be a user ID like JSMITH (no spaces or control characters), not \"AL JONES\"\n" +
 				bad + ":3:Password: password: must be 8 to 128 characters; only with password_create_method \"Create a password\" (never shown back)\n" +
 				bad + ":3:Role: role: is required\n" +

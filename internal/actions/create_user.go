@@ -26,8 +26,8 @@ func createUserSpec() *Spec {
 				Identifier: true, IgnoreCase: true, Match: isUserID,
 				Rule: "be a user ID like JSMITH (no spaces or control characters)"},
 			{Name: "email", Kind: KindString, Required: true, MinLen: 5, MaxLen: 254, Identifier: true,
-				Match: isEmail,
-				Rule:  "be an e-mail address like name@firm.com"},
+				Match: isEmail, Why: emailWhy,
+				Rule: "be an e-mail address like name@firm.com"},
 			boolField("is_external", "false", true),
 			func() Field {
 				f := libraryField("preferred_library", "library", "preferredLibrary")

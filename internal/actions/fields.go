@@ -1,9 +1,11 @@
 package actions
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Rules of the contract's identifiers and of the definition's patterns
@@ -139,6 +141,31 @@ func isEmail(s string) bool {
 		}
 	}
 	return tld
+}
+
+// emailWhy says what keeps s from being an e-mail address isEmail takes.
+func emailWhy(s string) string {
+	at := strings.IndexByte(s, '@')
+	switch {
+	case at < 0:
+		return "it has no @"
+	case at == 0:
+		return "nothing before the @"
+	case strings.IndexByte(s[at+1:], '@') >= 0:
+		return "it has more than one @"
+	}
+	for _, r := range s {
+		if r == '@' {
+			continue
+		}
+		if r >= utf8.RuneSelf || !emailChar(byte(r)) {
+			if r == ' ' {
+				return "it has a space"
+			}
+			return fmt.Sprintf("%q is not allowed (letters A-Z, digits and +*.&_`~|$%%^?!'#={}/- only)", r)
+		}
+	}
+	return "the part after the @ needs a dot with at least two characters after it, like firm.com"
 }
 
 // isFolderEmail: a folder e-mail prefix, letters, digits, ".", "_" and "-".

@@ -62,6 +62,9 @@ type Field struct {
 	// Match, when set, is the field's pattern: the rule of a string (and
 	// of each item of a list) beyond its lengths, which Rule says in words.
 	Match func(string) bool
+	// Why, when set, says what is wrong with a value Match refused ("it
+	// has a space"), after the rule.
+	Why func(string) string
 	// Internal fields are set by the program (e.g. --generate-passwords), not
 	// by an administrator: `bulk actions`, `bulk template` and the docs leave
 	// them out, and they are never sent to the service.

@@ -262,10 +262,14 @@ func (f *Field) checkText(v string, show bool) error {
 		return fmt.Errorf("must %s (it has %d)", f.lengthRule(), n)
 	}
 	if f.Match != nil && !f.Match(v) {
-		if !show {
-			return fmt.Errorf("must %s", f.RuleText())
+		why := ""
+		if f.Why != nil {
+			why = ": " + f.Why(v)
 		}
-		return fmt.Errorf("must %s, not %s", f.RuleText(), echo(v))
+		if !show {
+			return fmt.Errorf("must %s%s", f.RuleText(), why)
+		}
+		return fmt.Errorf("must %s, not %s%s", f.RuleText(), echo(v), why)
 	}
 	return nil
 }

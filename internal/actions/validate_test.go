@@ -57,7 +57,7 @@ func TestNormalize(t *testing.T) {
 		{"email ok", email, "jo.smith+x@firm.co.uk", "jo.smith+x@firm.co.uk", ""},
 		// The message says what is wrong: the length, or the form.
 		{"email short", email, "a@b", "", "must be 5 to 254 characters (it has 3)"},
-		{"email no tld", email, "jo.smith.jones@firm", "", `must be an e-mail address like name@firm.com, not "jo.smith.jones@firm"`},
+		{"email no tld", email, "jo.smith.jones@firm", "", `must be an e-mail address like name@firm.com, not "jo.smith.jones@firm": the part after the @ needs a dot with at least two characters after it, like firm.com`},
 		{"email long", email, strings.Repeat("a", 250) + "@x.com", "", "must be 5 to 254 characters (it has 256)"},
 		{"alias long counts characters", alias, strings.Repeat("é", 32), strings.Repeat("é", 32), ""},
 		{"alias too long", alias, strings.Repeat("é", 33), "", "must be 1 to 32 characters (it has 33)"},

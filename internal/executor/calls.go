@@ -22,6 +22,9 @@ type PlanSummary struct {
 	// to learn what already exists (create-lookup-alias: one
 	// get-lookup-aliases per library, field and parent). Counted in Calls.
 	PreReads int `json:"pre_reads"`
+	// Found are the rows a pre-read will find already there (told by
+	// validate --remote), which need no call of their own; not in Calls.
+	Found int `json:"found,omitempty"`
 	// SchemaReads are the service's schemas the run reads, once each,
 	// before its first write (see actions.Dynamic); in TotalCalls.
 	SchemaReads int           `json:"schema_reads"`
@@ -41,20 +44,33 @@ type PlanSummary struct {
 // more: the count is of the calls a run makes when every call succeeds
 // and nothing is there yet. Duration is their least time under the limit.
 func Plan(jobs []*manifest.Job, limit int, window time.Duration) PlanSummary {
+	return PlanFound(jobs, limit, window, nil)
+}
+
+// PlanFound is Plan knowing which rows the service already has (found; nil
+// is none): a row a pre-read will find makes no call of its own, as in
+// the run.
+func PlanFound(jobs []*manifest.Job, limit int, window time.Duration, found func(*manifest.Job) bool) PlanSummary {
 	p := PlanSummary{PerAction: map[string]int{}, Calls: map[string]int{}, Limit: limit, Window: window, Jobs: len(jobs)}
 	for _, j := range jobs {
 		p.PerAction[j.Action.Name]++
 	}
 	units := plan(jobs, nil)
+	calls := 0
 	for _, u := range units {
+		if found != nil && u.spec().PreRead != nil && len(u.jobs) == 1 && found(u.jobs[0]) {
+			p.Found++
+			continue
+		}
 		p.Calls[u.spec().Name]++
+		calls++
 	}
 	for _, pr := range preReadKeys(units) {
 		p.Calls[pr.spec.Name]++
 		p.PreReads++
 	}
 	p.SchemaReads = len(schemaNeeds(jobs).List())
-	p.TotalCalls = len(units) + p.PreReads + p.SchemaReads
+	p.TotalCalls = calls + p.PreReads + p.SchemaReads
 	p.Duration = pacer.Minimum(ratelimit.Limit{N: limit, Window: window}, p.TotalCalls)
 	return p
 }
@@ -110,6 +126,9 @@ func (p PlanSummary) String() string {
 	fmt.Fprintf(&b, "  %-27s %9s %9s\n", "total", plural(p.Jobs, "job", "jobs"), plural(p.TotalCalls, "call", "calls"))
 	if p.PreReads > 0 {
 		fmt.Fprintf(&b, "  the calls include %s of what already exists, made before creating\n", plural(p.PreReads, "read", "reads"))
+	}
+	if p.Found > 0 {
+		fmt.Fprintf(&b, "  %s the reads will find already there make no call of their own\n", plural(p.Found, "row", "rows"))
 	}
 	if p.Limit > 0 {
 		if p.TotalCalls <= p.Limit {

@@ -61,6 +61,7 @@ type planJSON struct {
 	Calls           map[string]int `json:"calls"`
 	TotalCalls      int            `json:"total_calls"`
 	SchemaReads     int            `json:"schema_reads"`
+	Found           int            `json:"found"` // rows already there: no call of their own
 	RateLimit       string         `json:"rate_limit"`
 	DurationSeconds float64        `json:"duration_seconds"`
 }
@@ -137,11 +138,27 @@ func (o *ValidateOptions) validateRemote(ctx context.Context, mo manifest.Option
 	rep.Problems = append(m.Problems, rr.Problems...)
 	rep.Read = append(rep.Read, m.Reads...)
 	rep.Remote, rep.Existing = &rr.Stats, rr.Found
-	p := executor.Plan(m.Jobs, limit.N, limit.Window)
+	p := executor.PlanFound(m.Jobs, limit.N, limit.Window, foundBy(rr.Found))
 	rep.plan = &p
 	rep.Jobs, rep.PerAction = p.Jobs, p.PerAction
-	rep.Plan = &planJSON{Calls: p.Calls, TotalCalls: p.TotalCalls, SchemaReads: p.SchemaReads, RateLimit: limit.String(), DurationSeconds: p.Duration.Seconds()}
+	rep.Plan = &planJSON{Calls: p.Calls, TotalCalls: p.TotalCalls, SchemaReads: p.SchemaReads, Found: p.Found, RateLimit: limit.String(), DurationSeconds: p.Duration.Seconds()}
 	return nil
+}
+
+// foundBy tells the rows the remote checks found already there (as the
+// row asks, or in conflict): a run's pre-read finds them too.
+func foundBy(found []remote.Found) func(*manifest.Job) bool {
+	type at struct {
+		file string
+		row  int
+	}
+	there := map[at]bool{}
+	for _, f := range found {
+		if f.Status == string(executor.StatusExists) || f.Status == string(executor.StatusConflict) {
+			there[at{f.File, f.Row}] = true
+		}
+	}
+	return func(j *manifest.Job) bool { return there[at{j.Source, j.Row}] }
 }
 
 // connect signs in for the remote checks, whose reads count against the
@@ -236,7 +253,7 @@ func (rep *validateReport) writeText(w io.Writer) error {
 // problems too, listed above) and counts them.
 func (rep *validateReport) writeExisting(b *strings.Builder) {
 	for _, f := range rep.Existing {
-		if f.Status != "conflict" {
+		if f.Status != string(executor.StatusConflict) {
 			b.WriteString(f.String())
 			b.WriteByte('\n')
 		}
@@ -246,7 +263,7 @@ func (rep *validateReport) writeExisting(b *strings.Builder) {
 		b.WriteString("already in the service: none of the rows\n")
 		return
 	}
-	fmt.Fprintf(b, "already in the service: %d as the row asks (the run ends it exists, exit 0), %d otherwise (conflict, exit 1)",
+	fmt.Fprintf(b, "already in the service: %d as the row asks (a run ends them exists, exit 0), %d otherwise (a run ends them conflict, exit 1)",
 		st.Exists, st.Conflicts)
 	if st.Unknown > 0 {
 		fmt.Fprintf(b, ", %d the service would not say", st.Unknown)

@@ -174,7 +174,7 @@ func TestValidateRemoteSaysWhatAlreadyExists(t *testing.T) {
 		"m.csv:8: exists: create-lookup-alias ACTIVE_US/custom2/1001/1001-0001:",
 		`m.csv:6:alias_description: alias_description: conflict: already in the service, but not as the row asks: alias_description: the service has "Globex", the row says "Globex Inc"`,
 		`m.csv:9:enabled: enabled: conflict:`,
-		"already in the service: 4 as the row asks (the run ends it exists, exit 0), 2 otherwise (conflict, exit 1)\n",
+		"already in the service: 4 as the row asks (a run ends them exists, exit 0), 2 otherwise (a run ends them conflict, exit 1)\n",
 	} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("report lacks %q:\n%s", want, r.stdout)
@@ -247,5 +247,34 @@ create-lookup-alias,ACTIVE_US,,,,,,custom3,ZRH
 	}
 	if st := run.Stats(); st.TotalCalls != rep.Plan.TotalCalls {
 		t.Errorf("the run made %d calls (%v); the plan said %d (%v)", st.TotalCalls, st.Calls, rep.Plan.TotalCalls, rep.Plan.Calls)
+	}
+}
+
+// Rows validate --remote finds already there make no call of their own in
+// the plan, as in the run, whose pre-read finds them too.
+func TestValidatePlanCountsWhatIsAlreadyThere(t *testing.T) {
+	dir := t.TempDir()
+	m := writeFile(t, dir, "m.csv", existingManifest)
+	r := remoteValidate(t, runtest.Start(t, sim.Options{}).Conn(), m, "json")
+	var rep struct {
+		Plan struct {
+			TotalCalls int `json:"total_calls"`
+			Found      int `json:"found"`
+		} `json:"plan"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatalf("%v\n%s%s", err, r.stdout, r.stderr)
+	}
+	if rep.Plan.Found != 4 { // the aliases there, as asked or not; users are sent anyway
+		t.Errorf("plan found %d rows already there, want the 4 aliases", rep.Plan.Found)
+	}
+	run := runtest.Start(t, sim.Options{})
+	o := newOptions(run.Conn(), m)
+	o.Out, o.Quiet = filepath.Join(dir, "r.csv"), true
+	if r := start(t, o); r.code != 1 { // the conflicts
+		t.Fatalf("run: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if st := run.Stats(); st.TotalCalls != rep.Plan.TotalCalls {
+		t.Errorf("the run made %d calls (%v); the plan said %d", st.TotalCalls, st.Calls, rep.Plan.TotalCalls)
 	}
 }

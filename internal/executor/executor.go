@@ -140,6 +140,7 @@ type runner struct {
 	failures int
 	fatalErr error
 	preReads map[string]*preRead // by action and group
+	readers  atomic.Int64        // numbers the reads made for no one job (pre-reads, schemas), for the pacer
 }
 
 // withDefaults fills what o leaves unset.

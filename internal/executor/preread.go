@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/firmtools/bulk/internal/actions"
+	"github.com/firmtools/bulk/internal/pacer"
 )
 
 // A pre-read (actions.PreRead) is made once per run for each group of rows
@@ -101,23 +102,39 @@ func (r *runner) preRead(spec *actions.Spec, group string, v actions.Values) (ac
 		defer r.opts.Counters.Pending.Add(-1)
 	}
 	defer close(p.done)
-	p.err = r.withRetries(func() error {
+	p.err = r.withRetries(func(ctx context.Context) error {
 		var err error
-		p.seen, err = spec.PreRead.Read(r.callCtx, r.opts.Client, v)
+		p.seen, err = spec.PreRead.Read(ctx, r.opts.Client, v)
 		return err
 	})
 	return p.seen, p.err
 }
 
 // withRetries makes a read, repeating it while that helps (a read is safe
-// to repeat), with the waits of any other call.
-func (r *runner) withRetries(read func() error) error {
-	for attempt := 1; ; attempt++ {
-		err := read()
+// to repeat), with the waits of any other call. As for a job's calls
+// (send), a 429 or a failure the pacer took as an outage's is not an
+// attempt: the pacer holds, and the read is made again.
+func (r *runner) withRetries(read func(ctx context.Context) error) error {
+	ctx, track := pacer.WithTrack(r.callCtx, int(-r.readers.Add(1))) // told apart from the jobs (1, 2, ...)
+	unpaced := 0
+	for {
+		before := track.Counts()
+		err := read(ctx)
 		if err == nil {
 			return nil
 		}
-		if classify(err, actions.RepeatSafe) != retry || attempt >= r.opts.MaxAttempts {
+		after := track.Counts()
+		if after.Sent == before.Sent && !isStop(err) {
+			unpaced++
+		}
+		attempt := after.Attempts() + unpaced
+		if _, gave := asGaveUp(err); gave || classify(err, actions.RepeatSafe) != retry {
+			return attemptsErr(attempt, err)
+		}
+		if _, throttled := asThrottled(err); throttled || after.Outage > before.Outage {
+			continue
+		}
+		if attempt >= r.opts.MaxAttempts {
 			return attemptsErr(attempt, err)
 		}
 		if r.ctx.Err() != nil || r.pause(attempt, err) != nil {
@@ -129,6 +146,9 @@ func (r *runner) withRetries(read func() error) error {
 // preReadFailed is the outcome of rows whose pre-read failed: nothing was
 // created, and nothing is without knowing what is already there.
 func (r *runner) preReadFailed(err error, what string) Outcome {
+	if g, ok := asGaveUp(err); ok {
+		return Outcome{Status: StatusSkipped, Err: fmt.Errorf("not started: %s (while listing %s)", g.Reason, what)}
+	}
 	switch classify(err, actions.RepeatSafe) {
 	case fatal:
 		r.setFatal(err)

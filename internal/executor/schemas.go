@@ -1,6 +1,7 @@
 package executor
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -78,16 +79,5 @@ func (r *runner) readSchemas(jobs []*manifest.Job) error {
 
 // loadSchema reads one schema, repeating it while that is safe.
 func (r *runner) loadSchema(ss *actions.Schemas, n actions.SchemaNeed) error {
-	for attempt := 1; ; attempt++ {
-		err := ss.Load(r.callCtx, r.opts.Client, n)
-		if err == nil {
-			return nil
-		}
-		if classify(err, actions.RepeatSafe) != retry || attempt >= r.opts.MaxAttempts || r.ctx.Err() != nil {
-			return attemptsErr(attempt, err)
-		}
-		if perr := r.pause(attempt, err); perr != nil {
-			return fmt.Errorf("interrupted before attempt %d: %w", attempt+1, attemptsErr(attempt, err))
-		}
-	}
+	return r.withRetries(func(ctx context.Context) error { return ss.Load(ctx, r.opts.Client, n) })
 }

@@ -2,6 +2,7 @@ package run
 
 import (
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -166,5 +167,39 @@ func TestALongOutageEndsTheRunForResume(t *testing.T) {
 	}
 	if calls := n.Load(); calls > 20 {
 		t.Fatalf("%d calls spent on a service that was down, want few", calls)
+	}
+}
+
+// The reads a run makes for no one row (each group's pre-read of aliases,
+// the schemas) are paced and repeated like the rows' calls: against a
+// service twenty times stricter, their 429s are not attempts either.
+func TestReadsOfNoOneRowRideOutAStricterService(t *testing.T) {
+	s := runtest.Start(t, sim.Options{RateLimit: 2, Window: 200 * time.Millisecond})
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString("action,library_id,lookup_field_id,alias,alias_description\n")
+	for _, field := range []string{"custom1", "custom3", "custom4", "custom5"} {
+		for i := range 3 {
+			fmt.Fprintf(&b, "create-lookup-alias,ACTIVE_US,%s,Z%d,New %d\n", field, i, i)
+		}
+	}
+	m := writeFile(t, dir, "aliases.csv", b.String())
+	out := filepath.Join(dir, "aliases.results.csv")
+	r, sum := pacedRun(t, func() *Options { return newOptions(s.Conn(), m) }, func(o *Options) {
+		o.Manifest.Action, o.RateLimit, o.Out, o.MaxAttempts = "", "40/200ms", out, 1
+	})
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	rows := readResults(t, out)
+	oneRowPerJob(t, rows, 12)
+	if c := countStatus(rows); c[executor.StatusOK] != 12 {
+		t.Fatalf("statuses %v: want every alias ok", c)
+	}
+	if sum.Throttled == 0 {
+		t.Fatal("no 429 met: the test does not test what it says")
+	}
+	if st := s.Stats(); st.Created["alias"] != 12 {
+		t.Fatalf("the simulator made %d aliases, want 12", st.Created["alias"])
 	}
 }

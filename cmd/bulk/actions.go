@@ -89,6 +89,8 @@ func fieldType(f *actions.Field) string {
 		return "secret"
 	case actions.KindList:
 		return "list"
+	case actions.KindProperties:
+		return "schema"
 	}
 	return string(f.Kind)
 }
@@ -128,13 +130,19 @@ func writeActionFields(w io.Writer, s *actions.Spec) error {
 		if f.Reference {
 			notes = append(notes, "may be ${ref.field}")
 		}
-		if len(f.Aliases) > 0 {
+		name := f.Name
+		switch {
+		case f.Kind == actions.KindProperties:
+			// Its columns are MEMBER.NAME; the field itself holds them all.
+			name = f.Member + ".NAME"
+			notes = append(notes, "also "+f.Name+", all of them as a JSON object")
+		case len(f.Aliases) > 0:
 			notes = append(notes, "also "+strings.Join(f.Aliases, ", "))
 		}
 		if len(notes) > 0 {
 			rule += " [" + strings.Join(notes, "; ") + "]"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", f.Name, req, fieldType(f), def, rule)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", name, req, fieldType(f), def, rule)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -64,7 +64,9 @@ func runTemplate(o *templateOptions) error {
 func writeCSVTemplate(w io.Writer, s *actions.Spec) error {
 	header := []string{"action"}
 	for _, f := range s.Fields {
-		if !f.Internal {
+		// A tenant's further properties (MEMBER.NAME) are its own: a
+		// template cannot know them.
+		if !f.Internal && f.Kind != actions.KindProperties {
 			header = append(header, f.Name)
 		}
 	}
@@ -100,6 +102,8 @@ func writeYAMLTemplate(w io.Writer, s *actions.Spec) error {
 			rule = "must " + rule
 		}
 		switch {
+		case f.Kind == actions.KindProperties:
+			fmt.Fprintf(&b, "    # %-*s  # optional; a property the service's schema for %s names beyond the fields above, one key each, typed as the schema says\n", width+1, f.Member+".NAME:", f.Member)
 		case f.Required && f.Default == "":
 			fmt.Fprintf(&b, "    %-*s  # required; %s\n", width+1, f.Name+":", orText(rule))
 		case f.Default != "":

@@ -64,6 +64,7 @@ func addFolderSpec() *Spec {
 	for n := 1; n <= 30; n++ {
 		fields = append(fields, profileField(n))
 	}
+	fields = append(fields, propertiesField("profile_properties", "profileProperties"))
 	return &Spec{
 		Name:        "add-folder",
 		Operation:   wire.OpAddFolder,
@@ -72,7 +73,7 @@ func addFolderSpec() *Spec {
 		Repeat:      RepeatIfNotProcessed,
 		KeyFields:   []string{"parent_id", "name"},
 		RefFields:   []string{"id", "name", "workspace_id"},
-		CheckFields: append([]string{"inherit_profile_from_workspace"}, profileFieldNames...),
+		CheckFields: append([]string{"inherit_profile_from_workspace", "profile_properties"}, profileFieldNames...),
 		Check:       checkAddFolder,
 		Call:        callAddFolder,
 		Dynamic:     []*Dynamic{profilePropertiesMember},
@@ -158,7 +159,7 @@ func checkAddFolder(v Values, _ Secrets) []FieldError {
 		return nil
 	}
 	var errs []FieldError
-	for _, name := range profileFieldNames {
+	for _, name := range append([]string{"profile_properties"}, profileFieldNames...) {
 		if _, ok := v[name]; ok {
 			errs = append(errs, FieldError{Field: name, Message: "is only allowed with inherit_profile_from_workspace No"})
 		}
@@ -167,9 +168,16 @@ func checkAddFolder(v Values, _ Secrets) []FieldError {
 }
 
 // profileProperties is the profile a row gives, typed as the contract's
-// table says; nil when it gives none.
+// table says, with the further properties the tenant's schema names; nil
+// when it gives none.
 func profileProperties(v Values) map[string]any {
 	var out map[string]any
+	if extra := Properties(v["profile_properties"]); extra != nil {
+		out = map[string]any{}
+		for k, x := range extra {
+			out[k] = x
+		}
+	}
 	for n, name := range profileFieldNames {
 		x, ok := v[name]
 		if !ok {

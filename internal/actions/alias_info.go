@@ -22,6 +22,7 @@ func aliasInfoMember(update bool) *Dynamic {
 		Arg:    func(v Values) string { return v["lookup_field_id"] },
 		What:   func(field string) string { return field + " aliases" },
 		Fields: aliasInfoFields,
+		Props:  "alias_info",
 		Build:  func(v Values, _ Secrets) any { return lookupAliasRequest(v).AliasInfo },
 		Read: func(ctx context.Context, r SchemaReader, field string) (json.RawMessage, error) {
 			return r.GetCreateLookupAliasSchema(ctx, field)

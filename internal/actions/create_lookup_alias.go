@@ -28,6 +28,7 @@ func lookupAliasFields(enabledDefault, hipaaDefault string) []Field {
 		{Name: "enabled", Aliases: []string{"aliasInfo.enabled"}, Kind: KindBool, Default: enabledDefault},
 		{Name: "hipaa", Aliases: []string{"aliasInfo.hipaa"}, Kind: KindBool, Default: hipaaDefault},
 		parent,
+		propertiesField("alias_info", "aliasInfo"),
 	}
 }
 
@@ -85,6 +86,7 @@ func lookupAliasRequest(v Values) wire.LookupAliasRequest {
 			Enabled:     boolPtr(v, "enabled"),
 			HIPAA:       boolPtr(v, "hipaa"),
 			Parent:      v["parent_alias"],
+			Extra:       Properties(v["alias_info"]),
 		},
 	}
 }
@@ -142,5 +144,9 @@ func (s aliasesSeen) Find(v Values) (Result, bool) {
 	// An empty enabled or hipaa asks for what a new alias gets.
 	c.boolField("enabled", a.Enabled, boolOr(v, "enabled", true))
 	c.boolField("hipaa", a.HIPAA, boolOr(v, "hipaa", false))
+	props := PropertyTexts(v["alias_info"])
+	for _, name := range sortedKeys(props) {
+		c.property(PropertyKey("aliasInfo", name), a.Extra[name], props[name])
+	}
 	return Result{ObjectID: a.ID, Output: a, Refs: map[string]string{"id": a.ID}, Existing: c.result()}, true
 }

@@ -16,12 +16,8 @@ var createPasswordMember = &Dynamic{
 	What:   func(method string) string { return "create_password with \"" + method + "\"" },
 	Fields: map[string]string{"password": "password", "force_password_change": "force_password_change"},
 	// As callCreateUser sends it (a test holds the two together).
-	Build: func(v Values, s Secrets) any {
-		if v["password_create_method"] != CreateAPassword {
-			return wire.CreatePassword{}
-		}
-		return wire.CreatePassword{Password: s["password"], ForcePasswordChange: v.Bool("force_password_change")}
-	},
+	Props: "create_password",
+	Build: func(v Values, s Secrets) any { return createPassword(v, s) },
 	Read: func(ctx context.Context, r SchemaReader, method string) (json.RawMessage, error) {
 		return r.GetCreateUserPasswordSchema(ctx, method)
 	},
@@ -33,4 +29,14 @@ var createPasswordMember = &Dynamic{
 		}
 		return contractSchema(spec, map[string]string{"password": "password", "force_password_change": "force_password_change"}, "password")
 	},
+}
+
+// createPassword is create_password as callCreateUser sends it: the
+// password for "Create a password", and the further properties a row gives.
+func createPassword(v Values, s Secrets) wire.CreatePassword {
+	cp := wire.CreatePassword{Extra: Properties(v["create_password"])}
+	if v["password_create_method"] == CreateAPassword {
+		cp.Password, cp.ForcePasswordChange = s["password"], v.Bool("force_password_change")
+	}
+	return cp
 }

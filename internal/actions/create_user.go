@@ -42,6 +42,7 @@ func createUserSpec() *Spec {
 				Rule: "be 8 to 128 characters; only with password_create_method \"Create a password\" (never shown back)"},
 			{Name: "force_password_change", Aliases: []string{"create_password.force_password_change"}, Kind: KindBool,
 				Rule: "be true or false; only with password_create_method \"Create a password\""},
+			propertiesField("create_password", "create_password"),
 			{Name: GeneratePasswordField, Kind: KindBool, Internal: true},
 		},
 		Repeat:        RepeatSafe,
@@ -120,8 +121,8 @@ func callCreateUser(ctx context.Context, c Client, v Values, s Secrets) (Result,
 			// Sending {} would make the service refuse the row anyway; say why here.
 			return Result{}, fmt.Errorf("create-user %s: no password to send for \"Create a password\"", req.ID)
 		}
-		req.CreatePassword = wire.CreatePassword{Password: pw, ForcePasswordChange: v.Bool("force_password_change")}
 	}
+	req.CreatePassword = createPassword(v, s)
 	u, err := c.CreateUser(ctx, req)
 	if err != nil {
 		return Result{}, fmt.Errorf("create-user %s: %w", req.ID, err)

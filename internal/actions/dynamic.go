@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"sort"
 
 	"github.com/firmtools/bulk/internal/schema"
@@ -41,6 +42,9 @@ type Dynamic struct {
 	// Fields map the member's properties to the action's fields: a column
 	// fills the property of its name.
 	Fields map[string]string
+	// Props is the action's field of the member's further properties
+	// (KindProperties): the MEMBER.NAME columns the schema gives a type.
+	Props string
 	// Build is the member exactly as Call sends it.
 	Build func(v Values, s Secrets) any
 	// Read calls the schema operation.
@@ -95,6 +99,9 @@ func (n *SchemaNeeds) List() []SchemaNeed { return n.list }
 // Schemas are the schemas a run read.
 type Schemas struct {
 	byKey map[SchemaKey]*schema.Schema
+	// contract marks the schemas that are the contract's shape, the
+	// service having no such operation.
+	contract map[SchemaKey]bool
 	// Reads counts the schema operations called.
 	Reads int
 	// Fallbacks name the schema operations the service does not have
@@ -103,7 +110,18 @@ type Schemas struct {
 }
 
 // NewSchemas returns an empty set.
-func NewSchemas() *Schemas { return &Schemas{byKey: map[SchemaKey]*schema.Schema{}} }
+func NewSchemas() *Schemas {
+	return &Schemas{byKey: map[SchemaKey]*schema.Schema{}, contract: map[SchemaKey]bool{}}
+}
+
+// about names the schema of a key in messages: the service's, or the
+// contract's shape standing in for it.
+func (ss *Schemas) about(d *Dynamic, arg string) string {
+	if ss.contract[SchemaKey{d.Op, arg}] {
+		return "the contract's shape of " + d.What(arg) + " (the service has no " + d.Op + ")"
+	}
+	return "the service's schema for " + d.What(arg)
+}
 
 // Load reads one schema. An error wrapping wire.ErrNoOperation means the
 // service has no such operation (the tenant predates it): the contract's
@@ -120,6 +138,7 @@ func (ss *Schemas) Load(ctx context.Context, r SchemaReader, n SchemaNeed) error
 		if err != nil {
 			return err
 		}
+		ss.contract[n.Key] = true
 	} else if err != nil {
 		return fmt.Errorf("reading the service's schema for %s: %w", n.d.What(n.Key.Arg), err)
 	}
@@ -149,14 +168,31 @@ func (ss *Schemas) Check(s *Spec, v Values, sec Secrets) []FieldError {
 			errs = append(errs, FieldError{Message: fmt.Sprintf("the service's schema for %s was not read", d.What(arg))})
 			continue
 		}
-		errs = append(errs, d.check(sch, arg, v, sec)...)
+		errs = append(errs, d.check(sch, ss.about(d, arg), v, sec)...)
 	}
 	return errs
 }
 
-func (d *Dynamic) check(sch *schema.Schema, arg string, v Values, sec Secrets) []FieldError {
-	what := "the service's schema for " + d.What(arg)
-	fieldOf := func(prop string) string { return d.Fields[prop] }
+func (d *Dynamic) check(sch *schema.Schema, what string, v Values, sec Secrets) []FieldError {
+	var errs []FieldError
+	if raw := v[d.Props]; d.Props != "" && raw != "" {
+		typed, perrs := d.typeProperties(sch, what, raw)
+		if len(perrs) > 0 {
+			return perrs
+		}
+		v = maps.Clone(v)
+		v[d.Props] = typed
+	}
+	further := Properties(v[d.Props])
+	fieldOf := func(prop string) string {
+		if f := d.Fields[prop]; f != "" {
+			return f
+		}
+		if _, ok := further[prop]; ok {
+			return PropertyKey(d.Member, prop)
+		}
+		return ""
+	}
 	var member any
 	b, err := json.Marshal(d.Build(v, sec))
 	if err == nil {
@@ -165,13 +201,14 @@ func (d *Dynamic) check(sch *schema.Schema, arg string, v Values, sec Secrets) [
 	if err != nil {
 		return []FieldError{{Message: what + ": the member cannot be written: " + err.Error()}}
 	}
-	var errs []FieldError
 	for _, viol := range sch.Validate(member) {
 		f := fieldOf(viol.Property)
 		var msg string
 		switch {
 		case viol.Keyword == "additionalProperties" && viol.Property != "":
 			msg = fmt.Sprintf("%s has no property %s", what, viol.Property)
+		case viol.Keyword == "required" && f == "" && d.Props != "" && propertyName.MatchString(viol.Property):
+			msg = fmt.Sprintf("%s requires %s, which no column fills: add a column %s", what, viol.Property, PropertyKey(d.Member, viol.Property))
 		case viol.Keyword == "required" && f == "":
 			msg = fmt.Sprintf("%s requires %s, which no column of this action fills", what, viol.Property)
 		case viol.Keyword == "required":

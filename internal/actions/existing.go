@@ -1,8 +1,11 @@
 package actions
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/firmtools/bulk/internal/wire"
@@ -86,6 +89,39 @@ func (c *compare) boolField(name string, service *bool, row bool) {
 		s = &v
 	}
 	c.field(name, s, fmt.Sprint(row), false)
+}
+
+// property compares a further property (MEMBER.NAME) the row gives, as
+// text, with the JSON value the service showed (nil: it did not): text
+// as text, true/false and numbers by their value.
+func (c *compare) property(name string, service json.RawMessage, row string) {
+	if service == nil {
+		c.Unchecked = append(c.Unchecked, name)
+		return
+	}
+	var x any
+	dec := json.NewDecoder(bytes.NewReader(service))
+	dec.UseNumber()
+	if dec.Decode(&x) != nil {
+		c.Unchecked = append(c.Unchecked, name)
+		return
+	}
+	same := false
+	shown := string(service)
+	switch x := x.(type) {
+	case string:
+		same, shown = strings.TrimSpace(x) == strings.TrimSpace(row), x
+	case bool:
+		b, ok := ParseBool(row)
+		same = ok && b == x
+	case json.Number:
+		a, errA := strconv.ParseFloat(x.String(), 64)
+		b, errB := strconv.ParseFloat(strings.TrimSpace(row), 64)
+		same = errA == nil && errB == nil && a == b
+	}
+	if !same {
+		c.Differences = append(c.Differences, Difference{Field: name, Service: shown, Row: row})
+	}
 }
 
 func (c *compare) result() *Existing {

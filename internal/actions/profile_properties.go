@@ -14,6 +14,9 @@ var profilePropertiesMember = &Dynamic{
 	Member: "profileProperties",
 	Op:     wire.OpGetAddFolderPropertiesSchema,
 	Arg: func(v Values) string {
+		if _, ok := v["profile_properties"]; ok {
+			return v["inherit_profile_from_workspace"]
+		}
 		for _, name := range profileFieldNames {
 			if _, ok := v[name]; ok {
 				return v["inherit_profile_from_workspace"]
@@ -21,6 +24,7 @@ var profilePropertiesMember = &Dynamic{
 		}
 		return ""
 	},
+	Props:  "profile_properties",
 	What:   func(inherit string) string { return "profileProperties with inherit_profile_from_workspace " + inherit },
 	Fields: profilePropertyFields,
 	Build:  func(v Values, _ Secrets) any { return profileProperties(v) },

@@ -41,6 +41,9 @@ const (
 	KindList     Kind = "list"     // separated by ";" or "|", normalised to ";"-joined
 	KindDateTime Kind = "datetime" // ISO 8601, custom21-custom24
 	KindSecret   Kind = "secret"   // never echoed; kept in Job.Secrets, not Values
+	// KindProperties: a dynamic member's further properties, a JSON object
+	// gathered from MEMBER.NAME columns (see properties.go).
+	KindProperties Kind = "properties"
 )
 
 // Field describes one manifest column of an action.
@@ -81,6 +84,9 @@ type Field struct {
 	// Library says how the value names a library, which `bulk validate
 	// --remote` checks the service has.
 	Library LibraryUse
+	// Member, for KindProperties, is the dynamic member whose further
+	// properties the field holds ("aliasInfo").
+	Member string
 }
 
 // Values are a job's normalised field values by canonical name. Secret fields

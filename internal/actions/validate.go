@@ -138,6 +138,12 @@ func (f *Field) Normalize(raw string) (string, error) {
 		return f.normalizeDateTime(v)
 	case KindList:
 		return f.normalizeList(v)
+	case KindProperties:
+		n, errs := f.normalizeProperties(v, nil)
+		if len(errs) > 0 {
+			return "", errors.New(joinFieldErrors(errs))
+		}
+		return n, nil
 	}
 	if err := f.checkText(v, true); err != nil {
 		return "", err
@@ -457,23 +463,9 @@ func (s *Spec) validate(cells []string, v Values, norm []string, all bool) (Secr
 				continue
 			}
 		} else {
-			n, err := f.Normalize(x)
-			if err != nil {
-				fe := FieldError{Field: f.Name, Message: err.Error()}
-				var te *tagError
-				if errors.As(err, &te) {
-					fe.Tag = te.tag
-				}
-				errs = append(errs, fe)
-				continue
-			}
-			if w := f.warning(n); w != "" {
-				errs = append(errs, FieldError{Field: f.Name, Message: w, Warning: true})
-			}
-			if n == "" { // a list of only separators
-				if f.Required {
-					errs = append(errs, FieldError{Field: f.Name, Message: "is required"})
-				}
+			n, ferrs := s.normalizeCell(f, x)
+			errs = append(errs, ferrs...)
+			if n == "" {
 				continue
 			}
 			x = n
@@ -510,6 +502,40 @@ func (s *Spec) validate(cells []string, v Values, norm []string, all bool) (Secr
 		}
 	}
 	return sec, errs
+}
+
+// normalizeCell normalises a non-empty cell of f: "" when nothing is left
+// of it (errs then says why, when that is a problem).
+func (s *Spec) normalizeCell(f *Field, x string) (string, []FieldError) {
+	if f.Kind == KindProperties {
+		return f.normalizeProperties(x, s.dynamicOf(f).Fields)
+	}
+	n, err := f.Normalize(x)
+	if err != nil {
+		fe := FieldError{Field: f.Name, Message: err.Error()}
+		var te *tagError
+		if errors.As(err, &te) {
+			fe.Tag = te.tag
+		}
+		return "", []FieldError{fe}
+	}
+	var errs []FieldError
+	if w := f.warning(n); w != "" {
+		errs = append(errs, FieldError{Field: f.Name, Message: w, Warning: true})
+	}
+	if n == "" && f.Required { // a list of only separators
+		errs = append(errs, FieldError{Field: f.Name, Message: "is required"})
+	}
+	return n, errs
+}
+
+// joinFieldErrors says several problems in one message.
+func joinFieldErrors(errs []FieldError) string {
+	msgs := make([]string, len(errs))
+	for i, e := range errs {
+		msgs[i] = e.Error()
+	}
+	return strings.Join(msgs, "; ")
 }
 
 // FieldIndex returns the position of a field in s.Fields by canonical name.

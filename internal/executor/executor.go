@@ -141,6 +141,10 @@ type runner struct {
 	fatalErr error
 	preReads map[string]*preRead // by action and group
 	readers  atomic.Int64        // numbers the reads made for no one job (pre-reads, schemas), for the pacer
+	// schemas are the service's schemas read before the first write (nil
+	// when the jobs need none): they type the further properties a call
+	// sends (MEMBER.NAME columns).
+	schemas *actions.Schemas
 }
 
 // withDefaults fills what o leaves unset.
@@ -722,7 +726,14 @@ func (r *runner) call(ctx context.Context, u *unit, v actions.Values, s actions.
 		}
 		return u.batch.Call(ctx, r.opts.Client, vals)
 	}
-	res, err := u.jobs[0].Action.Call(ctx, r.opts.Client, v, s)
+	spec := u.jobs[0].Action
+	v, problems := r.schemas.Typed(spec, v)
+	if len(problems) > 0 {
+		// Held before the first write; only a reference filled since can
+		// get here.
+		return nil, fmt.Errorf("%s: %s", spec.Name, joinProblems(problems))
+	}
+	res, err := spec.Call(ctx, r.opts.Client, v, s)
 	if err != nil {
 		return nil, err
 	}

@@ -70,6 +70,7 @@ func (r *runner) readSchemas(jobs []*manifest.Job) error {
 			return err
 		}
 	}
+	r.schemas = ss
 	if problems := manifest.SchemaProblems(ss, jobs); len(problems) > 0 {
 		manifest.SortProblems(problems)
 		return &SchemaError{Problems: problems}
@@ -80,4 +81,13 @@ func (r *runner) readSchemas(jobs []*manifest.Job) error {
 // loadSchema reads one schema, repeating it while that is safe.
 func (r *runner) loadSchema(ss *actions.Schemas, n actions.SchemaNeed) error {
 	return r.withRetries(func(ctx context.Context) error { return ss.Load(ctx, r.opts.Client, n) })
+}
+
+// joinProblems says a row's field problems in one message.
+func joinProblems(problems []actions.FieldError) string {
+	msgs := make([]string, len(problems))
+	for i, p := range problems {
+		msgs[i] = p.Error()
+	}
+	return strings.Join(msgs, "; ")
 }

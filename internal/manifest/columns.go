@@ -70,6 +70,21 @@ type actionPlan struct {
 	columns   map[string]string
 	foreign   []int // columns that are fields of other actions only
 	templates bool
+	// props are the properties fields filled from MEMBER.NAME columns.
+	props []propGroup
+}
+
+// propGroup is a properties field (actions.KindProperties) and the
+// MEMBER.NAME columns that fill it.
+type propGroup struct {
+	index int  // in spec.Fields
+	own   bool // the field has a source of its own: its column, set:, defaults:
+	cols  []propCol
+}
+
+type propCol struct {
+	col  int
+	prop string
 }
 
 func (l *loader) newColumnPlan(path string, headerRow int, header []string, tc tableContext) *columnPlan {
@@ -248,6 +263,17 @@ func (cp *columnPlan) checkColumns(used []bool) {
 			cp.direct[i] = true
 			continue
 		}
+		scope := cp.spec
+		if cp.actionCol >= 0 {
+			scope = nil // rows name their actions
+		}
+		if ok, err := isPropertyColumn(h, scope); err != nil {
+			cp.headerProblem(i, err.Error())
+			continue
+		} else if ok {
+			cp.direct[i] = true
+			continue
+		}
 		if cp.tc.ignore || cp.l.opts.IgnoreColumns {
 			continue
 		}
@@ -317,6 +343,9 @@ func (b *planBuilder) fromColumns() {
 			continue
 		}
 		f, ok := b.spec.Field(h)
+		if !ok && b.property(h, i) {
+			continue
+		}
 		if !ok {
 			b.ap.foreign = append(b.ap.foreign, i)
 			continue
@@ -333,6 +362,9 @@ func (b *planBuilder) fromMapping() {
 		m := &b.cp.tc.columns[mi]
 		f, ok := b.spec.Field(m.key)
 		if !ok {
+			if c, mapped := b.cp.mapped[names.Fold(m.key)]; mapped {
+				b.property(m.key, c)
+			}
 			continue
 		}
 		fs := b.get(f.Name)
@@ -347,6 +379,32 @@ func (b *planBuilder) fromMapping() {
 			b.name(f.Name, b.cp.header[c])
 		}
 	}
+}
+
+// property plans column c as the further property a MEMBER.NAME name
+// (a header, or a key of columns:) gives; false when name is no such
+// thing for this action (the header's check reported a bad one).
+func (b *planBuilder) property(name string, c int) bool {
+	f, prop, ok, _ := b.spec.PropertyColumn(name)
+	if !ok {
+		return false
+	}
+	i, _ := b.spec.FieldIndex(f.Name)
+	g := -1
+	for k := range b.ap.props {
+		if b.ap.props[k].index == i {
+			g = k
+		}
+	}
+	if g < 0 {
+		b.ap.props = append(b.ap.props, propGroup{index: i})
+		g = len(b.ap.props) - 1
+	}
+	b.ap.props[g].cols = append(b.ap.props[g].cols, propCol{col: c, prop: prop})
+	key := actions.PropertyKey(f.Member, prop)
+	b.name(key, b.cp.header[c])
+	b.cp.l.noteProperty(key)
+	return true
 }
 
 // setValue: a value for every row (a source's set:, --set), which a
@@ -382,6 +440,9 @@ func (b *planBuilder) fromDefaults() {
 // finish orders each field's columns and sorts the fields into simple
 // (one column, nothing else) and the others.
 func (b *planBuilder) finish() {
+	for k := range b.ap.props {
+		_, b.ap.props[k].own = b.by[b.spec.Fields[b.ap.props[k].index].Name]
+	}
 	for _, f := range b.spec.Fields {
 		fs, ok := b.by[f.Name]
 		if !ok {
@@ -465,6 +526,9 @@ func (w *rowWorker) row(rec []string, meta []tabular.Cell, row int) {
 		w.cells[sf.index] = x
 	}
 	w.otherFields(rec, meta, row, ap)
+	for _, g := range ap.props {
+		w.properties(rec, meta, row, g)
+	}
 	for _, c := range ap.foreign {
 		if c < len(rec) && strings.TrimSpace(rec[c]) != "" {
 			w.cellProblem(row, c, "ignored: not a field of "+spec.Name, Warning)
@@ -600,6 +664,43 @@ func (w *rowWorker) otherFields(rec []string, meta []tabular.Cell, row int, ap *
 		}
 		w.cells[fs.index] = val
 	}
+}
+
+// properties gathers a row's MEMBER.NAME cells into their properties
+// field, as a JSON object of name -> text (blank cells left out).
+func (w *rowWorker) properties(rec []string, meta []tabular.Cell, row int, g propGroup) {
+	f := &w.lastSpec.Fields[g.index]
+	props := map[string]string{}
+	first := -1
+	for _, pc := range g.cols {
+		if pc.col >= len(rec) || tabular.IsBlank(rec[pc.col]) {
+			continue
+		}
+		x := rec[pc.col]
+		if meta != nil && meta[pc.col].Kind != tabular.CellText {
+			x = w.fromCell(f, pc.col, x, meta[pc.col], row)
+		}
+		if prev, twice := props[pc.prop]; twice && strings.TrimSpace(prev) != strings.TrimSpace(x) {
+			w.cellProblem(row, pc.col, fmt.Sprintf("%s: disagrees with another column giving it; give the value once", actions.PropertyKey(f.Member, pc.prop)), Error)
+			w.pend.bad = true
+		}
+		props[pc.prop] = x
+		if first < 0 {
+			first = pc.col
+		}
+	}
+	if len(props) == 0 {
+		if !g.own {
+			w.cells[g.index] = ""
+		}
+		return
+	}
+	if g.own && w.cells[g.index] != "" {
+		w.cellProblem(row, first, fmt.Sprintf("give the further properties of %s either in %s.NAME columns or in %s, not both", f.Member, f.Member, w.pend.columns[f.Name]), Error)
+		w.pend.bad = true
+		return
+	}
+	w.cells[g.index] = actions.EncodeProperties(props)
 }
 
 // cellsFit reports the cells of a record too long, or where the header

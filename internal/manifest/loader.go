@@ -46,6 +46,9 @@ type loader struct {
 	inputs   []string // every file opened: manifests and YAML sources
 	manifest string   // the manifest being read (Job.Manifest)
 	reads    []Read   // guarded by mu
+	// properties are the further properties (MEMBER.NAME) the manifests
+	// give, which only the service's schemas can check (guarded by mu).
+	properties []string
 	// listed and unlisted count the problems of each file that were
 	// reported and left out (guarded by mu).
 	listed   map[string]int
@@ -191,6 +194,37 @@ func isFieldOf(name string, action *actions.Spec) bool {
 		}
 	}
 	return false
+}
+
+// noteProperty records a further property a column or key gives.
+func (l *loader) noteProperty(key string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !slices.Contains(l.properties, key) {
+		l.properties = append(l.properties, key)
+	}
+}
+
+// isPropertyColumn reports whether a column or key names a further
+// property of a dynamic member of the action (of some action when nil):
+// MEMBER.NAME. err says what is wrong with a name that has a member's
+// prefix but cannot be a property.
+func isPropertyColumn(name string, action *actions.Spec) (bool, error) {
+	specs := actions.All()
+	if action != nil {
+		specs = []*actions.Spec{action}
+	}
+	var bad error
+	for _, s := range specs {
+		_, _, ok, err := s.PropertyColumn(name)
+		if ok {
+			return true, nil
+		}
+		if err != nil {
+			bad = err
+		}
+	}
+	return false, bad
 }
 
 // visibleField is Spec.Field without the internal fields.

@@ -25,6 +25,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -280,6 +281,10 @@ type Summary struct {
 	Errors    int            `json:"errors"`
 	Warnings  int            `json:"warnings"`
 	Reads     []Read         `json:"read,omitempty"`
+	// Properties are the further properties of dynamic members the
+	// manifests give (aliasInfo.practice_area): offline only their names
+	// and text are checked; the service's schemas say the rest.
+	Properties []string `json:"further_properties,omitempty"`
 }
 
 // Load reads the manifests in order. The error is only for a file that
@@ -335,7 +340,8 @@ func Validate(ctx context.Context, paths []string, opts Options, emit func(Probl
 		}
 	}
 	l.finish()
-	sum.Reads = l.reads
+	sum.Reads, sum.Properties = l.reads, l.properties
+	slices.Sort(sum.Properties)
 	sum.PerAction = map[string]int{}
 	for _, sc := range append(l.scratch, l.sc) {
 		sum.Jobs += sc.count

@@ -264,6 +264,19 @@ func (y *yamlReader) fieldValue(f *actions.Field, k, v *yaml.Node) (string, bool
 	if s, ok := scalar(v); ok {
 		return s, true
 	}
+	if n := deref(v); n.Kind == yaml.MappingNode && f != nil && f.Kind == actions.KindProperties {
+		props := map[string]string{}
+		for _, kv := range y.pairs(n) {
+			s, ok := scalar(kv.val)
+			if !ok {
+				y.problem(kv.val.Line, actions.PropertyKey(f.Member, kv.key.Value), f.Name, "must be a single value, not "+kindName(kv.val))
+				return "", false
+			}
+			props[kv.key.Value] = s
+			y.l.noteProperty(actions.PropertyKey(f.Member, kv.key.Value))
+		}
+		return actions.EncodeProperties(props), true
+	}
 	if n := deref(v); n.Kind == yaml.SequenceNode && f != nil && f.Kind == actions.KindList {
 		items := make([]string, 0, len(n.Content))
 		for _, it := range n.Content {
@@ -391,13 +404,20 @@ func (y *yamlReader) jobFields(p *pending, ps []pair, extra func(pair) bool, all
 			continue
 		}
 		f, ok := visibleField(p.spec, kv.key.Value)
+		if !ok && y.property(p, kv) {
+			continue
+		}
 		if !ok {
 			y.problem(kv.key.Line, kv.key.Value, "", "is not a field of "+p.spec.Name+
 				names.DidYouMean(kv.key.Value, append(fieldNames(p.spec), allowed...)))
 			continue
 		}
 		if _, dup := p.raw[f.Name]; dup {
-			y.problem(kv.key.Line, kv.key.Value, f.Name, fmt.Sprintf("is given twice (also as %s)", p.columns[f.Name]))
+			also := p.columns[f.Name]
+			if also == "" && f.Kind == actions.KindProperties {
+				also = f.Member + ".NAME keys"
+			}
+			y.problem(kv.key.Line, kv.key.Value, f.Name, fmt.Sprintf("is given twice (also as %s)", also))
 			continue
 		}
 		v, ok := y.fieldValue(f, kv.key, kv.val)
@@ -415,6 +435,50 @@ func (y *yamlReader) jobFields(p *pending, ps []pair, extra func(pair) bool, all
 		p.lines[f.Name] = kv.key.Line
 	}
 	y.fill(p)
+}
+
+// property reads a key MEMBER.NAME, a further property of one of the
+// action's dynamic members, into its properties field; false when the key
+// is no such thing.
+func (y *yamlReader) property(p *pending, kv pair) bool {
+	f, prop, ok, err := p.spec.PropertyColumn(kv.key.Value)
+	if err != nil {
+		y.problem(kv.key.Line, kv.key.Value, "", err.Error())
+		p.bad = true
+		return true
+	}
+	if !ok {
+		return false
+	}
+	key := actions.PropertyKey(f.Member, prop)
+	if _, dup := p.columns[key]; dup {
+		y.problem(kv.key.Line, kv.key.Value, key, fmt.Sprintf("is given twice (also as %s)", p.columns[key]))
+		return true
+	}
+	if from, direct := p.columns[f.Name]; direct {
+		y.problem(kv.key.Line, kv.key.Value, key, fmt.Sprintf("give the further properties of %s either as %s.NAME keys or in %s, not both", f.Member, f.Member, from))
+		p.refuse(f.Name)
+		return true
+	}
+	v, ok := y.fieldValue(nil, kv.key, kv.val)
+	if ok && len(v) > y.l.lim.MaxCellBytes {
+		y.problem(kv.key.Line, kv.key.Value, key, fmt.Sprintf("is %d bytes; the limit is %d", len(v), y.l.lim.MaxCellBytes))
+		ok = false
+	}
+	if !ok {
+		p.refuse(f.Name)
+		return true
+	}
+	props := actions.PropertyTexts(p.raw[f.Name])
+	if props == nil {
+		props = map[string]string{}
+	}
+	props[prop] = v
+	p.raw[f.Name] = actions.EncodeProperties(props)
+	p.columns[key] = kv.key.Value
+	p.lines[key] = kv.key.Line
+	y.l.noteProperty(key)
+	return true
 }
 
 // fill applies --set and defaults: to fields the job does not give.
@@ -758,7 +822,18 @@ func (y *yamlReader) readColumns(p *pair, tc *tableContext) bool {
 	}
 	ok := true
 	for _, kv := range y.pairs(m) {
-		if !isFieldOf(kv.key.Value, tc.action) {
+		isProp, err := isPropertyColumn(kv.key.Value, tc.action)
+		if err != nil {
+			y.problem(kv.key.Line, kv.key.Value, "columns", err.Error())
+			ok = false
+			continue
+		}
+		if isProp && strings.Contains(kv.val.Value, "{{") {
+			y.problem(kv.key.Line, kv.key.Value, "columns", "a further property is read from a column as it is: name the column's header, not a template")
+			ok = false
+			continue
+		}
+		if !isProp && !isFieldOf(kv.key.Value, tc.action) {
 			scope, known := "any action", allFieldNames()
 			if tc.action != nil {
 				scope, known = tc.action.Name, fieldNames(tc.action)

@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/firmtools/bulk/internal/actions"
 	"github.com/firmtools/bulk/internal/executor"
 	"github.com/firmtools/bulk/internal/manifest"
 	"github.com/firmtools/bulk/internal/runfiles"
@@ -73,6 +76,14 @@ func (b *Beside) yamlJob(kind string, o executor.Outcome, refs map[string]execut
 	for _, f := range j.Action.Fields {
 		v, ok := j.Values[f.Name]
 		if !ok || v == "" || f.Internal || v == f.Default {
+			continue
+		}
+		if f.Kind == actions.KindProperties {
+			// Given back as they are read best: a key MEMBER.NAME each.
+			props := actions.PropertyTexts(v)
+			for _, k := range slices.Sorted(maps.Keys(props)) {
+				add(actions.PropertyKey(f.Member, k), props[k])
+			}
 			continue
 		}
 		filled, w := fillRefs(v, refs, again)

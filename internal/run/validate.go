@@ -53,6 +53,9 @@ type validateReport struct {
 	// status unknown), with --remote.
 	Existing []remote.Found `json:"existing,omitempty"`
 	Plan     *planJSON      `json:"plan,omitempty"`
+	// Unchecked are the further properties (MEMBER.NAME) an offline
+	// check could not hold to the service's schemas.
+	Unchecked []string `json:"unchecked_properties,omitempty"`
 
 	plan *executor.PlanSummary // the plan as text
 }
@@ -107,6 +110,7 @@ func validateOffline(ctx context.Context, paths []string, mo manifest.Options, r
 		return manifestError(err)
 	}
 	rep.Jobs, rep.PerAction, rep.Read = sum.Jobs, sum.PerAction, append(rep.Read, sum.Reads...)
+	rep.Unchecked = sum.Properties
 	return nil
 }
 
@@ -241,6 +245,10 @@ func (rep *validateReport) writeText(w io.Writer) error {
 		for _, op := range rep.Remote.SchemaFallbacks {
 			fmt.Fprintf(&b, "the service has no %s: %s was checked against the contract's shape\n", op, actions.MemberOf(op))
 		}
+	}
+	if len(rep.Unchecked) > 0 {
+		fmt.Fprintf(&b, "not checked offline: %s, the tenant's own properties; 'bulk validate --remote' holds them to the service's schemas, as a run does before its first write\n",
+			strings.Join(rep.Unchecked, ", "))
 	}
 	if rep.plan != nil {
 		b.WriteString(rep.plan.String())

@@ -118,6 +118,95 @@ func (s *Schema) Properties() []string {
 	return names
 }
 
+// Property is what a schema says of one top-level property's values.
+type Property struct {
+	// Types are the JSON types the property's "type" allows, "null" left
+	// out; none when it says no type.
+	Types []string
+	// ItemTypes are the types of an array's items ("items"), likewise.
+	ItemTypes []string
+	// Secret: the schema marks the value as one (writeOnly, or the format
+	// "password").
+	Secret bool
+}
+
+// Property returns what the schema says of its top-level property name
+// (following a local $ref), and whether its "properties" declares it.
+func (s *Schema) Property(name string) (Property, bool) {
+	props, _ := s.doc["properties"].(map[string]any)
+	p, ok := s.resolve(props[name])
+	if !ok {
+		return Property{}, false
+	}
+	out := Property{Types: typesOf(p)}
+	if w, _ := p["writeOnly"].(bool); w {
+		out.Secret = true
+	}
+	if f, _ := p["format"].(string); f == "password" {
+		out.Secret = true
+	}
+	if items, ok := s.resolve(p["items"]); ok {
+		out.ItemTypes = typesOf(items)
+	}
+	return out, true
+}
+
+// resolve is a subschema as an object, through a local $ref ("#/...");
+// true stands for an object with no keywords.
+func (s *Schema) resolve(v any) (map[string]any, bool) {
+	for range 8 { // a chain of $refs, not a loop
+		switch x := v.(type) {
+		case bool:
+			return map[string]any{}, x
+		case map[string]any:
+			ref, isRef := x["$ref"].(string)
+			if !isRef {
+				return x, true
+			}
+			v = s.pointer(ref)
+			if v == nil {
+				return x, true // a reference outside the schema: no more is known
+			}
+		default:
+			return nil, false
+		}
+	}
+	return nil, false
+}
+
+// pointer finds a local JSON pointer ("#/definitions/x") in the schema.
+func (s *Schema) pointer(ref string) any {
+	path, ok := strings.CutPrefix(ref, "#/")
+	if !ok {
+		return nil
+	}
+	var cur any = s.doc
+	for _, part := range strings.Split(path, "/") {
+		part = strings.ReplaceAll(strings.ReplaceAll(part, "~1", "/"), "~0", "~")
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil
+		}
+		cur = m[part]
+	}
+	return cur
+}
+
+func typesOf(p map[string]any) []string {
+	var out []string
+	switch t := p["type"].(type) {
+	case string:
+		out = append(out, t)
+	case []any:
+		for _, x := range t {
+			if name, ok := x.(string); ok {
+				out = append(out, name)
+			}
+		}
+	}
+	return slices.DeleteFunc(out, func(t string) bool { return t == "null" })
+}
+
 // Required returns the schema's top-level "required" list.
 func (s *Schema) Required() []string {
 	list, _ := s.doc["required"].([]any)

@@ -33,18 +33,22 @@ type CreateUserRequest struct {
 type CreatePassword struct {
 	Password            secret.Secret
 	ForcePasswordChange bool
+	// Extra are the further properties the tenant's schema names
+	// (create_password.NAME columns), as JSON values.
+	Extra map[string]json.RawMessage
 }
 
-// MarshalJSON writes {} when no password is set, else the password in clear:
-// this is the one place the new user's password leaves the process.
+// MarshalJSON writes {} when no password is set (and no further property),
+// else the password in clear: this is the one place the new user's
+// password leaves the process.
 func (c CreatePassword) MarshalJSON() ([]byte, error) {
 	if c.Password.IsZero() {
-		return []byte("{}"), nil
+		return withExtra(struct{}{}, c.Extra)
 	}
-	return json.Marshal(struct {
+	return withExtra(struct {
 		Password            string `json:"password"`
 		ForcePasswordChange bool   `json:"force_password_change"`
-	}{c.Password.Reveal(), c.ForcePasswordChange})
+	}{c.Password.Reveal(), c.ForcePasswordChange}, c.Extra)
 }
 
 // User is the answer of createUser. The definition declares none of its
@@ -130,6 +134,35 @@ type LookupAlias struct {
 	Enabled     *bool   `json:"enabled,omitempty"`
 	HIPAA       *bool   `json:"hipaa,omitempty"`
 	Parent      string  `json:"parent,omitempty"`
+	// Extra are the other fields the service showed (a tenant's own
+	// properties), as they came.
+	Extra map[string]json.RawMessage `json:"-"`
+}
+
+// UnmarshalJSON reads the alias and keeps the fields it does not name.
+func (a *LookupAlias) UnmarshalJSON(b []byte) error {
+	type plain LookupAlias
+	if err := json.Unmarshal(b, (*plain)(a)); err != nil {
+		return err
+	}
+	var all map[string]json.RawMessage
+	if err := json.Unmarshal(b, &all); err != nil {
+		return err
+	}
+	for _, k := range []string{"id", "description", "enabled", "hipaa", "parent"} {
+		delete(all, k)
+	}
+	a.Extra = nil
+	if len(all) > 0 {
+		a.Extra = all
+	}
+	return nil
+}
+
+// MarshalJSON writes the alias with the other fields it came with.
+func (a LookupAlias) MarshalJSON() ([]byte, error) {
+	type plain LookupAlias
+	return withExtra(plain(a), a.Extra)
 }
 
 // GetLookupAliasesRequest is the query of GET /getLookupAliases.
@@ -148,6 +181,35 @@ type AliasInfo struct {
 	Enabled     *bool   `json:"enabled,omitempty"`
 	HIPAA       *bool   `json:"hipaa,omitempty"`
 	Parent      string  `json:"parent,omitempty"`
+	// Extra are the further properties the tenant's schema names
+	// (MEMBER.NAME columns), as JSON values.
+	Extra map[string]json.RawMessage `json:"-"`
+}
+
+// MarshalJSON writes the properties and the further ones in one object.
+func (a AliasInfo) MarshalJSON() ([]byte, error) {
+	type plain AliasInfo
+	return withExtra(plain(a), a.Extra)
+}
+
+// withExtra writes v (a struct) with the further properties added; the
+// struct's own win over an extra of the same name (the reader refuses
+// those).
+func withExtra(v any, extra map[string]json.RawMessage) ([]byte, error) {
+	b, err := json.Marshal(v)
+	if err != nil || len(extra) == 0 {
+		return b, err
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, err
+	}
+	for k, x := range extra {
+		if _, own := m[k]; !own {
+			m[k] = x
+		}
+	}
+	return json.Marshal(m)
 }
 
 // LookupAliasRequest is the body of POST /createCustomOrPropertyLookup and

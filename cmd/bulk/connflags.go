@@ -47,6 +47,7 @@ func addConnFlags(cmd *cobra.Command, c *connFlags) {
 	f.Float64Var(&c.simulator.FaultRate, "sim-fault-rate", 0, "with --sim: fraction of calls the simulator answers 500/503")
 	f.Float64Var(&c.simulator.DropRate, "sim-drop-rate", 0, "with --sim: fraction of calls the simulator processes and then drops unanswered")
 	f.DurationVar(&c.simulator.Latency, "sim-latency", 0, "with --sim: latency the simulator adds to every call")
+	f.Var(tenantPropertyFlag{&c.simulator.TenantProperties}, "sim-tenant-property", "with --sim: "+tenantPropertyHelp)
 }
 
 // addSignInFlags are the service's flags and the files the secrets come from.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -139,7 +140,7 @@ func TestConnectionFromFlagsAndEnvironment(t *testing.T) {
 		t.Fatalf("--url lost to IMANAGE_URL: %s", c.URL)
 	}
 	c = parse("--sim", "--sim-rate-limit", "100/ms", "--sim-latency", "5ms", "--call-timeout", "1m30s")
-	if !c.Sim || c.URL != "" || c.Simulator != (connect.Simulator{RateLimit: "100/ms", Latency: 5 * time.Millisecond, Password: "sim-password"}) ||
+	if !c.Sim || c.URL != "" || !reflect.DeepEqual(c.Simulator, connect.Simulator{RateLimit: "100/ms", Latency: 5 * time.Millisecond, Password: "sim-password"}) ||
 		c.CallTimeout != 90*time.Second {
 		t.Fatalf("--sim connection %+v", c)
 	}

@@ -6,6 +6,8 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"slices"
+	"strings"
 	"syscall"
 	"time"
 
@@ -28,9 +30,10 @@ type simOptions struct {
 	TokenTTL  time.Duration
 	Seed      int64
 
-	ClientIDs       []string
-	NoRefreshTokens bool
-	RefreshTTL      time.Duration
+	ClientIDs        []string
+	NoRefreshTokens  bool
+	RefreshTTL       time.Duration
+	TenantProperties []sim.TenantProperty
 }
 
 func newSimCmd(ios *iostreams.IOStreams) *cobra.Command { return newSimCmdWith(ios, nil) }
@@ -69,8 +72,42 @@ It listens on loopback unless --listen names another address.`,
 	f.StringSliceVar(&o.ClientIDs, "client-id", []string{"bulk"}, "the OAuth2 client IDs registered (others get 401 INVALID_CLIENT); repeat or comma-separate")
 	f.BoolVar(&o.NoRefreshTokens, "no-refresh-tokens", false, `issue no refresh tokens, as when an application's "Allow Refresh Token" is off`)
 	f.DurationVar(&o.RefreshTTL, "refresh-ttl", 0, "refresh tokens expire this long after issue (0: 365 days, iManage's default)")
+	f.Var(tenantPropertyFlag{&o.TenantProperties}, "tenant-property", tenantPropertyHelp)
 	return cmd
 }
+
+const tenantPropertyHelp = "a property the tenant adds to a member's schema, MEMBER.NAME=TYPE[,required]: MEMBER aliasInfo, " +
+	"create_password or profileProperties; TYPE string, boolean, number, integer or an enum A|B|C; repeat for more"
+
+// tenantPropertyFlag is a repeatable flag of tenant properties, each read
+// as it is given (sim.ParseTenantProperty); a name a member already got is
+// refused.
+type tenantPropertyFlag struct{ props *[]sim.TenantProperty }
+
+func (f tenantPropertyFlag) String() string {
+	if f.props == nil {
+		return ""
+	}
+	specs := make([]string, len(*f.props))
+	for i, tp := range *f.props {
+		specs[i] = tp.String()
+	}
+	return strings.Join(specs, " ")
+}
+
+func (f tenantPropertyFlag) Set(v string) error {
+	tp, err := sim.ParseTenantProperty(v)
+	if err != nil {
+		return err
+	}
+	if err := sim.ValidateTenantProperties(append(slices.Clone(*f.props), tp)); err != nil {
+		return err
+	}
+	*f.props = append(*f.props, tp)
+	return nil
+}
+
+func (f tenantPropertyFlag) Type() string { return "SPEC" }
 
 func (o *simOptions) simOptions() (sim.Options, error) {
 	limit, err := ratelimit.Parse(o.RateLimit)
@@ -96,7 +133,8 @@ func (o *simOptions) simOptions() (sim.Options, error) {
 	pw := o.ios.Getenv("BULK_SIM_PASSWORD")
 	return sim.Options{RateLimit: limit.N, Window: limit.Window, Mode: o.Window, FaultRate: o.FaultRate,
 		DropRate: o.DropRate, Latency: o.Latency, TokenTTL: o.TokenTTL, Seed: o.Seed,
-		Password: pw, PasswordFromEnv: pw != "", ClientIDs: o.ClientIDs, NoRefreshTokens: o.NoRefreshTokens, RefreshTTL: o.RefreshTTL}, nil
+		Password: pw, PasswordFromEnv: pw != "", ClientIDs: o.ClientIDs, NoRefreshTokens: o.NoRefreshTokens, RefreshTTL: o.RefreshTTL,
+		TenantProperties: o.TenantProperties}, nil
 }
 
 func runSim(ctx context.Context, o *simOptions) error {

@@ -65,6 +65,10 @@ type Simulator struct {
 	DropRate  float64
 	Latency   time.Duration
 	Password  string // the administrator's password; "" is "admin"
+	// TenantProperties are the properties the simulator's tenant adds to
+	// aliasInfo, create_password and profileProperties
+	// (--sim-tenant-property, read by sim.ParseTenantProperty).
+	TenantProperties []sim.TenantProperty
 }
 
 // Source is where a secret comes from: a file (refused when others may
@@ -184,8 +188,15 @@ func (o Options) simulator(cfg *imanage.Config, conn *Conn, limit ratelimit.Limi
 		limit = l
 	}
 	so := o.Simulator
-	srv := sim.New(sim.Options{RateLimit: limit.N, Window: limit.Window, FaultRate: so.FaultRate,
-		DropRate: so.DropRate, Latency: so.Latency, Password: so.Password, Seed: 1, ClientIDs: []string{simClientID}})
+	if err := sim.ValidateTenantProperties(so.TenantProperties); err != nil {
+		return exit.Usage(fmt.Errorf("--sim-tenant-property: %w", err))
+	}
+	opts := sim.Options{RateLimit: limit.N, Window: limit.Window, FaultRate: so.FaultRate, DropRate: so.DropRate,
+		Latency: so.Latency, Password: so.Password, Seed: 1, ClientIDs: []string{simClientID}, TenantProperties: so.TenantProperties}
+	if err := opts.Validate(); err != nil { // sim.New would panic
+		return exit.Usage(fmt.Errorf("the simulator's knobs (--sim-fault-rate, --sim-drop-rate, --sim-latency): %w", err))
+	}
+	srv := sim.New(opts)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return exit.With(exit.Unreachable, fmt.Errorf("starting the simulator: %w", err))

@@ -93,6 +93,42 @@ func TestTheEmbeddedSimulatorIsOneServiceAlone(t *testing.T) {
 	}
 }
 
+// The embedded simulator serves the tenant properties the options give it
+// (--sim-tenant-property), and refuses a bad one as a usage error.
+func TestTheEmbeddedSimulatorHasTheTenantsProperties(t *testing.T) {
+	tp, err := sim.ParseTenantProperty("aliasInfo.practice_area=Litigation|Tax,required")
+	if err != nil {
+		t.Fatal(err)
+	}
+	schemaOf := func(o connect.Options) string {
+		t.Helper()
+		c, err := open(t, nil, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, err := c.Client.GetCreateLookupAliasSchema(context.Background(), "custom3")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(raw)
+	}
+	got := schemaOf(connect.Options{Sim: true, Simulator: connect.Simulator{TenantProperties: []sim.TenantProperty{tp}}})
+	if !strings.Contains(got, `"practice_area":{"enum":["Litigation","Tax"],"type":"string"}`) || !strings.Contains(got, `"required":["id","practice_area"]`) {
+		t.Fatalf("the schema served: %s", got)
+	}
+	if plain := schemaOf(connect.Options{Sim: true}); strings.Contains(plain, "practice_area") {
+		t.Fatalf("without tenant properties the schema is %s", plain)
+	}
+	_, err = open(t, nil, connect.Options{Sim: true, Simulator: connect.Simulator{TenantProperties: []sim.TenantProperty{tp, tp}}})
+	if exit.Of(err) != exit.Invalid || !strings.Contains(err.Error(), "--sim-tenant-property: tenant property aliasInfo.practice_area is given twice") {
+		t.Fatalf("a property given twice: %v", err)
+	}
+	_, err = open(t, nil, connect.Options{Sim: true, Simulator: connect.Simulator{FaultRate: 2}})
+	if exit.Of(err) != exit.Invalid || !strings.Contains(err.Error(), "--sim-fault-rate") {
+		t.Fatalf("a fault rate of 2: %v", err)
+	}
+}
+
 func TestFilesNameTheirFlags(t *testing.T) {
 	o := connect.Options{CAFile: filepath.Join("x", "ca.pem"), Password: connect.Source{File: "pw", Flag: "--password-file"},
 		ClientSecret: connect.Source{Flag: "--client-secret-file"}}

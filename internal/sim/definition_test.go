@@ -70,20 +70,7 @@ func TestAnswersFitTheDefinition(t *testing.T) {
 		} else {
 			a = h.get(c.op, c.query)
 		}
-		if a.status != http.StatusOK {
-			t.Fatalf("%s: status %d: %s", c.op, a.status, a.raw)
-		}
-		s, err := definition.Response(c.op)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var v any
-		if err := json.Unmarshal(a.raw, &v); err != nil {
-			t.Fatal(err)
-		}
-		for _, viol := range s.Validate(v) {
-			t.Errorf("%s answers %s\nwhich departs from the definition: %s %s (%s)", c.op, a.raw, viol.Property, viol.Message, viol.Keyword)
-		}
+		fitsDefinition(t, c.op, a)
 		seen[c.op] = true
 	}
 	for _, op := range definition.Names() {
@@ -95,6 +82,63 @@ func TestAnswersFitTheDefinition(t *testing.T) {
 		if _, ok := definition.Op(name); !ok {
 			t.Errorf("the simulator serves %s, which the definition does not have", name)
 		}
+	}
+}
+
+// fitsDefinition holds a 200 answer of op to the definition's response schema.
+func fitsDefinition(t *testing.T, op string, a answer) {
+	t.Helper()
+	if a.status != http.StatusOK {
+		t.Fatalf("%s: status %d: %s", op, a.status, a.raw)
+	}
+	s, err := definition.Response(op)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v any
+	if err := json.Unmarshal(a.raw, &v); err != nil {
+		t.Fatal(err)
+	}
+	for _, viol := range s.Validate(v) {
+		t.Errorf("%s answers %s\nwhich departs from the definition: %s %s (%s)", op, a.raw, viol.Property, viol.Message, viol.Keyword)
+	}
+}
+
+// Answers that carry a tenant's own properties fit the definition too: it
+// leaves an alias's and a folder profile's other properties open.
+func TestAnswersWithTenantPropertiesFitTheDefinition(t *testing.T) {
+	h := newHarness(t, tenantOptions(t))
+	tenantAlias := obj{"practice_area": "Tax", "risk": "Low", "matter_count": 2}
+	calls := []struct {
+		op    string
+		body  any
+		query url.Values
+	}{
+		{op: "createCustomOrPropertyLookup", body: obj{"libraryId": "ACTIVE_US", "lookupFieldId": "custom1", "aliasInfo": tenantAlias.with("id", "1004")}},
+		{op: "createCustomOrPropertyLookup", body: obj{"libraryId": "ACTIVE_US", "lookupFieldId": "custom2", "aliasInfo": tenantAlias.with("id", "1001-0009").with("parent", "1001")}},
+		{op: "updateCustomField", body: obj{"libraryId": "ACTIVE_US", "lookupFieldId": "custom1", "aliasInfo": obj{"id": "1002", "risk": "High"}}},
+		{op: "getLookupAliases", query: url.Values{"libraryId": {"ACTIVE_US"}, "lookupFieldId": {"custom1"}}},
+		{op: "getLookupAliases", query: url.Values{"libraryId": {"ACTIVE_US"}, "lookupFieldId": {"custom2"}, "parentAlias": {"1001"}}},
+		{op: "createUser", body: validCreateUserWithPassword.with("create_password.vault", true)},
+		{op: "addFolder", body: validProfileFolder.with("profileProperties.billable", true).with("profileProperties.rate", 1.5).with("profileProperties.grade", 3)},
+		{op: "getCreateCustomOrPropertyLookupSchema", query: url.Values{"lookupFieldId": {"custom2"}}},
+		{op: "getUpdateCustomFieldSchema", query: url.Values{"lookupFieldId": {"custom3"}}},
+		{op: "getCreateUserPasswordSchema", query: url.Values{"password_create_method": {"Create a password"}}},
+		{op: "getAddFolderPropertiesSchema", query: url.Values{"inherit_profile_from_workspace": {"No"}}},
+	}
+	shown := 0
+	for _, c := range calls {
+		var a answer
+		if c.body != nil {
+			a = h.post(c.op, c.body)
+		} else {
+			a = h.get(c.op, c.query)
+		}
+		fitsDefinition(t, c.op, a)
+		shown += strings.Count(string(a.raw), `"practice_area"`) + strings.Count(string(a.raw), `"billable"`)
+	}
+	if shown < 6 { // 2 aliases shown, 3 schemas, 1 folder
+		t.Fatalf("the answers show the tenant's properties %d times: the test checks nothing of them", shown)
 	}
 }
 

@@ -21,24 +21,25 @@ type env struct {
 type runFunc func(st *state, e *env) (any, *apiError)
 
 // operation is one /automate/work/{name} route. parse checks the input's
-// shape without the state (400 with every bad field) and returns what to run.
+// shape without the state (400 with every bad field), with the server's
+// member tables, and returns what to run.
 type operation struct {
 	method string
 	write  bool
-	parse  func(r *http.Request, body []byte, bodyErr error) (runFunc, *apiError)
+	parse  func(r *http.Request, body []byte, bodyErr error, sh shapes) (runFunc, *apiError)
 }
 
 // operations are every route: the ten actions, the helper reads, and the
 // schema operations (shapes.go).
 var operations = withSchemaOperations(map[string]operation{
-	"createUser":                   postOp(true, parseCreateUser),
+	"createUser":                   postShapedOp(true, parseCreateUser),
 	"assignUserToLibrary":          postOp(true, parseAssignUserToLibrary),
 	"getLibraryRoles":              getOp(parseGetLibraryRoles),
 	"getLookupAliases":             getOp(parseGetLookupAliases),
-	"createCustomOrPropertyLookup": postOp(true, parseCreateAlias),
-	"updateCustomField":            postOp(false, parseUpdateCustomField),
+	"createCustomOrPropertyLookup": postShapedOp(true, parseCreateAlias),
+	"updateCustomField":            postShapedOp(false, parseUpdateCustomField),
 	"addTab":                       postOp(true, parseAddTab),
-	"addFolder":                    postOp(true, parseAddFolder),
+	"addFolder":                    postShapedOp(true, parseAddFolder),
 	"addShortcutsToMyMattersAdmin": postOp(false, parseAddShortcuts),
 	"getMyMattersCategories":       getOp(parseGetMyMattersCategories),
 	"getLibraries":                 getOp(parseGetLibraries),
@@ -55,14 +56,19 @@ func withSchemaOperations(ops map[string]operation) map[string]operation {
 
 // postOp is a write with a JSON body; noExtraFields refuses unknown top-level keys.
 func postOp(noExtraFields bool, parse func(o *jsonObject) runFunc) operation {
-	return operation{method: http.MethodPost, write: true, parse: func(r *http.Request, body []byte, bodyErr error) (runFunc, *apiError) {
+	return postShapedOp(noExtraFields, func(o *jsonObject, _ shapes) runFunc { return parse(o) })
+}
+
+// postShapedOp is a write with a member the tenant shapes (shapes.go).
+func postShapedOp(noExtraFields bool, parse func(o *jsonObject, sh shapes) runFunc) operation {
+	return operation{method: http.MethodPost, write: true, parse: func(r *http.Request, body []byte, bodyErr error, sh shapes) (runFunc, *apiError) {
 		m, err := decodeBody(r, body, bodyErr)
 		if err != nil {
 			return nil, err
 		}
 		var p problems
 		o := newObject("", m, &p)
-		run := parse(o)
+		run := parse(o, sh)
 		if noExtraFields {
 			o.rejectUnknown()
 		}
@@ -75,10 +81,16 @@ func postOp(noExtraFields bool, parse func(o *jsonObject) runFunc) operation {
 
 // getOp is a read with query parameters; unknown parameters are refused.
 func getOp(parse func(q *query) runFunc) operation {
-	return operation{method: http.MethodGet, parse: func(r *http.Request, _ []byte, _ error) (runFunc, *apiError) {
+	return getShapedOp(func(q *query, _ shapes) runFunc { return parse(q) })
+}
+
+// getShapedOp is a read that answers with the tenant's shapes (the schema
+// operations).
+func getShapedOp(parse func(q *query, sh shapes) runFunc) operation {
+	return operation{method: http.MethodGet, parse: func(r *http.Request, _ []byte, _ error, sh shapes) (runFunc, *apiError) {
 		var p problems
 		q := newQuery(r.URL.Query(), &p)
-		run := parse(q)
+		run := parse(q, sh)
 		q.rejectUnknown()
 		if e := p.err(); e != nil {
 			return nil, e
@@ -129,7 +141,7 @@ func badRole(field, r, lib string, external bool) *apiError {
 
 // ---- 1. createUser ----
 
-func parseCreateUser(o *jsonObject) runFunc {
+func parseCreateUser(o *jsonObject, sh shapes) runFunc {
 	p := o.p
 	fullName, _ := o.str("full_name", true)
 	id, ok := o.str("id", true)
@@ -151,7 +163,9 @@ func parseCreateUser(o *jsonObject) runFunc {
 	var force bool
 	if cp, ok := o.object("create_password", true); ok {
 		// The password never appears in a message, not even its length.
-		v := passwordShape(method, methodOK).read(cp)
+		// The tenant's properties are accepted and not kept: a created
+		// user cannot sign in here, so nothing would show them.
+		v := sh.password(method, methodOK).read(cp)
 		force, _ = v["force_password_change"].(bool)
 	}
 	return func(st *state, e *env) (any, *apiError) {
@@ -307,6 +321,9 @@ func aliasList(as []*alias, parent string) []map[string]any {
 		if a.parent != "" {
 			m["parent"] = a.parent
 		}
+		for k, v := range a.tenant { // names no built-in property has (Options.Validate)
+			m[k] = v
+		}
 		out = append(out, m)
 	}
 	return out
@@ -321,9 +338,10 @@ type aliasRequest struct {
 	enabled, hipaa             bool
 	hasDesc, hasEnabled        bool
 	hasHipaa, isChild          bool
+	tenant                     map[string]any // the tenant's properties given
 }
 
-func parseAliasRequest(o *jsonObject, update bool) *aliasRequest {
+func parseAliasRequest(o *jsonObject, sh shapes, update bool) *aliasRequest {
 	p := o.p
 	a := &aliasRequest{enabled: true}
 	a.libID, _ = o.str("libraryId", true)
@@ -341,7 +359,8 @@ func parseAliasRequest(o *jsonObject, update bool) *aliasRequest {
 		info.get("parent", false)
 		p.add("aliasInfo.parent", msgNotAllowed, "is only for custom2 and custom30, not %s", fieldID)
 	}
-	v := aliasShape(fieldID, fieldOK, update).read(info)
+	v := sh.alias(fieldID, fieldOK, update).read(info)
+	a.tenant = sh.tenantValues(memberAlias, v)
 	a.id, _ = v["id"].(string)
 	a.description, a.hasDesc = v["description"].(string)
 	a.enabled, a.hasEnabled = v["enabled"].(bool)
@@ -365,8 +384,8 @@ func (a *aliasRequest) checkParent(lib *library) *apiError {
 	return nil
 }
 
-func parseCreateAlias(o *jsonObject) runFunc {
-	a := parseAliasRequest(o, false)
+func parseCreateAlias(o *jsonObject, sh shapes) runFunc {
+	a := parseAliasRequest(o, sh, false)
 	return func(st *state, e *env) (any, *apiError) {
 		lib, err := st.library(a.libID)
 		if err != nil {
@@ -383,14 +402,14 @@ func parseCreateAlias(o *jsonObject) runFunc {
 			}
 			return nil, newError(http.StatusConflict, codeDuplicateAlias, "alias %q of %s%s already exists in library %s", a.id, a.fieldID, where, lib.id)
 		}
-		f.aliases = append(f.aliases, &alias{id: a.id, description: a.description, parent: a.parent, enabled: a.enabled, hipaa: a.hipaa})
+		f.aliases = append(f.aliases, &alias{id: a.id, description: a.description, parent: a.parent, enabled: a.enabled, hipaa: a.hipaa, tenant: a.tenant})
 		st.created["alias"]++
 		return map[string]any{}, nil
 	}
 }
 
-func parseUpdateCustomField(o *jsonObject) runFunc {
-	a := parseAliasRequest(o, true)
+func parseUpdateCustomField(o *jsonObject, sh shapes) runFunc {
+	a := parseAliasRequest(o, sh, true)
 	return func(st *state, e *env) (any, *apiError) {
 		lib, err := st.library(a.libID)
 		if err != nil {
@@ -411,6 +430,12 @@ func parseUpdateCustomField(o *jsonObject) runFunc {
 		}
 		if a.hasHipaa {
 			al.hipaa = a.hipaa
+		}
+		if len(a.tenant) > 0 && al.tenant == nil {
+			al.tenant = map[string]any{}
+		}
+		for k, v := range a.tenant {
+			al.tenant[k] = v
 		}
 		return map[string]any{}, nil
 	}
@@ -515,7 +540,7 @@ func profileKind(k string) (kind string, ok bool) {
 	return "", false
 }
 
-func parseAddFolder(o *jsonObject) runFunc {
+func parseAddFolder(o *jsonObject, sh shapes) runFunc {
 	p := o.p
 	name, parentID, security := nameParentSecurity(o)
 	parentType, ok := o.str("parentType", true)
@@ -545,11 +570,9 @@ func parseAddFolder(o *jsonObject) runFunc {
 	hasProfile := false
 	if po, ok := o.object("profileProperties", false); ok {
 		hasProfile = true
-		if inheritOK {
-			profile = profileShape(inherit).read(po)
-		} else {
-			profile = profileShape("No").read(po)
-		}
+		// The tenant's properties are kept in the profile with the custom
+		// fields, and shown with them in the answer.
+		profile = sh.profile(inherit, inheritOK).read(po)
 	}
 
 	return func(st *state, e *env) (any, *apiError) {

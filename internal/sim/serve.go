@@ -78,6 +78,13 @@ func printBanner(out io.Writer, addr net.Addr, opts Options) {
 	}
 	fmt.Fprintf(out, "rate limit %d/%v per token (%s window), fault rate %g, drop rate %g, latency %v, token TTL %s, seed %d\n",
 		o.RateLimit, o.Window, o.Mode, o.FaultRate, o.DropRate, o.Latency, ttl, o.Seed)
+	if len(opts.TenantProperties) > 0 {
+		specs := make([]string, len(opts.TenantProperties))
+		for i, tp := range opts.TenantProperties {
+			specs[i] = tp.String()
+		}
+		fmt.Fprintf(out, "tenant properties: %s\n", strings.Join(specs, " "))
+	}
 	if !isLoopback(addr) {
 		fmt.Fprintf(out, "WARNING: %s is not a loopback address: anyone who can reach it can use the simulator\n", addr)
 	}

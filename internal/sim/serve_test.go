@@ -28,6 +28,7 @@ func TestOptionsValidate(t *testing.T) {
 		{"negative drop rate", Options{DropRate: -0.1}, "drop rate"},
 		{"negative latency", Options{Latency: -1}, "latency"},
 		{"negative token TTL", Options{TokenTTL: -1}, "token TTL"},
+		{"a tenant property of no member", Options{TenantProperties: []TenantProperty{{Member: "user", Name: "x", Type: "string"}}}, "tenant property user.x"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -149,7 +150,11 @@ func TestBanner(t *testing.T) {
 	}{
 		{"defaults on loopback", loop, Options{},
 			[]string{"http://127.0.0.1:8080", `password "admin" (the default)`, `"viewer"`, "rate limit 100/1m0s per token (strict window)", "token TTL never", "seed 0"},
-			[]string{"WARNING"}},
+			[]string{"WARNING", "tenant properties"}},
+		{"tenant properties", loop, Options{TenantProperties: []TenantProperty{
+			{Member: "aliasInfo", Name: "practice_area", Type: "string", Required: true},
+			{Member: "profileProperties", Name: "risk", Type: "string", Enum: []string{"Low", "High"}}}},
+			[]string{"tenant properties: aliasInfo.practice_area=string,required profileProperties.risk=Low|High\n"}, nil},
 		{"IPv6 loopback", &net.TCPAddr{IP: net.IPv6loopback, Port: 1}, Options{}, []string{"http://[::1]:1"}, []string{"WARNING"}},
 		{"every knob", loop, Options{RateLimit: 10, Window: 600 * time.Millisecond, Mode: ModeFixed, FaultRate: 0.1, DropRate: 0.02, Latency: 50 * time.Millisecond, TokenTTL: time.Hour, Seed: 9},
 			[]string{"rate limit 10/600ms per token (fixed window)", "fault rate 0.1", "drop rate 0.02", "latency 50ms", "token TTL 1h0m0s", "seed 9"}, nil},

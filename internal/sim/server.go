@@ -62,6 +62,11 @@ type Options struct {
 	// RefreshTTL: refresh tokens expire this long after issue; 0 means 365
 	// days, iManage's default.
 	RefreshTTL time.Duration
+
+	// TenantProperties are the properties this tenant adds to aliasInfo,
+	// create_password and profileProperties: the schema operations serve
+	// them and requests are held to them (ParseTenantProperty reads one).
+	TenantProperties []TenantProperty
 }
 
 // Validate reports options New cannot honour.
@@ -89,7 +94,7 @@ func (o Options) Validate() error {
 			return errors.New("a registered client ID is empty")
 		}
 	}
-	return nil
+	return ValidateTenantProperties(o.TenantProperties)
 }
 
 func (o Options) withDefaults() Options {
@@ -138,7 +143,8 @@ type Stats struct {
 
 // Server is the simulator; it implements http.Handler.
 type Server struct {
-	opts Options
+	opts   Options
+	shapes shapes // the member tables, with the tenant's properties
 
 	mu     sync.Mutex
 	st     *state
@@ -164,6 +170,7 @@ func New(opts Options) *Server {
 	seed := uint64(opts.Seed)
 	return &Server{
 		opts:   opts,
+		shapes: newShapes(opts.TenantProperties),
 		st:     newState(opts.Password),
 		tokens: map[string]*token{},
 		oauth:  oauthState{refresh: map[string]*refreshToken{}, codes: map[string]*authCode{}},
@@ -311,7 +318,7 @@ func (s *Server) serveOperation(w http.ResponseWriter, r *http.Request, name str
 		return
 	}
 
-	run, aerr := op.parse(r, body, bodyErr)
+	run, aerr := op.parse(r, body, bodyErr, s.shapes)
 	if aerr == nil && op.write && !tok.user.admin {
 		aerr = newError(http.StatusForbidden, codeForbidden, "%s: user %s is not an administrator", name, tok.user.id)
 	}

@@ -48,30 +48,62 @@ func variants(base obj, props map[string][]any) []obj {
 	return out
 }
 
+// schemaFamily is a member's schema, as one schema operation serves it,
+// and the requests that carry values of that member.
+type schemaFamily struct {
+	name, op, param, arg string
+	post                 func(member obj) (string, obj) // operation and body carrying member
+	path                 string
+	base                 obj
+	props                map[string][]any
+}
+
+// holdToSchema checks, for many members of the family, that the served
+// schema refuses one exactly when the simulator refuses it.
+func holdToSchema(t *testing.T, h *harness, f schemaFamily) {
+	t.Helper()
+	s := schemaFrom(t, h, f.op, f.param, f.arg)
+	checked := 0
+	for _, m := range variants(f.base, f.props) {
+		op, body := f.post(m)
+		var member any
+		b, _ := json.Marshal(m)
+		_ = json.Unmarshal(b, &member)
+		schemaSays := len(s.Validate(member)) > 0
+		a := h.post(op, body)
+		if simSays := memberRefused(a, f.path); simSays != schemaSays {
+			t.Errorf("%s %s: the schema refuses it: %v, the simulator: %v (%s)\nschema violations: %+v", f.path, b, schemaSays, simSays, a.raw, s.Validate(member))
+		}
+		checked++
+	}
+	if checked < 5 {
+		t.Fatalf("only %d members checked", checked)
+	}
+}
+
+var (
+	text  = []any{"", "x", long(32), long(33), long(96), long(97), long(254), long(255), 3, true, nil, obj{}}
+	flags = []any{true, false, "true", 1, nil}
+)
+
+func aliasBody(field string) func(obj) (string, obj) {
+	return func(m obj) (string, obj) {
+		return "createCustomOrPropertyLookup", obj{"libraryId": "ACTIVE_US", "lookupFieldId": field, "aliasInfo": m}
+	}
+}
+
+func updateBody(field string) func(obj) (string, obj) {
+	return func(m obj) (string, obj) {
+		return "updateCustomField", obj{"libraryId": "ACTIVE_US", "lookupFieldId": field, "aliasInfo": m}
+	}
+}
+
 // TestSchemasSayWhatIsEnforced holds the simulator's schema operations to
 // its own checks: for many members, the served schema refuses one exactly
 // when the simulator refuses it.
 func TestSchemasSayWhatIsEnforced(t *testing.T) {
 	h := newHarness(t, Options{RateLimit: 100000})
-	text := []any{"", "x", long(32), long(33), long(96), long(97), long(254), long(255), 3, true, nil, obj{}}
-	flags := []any{true, false, "true", 1, nil}
-	type family struct {
-		name, op, param, arg string
-		post                 func(member obj) (string, obj) // operation and body carrying member
-		path                 string
-		base                 obj
-		props                map[string][]any
-	}
-	aliasBody := func(field string) func(obj) (string, obj) {
-		return func(m obj) (string, obj) {
-			return "createCustomOrPropertyLookup", obj{"libraryId": "ACTIVE_US", "lookupFieldId": field, "aliasInfo": m}
-		}
-	}
-	updateBody := func(field string) func(obj) (string, obj) {
-		return func(m obj) (string, obj) {
-			return "updateCustomField", obj{"libraryId": "ACTIVE_US", "lookupFieldId": field, "aliasInfo": m}
-		}
-	}
+	type family = schemaFamily
 	aliasProps := map[string][]any{"id": text, "description": text, "enabled": flags, "hipaa": flags, "parent": {"1001", "", long(33), 5}}
 	profile := map[string][]any{}
 	for n := 1; n <= 30; n++ {
@@ -103,25 +135,53 @@ func TestSchemasSayWhatIsEnforced(t *testing.T) {
 			path: "profileProperties", base: obj{}, props: map[string][]any{"custom3": {"NY"}}},
 	}
 	for _, f := range families {
-		t.Run(f.name, func(t *testing.T) {
-			s := schemaFrom(t, h, f.op, f.param, f.arg)
-			checked := 0
-			for _, m := range variants(f.base, f.props) {
-				op, body := f.post(m)
-				var member any
-				b, _ := json.Marshal(m)
-				_ = json.Unmarshal(b, &member)
-				schemaSays := len(s.Validate(member)) > 0
-				a := h.post(op, body)
-				if simSays := memberRefused(a, f.path); simSays != schemaSays {
-					t.Errorf("%s %s: the schema refuses it: %v, the simulator: %v (%s)\nschema violations: %+v", f.path, b, schemaSays, simSays, a.raw, s.Validate(member))
-				}
-				checked++
-			}
-			if checked < 5 {
-				t.Fatalf("only %d members checked", checked)
-			}
-		})
+		t.Run(f.name, func(t *testing.T) { holdToSchema(t, h, f) })
+	}
+}
+
+// The same holds for a tenant's own properties: served and enforced from
+// one table.
+func TestSchemasSayWhatIsEnforcedWithTenantProperties(t *testing.T) {
+	h := newHarness(t, tenantOptions(t))
+	tenant := map[string][]any{
+		"practice_area": {"", "Litigation", 5, true, nil, obj{}},
+		"risk":          {"Low", "High", "low", "", "Extreme", 1, nil},
+		"matter_count":  {0, 3, -7, 2.5, 1e3, "3", true, nil},
+	}
+	withBuiltIn := func(props map[string][]any) map[string][]any {
+		out := map[string][]any{"id": text, "description": {"x", 3}, "enabled": flags}
+		for k, v := range props {
+			out[k] = v
+		}
+		return out
+	}
+	numbers := []any{0, 3, 2.5, -1, "1", true, nil}
+	for _, f := range []schemaFamily{
+		{name: "create custom3 alias", op: "getCreateCustomOrPropertyLookupSchema", param: "lookupFieldId", arg: "custom3",
+			post: aliasBody("custom3"), path: "aliasInfo", base: obj{"id": "NEW-1", "practice_area": "Tax"}, props: withBuiltIn(tenant)},
+		{name: "create custom30 alias", op: "getCreateCustomOrPropertyLookupSchema", param: "lookupFieldId", arg: "custom30",
+			post: aliasBody("custom30"), path: "aliasInfo", base: obj{"id": "NEW-2", "parent": "LIT", "practice_area": "Tax", "risk": "Low"}, props: withBuiltIn(tenant)},
+		{name: "update custom1 alias", op: "getUpdateCustomFieldSchema", param: "lookupFieldId", arg: "custom1",
+			post: updateBody("custom1"), path: "aliasInfo", base: obj{"id": "1002", "risk": "Medium"}, props: withBuiltIn(tenant)},
+		{name: "update custom1 alias by a count", op: "getUpdateCustomFieldSchema", param: "lookupFieldId", arg: "custom1",
+			post: updateBody("custom1"), path: "aliasInfo", base: obj{"id": "1003", "matter_count": 4}, props: withBuiltIn(tenant)},
+		{name: "create a password", op: "getCreateUserPasswordSchema", param: "password_create_method", arg: "Create a password",
+			post: func(m obj) (string, obj) {
+				return "createUser", validCreateUserWithPassword.with("create_password", m)
+			}, path: "create_password", base: obj{"password": "trustno1!", "vault": false},
+			props: map[string][]any{"password": {"short", long(8)}, "vault": flags}},
+		{name: "send an email", op: "getCreateUserPasswordSchema", param: "password_create_method", arg: "Send an email",
+			post: func(m obj) (string, obj) { return "createUser", validCreateUser.with("create_password", m) }, path: "create_password",
+			base: obj{}, props: map[string][]any{"vault": flags}},
+		{name: "own profile", op: "getAddFolderPropertiesSchema", param: "inherit_profile_from_workspace", arg: "No",
+			post: func(m obj) (string, obj) {
+				return "addFolder", validFolder.with("inherit_profile_from_workspace", "No").with("profileProperties", m)
+			}, path: "profileProperties", base: obj{"custom17": 2}, props: map[string][]any{"billable": flags, "rate": numbers, "grade": numbers}},
+		{name: "inherited profile", op: "getAddFolderPropertiesSchema", param: "inherit_profile_from_workspace", arg: "Yes",
+			post: func(m obj) (string, obj) { return "addFolder", validFolder.with("profileProperties", m) },
+			path: "profileProperties", base: obj{}, props: map[string][]any{"billable": {true}}},
+	} {
+		t.Run(f.name, func(t *testing.T) { holdToSchema(t, h, f) })
 	}
 }
 

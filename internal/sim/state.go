@@ -37,6 +37,7 @@ type alias struct {
 	parent      string // the parent field's alias, for custom2 and custom30
 	enabled     bool
 	hipaa       bool
+	tenant      map[string]any // the tenant's properties (Options.TenantProperties) given; nil: none
 }
 
 // find returns the alias id (under parent, for child fields) or nil.

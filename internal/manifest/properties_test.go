@@ -1,0 +1,170 @@
+package manifest
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func writeManifest(t *testing.T, name, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func problemTexts(ps []Problem) string {
+	var b strings.Builder
+	for _, p := range ps {
+		b.WriteString(p.String())
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// Columns MEMBER.NAME fill the member's further properties: gathered into
+// its properties field, named as written, blank cells left out; each
+// column named in the job's messages.
+func TestPropertyColumnsFromCSV(t *testing.T) {
+	p := writeManifest(t, "aliases.csv", "library_id,lookup_field_id,alias,aliasInfo.practice_area, ALIASINFO.Risk ,hipaa\n"+
+		"ACTIVE_US,custom1,1009,Tax,High,no\nACTIVE_US,custom1,1010,,,\nACTIVE_US,custom1,1011,Litigation,,\n")
+	m := load(t, Options{Action: "create-lookup-alias"}, p)
+	if len(m.Problems) != 0 || len(m.Jobs) != 3 {
+		t.Fatalf("%d jobs, problems:\n%s", len(m.Jobs), problemTexts(m.Problems))
+	}
+	want := []string{`{"Risk":"High","practice_area":"Tax"}`, "", `{"practice_area":"Litigation"}`}
+	for i, j := range m.Jobs {
+		if j.Values["alias_info"] != want[i] {
+			t.Errorf("row %d: %q, want %q", j.Row, j.Values["alias_info"], want[i])
+		}
+	}
+	if c := m.Jobs[0].Columns; c["aliasInfo.practice_area"] != "aliasInfo.practice_area" || c["aliasInfo.Risk"] != " ALIASINFO.Risk " {
+		t.Errorf("columns %v", c)
+	}
+	sum, err := Validate(context.Background(), []string{p}, Options{Action: "create-lookup-alias"}, func(Problem) {})
+	if err != nil || !reflect.DeepEqual(sum.Properties, []string{"aliasInfo.Risk", "aliasInfo.practice_area"}) {
+		t.Errorf("the summary's properties %v, %v", sum.Properties, err)
+	}
+}
+
+func TestPropertyColumnProblems(t *testing.T) {
+	for _, tc := range []struct {
+		name, content, action string
+		want                  []string
+	}{
+		{"a nested name", "library_id,lookup_field_id,alias,aliasInfo.a.b\nACTIVE_US,custom1,1,x\n", "create-lookup-alias",
+			[]string{"aliasInfo.a.b: a property's name is 1 to 64 letters"}},
+		{"a property a column fills is that column", "library_id,lookup_field_id,alias,aliasInfo.Hipaa\nACTIVE_US,custom1,1,x\n", "create-lookup-alias",
+			[]string{"m.csv:2:aliasInfo.Hipaa: hipaa: must be true or false"}},
+		{"another action's member", "name,parent_id,aliasInfo.x\nA,ACTIVE_US!1,x\n", "add-tab",
+			[]string{`unknown column`}},
+		{"in the JSON column and a column", "library_id,lookup_field_id,alias,alias_info,aliasInfo.x\nACTIVE_US,custom1,1,\"{\"\"y\"\":\"\"z\"\"}\",x\n", "create-lookup-alias",
+			[]string{"give the further properties of aliasInfo either in aliasInfo.NAME columns or in alias_info, not both"}},
+		{"two columns disagree", "library_id,lookup_field_id,alias,aliasInfo.x,AliasInfo.x\nACTIVE_US,custom1,1,a,b\n", "create-lookup-alias",
+			[]string{"appears twice"}},
+		{"a control character", "library_id,lookup_field_id,alias,aliasInfo.x\nACTIVE_US,custom1,1,\"a\x07b\"\n", "create-lookup-alias",
+			[]string{"aliasInfo.x: aliasInfo.x: "}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := load(t, Options{Action: tc.action}, writeManifest(t, "m.csv", tc.content))
+			got := problemTexts(m.Problems)
+			for _, w := range tc.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("problems lack %q:\n%s", w, got)
+				}
+			}
+			if m.Errors() == 0 {
+				t.Errorf("no error:\n%s", got)
+			}
+		})
+	}
+}
+
+// In a file whose rows name their actions, the column is a field of the
+// actions that have the member, and ignored (with a warning when it has a
+// value) by the others.
+func TestPropertyColumnsInAMixedFile(t *testing.T) {
+	p := writeManifest(t, "mixed.csv", "action,library_id,lookup_field_id,alias,name,parent_id,aliasInfo.practice_area\n"+
+		"create-lookup-alias,ACTIVE_US,custom1,1009,,,Tax\nadd-tab,,,,Deals,ACTIVE_US!1,Tax\n")
+	m := load(t, Options{}, p)
+	if m.Errors() != 0 || len(m.Jobs) != 2 || m.Jobs[0].Values["alias_info"] != `{"practice_area":"Tax"}` {
+		t.Fatalf("jobs %d, problems:\n%s", len(m.Jobs), problemTexts(m.Problems))
+	}
+	if got := problemTexts(m.Problems); !strings.Contains(got, "mixed.csv:3:aliasInfo.practice_area: warning: ignored: not a field of add-tab") {
+		t.Errorf("problems:\n%s", got)
+	}
+}
+
+// YAML jobs give them as MEMBER.NAME keys or as a mapping under the
+// member; a source's columns: maps an export's column to one.
+func TestPropertyKeysFromYAML(t *testing.T) {
+	dir := t.TempDir()
+	export := filepath.Join(dir, "matters.csv")
+	if err := os.WriteFile(export, []byte("Lib,Code,Area\nACTIVE_US,1009,Tax\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	y := filepath.Join(dir, "m.yaml")
+	content := `version: 1
+jobs:
+  - action: create-lookup-alias
+    library_id: ACTIVE_US
+    lookup_field_id: custom1
+    alias: "2001"
+    aliasInfo.practice_area: Tax
+    aliasInfo.billable: true
+  - action: create-lookup-alias
+    library_id: ACTIVE_US
+    lookup_field_id: custom1
+    alias: "2002"
+    aliasInfo: {practice_area: Litigation, partners: 3}
+sources:
+  - path: matters.csv
+    action: create-lookup-alias
+    set: {lookup_field_id: custom1}
+    columns: {library_id: Lib, alias: Code, aliasInfo.practice_area: Area}
+`
+	if err := os.WriteFile(y, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	m := load(t, Options{}, y)
+	if m.Errors() != 0 || len(m.Jobs) != 3 {
+		t.Fatalf("%d jobs, problems:\n%s", len(m.Jobs), problemTexts(m.Problems))
+	}
+	got := map[string]string{}
+	for _, j := range m.Jobs {
+		got[j.Values["alias"]] = j.Values["alias_info"]
+	}
+	want := map[string]string{"2001": `{"billable":"true","practice_area":"Tax"}`, "2002": `{"partners":"3","practice_area":"Litigation"}`, "1009": `{"practice_area":"Tax"}`}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got  %v\nwant %v", got, want)
+	}
+	if j := m.Jobs[0]; j.Columns["aliasInfo.practice_area"] != "aliasInfo.practice_area" {
+		t.Errorf("columns %v", j.Columns)
+	}
+
+	both := filepath.Join(dir, "both.yaml")
+	if err := os.WriteFile(both, []byte(`version: 1
+jobs:
+  - action: create-lookup-alias
+    library_id: ACTIVE_US
+    lookup_field_id: custom1
+    alias: "2001"
+    aliasInfo: {practice_area: Tax}
+    aliasInfo.billable: true
+    aliasInfo.x.y: 1
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	m = load(t, Options{}, both)
+	got2 := problemTexts(m.Problems)
+	for _, w := range []string{"either as aliasInfo.NAME keys or in aliasInfo, not both", "aliasInfo.x.y: a property's name is"} {
+		if !strings.Contains(got2, w) {
+			t.Errorf("problems lack %q:\n%s", w, got2)
+		}
+	}
+}

@@ -1,0 +1,117 @@
+package run
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/firmtools/bulk/internal/executor"
+	"github.com/firmtools/bulk/internal/exit"
+	"github.com/firmtools/bulk/internal/runtest"
+	"github.com/firmtools/bulk/internal/sim"
+)
+
+// tenantProperties are a firm's own properties of aliasInfo and
+// profileProperties, which the simulator's schemas then name and enforce.
+func tenantProperties(t *testing.T) []sim.TenantProperty {
+	var out []sim.TenantProperty
+	for _, spec := range []string{"aliasInfo.practice_area=Litigation|Tax,required", "aliasInfo.billable=boolean", "profileProperties.partners=integer"} {
+		p, err := sim.ParseTenantProperty(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// End to end: columns MEMBER.NAME fill the tenant's own properties, typed
+// by the schema the run reads ("Y" is sent as true, "3" as 3); run again,
+// the aliases are there as asked (exists), and a row asking for another
+// value of one ends conflict naming it.
+func TestColumnsFillTheTenantsOwnProperties(t *testing.T) {
+	s := runtest.Start(t, sim.Options{TenantProperties: tenantProperties(t)})
+	dir := t.TempDir()
+	m := writeFile(t, dir, "m.csv", `action,library_id,lookup_field_id,alias,alias_description,aliasInfo.practice_area,aliasInfo.billable,name,parent_id,parent_type,inherit_profile_from_workspace,profileProperties.partners
+create-lookup-alias,ACTIVE_US,custom3,BOS,Boston,Tax,Y,,,,,
+create-lookup-alias,ACTIVE_US,custom3,CHI,Chicago,Litigation,,,,,,
+add-folder,,,,,,,Pleadings,ACTIVE_US!1001,Workspace,No,3
+`)
+	o := newOptions(s.Conn(), m)
+	o.Out, o.Quiet = filepath.Join(dir, "r.csv"), true
+	if r := start(t, o); r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	rows := readResults(t, o.Out)
+	if c := countStatus(rows); c[executor.StatusOK] != 3 {
+		t.Fatalf("statuses %v: %+v", c, rows)
+	}
+	if !strings.Contains(rows[2].Output, `"partners":3`) {
+		t.Errorf("the folder's profile as the service answered: %s", rows[2].Output)
+	}
+
+	again := writeFile(t, dir, "again.csv", `library_id,lookup_field_id,alias,alias_description,aliasInfo.practice_area,aliasInfo.billable
+ACTIVE_US,custom3,BOS,Boston,Tax,yes
+ACTIVE_US,custom3,CHI,Chicago,Tax,
+`)
+	o = newOptions(s.Conn(), again)
+	o.Manifest.Action, o.Out, o.Quiet = "create-lookup-alias", filepath.Join(dir, "again-r.csv"), true
+	r := start(t, o)
+	rows = readResults(t, o.Out)
+	if r.code != 1 || rows[0].Status != executor.StatusExists || rows[1].Status != executor.StatusConflict {
+		t.Fatalf("exit %d, rows %+v", r.code, rows)
+	}
+	if want := `aliasInfo.practice_area: the service has "Litigation", the row says "Tax"`; !strings.Contains(rows[1].Error, want) {
+		t.Errorf("the conflict does not name the property: %q", rows[1].Error)
+	}
+	if n := s.Stats().Created["alias"]; n != 2 {
+		t.Errorf("%d aliases created, want 2", n)
+	}
+}
+
+// Before anything is written, validate --remote and a run both hold the
+// columns to the tenant's schema: a property it does not name, a value
+// not of its type, a required one no column gives; each names the file,
+// row, column and property.
+func TestTheTenantsSchemaIsHeldBeforeAnyWrite(t *testing.T) {
+	s := runtest.Start(t, sim.Options{TenantProperties: tenantProperties(t)})
+	dir := t.TempDir()
+	m := writeFile(t, dir, "m.csv", `library_id,lookup_field_id,alias,aliasInfo.practise_area,aliasInfo.practice_area,aliasInfo.billable
+ACTIVE_US,custom3,BOS,Tax,,
+ACTIVE_US,custom3,CHI,,Tax,maybe
+ACTIVE_US,custom3,DAL,,Litigation,no
+`)
+	want := []string{
+		`m.csv:2:aliasInfo.practise_area: aliasInfo.practise_area: the service's schema for custom3 aliases has no property practise_area; did you mean "practice_area"?`,
+		`m.csv:3:aliasInfo.billable: aliasInfo.billable: the service's schema for custom3 aliases types billable as boolean: give true or false (or yes/no, y/n, 1/0), not "maybe"`,
+	}
+	v := validate(t, &ValidateOptions{Manifests: []string{m}, Remote: true, RateLimit: fast, Conn: s.Conn()})
+	o := newOptions(s.Conn(), m)
+	o.Manifest.Action, o.Out, o.Quiet = "create-lookup-alias", filepath.Join(dir, "r.csv"), true
+	v2 := validate(t, &ValidateOptions{Manifests: []string{m}, Remote: true, RateLimit: fast, Conn: s.Conn(), Manifest: o.Manifest})
+	r := start(t, o)
+	for name, res := range map[string]result{"validate without --action": v, "validate --remote": v2, "run": r} {
+		if res.code != int(exit.Invalid) {
+			t.Errorf("%s: exit %d: %s%s", name, res.code, res.stdout, res.stderr)
+		}
+	}
+	for _, w := range want {
+		if !strings.Contains(v2.stdout, w) || !strings.Contains(r.stderr, w) {
+			t.Errorf("missing %q\nvalidate:\n%s\nrun:\n%s", w, v2.stdout, r.stderr)
+		}
+	}
+	if !strings.Contains(v.stdout, `not a field of any action`) && !strings.Contains(v.stdout, `has no "action" column`) {
+		t.Errorf("without an action: %s", v.stdout)
+	}
+	if n := s.Stats().Calls["createCustomOrPropertyLookup"]; n != 0 {
+		t.Errorf("%d creates sent", n)
+	}
+
+	missing := writeFile(t, dir, "missing.csv", "library_id,lookup_field_id,alias\nACTIVE_US,custom3,BOS\n")
+	o = newOptions(s.Conn(), missing)
+	o.Manifest.Action, o.Out, o.Quiet = "create-lookup-alias", filepath.Join(dir, "r2.csv"), true
+	r = start(t, o)
+	if w := "missing.csv:2: the service's schema for custom3 aliases requires practice_area, which no column fills: add a column aliasInfo.practice_area"; r.code != int(exit.Invalid) || !strings.Contains(r.stderr, w) {
+		t.Errorf("exit %d, want %q in:\n%s", r.code, w, r.stderr)
+	}
+}

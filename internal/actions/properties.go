@@ -287,8 +287,12 @@ func (d *Dynamic) typeProperties(sch *schema.Schema, what, raw string) (string, 
 		key := PropertyKey(d.Member, name)
 		p, ok := sch.Property(name)
 		switch {
-		case !ok:
+		case !ok && sch.Closed():
 			errs = append(errs, FieldError{Field: key, Message: fmt.Sprintf("%s has no property %s%s", what, name, names.DidYouMean(name, d.further(sch)))})
+			continue
+		case !ok:
+			// It may allow others, but says nothing of their type or rules.
+			errs = append(errs, FieldError{Field: key, Message: fmt.Sprintf("%s names no property %s%s (bulk sends only the properties a schema names)", what, name, names.DidYouMean(name, d.further(sch)))})
 			continue
 		case p.Secret:
 			errs = append(errs, FieldError{Field: key, Message: fmt.Sprintf("%s marks %s as a secret: bulk does not carry secrets in %s.NAME columns, which it keeps in its files", what, name, d.Member)})

@@ -161,6 +161,17 @@ func TestTypedPropertiesRefused(t *testing.T) {
 	}
 }
 
+// A schema that allows properties it does not name says nothing of them:
+// refused all the same, and said so.
+func TestPropertiesAnOpenSchemaDoesNotName(t *testing.T) {
+	got, _ := checkRow(t, &schemaReader{schema: `{"type":"object","properties":{"id":{"type":"string"},"practice_area":{"type":"string"}}}`}, "create-lookup-alias",
+		map[string]string{"library_id": "ACTIVE_US", "lookup_field_id": "custom1", "alias": "1009", "alias_info": `{"practise_area":"Tax"}`})
+	want := []FieldError{{Field: "aliasInfo.practise_area", Message: `the service's schema for custom1 aliases names no property practise_area; did you mean "practice_area"? (bulk sends only the properties a schema names)`}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got  %+v\nwant %+v", got, want)
+	}
+}
+
 // Without the schema read, further properties cannot be typed: said, never
 // sent as text.
 func TestUntypedPropertiesAreRefused(t *testing.T) {

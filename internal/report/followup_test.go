@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/firmtools/bulk/internal/executor"
@@ -239,5 +240,26 @@ func TestReadsFile(t *testing.T) {
 	}
 	if got := RowOf(roles).Output; got != "2 roles" {
 		t.Errorf("the output cell of a read of two roles: %q", got)
+	}
+}
+
+// A tenant's own properties come back as the MEMBER.NAME keys they were
+// given as, and the file runs as it is.
+func TestFailedYAMLJobsGiveBackTheTenantsProperties(t *testing.T) {
+	jobs := loadIn(t, map[string]string{"aliases.yaml": `version: 1
+jobs:
+  - {action: create-lookup-alias, library_id: ACTIVE_US, lookup_field_id: custom1, alias: "1009", aliasInfo: {practice_area: Tax, billable: "=1+1"}}
+`}, manifest.Options{}, "aliases.yaml")
+	b := &Beside{Loc: runfiles.Locate([]string{"aliases.yaml"}, "", "", true), Manifests: []string{"aliases.yaml"}, Red: &secret.Redactor{}}
+	if _, err := b.Write([]executor.Outcome{outcome(jobs[0], executor.StatusFailed, "400")}); err != nil {
+		t.Fatal(err)
+	}
+	out := string(readFile(t, "aliases.sim.failed.yaml"))
+	if !strings.Contains(out, "aliasInfo.billable: =1+1") || !strings.Contains(out, "aliasInfo.practice_area: Tax") {
+		t.Errorf("the properties are not given back as keys:\n%s", out)
+	}
+	again, err := manifest.Load(context.Background(), []string{"aliases.sim.failed.yaml"}, manifest.Options{})
+	if err != nil || again.Errors() > 0 || len(again.Jobs) != 1 || again.Jobs[0].Values["alias_info"] != `{"billable":"=1+1","practice_area":"Tax"}` {
+		t.Fatalf("the failed file does not run as it was: %v %v %v", err, again.Problems, again.Jobs)
 	}
 }

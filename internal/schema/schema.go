@@ -151,6 +151,14 @@ func (s *Schema) Property(name string) (Property, bool) {
 	return out, true
 }
 
+// Closed reports whether the schema allows no top-level property beyond
+// those it names ("additionalProperties": false, no patternProperties).
+func (s *Schema) Closed() bool {
+	ap, ok := s.doc["additionalProperties"].(bool)
+	_, patterns := s.doc["patternProperties"]
+	return ok && !ap && !patterns
+}
+
 // resolve is a subschema as an object, through a local $ref ("#/...");
 // true stands for an object with no keywords.
 func (s *Schema) resolve(v any) (map[string]any, bool) {

@@ -347,6 +347,10 @@ func typeCell(text string, types, itemTypes []string) (any, error) {
 			if _, err := strconv.ParseInt(text, 10, 64); err == nil {
 				return json.Number(text), nil
 			}
+			// 3.0 is a whole number too (a spreadsheet may write it so).
+			if f, err := strconv.ParseFloat(text, 64); err == nil && f == math.Trunc(f) && math.Abs(f) < 1<<53 {
+				return json.Number(strconv.FormatInt(int64(f), 10)), nil
+			}
 		case "number":
 			if f, err := strconv.ParseFloat(text, 64); err == nil && !math.IsInf(f, 0) && !math.IsNaN(f) {
 				return json.Number(strconv.FormatFloat(f, 'g', -1, 64)), nil

@@ -98,7 +98,7 @@ const tenantAliasSchema = `{"type":"object","additionalProperties":false,"requir
 func TestTypedPropertiesAreSent(t *testing.T) {
 	spec, _ := Lookup("create-lookup-alias")
 	row := map[string]string{"library_id": "ACTIVE_US", "lookup_field_id": "custom1", "alias": "1009",
-		"alias_info": EncodeProperties(map[string]string{"practice_area": "Tax", "billable": "Y", "partners": "3", "rate": "12.50", "offices": "London; Paris"})}
+		"alias_info": EncodeProperties(map[string]string{"practice_area": "Tax", "billable": "Y", "partners": "3.0", "rate": "12.50", "offices": "London; Paris"})}
 	errs, ss := checkRow(t, &schemaReader{schema: tenantAliasSchema}, spec.Name, row)
 	if len(errs) != 0 {
 		t.Fatalf("problems: %v", errs)

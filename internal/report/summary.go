@@ -77,7 +77,14 @@ func (s *Summary) Finish(elapsed time.Duration) {
 	// n calls paced evenly span n-1 intervals: dividing by those gives the
 	// pace kept (98 a minute at the default limit), where calls/elapsed
 	// would show a short run above the limit it kept to.
-	if elapsed > 0 && s.Calls > 1 {
+	switch {
+	case s.Window > 0 && elapsed < s.Window:
+		// A run shorter than the limit's window: its calls all fall in one
+		// window, so that is what they are counted over (a pace per
+		// elapsed minute would show a short run far above the limit it
+		// kept to, and alarm whoever watches the figure).
+		s.CallsPerMinute = float64(s.Calls) / s.Window.Minutes()
+	case elapsed > 0 && s.Calls > 1:
 		s.CallsPerMinute = float64(s.Calls-1) / elapsed.Minutes()
 	}
 }

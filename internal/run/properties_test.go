@@ -7,6 +7,7 @@ import (
 
 	"github.com/firmtools/bulk/internal/executor"
 	"github.com/firmtools/bulk/internal/exit"
+	"github.com/firmtools/bulk/internal/manifest"
 	"github.com/firmtools/bulk/internal/runtest"
 	"github.com/firmtools/bulk/internal/sim"
 )
@@ -113,5 +114,31 @@ ACTIVE_US,custom3,DAL,,Litigation,no
 	r = start(t, o)
 	if w := "missing.csv:2: the service's schema for custom3 aliases requires practice_area, which no column fills: add a column aliasInfo.practice_area"; r.code != int(exit.Invalid) || !strings.Contains(r.stderr, w) {
 		t.Errorf("exit %d, want %q in:\n%s", r.code, w, r.stderr)
+	}
+}
+
+// Offline, validate can check only the names and text of the tenant's own
+// properties: it says which it could not hold to a schema, in text and
+// JSON, and still finds the file valid.
+func TestOfflineValidateSaysWhatItCannotCheck(t *testing.T) {
+	dir := t.TempDir()
+	m := writeFile(t, dir, "m.csv", "library_id,lookup_field_id,alias,aliasInfo.practice_area,aliasInfo.billable\nACTIVE_US,custom3,BOS,Tax,Y\n")
+	o := &ValidateOptions{Manifests: []string{m}, Manifest: manifest.Options{Action: "create-lookup-alias"}}
+	r := validate(t, o)
+	if r.code != 0 || !strings.Contains(r.stdout, "not checked offline: aliasInfo.billable, aliasInfo.practice_area, the tenant's own properties;") {
+		t.Errorf("exit %d:\n%s", r.code, r.stdout)
+	}
+	o.Format = "json"
+	r = validate(t, o)
+	if !strings.Contains(r.stdout, `"unchecked_properties": [
+    "aliasInfo.billable",
+    "aliasInfo.practice_area"
+  ]`) {
+		t.Errorf("JSON:\n%s", r.stdout)
+	}
+	plain := writeFile(t, dir, "plain.csv", "library_id,lookup_field_id,alias\nACTIVE_US,custom3,BOS\n")
+	o = &ValidateOptions{Manifests: []string{plain}, Manifest: manifest.Options{Action: "create-lookup-alias"}}
+	if r := validate(t, o); strings.Contains(r.stdout, "not checked offline") {
+		t.Errorf("said of a file without them:\n%s", r.stdout)
 	}
 }

@@ -166,7 +166,9 @@ func encodeProperties(m map[string]any) string {
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(m); err != nil {
-		panic("actions: properties cannot be written: " + err.Error()) // strings, bools and numbers only
+		// Strings, bools, lists and numbers checked by decimal or read
+		// from JSON: never here. Nothing written fails the row's check.
+		return "{}"
 	}
 	return strings.TrimSuffix(b.String(), "\n")
 }
@@ -213,6 +215,20 @@ func PropertyTexts(raw string) map[string]string {
 		}
 	}
 	return out
+}
+
+// TagSecret marks a further property the service's schema says is a
+// secret: the reader's copies of it are to be forgotten.
+const TagSecret = "secret"
+
+// WithoutProperty is a properties value without one property.
+func WithoutProperty(raw, prop string) string {
+	props, err := decodeProperties(raw)
+	if err != nil {
+		return raw
+	}
+	delete(props, prop)
+	return encodeProperties(props)
 }
 
 func sortedKeys[V any](m map[string]V) []string {
@@ -295,7 +311,7 @@ func (d *Dynamic) typeProperties(sch *schema.Schema, what, raw string) (string, 
 			errs = append(errs, FieldError{Field: key, Message: fmt.Sprintf("%s names no property %s%s (bulk sends only the properties a schema names)", what, name, names.DidYouMean(name, d.further(sch)))})
 			continue
 		case p.Secret:
-			errs = append(errs, FieldError{Field: key, Message: fmt.Sprintf("%s marks %s as a secret: bulk does not carry secrets in %s.NAME columns, which it keeps in its files", what, name, d.Member)})
+			errs = append(errs, FieldError{Field: key, Tag: TagSecret, Message: fmt.Sprintf("%s marks %s as a secret: bulk does not carry secrets in %s.NAME columns: remove the column (the files bulk writes leave its value out)", what, name, d.Member)})
 			continue
 		}
 		text, isText := props[name].(string)
@@ -344,16 +360,18 @@ func typeCell(text string, types, itemTypes []string) (any, error) {
 				return b, nil
 			}
 		case "integer":
-			if _, err := strconv.ParseInt(text, 10, 64); err == nil {
-				return json.Number(text), nil
-			}
-			// 3.0 is a whole number too (a spreadsheet may write it so).
-			if f, err := strconv.ParseFloat(text, 64); err == nil && f == math.Trunc(f) && math.Abs(f) < 1<<53 {
-				return json.Number(strconv.FormatInt(int64(f), 10)), nil
+			if n, ok := decimal(text); ok {
+				if !strings.ContainsAny(n, ".e") {
+					return json.Number(n), nil
+				}
+				// 3.0 and 3e2 are whole numbers too (a spreadsheet may write them so).
+				if f, err := strconv.ParseFloat(n, 64); err == nil && f == math.Trunc(f) && math.Abs(f) < 1<<53 {
+					return json.Number(strconv.FormatInt(int64(f), 10)), nil
+				}
 			}
 		case "number":
-			if f, err := strconv.ParseFloat(text, 64); err == nil && !math.IsInf(f, 0) && !math.IsNaN(f) {
-				return json.Number(strconv.FormatFloat(f, 'g', -1, 64)), nil
+			if n, ok := decimal(text); ok {
+				return json.Number(n), nil
 			}
 		case "array":
 			if slices.Contains(itemTypes, "array") || slices.Contains(itemTypes, "object") {
@@ -376,6 +394,32 @@ func typeCell(text string, types, itemTypes []string) (any, error) {
 		}
 	}
 	return nil, fmt.Errorf("%s: give %s, not %s", strings.Join(types, " or "), typeWords(types), echo(text))
+}
+
+// decimalPattern is a number as a cell writes it in decimal: digits, a
+// fraction, an exponent; nothing Go would also read (0x10, 1_000, Inf).
+var decimalPattern = regexp.MustCompile(`^([+-]?)([0-9]+)(\.[0-9]+)?([eE][+-]?[0-9]+)?$`)
+
+// decimal is a decimal cell as a JSON number, exactly (no digit is lost to
+// a float): a leading + and leading zeros dropped. false when the text is
+// not one, or is beyond what a number can be.
+func decimal(text string) (string, bool) {
+	m := decimalPattern.FindStringSubmatch(strings.TrimSpace(text))
+	if m == nil {
+		return "", false
+	}
+	sign, digits, frac, exp := m[1], strings.TrimLeft(m[2], "0"), m[3], m[4]
+	if sign == "+" {
+		sign = ""
+	}
+	if digits == "" {
+		digits = "0"
+	}
+	n := sign + digits + frac + strings.ToLower(exp)
+	if _, err := strconv.ParseFloat(n, 64); err != nil { // out of range
+		return "", false
+	}
+	return n, true
 }
 
 // typeWords says in words what a cell of those types holds.

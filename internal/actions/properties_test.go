@@ -116,7 +116,7 @@ func TestTypedPropertiesAreSent(t *testing.T) {
 		t.Fatal(err)
 	}
 	b, _ := json.Marshal(c.got.(wire.LookupAliasRequest).AliasInfo)
-	want := `{"billable":true,"id":"1009","offices":["London","Paris"],"partners":3,"practice_area":"Tax","rate":12.5}`
+	want := `{"billable":true,"id":"1009","offices":["London","Paris"],"partners":3,"practice_area":"Tax","rate":12.50}`
 	if string(b) != want {
 		t.Errorf("sent %s\nwant %s", b, want)
 	}
@@ -146,7 +146,7 @@ func TestTypedPropertiesRefused(t *testing.T) {
 		{"outside the enum", map[string]string{"practice_area": "Tax law"},
 			[]FieldError{{Field: "aliasInfo.practice_area", Message: what + ` refuses it as practice_area: must be one of "Litigation", "Tax"`}}},
 		{"a secret", map[string]string{"practice_area": "Tax", "pin": "1234"},
-			[]FieldError{{Field: "aliasInfo.pin", Message: what + " marks pin as a secret: bulk does not carry secrets in aliasInfo.NAME columns, which it keeps in its files"}}},
+			[]FieldError{{Field: "aliasInfo.pin", Tag: TagSecret, Message: what + " marks pin as a secret: bulk does not carry secrets in aliasInfo.NAME columns: remove the column (the files bulk writes leave its value out)"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			row := map[string]string{"alias_info": EncodeProperties(tc.props)}

@@ -108,7 +108,7 @@ var mayImport = map[string][]string{
 	"internal/exit":         {"imanage"},
 	"internal/imanage":      {"secret", "wire"},
 	"internal/iostreams":    {},
-	"internal/manifest":     {"actions", "names", "tabular"},
+	"internal/manifest":     {"actions", "names", "secret", "tabular"},
 	"internal/names":        {},
 	"internal/pacer":        {"ratelimit"},
 	"internal/ratelimit":    {},

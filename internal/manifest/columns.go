@@ -677,6 +677,14 @@ func (w *rowWorker) properties(rec []string, meta []tabular.Cell, row int, g pro
 			continue
 		}
 		x := rec[pc.col]
+		if meta != nil && meta[pc.col].Kind == tabular.CellNumber && meta[pc.col].Value != strings.TrimSpace(x) {
+			// The schema, not the sheet, says whether the number or the
+			// text it shows is sent: neither may be guessed.
+			w.cellProblem(row, pc.col, fmt.Sprintf("cell %s is the number %s shown as %q: a tenant's property is sent as the service's schema types it, as that number or as that text, which the sheet cannot say; format the column as Text and type the value as it is to be sent",
+				tabular.CellName(pc.col, row), meta[pc.col].Value, x), Error)
+			w.pend.refuse(f.Name)
+			continue
+		}
 		if meta != nil && meta[pc.col].Kind != tabular.CellText {
 			x = w.fromCell(f, pc.col, x, meta[pc.col], row)
 		}

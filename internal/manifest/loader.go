@@ -19,6 +19,7 @@ import (
 
 	"github.com/firmtools/bulk/internal/actions"
 	"github.com/firmtools/bulk/internal/names"
+	"github.com/firmtools/bulk/internal/secret"
 	"github.com/firmtools/bulk/internal/tabular"
 )
 
@@ -448,12 +449,23 @@ func (l *loader) add(p *pending, sc *scratch) int {
 	sc.count++
 	sc.perAction[p.spec.Name]++
 	failed := false
+	var red *secret.Redactor // the row's secrets, which no message repeats
 	for _, e := range errs {
 		if e.Field != "" && slices.Contains(p.refused, e.Field) {
 			continue
 		}
 		failed = failed || !e.Warning
-		l.problem(p.fieldProblem(e))
+		pr := p.fieldProblem(e)
+		if len(secrets) > 0 {
+			if red == nil {
+				red = &secret.Redactor{}
+				for _, s := range secrets {
+					red.Add(s.Reveal())
+				}
+			}
+			pr.Message = red.Redact(pr.Message)
+		}
+		l.problem(pr)
 	}
 	if !failed && !p.bad {
 		l.checkDuplicate(p, values, secrets, norm, sc)
@@ -508,7 +520,10 @@ func (p *pending) fieldProblem(e actions.FieldError) Problem {
 			msg += ": the text was converted twice before it reached this file; correct it where it was exported"
 		}
 	}
-	col := p.columns[e.Field]
+	col, ok := p.columns[e.Field]
+	if f, _, isProp, _ := p.spec.PropertyColumn(e.Field); !ok && isProp {
+		col = p.columns[f.Name] // given in the member's own column or mapping
+	}
 	if p.hidden[col] {
 		msg += fmt.Sprintf(" (column %q is hidden in the sheet)", col)
 	}

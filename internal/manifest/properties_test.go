@@ -2,11 +2,17 @@ package manifest
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/firmtools/bulk/internal/actions"
 )
 
 func writeManifest(t *testing.T, name, content string) string {
@@ -166,5 +172,100 @@ jobs:
 		if !strings.Contains(got2, w) {
 			t.Errorf("problems lack %q:\n%s", w, got2)
 		}
+	}
+}
+
+// In a workbook, a number shown as other text (3.7 formatted "0" shows 4)
+// cannot be a tenant's property: the schema, not the sheet, would say
+// whether the number or the text is sent. A number shown as it is, a
+// General one, a date and TRUE are taken as the sheet shows them.
+func TestPropertyCellsOfAWorkbook(t *testing.T) {
+	p := writeFile(t, t.TempDir(), "aliases.xlsx", newWorkbook(t, func(f *excelize.File) error {
+		if err := withRows([]any{"library_id", "lookup_field_id", "alias", "aliasInfo.hours", "aliasInfo.rate", "aliasInfo.billable"},
+			[]any{"ACTIVE_US", "custom1", "1", 3.7, 12.5, true},
+			[]any{"ACTIVE_US", "custom1", "2", 4, 2.345678, false})(f); err != nil {
+			return err
+		}
+		st, _ := f.NewStyle(&excelize.Style{NumFmt: 1}) // "0"
+		if err := f.SetCellStyle("Sheet1", "D2", "D3", st); err != nil {
+			return err
+		}
+		two, _ := f.NewStyle(&excelize.Style{NumFmt: 2}) // "0.00"
+		return f.SetCellStyle("Sheet1", "E3", "E3", two)
+	}))
+	m := load(t, Options{Action: "create-lookup-alias"}, p)
+	got := problemTexts(m.Problems)
+	for _, w := range []string{
+		`aliases.xlsx:2:aliasInfo.hours: cell D2 is the number 3.7 shown as "4"`,
+		`aliases.xlsx:3:aliasInfo.rate: cell E3 is the number 2.345678 shown as "2.35"`,
+	} {
+		if !strings.Contains(got, w) {
+			t.Errorf("problems lack %q:\n%s", w, got)
+		}
+	}
+	if strings.Count(got, "\n") != 2 {
+		t.Errorf("other problems:\n%s", got)
+	}
+}
+
+// schemaFake answers every schema operation with one schema.
+type schemaFake string
+
+func (s schemaFake) GetCreateLookupAliasSchema(context.Context, string) (json.RawMessage, error) {
+	return json.RawMessage(s), nil
+}
+func (s schemaFake) GetUpdateCustomFieldSchema(context.Context, string) (json.RawMessage, error) {
+	return json.RawMessage(s), nil
+}
+func (s schemaFake) GetCreateUserPasswordSchema(context.Context, string) (json.RawMessage, error) {
+	return json.RawMessage(s), nil
+}
+func (s schemaFake) GetAddFolderPropertiesSchema(context.Context, string) (json.RawMessage, error) {
+	return json.RawMessage(s), nil
+}
+
+func schemaProblems(t *testing.T, schema string, m *Manifest) []Problem {
+	t.Helper()
+	var needs actions.SchemaNeeds
+	for _, j := range m.Jobs {
+		needs.Add(j.Action, j.Values)
+	}
+	ss := actions.NewSchemas()
+	for _, n := range needs.List() {
+		if err := ss.Load(context.Background(), schemaFake(schema), n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return SchemaProblems(ss, m.Jobs)
+}
+
+// A property the service's schema says is a secret is refused, and
+// forgotten: neither the job's values nor its row's cells (what the rows
+// to run again are written from) keep it. No message repeats a row's
+// password, even one pasted in another column.
+func TestSchemaProblemsKeepSecrets(t *testing.T) {
+	dir := t.TempDir()
+	p := writeFile(t, dir, "aliases.csv", []byte("library_id,lookup_field_id,alias,aliasInfo.pin,aliasInfo.area\nACTIVE_US,custom1,1,4321-secret,Tax\n"))
+	m := load(t, Options{Action: "create-lookup-alias"}, p)
+	got := schemaProblems(t, `{"properties":{"id":{},"area":{"type":"string"},"pin":{"type":"string","writeOnly":true}}}`, m)
+	j := m.Jobs[0]
+	if len(got) != 1 || got[0].Column != "aliasInfo.pin" || strings.Contains(problemTexts(got), "4321") {
+		t.Errorf("problems:\n%s", problemTexts(got))
+	}
+	if strings.Contains(j.Values["alias_info"], "4321") || j.Values["alias_info"] != `{"area":"Tax"}` || slices.Contains(j.Cells, "4321-secret") {
+		t.Errorf("the secret is kept: %q %q", j.Values, j.Cells)
+	}
+
+	users := writeFile(t, dir, "users.csv", []byte("full_name,id,email,preferred_library,role,password_create_method,password,create_password.expires_days\n"+
+		"A B,AB,ab@firm.com,ACTIVE_US,ATTORNEY,Create a password,S3cret-Pass-6,S3cret-Pass-6\n"))
+	m = load(t, Options{Action: "create-user"}, users)
+	got = schemaProblems(t, `{"properties":{"password":{},"force_password_change":{},"expires_days":{"type":"integer"}}}`, m)
+	if len(got) != 1 || strings.Contains(problemTexts(got), "S3cret") || !strings.Contains(problemTexts(got), `not "[redacted]"`) {
+		t.Errorf("problems:\n%s", problemTexts(got))
+	}
+	m = load(t, Options{Action: "create-user"}, writeFile(t, dir, "pasted.csv", []byte("full_name,id,email,preferred_library,role,password_create_method,password\n"+
+		"A B,AB,S3cret-Pass-6,ACTIVE_US,ATTORNEY,Create a password,S3cret-Pass-6\n")))
+	if got := problemTexts(m.Problems); m.Errors() != 1 || strings.Contains(got, "S3cret") {
+		t.Errorf("a password in the e-mail column:\n%s", got)
 	}
 }

@@ -116,16 +116,27 @@ var aliasPreRead = &PreRead{
 		if err != nil {
 			return nil, err
 		}
-		seen := aliasesSeen{}
-		for _, a := range list {
-			seen[a.ID] = a
-		}
-		return seen, nil
+		return newAliasesSeen(list), nil
 	},
 }
 
-// aliasesSeen are the aliases a pre-read listed, by ID.
-type aliasesSeen map[string]wire.LookupAlias
+// aliasesSeen are the aliases a pre-read listed, by ID, and the further
+// properties (a tenant's own) the listing shows on any of them.
+type aliasesSeen struct {
+	byID  map[string]wire.LookupAlias
+	shown map[string]bool
+}
+
+func newAliasesSeen(list []wire.LookupAlias) aliasesSeen {
+	s := aliasesSeen{byID: make(map[string]wire.LookupAlias, len(list)), shown: map[string]bool{}}
+	for _, a := range list {
+		s.byID[a.ID] = a
+		for k := range a.Extra {
+			s.shown[k] = true
+		}
+	}
+	return s
+}
 
 // Find compares the alias row v would create with the one listed. The
 // definition's getLookupAliases answers {id, description} only: the
@@ -133,7 +144,7 @@ type aliasesSeen map[string]wire.LookupAlias
 // when the service showed them (the simulator does), else the note says
 // they were not compared.
 func (s aliasesSeen) Find(v Values) (Result, bool) {
-	a, ok := s[v["alias"]]
+	a, ok := s.byID[v["alias"]]
 	if !ok {
 		return Result{}, false
 	}
@@ -146,7 +157,13 @@ func (s aliasesSeen) Find(v Values) (Result, bool) {
 	c.boolField("hipaa", a.HIPAA, boolOr(v, "hipaa", false))
 	props := PropertyTexts(v["alias_info"])
 	for _, name := range sortedKeys(props) {
-		c.property(PropertyKey("aliasInfo", name), a.Extra[name], props[name])
+		key := PropertyKey("aliasInfo", name)
+		if x, has := a.Extra[name]; has || !s.shown[name] {
+			c.property(key, x, props[name])
+			continue
+		}
+		// The listing shows it on other aliases: this one has none.
+		c.Differences = append(c.Differences, Difference{Field: key, Absent: true, Row: props[name]})
 	}
 	return Result{ObjectID: a.ID, Output: a, Refs: map[string]string{"id": a.ID}, Existing: c.result()}, true
 }

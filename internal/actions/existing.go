@@ -30,6 +30,8 @@ type Difference struct {
 	Field   string // the row's column
 	Service string // what the service has
 	Row     string // what the row asks for
+	// Absent: the service has no value (where it shows one for others).
+	Absent bool
 }
 
 // Conflict reports whether the object differs from the row.
@@ -39,6 +41,10 @@ func (e *Existing) Conflict() bool { return e != nil && len(e.Differences) > 0 }
 func (e *Existing) DifferenceText() string {
 	parts := make([]string, len(e.Differences))
 	for i, d := range e.Differences {
+		if d.Absent {
+			parts[i] = fmt.Sprintf("%s: the service has none, the row says %q", d.Field, d.Row)
+			continue
+		}
 		parts[i] = fmt.Sprintf("%s: the service has %q, the row says %q", d.Field, d.Service, d.Row)
 	}
 	return strings.Join(parts, "; ")

@@ -77,12 +77,12 @@ func TestCreateUserAnswerComparedWithTheRow(t *testing.T) {
 
 func TestAliasPreReadComparesWhatIsShown(t *testing.T) {
 	pr := aliasPreRead
-	seen := aliasesSeen{
-		"1001": {ID: "1001", Description: ptr("Acme Corp")},                                      // as the definition answers
-		"1002": {ID: "1002", Description: ptr("Globex"), Enabled: ptr(false), HIPAA: ptr(false)}, // as the simulator answers
-		"1003": {ID: "1003", Description: ptr("Initech"), Enabled: ptr(true), HIPAA: ptr(true)},  // hipaa differs from the default
-		"1005": {ID: "1005", Enabled: ptr(true), HIPAA: ptr(false)},                              // no description shown
-	}
+	seen := newAliasesSeen([]wire.LookupAlias{
+		{ID: "1001", Description: ptr("Acme Corp")},                                      // as the definition answers
+		{ID: "1002", Description: ptr("Globex"), Enabled: ptr(false), HIPAA: ptr(false)}, // as the simulator answers
+		{ID: "1003", Description: ptr("Initech"), Enabled: ptr(true), HIPAA: ptr(true)},  // hipaa differs from the default
+		{ID: "1005", Enabled: ptr(true), HIPAA: ptr(false)},                              // no description shown
+	})
 	row := func(alias string, more ...string) Values {
 		raw := map[string]string{"library_id": "ACTIVE_US", "lookup_field_id": "custom1", "alias": alias}
 		for i := 0; i+1 < len(more); i += 2 {

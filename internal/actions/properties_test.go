@@ -236,10 +236,11 @@ func TestFurtherPropertiesOfFoldersAndPasswords(t *testing.T) {
 // An alias already there is compared on the further properties the
 // service showed; the others are said not compared.
 func TestExistingAliasComparesFurtherProperties(t *testing.T) {
-	var seen aliasesSeen
-	if err := json.Unmarshal([]byte(`{"9":{"id":"9","description":"Acme","practice_area":"Tax","billable":true}}`), &seen); err != nil {
+	var list []wire.LookupAlias
+	if err := json.Unmarshal([]byte(`[{"id":"9","description":"Acme","practice_area":"Tax","billable":true},{"id":"10","matter_code":"X"}]`), &list); err != nil {
 		t.Fatal(err)
 	}
+	seen := newAliasesSeen(list)
 	row := func(props map[string]string) Values {
 		return Values{"alias": "9", "alias_info": EncodeProperties(props)}
 	}
@@ -247,10 +248,13 @@ func TestExistingAliasComparesFurtherProperties(t *testing.T) {
 	if r.Existing.Conflict() || !reflect.DeepEqual(r.Existing.Unchecked, []string{"enabled", "hipaa"}) {
 		t.Errorf("same: %+v", r.Existing)
 	}
-	r, _ = seen.Find(row(map[string]string{"practice_area": "Litigation", "risk": "High"}))
-	want := []Difference{{Field: "aliasInfo.practice_area", Service: "Tax", Row: "Litigation"}}
+	r, _ = seen.Find(row(map[string]string{"practice_area": "Litigation", "risk": "High", "matter_code": "X"}))
+	want := []Difference{{Field: "aliasInfo.matter_code", Absent: true, Row: "X"}, {Field: "aliasInfo.practice_area", Service: "Tax", Row: "Litigation"}}
 	if !reflect.DeepEqual(r.Existing.Differences, want) || !reflect.DeepEqual(r.Existing.Unchecked, []string{"enabled", "hipaa", "aliasInfo.risk"}) {
 		t.Errorf("different: %+v", r.Existing)
+	}
+	if want := `aliasInfo.matter_code: the service has none, the row says "X"`; !strings.Contains(r.Existing.DifferenceText(), want) {
+		t.Errorf("%s", r.Existing.DifferenceText())
 	}
 	out, _ := json.Marshal(r.Output)
 	if !strings.Contains(string(out), `"practice_area":"Tax"`) {

@@ -199,8 +199,11 @@ func (c *checker) checkPreRead(j *manifest.Job) error {
 	if ex := res.Existing; ex.Conflict() {
 		f.Status, f.Message = actions.FoundConflict, "already in the service, but not as the row asks: "+ex.DifferenceText()
 		c.problem(j, ex.Differences[0].Field, "conflict: "+f.Message+"; the run leaves it as it is and the row ends conflict")
+	} else if u := ex.UncheckedText(); u != "" {
+		// Only what was shown can be said to be as the row asks.
+		f.Message = "already in the service, as the row asks in all the service showed: the run creates nothing and the row ends exists; " + u
 	} else {
-		f.Message = actions.JoinNotes("already in the service as the row asks: the run creates nothing and the row ends exists", ex.UncheckedText())
+		f.Message = "already in the service as the row asks: the run creates nothing and the row ends exists"
 	}
 	c.foundRow(j, f)
 	return nil

@@ -20,6 +20,10 @@ type Summary struct {
 	Elapsed        time.Duration              `json:"-"`
 	ElapsedSeconds float64                    `json:"elapsed_seconds"`
 	CallsPerMinute float64                    `json:"calls_per_minute"`
+	// NotCompared counts the rows that ended exists with fields the
+	// service did not show, so could not be compared (each row's note
+	// names them).
+	NotCompared int `json:"exists_not_compared,omitempty"`
 	ResultFile     string                     `json:"result_file,omitempty"`
 	ReportFile     string                     `json:"report_file,omitempty"` // --report
 	JournalFile    string                     `json:"journal_file,omitempty"`
@@ -135,6 +139,9 @@ func (s *Summary) WriteText(w io.Writer) {
 	if s.Outages > 0 {
 		fmt.Fprintf(w, "the service failed for every job %d time(s), %s in all: the workers held and probed it, and no attempt was counted for it\n",
 			s.Outages, (time.Duration(s.OutageSeconds * float64(time.Second))).Round(100*time.Millisecond))
+	}
+	if s.NotCompared > 0 {
+		fmt.Fprintf(w, "%d row(s) ended exists with fields the service did not show, so they were not compared: each row's note names them\n", s.NotCompared)
 	}
 	if s.JournalMissing {
 		fmt.Fprintf(w, "--resume found no journal at %s: every job ran as new\n", s.JournalFile)

@@ -142,3 +142,33 @@ func TestOfflineValidateSaysWhatItCannotCheck(t *testing.T) {
 		t.Errorf("said of a file without them:\n%s", r.stdout)
 	}
 }
+
+// An alias already there that the listing shows without a property the
+// row gives: not compared (exists, said in its note, the summary and
+// --json) while no alias shows it; a conflict once others do, for then
+// this one has none.
+func TestAnAliasWithoutTheTenantsProperty(t *testing.T) {
+	s := runtest.Start(t, sim.Options{TenantProperties: tenantProperties(t)})
+	dir := t.TempDir()
+	m := writeFile(t, dir, "m.csv", "library_id,lookup_field_id,alias,aliasInfo.practice_area\nACTIVE_US,custom1,1001,Tax\n")
+	o := newOptions(s.Conn(), m)
+	o.Manifest.Action, o.Out, o.JSON = "create-lookup-alias", filepath.Join(dir, "r.csv"), true
+	r := start(t, o)
+	rows := readResults(t, o.Out)
+	if r.code != 0 || rows[0].Status != executor.StatusExists || !strings.Contains(rows[0].Note, "not compared, the service did not show them: aliasInfo.practice_area") ||
+		!strings.Contains(r.stdout, `"exists_not_compared": 1`) {
+		t.Fatalf("exit %d (%v), rows %+v\n%s\n%s", r.code, r.err, rows, r.stdout, r.stderr)
+	}
+	other := writeFile(t, dir, "other.csv", "library_id,lookup_field_id,alias,aliasInfo.practice_area\nACTIVE_US,custom1,9001,Tax\n")
+	o2 := newOptions(s.Conn(), other)
+	o2.Manifest.Action, o2.Out, o2.Quiet = "create-lookup-alias", filepath.Join(dir, "r2.csv"), true
+	if r := start(t, o2); r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	o.JSON, o.Quiet, o.Fresh = false, true, true
+	r = start(t, o)
+	rows = readResults(t, o.Out)
+	if r.code != 1 || rows[0].Status != executor.StatusConflict || !strings.Contains(rows[0].Error, `aliasInfo.practice_area: the service has none, the row says "Tax"`) {
+		t.Fatalf("exit %d (%v), rows %+v\n%s", r.code, r.err, rows, r.stderr)
+	}
+}

@@ -217,6 +217,9 @@ func (st *runState) end(oc *executor.Outcome) error {
 func (st *runState) record(oc executor.Outcome) error {
 	st.finals[oc.Job.Index] = oc
 	st.summary.Count(oc.Job.Action.Name, oc.Status)
+	if ex := oc.Result.Existing; oc.Status == executor.StatusExists && ex != nil && len(ex.Unchecked) > 0 {
+		st.summary.NotCompared++
+	}
 	if oc.CarriedOver && oc.Status.Succeeded() {
 		st.summary.CarriedOver++
 	}

@@ -163,7 +163,9 @@ func TestValidateLookupAliases(t *testing.T) {
 		{name: "one change", values: map[string]string{"enabled": "false"}},
 		{name: "no default", raw: map[string]string{"enabled": "", "hipaa": "1"}, values: map[string]string{"hipaa": "true", "enabled": ""}},
 		{name: "nothing to change", raw: map[string]string{"enabled": ""},
-			want: []string{"needs at least one of alias_description, enabled or hipaa to change"}},
+			want: []string{"needs at least one of alias_description, enabled, hipaa or a property of the tenant's (aliasInfo.NAME) to change"}},
+		{name: "only the tenant's own property", raw: map[string]string{"enabled": "", "alias_info": `{"practice_area":"Tax"}`},
+			values: map[string]string{"alias_info": `{"practice_area":"Tax"}`}},
 		{name: "child needs parent", raw: map[string]string{"lookup_field_id": "custom30"},
 			want: []string{"parent_alias: is required for custom30: an alias of custom29"}},
 	})

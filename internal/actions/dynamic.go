@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"sort"
+	"strings"
 
 	"github.com/firmtools/bulk/internal/schema"
 	"github.com/firmtools/bulk/internal/wire"
@@ -208,7 +209,10 @@ func (d *Dynamic) check(sch *schema.Schema, what string, v Values, sec Secrets) 
 		case viol.Keyword == "additionalProperties" && viol.Property != "":
 			msg = fmt.Sprintf("%s has no property %s", what, viol.Property)
 		case viol.Keyword == "required" && f == "" && d.Props != "" && propertyName.MatchString(viol.Property):
-			msg = fmt.Sprintf("%s requires %s, which no column fills: add a column %s", what, viol.Property, PropertyKey(d.Member, viol.Property))
+			// The reader's Unfilled says which, of a column to add and a
+			// blank cell of one the row has.
+			f = PropertyKey(d.Member, viol.Property)
+			msg = fmt.Sprintf("%s requires %s%s%s", what, viol.Property, unfilled, f)
 		case viol.Keyword == "required" && f == "":
 			msg = fmt.Sprintf("%s requires %s, which no column of this action fills", what, viol.Property)
 		case viol.Keyword == "required":
@@ -221,6 +225,21 @@ func (d *Dynamic) check(sch *schema.Schema, what string, v Values, sec Secrets) 
 		errs = append(errs, FieldError{Field: f, Message: msg})
 	}
 	return errs
+}
+
+// unfilled ends the message of a required further property no column
+// gives (Unfilled).
+const unfilled = ", which no column fills: add a column "
+
+// Unfilled is the message of a required further property the row does
+// not give, for a row whose file has its column (col, blank in this row):
+// no column to add, but a cell to fill. Other messages are returned as
+// they are.
+func Unfilled(msg, col string) string {
+	if i := strings.Index(msg, unfilled); i >= 0 && col != "" {
+		return msg[:i] + fmt.Sprintf(": give it a value in column %q", col)
+	}
+	return msg
 }
 
 // MemberOf names the request member a schema operation describes.

@@ -123,7 +123,7 @@ func TestDynamicCheckNamesColumnAndProperty(t *testing.T) {
 		{"the schema has no hipaa", `{"type":"object","properties":{"id":{"type":"string"},"description":{"type":"string"},"enabled":{"type":"boolean"}},"additionalProperties":false}`,
 			[]FieldError{{Field: "hipaa", Message: "the service's schema for custom1 aliases has no property hipaa"}}},
 		{"a required property no column fills", `{"type":"object","required":["id","matter_type"]}`,
-			[]FieldError{{Field: "", Message: "the service's schema for custom1 aliases requires matter_type, which no column fills: add a column aliasInfo.matter_type"}}},
+			[]FieldError{{Field: "aliasInfo.matter_type", Message: "the service's schema for custom1 aliases requires matter_type, which no column fills: add a column aliasInfo.matter_type"}}},
 		{"a value too long", `{"properties":{"description":{"type":"string","maxLength":5}}}`,
 			[]FieldError{{Field: "alias_description", Message: "the service's schema for custom1 aliases refuses it as description: must be at most 5 characters"}}},
 		{"a type the column does not have", `{"$schema":"http://json-schema.org/draft-04/schema#","properties":{"hipaa":{"type":"string","enum":["Y","N"]}}}`,

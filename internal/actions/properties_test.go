@@ -136,7 +136,7 @@ func TestTypedPropertiesRefused(t *testing.T) {
 		want  []FieldError
 	}{
 		{"a required property not given", map[string]string{"billable": "no"},
-			[]FieldError{{Message: what + " requires practice_area, which no column fills: add a column aliasInfo.practice_area"}}},
+			[]FieldError{{Field: "aliasInfo.practice_area", Message: what + " requires practice_area, which no column fills: add a column aliasInfo.practice_area"}}},
 		{"a property the schema does not name", map[string]string{"practice_area": "Tax", "practise_area": "Tax"},
 			[]FieldError{{Field: "aliasInfo.practise_area", Message: what + ` has no property practise_area; did you mean "practice_area"?`}}},
 		{"not its type", map[string]string{"practice_area": "Tax", "billable": "maybe"},

@@ -17,7 +17,7 @@ func updateCustomFieldSpec() *Spec {
 		Repeat:      RepeatSafe,
 		KeyFields:   []string{"library_id", "lookup_field_id", "parent_alias", "alias"},
 		RefFields:   []string{"id"},
-		CheckFields: []string{"lookup_field_id", "parent_alias", "alias_description", "enabled", "hipaa"},
+		CheckFields: []string{"lookup_field_id", "parent_alias", "alias_description", "enabled", "hipaa", "alias_info"},
 		Check:       checkUpdateCustomField,
 		Dynamic:     []*Dynamic{aliasInfoMember(true)},
 		// It waits for the alias it changes, and for its parent, when the
@@ -46,8 +46,9 @@ func checkUpdateCustomField(v Values, _ Secrets) []FieldError {
 	_, d := v["alias_description"]
 	_, e := v["enabled"]
 	_, h := v["hipaa"]
-	if !d && !e && !h {
-		errs = append(errs, FieldError{Message: "needs at least one of alias_description, enabled or hipaa to change"})
+	_, p := v["alias_info"] // the tenant's own properties: its schema says whether they count
+	if !d && !e && !h && !p {
+		errs = append(errs, FieldError{Message: "needs at least one of alias_description, enabled, hipaa or a property of the tenant's (aliasInfo.NAME) to change"})
 	}
 	return errs
 }

@@ -28,7 +28,8 @@ func SchemaProblems(ss *actions.Schemas, jobs []*Job) []Problem {
 			if fe.Tag == actions.TagSecret {
 				j.forget(fe.Field, col)
 			}
-			out = append(out, Problem{File: j.Source, Row: j.Row, Column: col, Field: fe.Field, Message: red.Redact(fe.Message), Severity: Error})
+			msg := actions.Unfilled(fe.Message, col)
+			out = append(out, Problem{File: j.Source, Row: j.Row, Column: col, Field: fe.Field, Message: red.Redact(msg), Severity: Error})
 		}
 	}
 	return out

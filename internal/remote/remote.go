@@ -93,7 +93,7 @@ func Check(ctx context.Context, m *manifest.Manifest, svc Service) (Report, erro
 			return Report{Stats: c.stats}, err
 		}
 	}
-	if err := c.checkSchemas(m.Jobs); err != nil {
+	if err := c.checkSchemas(validJobs(m)); err != nil {
 		return Report{Stats: c.stats}, err
 	}
 	manifest.SortProblems(c.problems)
@@ -187,4 +187,30 @@ func (c *checker) foundRow(j *manifest.Job, f actions.Finding) {
 	}
 	c.found = append(c.found, Found{File: j.Source, Row: j.Row, Action: j.Action.Name, Key: j.Key(),
 		Status: f.Status, Compared: f.Compared, Message: f.Message})
+}
+
+// validJobs are the jobs of rows without an offline error: the schemas
+// hold those alone, so that a value refused offline is not also reported
+// as missing ("requires practice_area") by them.
+func validJobs(m *manifest.Manifest) []*manifest.Job {
+	type at struct {
+		file string
+		row  int
+	}
+	bad := map[at]bool{}
+	for _, p := range m.Problems {
+		if p.Severity == manifest.Error {
+			bad[at{p.File, p.Row}] = true
+		}
+	}
+	if len(bad) == 0 {
+		return m.Jobs
+	}
+	var out []*manifest.Job
+	for _, j := range m.Jobs {
+		if !bad[at{j.Source, j.Row}] {
+			out = append(out, j)
+		}
+	}
+	return out
 }

@@ -23,17 +23,17 @@ type Summary struct {
 	// NotCompared counts the rows that ended exists with fields the
 	// service did not show, so could not be compared (each row's note
 	// names them).
-	NotCompared int `json:"exists_not_compared,omitempty"`
-	ResultFile     string                     `json:"result_file,omitempty"`
-	ReportFile     string                     `json:"report_file,omitempty"` // --report
-	JournalFile    string                     `json:"journal_file,omitempty"`
-	PasswordFile   string                     `json:"password_file,omitempty"`   // --generate-passwords
-	Passwords      int                        `json:"passwords,omitempty"`       // generated passwords written: users this run created
-	CarriedOver    int                        `json:"carried_over,omitempty"`    // jobs taken from the journal as already ok or exists
-	JournalMissing bool                       `json:"journal_missing,omitempty"` // --resume found no journal: every job ran as new
-	Warnings       int                        `json:"warnings"`                  // manifest warnings, printed before the run
-	Interrupted    bool                       `json:"interrupted,omitempty"`
-	Stopped        string                     `json:"stopped,omitempty"` // why the run stopped early, if it did
+	NotCompared    int    `json:"exists_not_compared,omitempty"`
+	ResultFile     string `json:"result_file,omitempty"`
+	ReportFile     string `json:"report_file,omitempty"` // --report
+	JournalFile    string `json:"journal_file,omitempty"`
+	PasswordFile   string `json:"password_file,omitempty"`   // --generate-passwords
+	Passwords      int    `json:"passwords,omitempty"`       // generated passwords written: users this run created
+	CarriedOver    int    `json:"carried_over,omitempty"`    // jobs taken from the journal as already ok or exists
+	JournalMissing bool   `json:"journal_missing,omitempty"` // --resume found no journal: every job ran as new
+	Warnings       int    `json:"warnings"`                  // manifest warnings, printed before the run
+	Interrupted    bool   `json:"interrupted,omitempty"`
+	Stopped        string `json:"stopped,omitempty"` // why the run stopped early, if it did
 	// RateLimit is the declared window the run kept to; SlowedTo, when the
 	// service throttled inside it, the lowest pace the run then kept
 	// ("35 calls per 60s"); Outages and OutageSeconds, the times the

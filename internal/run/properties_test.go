@@ -112,7 +112,13 @@ ACTIVE_US,custom3,DAL,,Litigation,no
 	o = newOptions(s.Conn(), missing)
 	o.Manifest.Action, o.Out, o.Quiet = "create-lookup-alias", filepath.Join(dir, "r2.csv"), true
 	r = start(t, o)
-	if w := "missing.csv:2: the service's schema for custom3 aliases requires practice_area, which no column fills: add a column aliasInfo.practice_area"; r.code != int(exit.Invalid) || !strings.Contains(r.stderr, w) {
+	blank := writeFile(t, dir, "blank.csv", "library_id,lookup_field_id,alias,aliasInfo.practice_area\nACTIVE_US,custom3,BOS,\n")
+	o = newOptions(s.Conn(), blank)
+	o.Manifest.Action, o.Out, o.Quiet = "create-lookup-alias", filepath.Join(dir, "r3.csv"), true
+	if r := start(t, o); !strings.Contains(r.stderr, `blank.csv:2:aliasInfo.practice_area: aliasInfo.practice_area: the service's schema for custom3 aliases requires practice_area: give it a value in column "aliasInfo.practice_area"`) {
+		t.Errorf("a blank cell of the column:\n%s", r.stderr)
+	}
+	if w := "missing.csv:2: aliasInfo.practice_area: the service's schema for custom3 aliases requires practice_area, which no column fills: add a column aliasInfo.practice_area"; r.code != int(exit.Invalid) || !strings.Contains(r.stderr, w) {
 		t.Errorf("exit %d, want %q in:\n%s", r.code, w, r.stderr)
 	}
 }

@@ -17,9 +17,14 @@ type SchemaError struct {
 	Problems []manifest.Problem
 }
 
+// Headline is the error's first line, without the list of problems.
+func (e *SchemaError) Headline() string {
+	return fmt.Sprintf("%d problem(s) against the service's schemas; nothing was written", len(e.Problems))
+}
+
 func (e *SchemaError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d problem(s) against the service's schemas; nothing was written", len(e.Problems))
+	b.WriteString(e.Headline())
 	for _, p := range e.Problems {
 		b.WriteString("\n")
 		b.WriteString(p.String())
@@ -36,11 +41,25 @@ func (r *runner) prepare(jobs []*manifest.Job, units []*unit) error {
 	}
 	reason := "not started: the service's schemas could not be read"
 	var se *SchemaError
+	own := map[*manifest.Job][]string{} // each row's own problems
 	if errors.As(err, &se) {
-		reason = "not started: rows do not fit the service's schemas, so nothing was sent"
+		reason = "not started: other rows do not fit the service's schemas, so nothing was sent"
+		for _, j := range jobs {
+			for _, p := range se.Problems {
+				if p.File == j.Source && p.Row == j.Row {
+					own[j] = append(own[j], p.Message)
+				}
+			}
+		}
 	}
 	for _, u := range units {
-		r.skipAll(u, reason)
+		for _, j := range u.jobs {
+			why := reason
+			if msgs := own[j]; len(msgs) > 0 {
+				why = "not started: the service's schema refuses this row, so nothing was sent: " + strings.Join(msgs, "; ")
+			}
+			r.finish(Outcome{Job: j, Status: StatusSkipped, Err: errors.New(why)})
+		}
 	}
 	// Nothing runs yet: no call, pre-read included, is still to come.
 	r.opts.Counters.Pending.Store(0)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/firmtools/bulk/internal/executor"
+	"github.com/firmtools/bulk/internal/manifest"
 )
 
 // Summary is the end-of-run report.
@@ -34,6 +35,9 @@ type Summary struct {
 	Warnings       int    `json:"warnings"`                  // manifest warnings, printed before the run
 	Interrupted    bool   `json:"interrupted,omitempty"`
 	Stopped        string `json:"stopped,omitempty"` // why the run stopped early, if it did
+	// Problems are the rows' problems against the service's schemas, when
+	// those stopped the run before its first write.
+	Problems []manifest.Problem `json:"problems,omitempty"`
 	// RateLimit is the declared window the run kept to; SlowedTo, when the
 	// service throttled inside it, the lowest pace the run then kept
 	// ("35 calls per 60s"); Outages and OutageSeconds, the times the

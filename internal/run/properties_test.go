@@ -97,9 +97,15 @@ ACTIVE_US,custom3,DAL,,Litigation,no
 		}
 	}
 	for _, w := range want {
-		if !strings.Contains(v2.stdout, w) || !strings.Contains(r.stderr, w) {
-			t.Errorf("missing %q\nvalidate:\n%s\nrun:\n%s", w, v2.stdout, r.stderr)
+		if !strings.Contains(v2.stdout, w) || strings.Count(r.stderr, w) != 1 {
+			t.Errorf("missing, or said more than once, %q\nvalidate:\n%s\nrun:\n%s", w, v2.stdout, r.stderr)
 		}
+	}
+	// Each row says whether it is one to fix.
+	rows := readResults(t, o.Out)
+	if len(rows) != 3 || !strings.Contains(rows[0].Error, "the service's schema refuses this row") || !strings.Contains(rows[0].Error, "practise_area") ||
+		!strings.Contains(rows[2].Error, "other rows do not fit the service's schemas") {
+		t.Errorf("rows %+v", rows)
 	}
 	if !strings.Contains(v.stdout, `not a field of any action`) && !strings.Contains(v.stdout, `has no "action" column`) {
 		t.Errorf("without an action: %s", v.stdout)

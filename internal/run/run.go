@@ -152,6 +152,11 @@ func (st *runState) execute(ctx context.Context, o *Options, eo executor.Options
 		summary.Stopped = runErr.Error()
 		summary.Interrupted = errors.Is(runErr, executor.ErrInterrupted)
 	}
+	var schemaErr *executor.SchemaError
+	if errors.As(runErr, &schemaErr) {
+		// The problems are listed once, by the error (and in --json).
+		summary.Stopped, summary.Problems = schemaErr.Headline(), schemaErr.Problems
+	}
 	return runErr
 }
 

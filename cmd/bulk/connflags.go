@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"runtime"
 	"time"
 
@@ -90,6 +91,10 @@ func (c *connFlags) options(ios *iostreams.IOStreams) (connect.Options, error) {
 		o.User, o.ClientID = firstNonEmpty(c.user, getenv("IMANAGE_USER")), firstNonEmpty(c.clientID, getenv("IMANAGE_CLIENT_ID"))
 		return o, nil
 	}
+	if f := c.simulatorFlag(); f != "" {
+		// Against a real service it would do nothing, silently.
+		return o, exit.Usage(fmt.Errorf("%s is for the embedded simulator: add --sim, or leave it out", f))
+	}
 	p, name, err := chooseProfile(getenv, firstNonEmpty(c.profile, getenv("BULK_PROFILE")))
 	if err != nil {
 		return o, exit.Usage(err)
@@ -106,6 +111,24 @@ func (c *connFlags) options(ios *iostreams.IOStreams) (connect.Options, error) {
 	}
 	o.Store = signIns(getenv)
 	return o, nil
+}
+
+// simulatorFlag names a --sim-* flag that was given, "" when none was.
+func (c *connFlags) simulatorFlag() string {
+	sm := c.simulator
+	switch {
+	case sm.RateLimit != "":
+		return "--sim-rate-limit"
+	case sm.FaultRate != 0:
+		return "--sim-fault-rate"
+	case sm.DropRate != 0:
+		return "--sim-drop-rate"
+	case sm.Latency != 0:
+		return "--sim-latency"
+	case len(sm.TenantProperties) > 0:
+		return "--sim-tenant-property"
+	}
+	return ""
 }
 
 // rateLimit is the run's limit: the flag when given, else the profile's,

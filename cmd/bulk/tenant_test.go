@@ -112,3 +112,23 @@ func TestARunAgainstTheSimulatorHasTheTenantsProperties(t *testing.T) {
 		t.Fatalf("with a required tenant property: exit %d, %s, rows %+v", r.code, r.stderr, rows)
 	}
 }
+
+// A simulator's flag where no simulator runs would do nothing, silently:
+// refused (exit 2) naming it.
+func TestSimulatorFlagsWithoutTheSimulatorAreRefused(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"run", "m.csv", "--url", "https://dms.example.com", "--sim-latency", "5ms"}, "--sim-latency is for the embedded simulator: add --sim"},
+		{[]string{"run", "m.csv", "--sim-tenant-property", "aliasInfo.x=string"}, "--sim-tenant-property is for the embedded simulator"},
+		{[]string{"validate", "m.csv", "--remote", "--sim-fault-rate", "0.1"}, "--sim-fault-rate is for the embedded simulator"},
+		{[]string{"validate", "m.csv", "--sim-tenant-property", "aliasInfo.x=string"}, "--sim-tenant-property is for the remote checks: add --remote"},
+		{[]string{"validate", "m.csv", "--sim"}, "--sim is for the remote checks: add --remote"},
+	} {
+		r := bulk(t, nil, tc.args...)
+		if r.code != 2 || !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("bulk %s: exit %d, %s", strings.Join(tc.args, " "), r.code, r.stderr)
+		}
+	}
+}

@@ -46,6 +46,13 @@ func newValidateCmdWith(ios *iostreams.IOStreams, runF func(context.Context, *ru
 				return exit.Usage(fmt.Errorf("--format %q: want text or json", o.Format))
 			}
 			o.Manifests = args
+			if f := conn.simulatorFlag(); !o.Remote && (f != "" || conn.sim) {
+				if f == "" {
+					f = "--sim"
+				}
+				// Offline, nothing talks to a service: it would do nothing.
+				return exit.Usage(fmt.Errorf("%s is for the remote checks: add --remote, or leave it out", f))
+			}
 			if o.Remote { // offline, no profile is read
 				var err error
 				if o.Conn, err = conn.options(ios); err != nil {

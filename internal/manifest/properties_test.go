@@ -269,3 +269,17 @@ func TestSchemaProblemsKeepSecrets(t *testing.T) {
 		t.Errorf("a password in the e-mail column:\n%s", got)
 	}
 }
+
+func TestPropertiesAreNotDefaults(t *testing.T) {
+	p := writeManifest(t, "d.yaml", `version: 1
+defaults:
+  aliasInfo.practice_area: Tax
+  aliasInfo: {billable: true}
+jobs:
+  - {action: create-lookup-alias, library_id: ACTIVE_US, lookup_field_id: custom1, alias: "1"}
+`)
+	got := problemTexts(load(t, Options{}, p).Problems)
+	if strings.Count(got, "a tenant's own properties are given in each job (or by a source's columns:), not in defaults:") != 2 {
+		t.Errorf("problems:\n%s", got)
+	}
+}

@@ -377,6 +377,10 @@ func (y *yamlReader) readDefaults(p pair) {
 	}
 	y.defaults = map[string]string{}
 	for _, kv := range y.pairs(m) {
+		if isProp, _ := isPropertyColumn(kv.key.Value, nil); isProp || isPropertiesField(kv.key.Value) {
+			y.problem(kv.key.Line, kv.key.Value, "", "a tenant's own properties are given in each job (or by a source's columns:), not in defaults:")
+			continue
+		}
 		if !isFieldOf(kv.key.Value, nil) {
 			y.problem(kv.key.Line, kv.key.Value, "", "is not a field of any action"+names.DidYouMean(kv.key.Value, allFieldNames()))
 			continue
@@ -971,4 +975,15 @@ func templateColumns(tree *parse.Tree) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// isPropertiesField reports whether name is an action's field of a
+// tenant's own properties (alias_info, aliasInfo, ...).
+func isPropertiesField(name string) bool {
+	for _, s := range actions.All() {
+		if f, ok := s.Field(name); ok && f.Kind == actions.KindProperties {
+			return true
+		}
+	}
+	return false
 }

@@ -29,6 +29,11 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 )
 
+// schemaURL names a schema the service gave, for the compiler and its
+// messages: a name of its own, not a file (a relative one would be read
+// as a path beside the working directory).
+const schemaURL = "urn:bulk:the-service-schema"
+
 // patternTimeout bounds one pattern match: a pattern from the service that
 // backtracks badly must not hang a run.
 const patternTimeout = 100 * time.Millisecond
@@ -77,10 +82,10 @@ func Compile(raw []byte) (*Schema, error) {
 		c.DefaultDraft(d.draft)
 		c.UseLoader(noLoader{})
 		c.UseRegexpEngine(ecmaRegexp)
-		if err := c.AddResource("service.json", obj); err != nil {
+		if err := c.AddResource(schemaURL, obj); err != nil {
 			return nil, err
 		}
-		sch, err := c.Compile("service.json")
+		sch, err := c.Compile(schemaURL)
 		if err == nil {
 			name := d.name
 			if uri, ok := obj["$schema"].(string); ok {

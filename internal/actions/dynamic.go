@@ -176,13 +176,20 @@ func (ss *Schemas) Check(s *Spec, v Values, sec Secrets) []FieldError {
 
 func (d *Dynamic) check(sch *schema.Schema, what string, v Values, sec Secrets) []FieldError {
 	var errs []FieldError
+	mistyped := map[string]bool{} // said already: the schema's check would only repeat them
 	if raw := v[d.Props]; d.Props != "" && raw != "" {
 		typed, perrs := d.typeProperties(sch, what, raw)
-		if len(perrs) > 0 {
-			return perrs
+		for _, e := range perrs {
+			_, prop, _ := strings.Cut(e.Field, ".")
+			mistyped[prop] = true
 		}
+		errs = append(errs, perrs...)
 		v = maps.Clone(v)
-		v[d.Props] = typed
+		if typed == "" {
+			delete(v, d.Props)
+		} else {
+			v[d.Props] = typed
+		}
 	}
 	further := Properties(v[d.Props])
 	fieldOf := func(prop string) string {
@@ -203,6 +210,9 @@ func (d *Dynamic) check(sch *schema.Schema, what string, v Values, sec Secrets) 
 		return []FieldError{{Message: what + ": the member cannot be written: " + err.Error()}}
 	}
 	for _, viol := range sch.Validate(member) {
+		if viol.Property != "" && mistyped[viol.Property] {
+			continue
+		}
 		f := fieldOf(viol.Property)
 		var msg string
 		switch {

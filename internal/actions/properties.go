@@ -127,8 +127,15 @@ func (f *Field) normalizeProperties(raw string, taken map[string]string) (string
 				continue
 			}
 			out[name] = x
-		case bool, json.Number:
+		case bool:
 			out[name] = x
+		case json.Number:
+			n, ok := decimal(x.String())
+			if !ok {
+				problem("must be a number a request can carry, not " + echo(x.String()))
+				continue
+			}
+			out[name] = json.Number(n)
 		default:
 			problem("must be text, a number or true/false, not " + jsonKind(x))
 		}
@@ -326,10 +333,9 @@ func (d *Dynamic) typeProperties(sch *schema.Schema, what, raw string) (string, 
 		}
 		out[name] = x
 	}
-	if len(errs) > 0 {
-		return "", errs
-	}
-	return encodeProperties(out), nil
+	// The properties that were typed, even when others were not: the
+	// check holds them to the schema too, so every problem is said at once.
+	return encodeProperties(out), errs
 }
 
 // further are the properties a schema names that no column of the

@@ -56,6 +56,7 @@ func TestPropertiesAreNormalisedAndChecked(t *testing.T) {
 		{"nothing left", `{"a":""}`, "", nil},
 		{"typed values kept", `{"billable":true,"rate":12.50}`, `{"billable":true,"rate":12.50}`, nil},
 		{"not an object", `["a"]`, "", []FieldError{{Field: "alias_info"}}},
+		{"a number no request carries", `{"a":1e999}`, "", []FieldError{{Field: "aliasInfo.a", Message: `must be a number a request can carry, not "1e999"`}}},
 		{"a nested value", `{"a":{"b":"c"}}`, "", []FieldError{{Field: "aliasInfo.a", Message: "must be text, a number or true/false, not an object"}}},
 		{"a bad name", `{"a b":"c"}`, "", []FieldError{{Field: "aliasInfo.a b"}}},
 		{"a property a column fills", `{"description":"x"}`, "", []FieldError{{Field: "aliasInfo.description", Message: "is the property column alias_description fills: give it there"}}},
@@ -145,6 +146,11 @@ func TestTypedPropertiesRefused(t *testing.T) {
 			[]FieldError{{Field: "aliasInfo.partners", Message: what + ` types partners as integer: give a whole number, not "2.5"`}}},
 		{"outside the enum", map[string]string{"practice_area": "Tax law"},
 			[]FieldError{{Field: "aliasInfo.practice_area", Message: what + ` refuses it as practice_area: must be one of "Litigation", "Tax"`}}},
+		{"every problem at once", map[string]string{"practice_area": "Tax law", "billable": "maybe"},
+			[]FieldError{
+				{Field: "aliasInfo.billable", Message: what + ` types billable as boolean: give true or false (or yes/no, y/n, 1/0), not "maybe"`},
+				{Field: "aliasInfo.practice_area", Message: what + ` refuses it as practice_area: must be one of "Litigation", "Tax"`},
+			}},
 		{"a secret", map[string]string{"practice_area": "Tax", "pin": "1234"},
 			[]FieldError{{Field: "aliasInfo.pin", Tag: TagSecret, Message: what + " marks pin as a secret: bulk does not carry secrets in aliasInfo.NAME columns: remove the column (the files bulk writes leave its value out)"}}},
 	} {

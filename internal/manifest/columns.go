@@ -34,6 +34,7 @@ type columnPlan struct {
 	mu        sync.Mutex     // guards plans: workers share the plan
 	plans     map[*actions.Spec]*actionPlan
 	hidden    map[string]bool // headers of the columns hidden in the sheet
+	twice     []int           // columns whose header an earlier column has
 	// own: the file is one bulk wrote back (it has StatusColumn or
 	// ErrorColumn): those columns are not read, and cells are restored.
 	own     bool
@@ -178,6 +179,7 @@ func (cp *columnPlan) foldHeader() {
 		if j, dup := first[f]; dup {
 			cp.headerProblem(i, fmt.Sprintf("appears twice (columns %d and %d); only the first is read", j+1, i+1))
 			cp.folded[i] = ""
+			cp.twice = append(cp.twice, i) // said once, here: its cells are not "without a header"
 			continue
 		}
 		first[f] = i
@@ -721,7 +723,7 @@ func (cp *columnPlan) cellsFit(rec []string, prob func(col int, msg string, sev 
 			ok = false
 			continue
 		}
-		if (i >= len(cp.header) || cp.folded[i] == "" && !cp.bulkCol[i]) && !tabular.IsBlank(c) {
+		if (i >= len(cp.header) || cp.folded[i] == "" && !cp.bulkCol[i] && !slices.Contains(cp.twice, i)) && !tabular.IsBlank(c) {
 			switch {
 			case i < len(cp.header):
 				prob(i, "has a value, but the column has no header", Error)

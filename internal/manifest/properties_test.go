@@ -87,6 +87,9 @@ func TestPropertyColumnProblems(t *testing.T) {
 			if m.Errors() == 0 {
 				t.Errorf("no error:\n%s", got)
 			}
+			if strings.Contains(got, "no header") { // a header given twice is said once, at the header
+				t.Errorf("a cell is said to have no header:\n%s", got)
+			}
 		})
 	}
 }

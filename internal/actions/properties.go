@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"math"
+	"math/big"
 	"regexp"
 	"slices"
 	"sort"
@@ -370,9 +370,11 @@ func typeCell(text string, types, itemTypes []string) (any, error) {
 				if !strings.ContainsAny(n, ".e") {
 					return json.Number(n), nil
 				}
-				// 3.0 and 3e2 are whole numbers too (a spreadsheet may write them so).
-				if f, err := strconv.ParseFloat(n, 64); err == nil && f == math.Trunc(f) && math.Abs(f) < 1<<53 {
-					return json.Number(strconv.FormatInt(int64(f), 10)), nil
+				// 3.0 and 1e16 are whole numbers too (a spreadsheet may write
+				// them so), exactly.
+				var r big.Rat
+				if _, ok := r.SetString(n); ok && r.IsInt() {
+					return json.Number(r.Num().String()), nil
 				}
 			}
 		case "number":
@@ -422,8 +424,12 @@ func decimal(text string) (string, bool) {
 		digits = "0"
 	}
 	n := sign + digits + frac + strings.ToLower(exp)
-	if _, err := strconv.ParseFloat(n, 64); err != nil { // out of range
+	f, err := strconv.ParseFloat(n, 64)
+	if err != nil || f == 0 && strings.Trim(digits+frac, "0.") != "" { // beyond a double, either way
 		return "", false
+	}
+	if e, err := strconv.Atoi(strings.TrimLeft(exp, "eE+")); exp != "" && (err != nil || e < -400 || e > 400) {
+		return "", false // beyond what a double holds, and costly to write exactly
 	}
 	return n, true
 }

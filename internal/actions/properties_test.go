@@ -267,3 +267,35 @@ func TestExistingAliasComparesFurtherProperties(t *testing.T) {
 		t.Errorf("the alias as the service showed it: %s", out)
 	}
 }
+
+func TestDecimalCells(t *testing.T) {
+	for _, tc := range []struct {
+		text, integer, number string // "" refused
+	}{
+		{"3", "3", "3"}, {"+3", "3", "3"}, {"03", "3", "3"}, {"007", "7", "7"}, {"-0", "-0", "-0"},
+		{"3.0", "3", "3.0"}, {"3e2", "300", "3e2"}, {"1E3", "1000", "1e3"}, {"2.5", "", "2.5"},
+		{"1e16", "10000000000000000", "1e16"}, {"1.5e16", "15000000000000000", "1.5e16"}, {"1E+17", "100000000000000000", "1e+17"},
+		{"9007199254740993", "9007199254740993", "9007199254740993"},
+		{"0x10", "", ""}, {"0x1p4", "", ""}, {"1_000", "", ""}, {"Inf", "", ""}, {"NaN", "", ""}, {"1e999", "", ""},
+		{"1e-400", "", ""}, {"1e-99999999", "", ""}, {".5", "", ""}, {"1,5", "", ""}, {"", "", ""},
+	} {
+		for _, want := range []struct{ typ, out string }{{"integer", tc.integer}, {"number", tc.number}} {
+			x, err := typeCell(tc.text, []string{want.typ}, nil)
+			got := ""
+			if err == nil {
+				got = string(x.(json.Number))
+			}
+			if got != want.out {
+				t.Errorf("%q as %s: %q (%v), want %q", tc.text, want.typ, got, err, want.out)
+			}
+		}
+	}
+	// A list of them, and the member written with them: valid JSON.
+	x, err := typeCell("+1; 02", []string{"array"}, []string{"integer"})
+	if err != nil || !reflect.DeepEqual(x, []any{json.Number("1"), json.Number("2")}) {
+		t.Errorf("list: %v %v", x, err)
+	}
+	if s := encodeProperties(map[string]any{"a": x}); s != `{"a":[1,2]}` {
+		t.Errorf("written %s", s)
+	}
+}

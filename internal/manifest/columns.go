@@ -679,11 +679,8 @@ func (w *rowWorker) properties(rec []string, meta []tabular.Cell, row int, g pro
 			continue
 		}
 		x := rec[pc.col]
-		if meta != nil && meta[pc.col].Kind == tabular.CellNumber && meta[pc.col].Value != strings.TrimSpace(x) {
-			// The schema, not the sheet, says whether the number or the
-			// text it shows is sent: neither may be guessed.
-			w.cellProblem(row, pc.col, fmt.Sprintf("cell %s is the number %s shown as %q: a tenant's property is sent as the service's schema types it, as that number or as that text, which the sheet cannot say; format the column as Text and type the value as it is to be sent",
-				tabular.CellName(pc.col, row), meta[pc.col].Value, x), Error)
+		if msg := propertyCell(meta, pc.col, row, x); msg != "" {
+			w.cellProblem(row, pc.col, msg, Error)
 			w.pend.refuse(f.Name)
 			continue
 		}
@@ -711,6 +708,41 @@ func (w *rowWorker) properties(rec []string, meta []tabular.Cell, row int, g pro
 		return
 	}
 	w.cells[g.index] = actions.EncodeProperties(props)
+}
+
+// propertyCell says why a workbook cell cannot give a tenant's property,
+// or "": a number shown as other text (3.7 formatted "0" shows 4; a
+// General number of 16 digits shows 1.23456789012346E+15) or a date. The
+// schema, not the sheet, says whether the number, the text or which form
+// of a date is sent, and none may be guessed.
+func propertyCell(meta []tabular.Cell, col, row int, x string) string {
+	if meta == nil {
+		return ""
+	}
+	m := meta[col]
+	switch {
+	case m.Kind == tabular.CellDate:
+		return fmt.Sprintf("cell %s is a date: a tenant's property is sent as the service's schema types it, which the sheet cannot say (a date, a date-time, a number); format the column as Text and type the value as it is to be sent, such as 2024-03-01",
+			tabular.CellName(col, row))
+	case (m.Kind == tabular.CellNumber || m.Kind == tabular.CellGeneral) && !sameNumber(m.Raw, x):
+		return fmt.Sprintf("cell %s is the number %s shown as %q: a tenant's property is sent as the service's schema types it, as that number or as that text, which the sheet cannot say; format the column as Text and type the value as it is to be sent",
+			tabular.CellName(col, row), m.Raw, x)
+	}
+	return ""
+}
+
+// sameNumber reports whether the text a cell shows is the number it
+// stores (12.00 is 12; 4 is not 3.7, nor 1.23456789012346E+15
+// 1234567890123456).
+func sameNumber(raw, shown string) bool {
+	a, errA := strconv.ParseFloat(strings.TrimSpace(raw), 64)
+	b, errB := strconv.ParseFloat(strings.TrimSpace(shown), 64)
+	if errA != nil || errB != nil || a != b {
+		return false
+	}
+	// Both read as the same double; the stored digits must be the shown
+	// ones too, where a double cannot tell (16 digits and more).
+	return len(strings.TrimLeft(strings.TrimSpace(raw), "-+0.")) < 16 || strings.TrimSpace(raw) == strings.TrimSpace(shown)
 }
 
 // cellsFit reports the cells of a record too long, or where the header

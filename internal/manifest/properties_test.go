@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -186,7 +187,8 @@ func TestPropertyCellsOfAWorkbook(t *testing.T) {
 	p := writeFile(t, t.TempDir(), "aliases.xlsx", newWorkbook(t, func(f *excelize.File) error {
 		if err := withRows([]any{"library_id", "lookup_field_id", "alias", "aliasInfo.hours", "aliasInfo.rate", "aliasInfo.billable"},
 			[]any{"ACTIVE_US", "custom1", "1", 3.7, 12.5, true},
-			[]any{"ACTIVE_US", "custom1", "2", 4, 2.345678, false})(f); err != nil {
+			[]any{"ACTIVE_US", "custom1", "2", 4, 2.345678, false},
+			[]any{"ACTIVE_US", "custom1", "3", 1234567890123456, 1, time.Date(2023, 3, 15, 0, 0, 0, 0, time.UTC)})(f); err != nil {
 			return err
 		}
 		st, _ := f.NewStyle(&excelize.Style{NumFmt: 1}) // "0"
@@ -201,12 +203,14 @@ func TestPropertyCellsOfAWorkbook(t *testing.T) {
 	for _, w := range []string{
 		`aliases.xlsx:2:aliasInfo.hours: cell D2 is the number 3.7 shown as "4"`,
 		`aliases.xlsx:3:aliasInfo.rate: cell E3 is the number 2.345678 shown as "2.35"`,
+		`aliases.xlsx:4:aliasInfo.hours: cell D4 is the number 1234567890123456 shown as`,
+		`aliases.xlsx:4:aliasInfo.billable: cell F4 is a date`,
 	} {
 		if !strings.Contains(got, w) {
 			t.Errorf("problems lack %q:\n%s", w, got)
 		}
 	}
-	if strings.Count(got, "\n") != 2 {
+	if strings.Count(got, "\n") != 4 {
 		t.Errorf("other problems:\n%s", got)
 	}
 }

@@ -32,7 +32,7 @@ import (
 // schemaURL names a schema the service gave, for the compiler and its
 // messages: a name of its own, not a file (a relative one would be read
 // as a path beside the working directory).
-const schemaURL = "urn:bulk:the-service-schema"
+const schemaURL = "https://bulk.invalid/the-service-schema.json"
 
 // patternTimeout bounds one pattern match: a pattern from the service that
 // backtracks badly must not hang a run.
@@ -82,6 +82,9 @@ func Compile(raw []byte) (*Schema, error) {
 		c.DefaultDraft(d.draft)
 		c.UseLoader(noLoader{})
 		c.UseRegexpEngine(ecmaRegexp)
+		// A format the service names (date, email) is checked too: a value
+		// it would refuse is better refused before the first write.
+		c.AssertFormat()
 		if err := c.AddResource(schemaURL, obj); err != nil {
 			return nil, err
 		}
@@ -143,7 +146,7 @@ func (s *Schema) Property(name string) (Property, bool) {
 	if !ok {
 		return Property{}, false
 	}
-	out := Property{Types: typesOf(p)}
+	out := Property{Types: s.typesOf(p)}
 	if w, _ := p["writeOnly"].(bool); w {
 		out.Secret = true
 	}
@@ -151,7 +154,7 @@ func (s *Schema) Property(name string) (Property, bool) {
 		out.Secret = true
 	}
 	if items, ok := s.resolve(p["items"]); ok {
-		out.ItemTypes = typesOf(items)
+		out.ItemTypes = s.typesOf(items)
 	}
 	return out, true
 }
@@ -205,19 +208,47 @@ func (s *Schema) pointer(ref string) any {
 	return cur
 }
 
-func typesOf(p map[string]any) []string {
+// typesOf are the types a subschema allows: its "type", else those of the
+// values its "enum" or "const" allow, else those of its "oneOf" or
+// "anyOf" alternatives.
+func (s *Schema) typesOf(p map[string]any) []string {
 	var out []string
+	add := func(t string) {
+		if t != "null" && !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
 	switch t := p["type"].(type) {
 	case string:
-		out = append(out, t)
+		add(t)
 	case []any:
 		for _, x := range t {
 			if name, ok := x.(string); ok {
-				out = append(out, name)
+				add(name)
 			}
 		}
 	}
-	return slices.DeleteFunc(out, func(t string) bool { return t == "null" })
+	if len(out) > 0 {
+		return out
+	}
+	values, _ := p["enum"].([]any)
+	if c, ok := p["const"]; ok {
+		values = append(values, c)
+	}
+	for _, v := range values {
+		add(typeName(v))
+	}
+	for _, k := range []string{"oneOf", "anyOf"} {
+		alts, _ := p[k].([]any)
+		for _, a := range alts {
+			if sub, ok := s.resolve(a); ok {
+				for _, t := range s.typesOf(sub) {
+					add(t)
+				}
+			}
+		}
+	}
+	return out
 }
 
 // Required returns the schema's top-level "required" list.
@@ -418,6 +449,24 @@ func jsonType(v any) string {
 		return "a number"
 	}
 	return fmt.Sprintf("%T", v)
+}
+
+// typeName is the JSON Schema type of a value: "number" for any number
+// ("integer" types fewer cells, and a number type takes them all).
+func typeName(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "boolean"
+	case string:
+		return "string"
+	case []any:
+		return "array"
+	case map[string]any:
+		return "object"
+	}
+	return "number"
 }
 
 // noLoader refuses every external reference: a schema from the service

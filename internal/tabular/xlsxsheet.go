@@ -27,6 +27,9 @@ type Cell struct {
 	Kind  CellKind
 	Value string // a number's value, written plainly (1234.5), for number fields
 	Code  string // the number format, for messages
+	// Raw is a number as the workbook stores it (1234567890123456, where
+	// Value and the General format show 1.23456789012346E+15).
+	Raw string
 }
 
 // Sheet reads one sheet of a workbook row by row.
@@ -392,18 +395,18 @@ func (t *Sheet) numberCell(c *cellState) (string, Cell, error) {
 	switch nf.class {
 	case fmtDate:
 		if iso, ok := excelDate(x, t.wb.date1904); ok {
-			return iso, Cell{Kind: CellDate, Value: value}, nil
+			return iso, Cell{Kind: CellDate, Value: value, Raw: raw}, nil
 		}
-		return value, Cell{Kind: CellShownAs, Value: value, Code: nf.code}, nil
+		return value, Cell{Kind: CellShownAs, Value: value, Code: nf.code, Raw: raw}, nil
 	case fmtNumber:
 		if s, ok := formatNumber(x, nf.code); ok {
-			return s, Cell{Kind: CellNumber, Value: value, Code: nf.code}, nil
+			return s, Cell{Kind: CellNumber, Value: value, Code: nf.code, Raw: raw}, nil
 		}
-		return value, Cell{Kind: CellShownAs, Value: value, Code: nf.code}, nil
+		return value, Cell{Kind: CellShownAs, Value: value, Code: nf.code, Raw: raw}, nil
 	case fmtOther:
-		return value, Cell{Kind: CellShownAs, Value: value, Code: nf.code}, nil
+		return value, Cell{Kind: CellShownAs, Value: value, Code: nf.code, Raw: raw}, nil
 	}
-	return value, Cell{Kind: CellGeneral, Value: value}, nil
+	return value, Cell{Kind: CellGeneral, Value: value, Raw: raw}, nil
 }
 
 func shorten(s string) string {

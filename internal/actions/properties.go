@@ -318,7 +318,7 @@ func (d *Dynamic) typeProperties(sch *schema.Schema, what, raw string) (string, 
 			errs = append(errs, FieldError{Field: key, Message: fmt.Sprintf("%s names no property %s%s (bulk sends only the properties a schema names)", what, name, names.DidYouMean(name, d.further(sch)))})
 			continue
 		case p.Secret:
-			errs = append(errs, FieldError{Field: key, Tag: TagSecret, Message: fmt.Sprintf("%s marks %s as a secret: bulk does not carry secrets in %s.NAME columns: remove the column (the files bulk writes leave its value out)", what, name, d.Member)})
+			errs = append(errs, FieldError{Field: key, Tag: TagSecret, Message: fmt.Sprintf("%s marks %s as a secret: bulk does not carry secrets in %s.NAME columns: remove it (the files bulk writes leave its value out)", what, name, d.Member)})
 			continue
 		}
 		text, isText := props[name].(string)

@@ -152,7 +152,7 @@ func TestTypedPropertiesRefused(t *testing.T) {
 				{Field: "aliasInfo.practice_area", Message: what + ` refuses it as practice_area: must be one of "Litigation", "Tax"`},
 			}},
 		{"a secret", map[string]string{"practice_area": "Tax", "pin": "1234"},
-			[]FieldError{{Field: "aliasInfo.pin", Tag: TagSecret, Message: what + " marks pin as a secret: bulk does not carry secrets in aliasInfo.NAME columns: remove the column (the files bulk writes leave its value out)"}}},
+			[]FieldError{{Field: "aliasInfo.pin", Tag: TagSecret, Message: what + " marks pin as a secret: bulk does not carry secrets in aliasInfo.NAME columns: remove it (the files bulk writes leave its value out)"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			row := map[string]string{"alias_info": EncodeProperties(tc.props)}

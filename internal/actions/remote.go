@@ -69,7 +69,10 @@ type Finding struct {
 	// Compared: the service showed the object, so it was compared with
 	// the row.
 	Compared bool
-	Message  string
+	// NotCompared names what the service did not show of it, so could
+	// not be compared.
+	NotCompared []string
+	Message     string
 }
 
 // The statuses of a Finding, as the run's result rows spell them.

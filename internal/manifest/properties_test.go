@@ -263,6 +263,12 @@ func TestSchemaProblemsKeepSecrets(t *testing.T) {
 		t.Errorf("the secret is kept: %q %q", j.Values, j.Cells)
 	}
 
+	js := writeFile(t, dir, "json.csv", []byte("library_id,lookup_field_id,alias,alias_info\nACTIVE_US,custom1,1,\"{\"\"pin\"\":\"\"4321-secret\"\",\"\"area\"\":\"\"Tax\"\"}\"\n"))
+	m = load(t, Options{Action: "create-lookup-alias"}, js)
+	schemaProblems(t, `{"properties":{"id":{},"area":{"type":"string"},"pin":{"type":"string","writeOnly":true}}}`, m)
+	if c := m.Jobs[0].Cells; c[3] != `{"area":"Tax"}` {
+		t.Errorf("the JSON column keeps %q", c[3])
+	}
 	users := writeFile(t, dir, "users.csv", []byte("full_name,id,email,preferred_library,role,password_create_method,password,create_password.expires_days\n"+
 		"A B,AB,ab@firm.com,ACTIVE_US,ATTORNEY,Create a password,S3cret-Pass-6,S3cret-Pass-6\n"))
 	m = load(t, Options{Action: "create-user"}, users)

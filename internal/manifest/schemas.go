@@ -52,7 +52,11 @@ func (j *Job) forget(field, col string) {
 	}
 	if j.Table != nil {
 		if i := slices.Index(j.Table.Header, col); i >= 0 && i < len(j.Cells) {
-			j.Cells[i] = ""
+			if _, _, own, _ := j.Action.PropertyColumn(col); own {
+				j.Cells[i] = ""
+			} else { // the member's JSON column: the other properties stay
+				j.Cells[i] = actions.WithoutProperty(j.Cells[i], prop)
+			}
 		}
 	}
 }

@@ -200,6 +200,7 @@ func (c *checker) checkPreRead(j *manifest.Job) error {
 		f.Status, f.Message = actions.FoundConflict, "already in the service, but not as the row asks: "+ex.DifferenceText()
 		c.problem(j, ex.Differences[0].Field, "conflict: "+f.Message+"; the run leaves it as it is and the row ends conflict")
 	} else if u := ex.UncheckedText(); u != "" {
+		f.NotCompared = ex.Unchecked
 		// Only what was shown can be said to be as the row asks.
 		f.Message = "already in the service, as the row asks in all the service showed: the run creates nothing and the row ends exists; " + u
 	} else {

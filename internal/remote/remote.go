@@ -40,6 +40,9 @@ type Stats struct {
 	Aliases    int `json:"aliases"`
 	Categories int `json:"categories"`
 	Exists     int `json:"exists"`    // rows whose object the service already has
+	// ExistsNotCompared counts those of them with fields the service did
+	// not show.
+	ExistsNotCompared int `json:"exists_not_compared"`
 	Conflicts  int `json:"conflicts"` // ... but not as the row asks
 	Unknown    int `json:"unknown"`   // rows for which the service could not say
 	// Schemas counts the service's schemas read (see actions.Dynamic);
@@ -62,8 +65,11 @@ type Found struct {
 	Status string `json:"status"`
 	// Compared: the service showed the object, so it was compared with the
 	// row. A user can only be seen to exist: no read shows its details.
-	Compared bool   `json:"compared"`
-	Message  string `json:"message"`
+	Compared bool `json:"compared"`
+	// NotCompared names the fields the service did not show, so could not
+	// be compared (a row that ends exists all the same).
+	NotCompared []string `json:"not_compared,omitempty"`
+	Message     string   `json:"message"`
 }
 
 // String formats f as "file:row: status: action key: message".
@@ -180,13 +186,16 @@ func (c *checker) foundRow(j *manifest.Job, f actions.Finding) {
 	switch f.Status {
 	case actions.FoundExists:
 		c.stats.Exists++
+		if len(f.NotCompared) > 0 {
+			c.stats.ExistsNotCompared++
+		}
 	case actions.FoundConflict:
 		c.stats.Conflicts++
 	default:
 		c.stats.Unknown++
 	}
 	c.found = append(c.found, Found{File: j.Source, Row: j.Row, Action: j.Action.Name, Key: j.Key(),
-		Status: f.Status, Compared: f.Compared, Message: f.Message})
+		Status: f.Status, Compared: f.Compared, NotCompared: f.NotCompared, Message: f.Message})
 }
 
 // validJobs are the jobs of rows without an offline error: the schemas

@@ -191,7 +191,7 @@ remote.yaml:29:enabled: enabled: conflict: already in the service, but not as th
 	// custom1, custom2 and custom3 aliases and to update custom3 and
 	// custom1; profileProperties with "No". The fake has none of the
 	// operations.
-	wantStats := Stats{Calls: len(r.calls), Libraries: 1, Roles: 5, Aliases: 6, Categories: 8, Exists: 3, Conflicts: 2, Unknown: 1, Schemas: 7,
+	wantStats := Stats{Calls: len(r.calls), Libraries: 1, Roles: 5, Aliases: 6, Categories: 8, Exists: 3, ExistsNotCompared: 1, Conflicts: 2, Unknown: 1, Schemas: 7,
 		SchemaFallbacks: []string{wire.OpGetCreateUserPasswordSchema, wire.OpGetCreateLookupAliasSchema,
 			wire.OpGetUpdateCustomFieldSchema, wire.OpGetAddFolderPropertiesSchema}}
 	if !reflect.DeepEqual(stats, wantStats) {

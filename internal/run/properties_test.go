@@ -171,6 +171,16 @@ func TestAnAliasWithoutTheTenantsProperty(t *testing.T) {
 		!strings.Contains(r.stdout, `"exists_not_compared": 1`) {
 		t.Fatalf("exit %d (%v), rows %+v\n%s\n%s", r.code, r.err, rows, r.stdout, r.stderr)
 	}
+	v := validate(t, &ValidateOptions{Manifests: []string{m}, Remote: true, RateLimit: fast, Conn: s.Conn(), Manifest: o.Manifest, Format: "json"})
+	if v.code != 0 || !strings.Contains(v.stdout, `"not_compared": [
+        "aliasInfo.practice_area"
+      ]`) || !strings.Contains(v.stdout, `"exists_not_compared": 1`) {
+		t.Errorf("validate --remote: exit %d\n%s", v.code, v.stdout)
+	}
+	v = validate(t, &ValidateOptions{Manifests: []string{m}, Remote: true, RateLimit: fast, Conn: s.Conn(), Manifest: o.Manifest})
+	if !strings.Contains(v.stdout, "already in the service: 1 as the row asks in all the service showed (1 of them with fields it did not show, not compared)") {
+		t.Errorf("validate --remote:\n%s", v.stdout)
+	}
 	other := writeFile(t, dir, "other.csv", "library_id,lookup_field_id,alias,aliasInfo.practice_area\nACTIVE_US,custom1,9001,Tax\n")
 	o2 := newOptions(s.Conn(), other)
 	o2.Manifest.Action, o2.Out, o2.Quiet = "create-lookup-alias", filepath.Join(dir, "r2.csv"), true

@@ -271,8 +271,12 @@ func (rep *validateReport) writeExisting(b *strings.Builder) {
 		b.WriteString("already in the service: none of the rows\n")
 		return
 	}
-	fmt.Fprintf(b, "already in the service: %d as the row asks (a run ends them exists, exit 0), %d otherwise (a run ends them conflict, exit 1)",
-		st.Exists, st.Conflicts)
+	asks := fmt.Sprintf("%d as the row asks", st.Exists)
+	if st.ExistsNotCompared > 0 {
+		asks = fmt.Sprintf("%d as the row asks in all the service showed (%d of them with fields it did not show, not compared)", st.Exists, st.ExistsNotCompared)
+	}
+	fmt.Fprintf(b, "already in the service: %s (a run ends them exists, exit 0), %d otherwise (a run ends them conflict, exit 1)",
+		asks, st.Conflicts)
 	if st.Unknown > 0 {
 		fmt.Fprintf(b, ", %d the service would not say", st.Unknown)
 	}

@@ -39,12 +39,12 @@ type Stats struct {
 	Roles      int `json:"roles"`
 	Aliases    int `json:"aliases"`
 	Categories int `json:"categories"`
-	Exists     int `json:"exists"`    // rows whose object the service already has
+	Exists     int `json:"exists"` // rows whose object the service already has
 	// ExistsNotCompared counts those of them with fields the service did
 	// not show.
 	ExistsNotCompared int `json:"exists_not_compared"`
-	Conflicts  int `json:"conflicts"` // ... but not as the row asks
-	Unknown    int `json:"unknown"`   // rows for which the service could not say
+	Conflicts         int `json:"conflicts"` // ... but not as the row asks
+	Unknown           int `json:"unknown"`   // rows for which the service could not say
 	// Schemas counts the service's schemas read (see actions.Dynamic);
 	// SchemaFallbacks name the schema operations the service does not
 	// have, whose members were checked against the contract's shape.

@@ -170,6 +170,10 @@ func compareUser(u *wire.User, v Values) *Existing {
 	c.field("email", u.Email, v["email"], true)
 	c.field("preferred_library", u.PreferredLibrary, v["preferred_library"], true)
 	c.boolField("is_external", u.IsExternal, v.Bool("is_external"))
+	// A new user's password settings of the tenant's: no answer shows them.
+	for _, name := range sortedKeys(PropertyTexts(v["create_password"])) {
+		c.Unchecked = append(c.Unchecked, PropertyKey("create_password", name))
+	}
 	return c.result()
 }
 

@@ -127,23 +127,64 @@ func (f *Field) normalizeProperties(raw string, taken map[string]string) (string
 				continue
 			}
 			out[name] = x
-		case bool:
-			out[name] = x
-		case json.Number:
-			n, ok := decimal(x.String())
-			if !ok {
-				problem("must be a number a request can carry, not " + echo(x.String()))
+		case []any: // a list, for an array property: of text, numbers, true/false
+			list, msg := scalarList(x, &text)
+			if msg != "" {
+				problem(msg)
 				continue
 			}
-			out[name] = json.Number(n)
+			out[name] = list
 		default:
-			problem("must be text, a number or true/false, not " + jsonKind(x))
+			v, msg := scalar(x, &text)
+			if msg != "" {
+				problem(msg)
+				continue
+			}
+			out[name] = v
 		}
 	}
 	if len(errs) > 0 {
 		return "", errs
 	}
 	return encodeProperties(out), nil
+}
+
+// scalar checks a value of a properties cell other than text: true/false,
+// or a number a request can carry; msg says what is wrong.
+func scalar(x any, text *Field) (any, string) {
+	switch x := x.(type) {
+	case bool:
+		return x, ""
+	case json.Number:
+		n, ok := decimal(x.String())
+		if !ok {
+			return nil, "must be a number a request can carry, not " + echo(x.String())
+		}
+		return json.Number(n), ""
+	case string:
+		x = strings.TrimSpace(x)
+		if err := text.checkText(x, true); err != nil {
+			return nil, err.Error()
+		}
+		return x, ""
+	}
+	return nil, "must be text, a number, true/false or a list of them, not " + jsonKind(x)
+}
+
+// scalarList checks a list of a properties cell.
+func scalarList(list []any, text *Field) ([]any, string) {
+	out := make([]any, 0, len(list))
+	for i, x := range list {
+		if _, nested := x.([]any); nested {
+			return nil, fmt.Sprintf("item %d must be text, a number or true/false, not a list", i+1)
+		}
+		v, msg := scalar(x, text)
+		if msg != "" {
+			return nil, fmt.Sprintf("item %d %s", i+1, msg)
+		}
+		out = append(out, v)
+	}
+	return out, ""
 }
 
 // decodeProperties reads a properties value; numbers stay as written.
@@ -385,7 +426,16 @@ func typeCell(text string, types, itemTypes []string) (any, error) {
 			if slices.Contains(itemTypes, "array") || slices.Contains(itemTypes, "object") {
 				continue
 			}
-			items := splitList(text)
+			items := strings.FieldsFunc(text, func(r rune) bool { return r == ';' || r == '|' })
+			if n := strings.Count(text, ";") + strings.Count(text, "|") + 1; n != len(items) || len(items) == 0 {
+				return nil, fmt.Errorf("%s: give a list separated by \";\" or \"|\" with no empty item, not %s", strings.Join(types, " or "), echo(text))
+			}
+			for i := range items {
+				items[i] = strings.TrimSpace(items[i])
+				if items[i] == "" {
+					return nil, fmt.Errorf("%s: give a list separated by \";\" or \"|\" with no empty item, not %s", strings.Join(types, " or "), echo(text))
+				}
+			}
 			list := make([]any, 0, len(items))
 			var bad error
 			for _, it := range items {

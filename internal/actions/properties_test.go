@@ -57,7 +57,9 @@ func TestPropertiesAreNormalisedAndChecked(t *testing.T) {
 		{"typed values kept", `{"billable":true,"rate":12.50}`, `{"billable":true,"rate":12.50}`, nil},
 		{"not an object", `["a"]`, "", []FieldError{{Field: "alias_info"}}},
 		{"a number no request carries", `{"a":1e999}`, "", []FieldError{{Field: "aliasInfo.a", Message: `must be a number a request can carry, not "1e999"`}}},
-		{"a nested value", `{"a":{"b":"c"}}`, "", []FieldError{{Field: "aliasInfo.a", Message: "must be text, a number or true/false, not an object"}}},
+		{"a nested value", `{"a":{"b":"c"}}`, "", []FieldError{{Field: "aliasInfo.a", Message: "must be text, a number, true/false or a list of them, not an object"}}},
+		{"a list", `{"a":[1," x ",true]}`, `{"a":[1,"x",true]}`, nil},
+		{"a list of lists", `{"a":[[1]]}`, "", []FieldError{{Field: "aliasInfo.a", Message: "item 1 must be text, a number or true/false, not a list"}}},
 		{"a bad name", `{"a b":"c"}`, "", []FieldError{{Field: "aliasInfo.a b"}}},
 		{"a property a column fills", `{"description":"x"}`, "", []FieldError{{Field: "aliasInfo.description", Message: "is the property column alias_description fills: give it there"}}},
 		{"a control character", "{\"a\":\"x\\u0007y\"}", "", []FieldError{{Field: "aliasInfo.a"}}},
@@ -290,6 +292,12 @@ func TestDecimalCells(t *testing.T) {
 			}
 		}
 	}
+	// A list with an empty item, or of separators only, is refused.
+	for _, cell := range []string{";", "London;;Paris", "London; ;Paris", "London;"} {
+		if x, err := typeCell(cell, []string{"array"}, []string{"string"}); err == nil {
+			t.Errorf("%q: %v", cell, x)
+		}
+	}
 	// A list of them, and the member written with them: valid JSON.
 	x, err := typeCell("+1; 02", []string{"array"}, []string{"integer"})
 	if err != nil || !reflect.DeepEqual(x, []any{json.Number("1"), json.Number("2")}) {
@@ -297,5 +305,18 @@ func TestDecimalCells(t *testing.T) {
 	}
 	if s := encodeProperties(map[string]any{"a": x}); s != `{"a":[1,2]}` {
 		t.Errorf("written %s", s)
+	}
+}
+
+// A user already there is not compared on the tenant's password settings,
+// which no answer shows: said.
+func TestExistingUserDoesNotCompareCreatePassword(t *testing.T) {
+	created := false
+	full, email, lib := "A B", "ab@firm.com", "ACTIVE_US"
+	ext := false
+	u := &wire.User{ID: "AB", UserCreated: &created, FullName: &full, Email: &email, PreferredLibrary: &lib, IsExternal: &ext}
+	r := createUserResult(u, Values{"id": "AB", "full_name": full, "email": email, "preferred_library": lib, "is_external": "false", "create_password": `{"expires_days":"6"}`})
+	if r.Existing == nil || r.Existing.Conflict() || !reflect.DeepEqual(r.Existing.Unchecked, []string{"create_password.expires_days"}) {
+		t.Errorf("%+v", r.Existing)
 	}
 }

@@ -176,13 +176,21 @@ func (cp *columnPlan) foldHeader() {
 			cp.folded[i] = ""
 			continue
 		}
-		if j, dup := first[f]; dup {
+		key := f
+		if prefix, name, ok := strings.Cut(strings.TrimSpace(h), "."); ok {
+			if isProp, _ := isPropertyColumn(h, nil); isProp {
+				// A schema's property names are exact: practice_area and
+				// Practice_Area may be two properties.
+				key = names.Fold(prefix) + "." + strings.TrimSpace(name)
+			}
+		}
+		if j, dup := first[key]; dup {
 			cp.headerProblem(i, fmt.Sprintf("appears twice (columns %d and %d); only the first is read", j+1, i+1))
 			cp.folded[i] = ""
 			cp.twice = append(cp.twice, i) // said once, here: its cells are not "without a header"
 			continue
 		}
-		first[f] = i
+		first[key] = i
 		switch f {
 		case "action":
 			cp.actionCol = i

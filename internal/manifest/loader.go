@@ -523,6 +523,8 @@ func (p *pending) fieldProblem(e actions.FieldError) Problem {
 	col, ok := p.columns[e.Field]
 	if f, _, isProp, _ := p.spec.PropertyColumn(e.Field); !ok && isProp {
 		col = p.columns[f.Name] // given in the member's own column or mapping
+	} else if f, isField := p.spec.Field(e.Field); !ok && isField && f.Kind == actions.KindProperties {
+		col = firstPropertyColumn(p.columns, f.Member) // given in MEMBER.NAME columns
 	}
 	if p.hidden[col] {
 		msg += fmt.Sprintf(" (column %q is hidden in the sheet)", col)
@@ -532,6 +534,21 @@ func (p *pending) fieldProblem(e actions.FieldError) Problem {
 		sev = Warning
 	}
 	return Problem{File: p.source, Row: row, Column: col, Field: e.Field, Message: msg, Severity: sev}
+}
+
+// firstPropertyColumn is the first (by name) of the MEMBER.NAME columns
+// that gave a row's further properties of member.
+func firstPropertyColumn(columns map[string]string, member string) string {
+	best := ""
+	for k := range columns {
+		if strings.HasPrefix(k, member+".") && (best == "" || k < best) {
+			best = k
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return columns[best]
 }
 
 // dupEntry is what duplicate detection keeps of a valid job: 24 bytes.

@@ -72,7 +72,7 @@ func TestPropertyColumnProblems(t *testing.T) {
 			[]string{`unknown column`}},
 		{"in the JSON column and a column", "library_id,lookup_field_id,alias,alias_info,aliasInfo.x\nACTIVE_US,custom1,1,\"{\"\"y\"\":\"\"z\"\"}\",x\n", "create-lookup-alias",
 			[]string{"give the further properties of aliasInfo either in aliasInfo.NAME columns or in alias_info, not both"}},
-		{"two columns disagree", "library_id,lookup_field_id,alias,aliasInfo.x,AliasInfo.x\nACTIVE_US,custom1,1,a,b\n", "create-lookup-alias",
+		{"a column twice", "library_id,lookup_field_id,alias,aliasInfo.x,AliasInfo.x\nACTIVE_US,custom1,1,a,b\n", "create-lookup-alias",
 			[]string{"appears twice"}},
 		{"a control character", "library_id,lookup_field_id,alias,aliasInfo.x\nACTIVE_US,custom1,1,\"a\x07b\"\n", "create-lookup-alias",
 			[]string{"aliasInfo.x: aliasInfo.x: "}},
@@ -92,6 +92,15 @@ func TestPropertyColumnProblems(t *testing.T) {
 				t.Errorf("a cell is said to have no header:\n%s", got)
 			}
 		})
+	}
+}
+
+// Property names are exact: two that differ only in case are two columns.
+func TestPropertyNamesAreExact(t *testing.T) {
+	p := writeManifest(t, "m.csv", "library_id,lookup_field_id,alias,aliasInfo.practice_area,aliasInfo.Practice_Area\nACTIVE_US,custom1,1,Tax,Litigation\n")
+	m := load(t, Options{Action: "create-lookup-alias"}, p)
+	if len(m.Problems) != 0 || m.Jobs[0].Values["alias_info"] != `{"Practice_Area":"Litigation","practice_area":"Tax"}` {
+		t.Errorf("%v\n%s", m.Jobs[0].Values, problemTexts(m.Problems))
 	}
 }
 

@@ -877,6 +877,11 @@ func (y *yamlReader) readSet(p *pair, tc *tableContext) bool {
 	tc.set = map[string]string{}
 	ok := true
 	for _, kv := range y.pairs(m) {
+		if isProp, _ := isPropertyColumn(kv.key.Value, tc.action); isProp || isPropertiesField(kv.key.Value) {
+			y.problem(kv.key.Line, kv.key.Value, "set", "a tenant's own properties are given by the source's columns:, not by set:")
+			ok = false
+			continue
+		}
 		if !isFieldOf(kv.key.Value, tc.action) {
 			y.problem(kv.key.Line, kv.key.Value, "set", "is not a field of "+actionScope(tc.action)+names.DidYouMean(kv.key.Value, allFieldNames()))
 			ok = false

@@ -173,8 +173,14 @@ func scalar(x any, text *Field) (any, string) {
 
 // scalarList checks a list of a properties cell.
 func scalarList(list []any, text *Field) ([]any, string) {
+	if len(list) == 0 {
+		return nil, "is a list with no item"
+	}
 	out := make([]any, 0, len(list))
 	for i, x := range list {
+		if s, isText := x.(string); isText && strings.TrimSpace(s) == "" {
+			return nil, fmt.Sprintf("item %d is empty", i+1)
+		}
 		if _, nested := x.([]any); nested {
 			return nil, fmt.Sprintf("item %d must be text, a number or true/false, not a list", i+1)
 		}
@@ -359,15 +365,10 @@ func (d *Dynamic) typeProperties(sch *schema.Schema, what, raw string) (string, 
 			errs = append(errs, FieldError{Field: key, Message: fmt.Sprintf("%s names no property %s%s (bulk sends only the properties a schema names)", what, name, names.DidYouMean(name, d.further(sch)))})
 			continue
 		case p.Secret:
-			errs = append(errs, FieldError{Field: key, Tag: TagSecret, Message: fmt.Sprintf("%s marks %s as a secret: bulk does not carry secrets in %s.NAME columns: remove it (the files bulk writes leave its value out)", what, name, d.Member)})
+			errs = append(errs, FieldError{Field: key, Tag: TagSecret, Message: fmt.Sprintf("%s marks %s as a secret: bulk does not carry secrets among the tenant's own properties of %s: remove it (the files bulk writes leave its value out)", what, name, d.Member)})
 			continue
 		}
-		text, isText := props[name].(string)
-		if !isText { // typed already
-			out[name] = props[name]
-			continue
-		}
-		x, err := typeCell(text, p.Types, p.ItemTypes)
+		x, err := typeValue(props[name], p.Types, p.ItemTypes)
 		if err != nil {
 			errs = append(errs, FieldError{Field: key, Message: fmt.Sprintf("%s types %s as %s", what, name, err.Error())})
 			continue
@@ -377,6 +378,34 @@ func (d *Dynamic) typeProperties(sch *schema.Schema, what, raw string) (string, 
 	// The properties that were typed, even when others were not: the
 	// check holds them to the schema too, so every problem is said at once.
 	return encodeProperties(out), errs
+}
+
+// typeValue types a property's value as the schema says: text as a cell
+// is (typeCell); a number as an integer when the schema wants one (3.0 is
+// 3); each item of a list by the schema's items. true/false is kept.
+func typeValue(v any, types, itemTypes []string) (any, error) {
+	switch x := v.(type) {
+	case string:
+		return typeCell(x, types, itemTypes)
+	case json.Number:
+		if slices.Contains(types, "integer") && !slices.Contains(types, "number") {
+			return typeCell(x.String(), []string{"integer"}, nil)
+		}
+	case []any:
+		if len(itemTypes) == 0 {
+			return x, nil
+		}
+		out := make([]any, len(x))
+		for i, it := range x {
+			t, err := typeValue(it, itemTypes, nil)
+			if err != nil {
+				return nil, fmt.Errorf("%s: item %d is not of its items' type (%w)", strings.Join(types, " or "), i+1, err)
+			}
+			out[i] = t
+		}
+		return out, nil
+	}
+	return v, nil
 }
 
 // further are the properties a schema names that no column of the

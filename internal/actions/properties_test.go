@@ -154,7 +154,7 @@ func TestTypedPropertiesRefused(t *testing.T) {
 				{Field: "aliasInfo.practice_area", Message: what + ` refuses it as practice_area: must be one of "Litigation", "Tax"`},
 			}},
 		{"a secret", map[string]string{"practice_area": "Tax", "pin": "1234"},
-			[]FieldError{{Field: "aliasInfo.pin", Tag: TagSecret, Message: what + " marks pin as a secret: bulk does not carry secrets in aliasInfo.NAME columns: remove it (the files bulk writes leave its value out)"}}},
+			[]FieldError{{Field: "aliasInfo.pin", Tag: TagSecret, Message: what + " marks pin as a secret: bulk does not carry secrets among the tenant's own properties of aliasInfo: remove it (the files bulk writes leave its value out)"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			row := map[string]string{"alias_info": EncodeProperties(tc.props)}
@@ -318,5 +318,27 @@ func TestExistingUserDoesNotCompareCreatePassword(t *testing.T) {
 	r := createUserResult(u, Values{"id": "AB", "full_name": full, "email": email, "preferred_library": lib, "is_external": "false", "create_password": `{"expires_days":"6"}`})
 	if r.Existing == nil || r.Existing.Conflict() || !reflect.DeepEqual(r.Existing.Unchecked, []string{"create_password.expires_days"}) {
 		t.Errorf("%+v", r.Existing)
+	}
+}
+
+// The JSON form's lists: no empty item or list; items typed by the
+// schema's items, as a cell's are; a number 3.0 to an integer is 3.
+func TestJSONFormListsAndNumbers(t *testing.T) {
+	spec, _ := Lookup("create-lookup-alias")
+	for _, cell := range []string{`{"a":["x",""]}`, `{"a":[]}`} {
+		if _, _, errs := spec.Validate(map[string]string{"library_id": "ACTIVE_US", "lookup_field_id": "custom1", "alias": "1", "alias_info": cell}); len(errs) != 1 {
+			t.Errorf("%s: %v", cell, errs)
+		}
+	}
+	const sch = `{"properties":{"id":{},"counts":{"type":"array","items":{"type":"integer"}},"hours":{"type":"integer"}}}`
+	row := map[string]string{"library_id": "ACTIVE_US", "lookup_field_id": "custom1", "alias": "1", "alias_info": `{"counts":["1","+2",3.0],"hours":3.0}`}
+	errs, ss := checkRow(t, &schemaReader{schema: sch}, "create-lookup-alias", row)
+	if len(errs) != 0 {
+		t.Fatal(errs)
+	}
+	v, _, _ := spec.Validate(row)
+	typed, _ := ss.Typed(spec, v)
+	if typed["alias_info"] != `{"counts":[1,2,3],"hours":3}` {
+		t.Errorf("typed %s", typed["alias_info"])
 	}
 }

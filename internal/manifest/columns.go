@@ -234,7 +234,7 @@ func (cp *columnPlan) mapColumns() (used []bool, ok bool) {
 				continue
 			}
 			used[c] = true
-			cp.mapped[names.Fold(m.key)] = c
+			cp.mapped[pairKey(m.key)] = c
 			continue
 		}
 		for _, name := range m.refs {
@@ -372,7 +372,7 @@ func (b *planBuilder) fromMapping() {
 		m := &b.cp.tc.columns[mi]
 		f, ok := b.spec.Field(m.key)
 		if !ok {
-			if c, mapped := b.cp.mapped[names.Fold(m.key)]; mapped {
+			if c, mapped := b.cp.mapped[pairKey(m.key)]; mapped {
 				b.property(m.key, c)
 			}
 			continue
@@ -384,7 +384,7 @@ func (b *planBuilder) fromMapping() {
 			b.name(f.Name, m.text)
 			continue
 		}
-		if c, ok := b.cp.mapped[names.Fold(m.key)]; ok {
+		if c, ok := b.cp.mapped[pairKey(m.key)]; ok {
 			fs.cols = append(fs.cols, c)
 			b.name(f.Name, b.cp.header[c])
 		}
@@ -794,7 +794,12 @@ func (w *rowWorker) fromCell(f *actions.Field, col int, x string, m tabular.Cell
 		return ""
 	case tabular.CellNumber, tabular.CellGeneral, tabular.CellShownAs:
 		switch f.Kind {
-		case actions.KindNumber, actions.KindInt, actions.KindBool:
+		case actions.KindNumber, actions.KindInt:
+			if m.Raw != "" {
+				return m.Raw // the stored digits: Value is rounded past 15
+			}
+			return m.Value
+		case actions.KindBool:
 			return m.Value
 		case actions.KindDateTime:
 			return x // a number, not a date: validation says what a date must be

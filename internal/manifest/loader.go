@@ -169,7 +169,7 @@ func foldSet(in map[string]string, action *actions.Spec, what string) (map[strin
 	for _, k := range keys {
 		// The program's own fields (bulk run --generate-passwords) apply
 		// to the actions that have them and are ignored by the others.
-		if isProp, _ := isPropertyColumn(k, action); isProp {
+		if isProp, _ := isPropertyColumn(k, action); isProp || isPropertiesField(k) {
 			return nil, fmt.Errorf("%s %s: a tenant's own property is given in a column (or a YAML key) of its name, not by %s", what, k, what)
 		}
 		if !isFieldOf(k, action) && !isInternalField(k) {

@@ -305,3 +305,39 @@ jobs:
 		t.Errorf("problems:\n%s", got)
 	}
 }
+
+// A number field reads a workbook number's stored digits: a General
+// number of 16 digits is not the 15 the sheet shows.
+func TestWorkbookNumberFieldsKeepEveryDigit(t *testing.T) {
+	p := writeFile(t, t.TempDir(), "folders.xlsx", newWorkbook(t, withRows(
+		[]any{"name", "parent_id", "parent_type", "inherit_profile_from_workspace", "custom17"},
+		[]any{"Deal", "ACTIVE_US!1001", "Workspace", "No", 1234567890123456})))
+	m := load(t, Options{Action: "add-folder"}, p)
+	if m.Errors() > 0 || m.Jobs[0].Values["custom17"] != "1.234567890123456e+15" {
+		t.Errorf("%q\n%s", m.Jobs[0].Values["custom17"], problemTexts(m.Problems))
+	}
+}
+
+// In YAML too, property names are exact; and no --set gives them, in any form.
+func TestYAMLPropertyNamesAreExactAndSetRefusesThem(t *testing.T) {
+	p := writeManifest(t, "m.yaml", `version: 1
+jobs:
+  - {action: create-lookup-alias, library_id: ACTIVE_US, lookup_field_id: custom1, alias: "1", aliasInfo.practice_area: Tax, aliasInfo.Practice_Area: Lit}
+  - {action: create-lookup-alias, library_id: ACTIVE_US, lookup_field_id: custom1, alias: "2", aliasInfo: {practice_area: Tax, Practice_Area: Lit}}
+`)
+	m := load(t, Options{}, p)
+	if len(m.Problems) != 0 || len(m.Jobs) != 2 {
+		t.Fatalf("%s", problemTexts(m.Problems))
+	}
+	for _, j := range m.Jobs {
+		if j.Values["alias_info"] != `{"Practice_Area":"Lit","practice_area":"Tax"}` {
+			t.Errorf("%s", j.Values["alias_info"])
+		}
+	}
+	csv := writeManifest(t, "m.csv", "library_id,lookup_field_id,alias\nACTIVE_US,custom1,1\n")
+	for _, set := range []map[string]string{{"alias_info": `{"a":"b"}`}, {"aliasInfo": `{"a":"b"}`}, {"aliasInfo.a": "b"}} {
+		if _, err := Load(context.Background(), []string{csv}, Options{Action: "create-lookup-alias", Set: set}); err == nil || !strings.Contains(err.Error(), "not by --set") {
+			t.Errorf("--set %v: %v", set, err)
+		}
+	}
+}

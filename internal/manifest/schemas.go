@@ -1,7 +1,9 @@
 package manifest
 
 import (
+	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/firmtools/bulk/internal/actions"
 	"github.com/firmtools/bulk/internal/secret"
@@ -29,6 +31,9 @@ func SchemaProblems(ss *actions.Schemas, jobs []*Job) []Problem {
 				j.forget(fe.Field, col)
 			}
 			msg := actions.Unfilled(fe.Message, col)
+			if ext := strings.ToLower(filepath.Ext(j.Source)); ext == ".yaml" || ext == ".yml" {
+				msg = strings.Replace(msg, ": add a column ", ": add a key ", 1) // a job of a YAML manifest
+			}
 			out = append(out, Problem{File: j.Source, Row: j.Row, Column: col, Field: fe.Field, Message: red.Redact(msg), Severity: Error})
 		}
 	}

@@ -190,7 +190,25 @@ type pair struct {
 
 // pairs lists a mapping's entries, with "<<" merge keys folded in (explicit
 // keys win) and repeated keys reported.
-func (y *yamlReader) pairs(n *yaml.Node) []pair {
+func (y *yamlReader) pairs(n *yaml.Node) []pair { return y.pairsBy(n, pairKey) }
+
+// pairKey is what makes two keys of a mapping the same: their folded
+// names; for a tenant's property (aliasInfo.practice_area) the member
+// folded and the name exact, as a schema spells it.
+func pairKey(k string) string {
+	if prefix, name, ok := strings.Cut(strings.TrimSpace(k), "."); ok {
+		if isProp, _ := isPropertyColumn(k, nil); isProp {
+			return names.Fold(prefix) + "." + strings.TrimSpace(name)
+		}
+	}
+	return names.Fold(k)
+}
+
+// exactKey makes keys the same only as written (a member's properties).
+func exactKey(k string) string { return strings.TrimSpace(k) }
+
+// pairsBy is pairs with the keys told apart by key.
+func (y *yamlReader) pairsBy(n *yaml.Node, key func(string) string) []pair {
 	n = deref(n)
 	var out []pair
 	seen := map[string]bool{}
@@ -207,7 +225,7 @@ func (y *yamlReader) pairs(n *yaml.Node) []pair {
 			}
 			continue
 		}
-		name := names.Fold(k.Value)
+		name := key(k.Value)
 		if seen[name] {
 			y.problem(k.Line, k.Value, "", "appears twice in the same mapping")
 			continue
@@ -216,7 +234,7 @@ func (y *yamlReader) pairs(n *yaml.Node) []pair {
 		out = append(out, pair{k, v})
 	}
 	for _, p := range merged {
-		name := names.Fold(p.key.Value)
+		name := key(p.key.Value)
 		if !seen[name] {
 			seen[name] = true
 			out = append(out, p)
@@ -266,7 +284,7 @@ func (y *yamlReader) fieldValue(f *actions.Field, k, v *yaml.Node) (string, bool
 	}
 	if n := deref(v); n.Kind == yaml.MappingNode && f != nil && f.Kind == actions.KindProperties {
 		props := map[string]string{}
-		for _, kv := range y.pairs(n) {
+		for _, kv := range y.pairsBy(n, exactKey) {
 			s, ok := scalar(kv.val)
 			if !ok {
 				y.problem(kv.val.Line, actions.PropertyKey(f.Member, kv.key.Value), f.Name, "must be a single value, not "+kindName(kv.val))

@@ -16,22 +16,9 @@ import (
 	"github.com/firmtools/bulk/internal/actions"
 )
 
+// writeManifest writes content as a file of its own directory.
 func writeManifest(t *testing.T, name, content string) string {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
-func problemTexts(ps []Problem) string {
-	var b strings.Builder
-	for _, p := range ps {
-		b.WriteString(p.String())
-		b.WriteByte('\n')
-	}
-	return b.String()
+	return writeFile(t, t.TempDir(), name, []byte(content))
 }
 
 // Columns MEMBER.NAME fill the member's further properties: gathered into
@@ -42,7 +29,7 @@ func TestPropertyColumnsFromCSV(t *testing.T) {
 		"ACTIVE_US,custom1,1009,Tax,High,no\nACTIVE_US,custom1,1010,,,\nACTIVE_US,custom1,1011,Litigation,,\n")
 	m := load(t, Options{Action: "create-lookup-alias"}, p)
 	if len(m.Problems) != 0 || len(m.Jobs) != 3 {
-		t.Fatalf("%d jobs, problems:\n%s", len(m.Jobs), problemTexts(m.Problems))
+		t.Fatalf("%d jobs, problems:\n%s", len(m.Jobs), problemLines(m.Problems))
 	}
 	want := []string{`{"Risk":"High","practice_area":"Tax"}`, "", `{"practice_area":"Litigation"}`}
 	for i, j := range m.Jobs {
@@ -79,7 +66,7 @@ func TestPropertyColumnProblems(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := load(t, Options{Action: tc.action}, writeManifest(t, "m.csv", tc.content))
-			got := problemTexts(m.Problems)
+			got := problemLines(m.Problems)
 			for _, w := range tc.want {
 				if !strings.Contains(got, w) {
 					t.Errorf("problems lack %q:\n%s", w, got)
@@ -100,7 +87,7 @@ func TestPropertyNamesAreExact(t *testing.T) {
 	p := writeManifest(t, "m.csv", "library_id,lookup_field_id,alias,aliasInfo.practice_area,aliasInfo.Practice_Area\nACTIVE_US,custom1,1,Tax,Litigation\n")
 	m := load(t, Options{Action: "create-lookup-alias"}, p)
 	if len(m.Problems) != 0 || m.Jobs[0].Values["alias_info"] != `{"Practice_Area":"Litigation","practice_area":"Tax"}` {
-		t.Errorf("%v\n%s", m.Jobs[0].Values, problemTexts(m.Problems))
+		t.Errorf("%v\n%s", m.Jobs[0].Values, problemLines(m.Problems))
 	}
 }
 
@@ -112,9 +99,9 @@ func TestPropertyColumnsInAMixedFile(t *testing.T) {
 		"create-lookup-alias,ACTIVE_US,custom1,1009,,,Tax\nadd-tab,,,,Deals,ACTIVE_US!1,Tax\n")
 	m := load(t, Options{}, p)
 	if m.Errors() != 0 || len(m.Jobs) != 2 || m.Jobs[0].Values["alias_info"] != `{"practice_area":"Tax"}` {
-		t.Fatalf("jobs %d, problems:\n%s", len(m.Jobs), problemTexts(m.Problems))
+		t.Fatalf("jobs %d, problems:\n%s", len(m.Jobs), problemLines(m.Problems))
 	}
-	if got := problemTexts(m.Problems); !strings.Contains(got, "mixed.csv:3:aliasInfo.practice_area: warning: ignored: not a field of add-tab") {
+	if got := problemLines(m.Problems); !strings.Contains(got, "mixed.csv:3:aliasInfo.practice_area: warning: ignored: not a field of add-tab") {
 		t.Errorf("problems:\n%s", got)
 	}
 }
@@ -152,7 +139,7 @@ sources:
 	}
 	m := load(t, Options{}, y)
 	if m.Errors() != 0 || len(m.Jobs) != 3 {
-		t.Fatalf("%d jobs, problems:\n%s", len(m.Jobs), problemTexts(m.Problems))
+		t.Fatalf("%d jobs, problems:\n%s", len(m.Jobs), problemLines(m.Problems))
 	}
 	got := map[string]string{}
 	for _, j := range m.Jobs {
@@ -180,7 +167,7 @@ jobs:
 		t.Fatal(err)
 	}
 	m = load(t, Options{}, both)
-	got2 := problemTexts(m.Problems)
+	got2 := problemLines(m.Problems)
 	for _, w := range []string{"either as aliasInfo.NAME keys or in aliasInfo, not both", "aliasInfo.x.y: a property's name is"} {
 		if !strings.Contains(got2, w) {
 			t.Errorf("problems lack %q:\n%s", w, got2)
@@ -208,7 +195,7 @@ func TestPropertyCellsOfAWorkbook(t *testing.T) {
 		return f.SetCellStyle("Sheet1", "E3", "E3", two)
 	}))
 	m := load(t, Options{Action: "create-lookup-alias"}, p)
-	got := problemTexts(m.Problems)
+	got := problemLines(m.Problems)
 	for _, w := range []string{
 		`aliases.xlsx:2:aliasInfo.hours: cell D2 is the number 3.7 shown as "4"`,
 		`aliases.xlsx:3:aliasInfo.rate: cell E3 is the number 2.345678 shown as "2.35"`,
@@ -265,8 +252,8 @@ func TestSchemaProblemsKeepSecrets(t *testing.T) {
 	m := load(t, Options{Action: "create-lookup-alias"}, p)
 	got := schemaProblems(t, `{"properties":{"id":{},"area":{"type":"string"},"pin":{"type":"string","writeOnly":true}}}`, m)
 	j := m.Jobs[0]
-	if len(got) != 1 || got[0].Column != "aliasInfo.pin" || strings.Contains(problemTexts(got), "4321") {
-		t.Errorf("problems:\n%s", problemTexts(got))
+	if len(got) != 1 || got[0].Column != "aliasInfo.pin" || strings.Contains(problemLines(got), "4321") {
+		t.Errorf("problems:\n%s", problemLines(got))
 	}
 	if strings.Contains(j.Values["alias_info"], "4321") || j.Values["alias_info"] != `{"area":"Tax"}` || slices.Contains(j.Cells, "4321-secret") {
 		t.Errorf("the secret is kept: %q %q", j.Values, j.Cells)
@@ -282,12 +269,12 @@ func TestSchemaProblemsKeepSecrets(t *testing.T) {
 		"A B,AB,ab@firm.com,ACTIVE_US,ATTORNEY,Create a password,S3cret-Pass-6,S3cret-Pass-6\n"))
 	m = load(t, Options{Action: "create-user"}, users)
 	got = schemaProblems(t, `{"properties":{"password":{},"force_password_change":{},"expires_days":{"type":"integer"}}}`, m)
-	if len(got) != 1 || strings.Contains(problemTexts(got), "S3cret") || !strings.Contains(problemTexts(got), `not "[redacted]"`) {
-		t.Errorf("problems:\n%s", problemTexts(got))
+	if len(got) != 1 || strings.Contains(problemLines(got), "S3cret") || !strings.Contains(problemLines(got), `not "[redacted]"`) {
+		t.Errorf("problems:\n%s", problemLines(got))
 	}
 	m = load(t, Options{Action: "create-user"}, writeFile(t, dir, "pasted.csv", []byte("full_name,id,email,preferred_library,role,password_create_method,password\n"+
 		"A B,AB,S3cret-Pass-6,ACTIVE_US,ATTORNEY,Create a password,S3cret-Pass-6\n")))
-	if got := problemTexts(m.Problems); m.Errors() != 1 || strings.Contains(got, "S3cret") {
+	if got := problemLines(m.Problems); m.Errors() != 1 || strings.Contains(got, "S3cret") {
 		t.Errorf("a password in the e-mail column:\n%s", got)
 	}
 }
@@ -300,7 +287,7 @@ defaults:
 jobs:
   - {action: create-lookup-alias, library_id: ACTIVE_US, lookup_field_id: custom1, alias: "1"}
 `)
-	got := problemTexts(load(t, Options{}, p).Problems)
+	got := problemLines(load(t, Options{}, p).Problems)
 	if strings.Count(got, "a tenant's own properties are given in each job (or by a source's columns:), not in defaults:") != 2 {
 		t.Errorf("problems:\n%s", got)
 	}
@@ -314,7 +301,7 @@ func TestWorkbookNumberFieldsKeepEveryDigit(t *testing.T) {
 		[]any{"Deal", "ACTIVE_US!1001", "Workspace", "No", 1234567890123456})))
 	m := load(t, Options{Action: "add-folder"}, p)
 	if m.Errors() > 0 || m.Jobs[0].Values["custom17"] != "1.234567890123456e+15" {
-		t.Errorf("%q\n%s", m.Jobs[0].Values["custom17"], problemTexts(m.Problems))
+		t.Errorf("%q\n%s", m.Jobs[0].Values["custom17"], problemLines(m.Problems))
 	}
 }
 
@@ -327,7 +314,7 @@ jobs:
 `)
 	m := load(t, Options{}, p)
 	if len(m.Problems) != 0 || len(m.Jobs) != 2 {
-		t.Fatalf("%s", problemTexts(m.Problems))
+		t.Fatalf("%s", problemLines(m.Problems))
 	}
 	for _, j := range m.Jobs {
 		if j.Values["alias_info"] != `{"Practice_Area":"Lit","practice_area":"Tax"}` {

@@ -12,14 +12,31 @@ import (
 	"github.com/firmtools/bulk/internal/schema"
 )
 
-// definitionCalls are successful calls of every operation, in an order in
-// which each finds what it needs (the user created first is assigned, ...),
-// varied where the answer's shape varies.
-var definitionCalls = []struct {
+// definitionCall is one call of an operation: a POST with body, else a GET
+// with query.
+type definitionCall struct {
 	op    string
 	body  any
 	query url.Values
-}{
+}
+
+// send makes the call, and holds its answer to the definition.
+func (c definitionCall) send(t *testing.T, h *harness) answer {
+	t.Helper()
+	var a answer
+	if c.body != nil {
+		a = h.post(c.op, c.body)
+	} else {
+		a = h.get(c.op, c.query)
+	}
+	fitsDefinition(t, c.op, a)
+	return a
+}
+
+// definitionCalls are successful calls of every operation, in an order in
+// which each finds what it needs (the user created first is assigned, ...),
+// varied where the answer's shape varies.
+var definitionCalls = []definitionCall{
 	{op: "createUser", body: validCreateUser},
 	{op: "createUser", body: validCreateUser},
 	{op: "createUser", body: validCreateUserWithPassword},
@@ -64,13 +81,7 @@ func TestAnswersFitTheDefinition(t *testing.T) {
 	h := newHarness(t, Options{RateLimit: 10000})
 	seen := map[string]bool{}
 	for _, c := range definitionCalls {
-		var a answer
-		if c.body != nil {
-			a = h.post(c.op, c.body)
-		} else {
-			a = h.get(c.op, c.query)
-		}
-		fitsDefinition(t, c.op, a)
+		c.send(t, h)
 		seen[c.op] = true
 	}
 	for _, op := range definition.Names() {
@@ -109,11 +120,7 @@ func fitsDefinition(t *testing.T, op string, a answer) {
 func TestAnswersWithTenantPropertiesFitTheDefinition(t *testing.T) {
 	h := newHarness(t, tenantOptions(t))
 	tenantAlias := obj{"practice_area": "Tax", "risk": "Low", "matter_count": 2}
-	calls := []struct {
-		op    string
-		body  any
-		query url.Values
-	}{
+	calls := []definitionCall{
 		{op: "createCustomOrPropertyLookup", body: obj{"libraryId": "ACTIVE_US", "lookupFieldId": "custom1", "aliasInfo": tenantAlias.with("id", "1004")}},
 		{op: "createCustomOrPropertyLookup", body: obj{"libraryId": "ACTIVE_US", "lookupFieldId": "custom2", "aliasInfo": tenantAlias.with("id", "1001-0009").with("parent", "1001")}},
 		{op: "updateCustomField", body: obj{"libraryId": "ACTIVE_US", "lookupFieldId": "custom1", "aliasInfo": obj{"id": "1002", "risk": "High"}}},
@@ -128,13 +135,7 @@ func TestAnswersWithTenantPropertiesFitTheDefinition(t *testing.T) {
 	}
 	shown := 0
 	for _, c := range calls {
-		var a answer
-		if c.body != nil {
-			a = h.post(c.op, c.body)
-		} else {
-			a = h.get(c.op, c.query)
-		}
-		fitsDefinition(t, c.op, a)
+		a := c.send(t, h)
 		shown += strings.Count(string(a.raw), `"practice_area"`) + strings.Count(string(a.raw), `"billable"`)
 	}
 	if shown < 6 { // 2 aliases shown, 3 schemas, 1 folder
